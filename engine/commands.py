@@ -1,0 +1,354 @@
+"""Script commands -> kernel paths. Each handler checks everything first (raising
+ScriptError before any change), then returns the generator that does the work."""
+from __future__ import annotations
+
+from typing import Callable
+
+from engine.kernel.base import ROOT, Kernel, Steps
+from engine.kernel.drain import drain_local_stock
+from engine.kernel.lifecycle import cgroup_mkdir, cgroup_rmdir
+from engine.kernel.memcg import GFP_MASKS, memory_max_write
+from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
+from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
+from engine.kernel.slab import slab_alloc, slab_free
+from engine.model import Record
+from engine.script import (
+    Command, ScriptError, check_name, normalize_path, parse_int, parse_size,
+)
+
+Handler = Callable[[Kernel, Command], Steps]
+HANDLERS: dict[str, Handler] = {}
+
+PAGE_SIZES = (4096, 16384, 65536)
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return register
+
+
+def prepare(k: Kernel, cmd: Command) -> Steps:
+    """Check a command against the current state; return its work. Raises ScriptError."""
+    k.current_cpu = 0
+    work = HANDLERS[cmd.name](k, cmd)
+    if cmd.name != "config" and not k.st.sys["started"]:
+        k.st.set(k.st.sys, "started", True)
+    return work
+
+
+# -- lookups that turn names into records, or a clear error ----------------------------
+def live_memcg(k: Kernel, word: str) -> str:
+    path = normalize_path(word)
+    if path == ROOT:
+        return ROOT
+    rec = k.st.paths.get(path)
+    if rec is None:
+        raise ScriptError(f"no cgroup {path} (mkdir it first)")
+    return rec["memcg"]
+
+
+def need_task(k: Kernel, name: str) -> Record:
+    task = k.st.tasks.get(name)
+    if task is None:
+        raise ScriptError(f"no task '{name}' (create it with 'task {name} PATH')")
+    return task
+
+
+def need_cpu(k: Kernel, cmd: Command) -> int:
+    cpu = parse_int(cmd.opts["cpu"], "cpu")
+    if not 0 <= cpu < k.nr_cpus:
+        raise ScriptError(f"cpu={cpu} does not exist (this machine has cpu0..cpu{k.nr_cpus - 1})")
+    return cpu
+
+
+def need_objcg(k: Kernel, word: str) -> str:
+    name = word if word.startswith("/") else "/" + word
+    rec = k.st.objcgs.get(name.rstrip("/") or "/")
+    if rec is None:
+        if name == ROOT:
+            raise ScriptError("the root memcg has no objcg in v5.9")
+        raise ScriptError(f"no objcg '{word}' (objcgs are named after their memcg, e.g. /A or /A#2)")
+    if rec["state"] == "released":
+        raise ScriptError(f"objcg {rec['name']} was released; using it would be a use-after-free")
+    return rec["name"]
+
+
+def need_gfp(cmd: Command) -> str:
+    gfp = cmd.opts.get("gfp", "GFP_KERNEL")
+    if gfp not in GFP_MASKS:
+        raise ScriptError(f"unknown gfp '{gfp}' (one of {', '.join(GFP_MASKS)})")
+    return gfp
+
+
+EEXIST = -17
+
+
+def _exists(path: str) -> Steps:
+    yield ("cgroup_mkdir.exists", path)
+    return EEXIST
+
+
+# -- the commands --------------------------------------------------------------------
+@handler("config")
+def _config(k: Kernel, cmd: Command) -> Steps:
+    if k.st.sys["started"]:
+        raise ScriptError("config must come before every other command")
+    o = cmd.opts
+    cpus = parse_int(o.get("cpus", str(k.nr_cpus)), "cpus")
+    if not 1 <= cpus <= 64:
+        raise ScriptError(f"cpus={cpus}: between 1 and 64 CPUs are supported")
+    page_size = parse_int(o.get("page_size", str(k.page_size)), "page_size")
+    if page_size not in PAGE_SIZES:
+        raise ScriptError(f"page_size={page_size}: one of {', '.join(map(str, PAGE_SIZES))}")
+    if o.get("cgroup", "v2") != "v2":
+        raise ScriptError("cgroup=v1 is not modelled yet; this engine simulates cgroup v2")
+    if o.get("kernel", "5.9") != "5.9":
+        raise ScriptError("kernel=5.9 is the only kernel modelled")
+    if o.get("accounting", "bytes") != "bytes":
+        raise ScriptError("accounting=slab is not modelled yet; objects charge exactly SIZE bytes")
+    return _configure(k, cpus, page_size)
+
+
+def _configure(k: Kernel, cpus: int, page_size: int) -> Steps:
+    set_cpus(k, cpus)
+    k.st.set(k.st.sys, "page_size", page_size)
+    yield ("config.set", cpus, page_size, "v2", "5.9")
+    return 0
+
+
+def set_cpus(k: Kernel, cpus: int) -> None:
+    """Create or remove empty per-CPU stocks so that there are exactly `cpus`."""
+    st = k.st
+    for n in range(cpus, k.nr_cpus):
+        st.drop("cpus", f"cpu{n}")
+    for n in range(k.nr_cpus, cpus):
+        st.new("cpus", f"cpu{n}", {
+            "kind": "cpu", "name": f"cpu{n}", "cpu": n, "cached": None, "nr_pages": 0,
+            "cached_objcg": None, "nr_bytes": 0, "flushing": False,
+        })
+    st.set(st.sys, "cpus", cpus)
+
+
+@handler("mkdir")
+def _mkdir(k: Kernel, cmd: Command) -> Steps:
+    path = normalize_path(cmd.args[0])
+    if path == ROOT or path in k.st.paths:
+        return _exists(path)
+    parent_path = path.rsplit("/", 1)[0] or ROOT
+    parent = live_memcg(k, parent_path)
+    return cgroup_mkdir(k, path, parent)
+
+
+@handler("rmdir")
+def _rmdir(k: Kernel, cmd: Command) -> Steps:
+    memcg = live_memcg(k, cmd.args[0])
+    if "cpu" in cmd.opts:
+        k.current_cpu = need_cpu(k, cmd)
+    return cgroup_rmdir(k, memcg)
+
+
+def attach(k: Kernel, task: Record, memcg: str) -> None:
+    """The task joins memcg's css_set; the first task makes the css_set pin the css."""
+    st = k.st
+    rec = k.memcg(memcg)
+    st.add(rec, "nr_tasks", 1)
+    if rec["nr_tasks"] == 1:
+        css_get(k, memcg, "css_set")
+    st.set(task, "memcg", memcg)
+
+
+def detach(k: Kernel, task: Record) -> None:
+    st = k.st
+    memcg = task["memcg"]
+    rec = k.memcg(memcg)
+    st.add(rec, "nr_tasks", -1)
+    if rec["nr_tasks"] == 0:
+        css_put(k, memcg, "css_set")
+
+
+def _new_task(k: Kernel, name: str, memcg: str, mm: bool, step: tuple) -> Steps:  # type: ignore[type-arg]
+    task = k.st.new("tasks", name, {"kind": "task", "name": name, "memcg": None,
+                                     "mm": mm, "active_memcg": None})
+    attach(k, task, memcg)
+    yield step
+    return 0
+
+
+@handler("task")
+def _task(k: Kernel, cmd: Command) -> Steps:
+    name = check_name(cmd.args[0], "task")
+    if name in k.st.tasks:
+        raise ScriptError(f"task '{name}' already exists")
+    memcg = live_memcg(k, cmd.args[1])
+    return _new_task(k, name, memcg, True, ("task.new", name, memcg))
+
+
+@handler("kthread")
+def _kthread(k: Kernel, cmd: Command) -> Steps:
+    name = check_name(cmd.args[0], "kthread")
+    if name in k.st.tasks:
+        raise ScriptError(f"task '{name}' already exists")
+    return _new_task(k, name, ROOT, False, ("kthread.new", name))
+
+
+@handler("move")
+def _move(k: Kernel, cmd: Command) -> Steps:
+    task = need_task(k, cmd.args[0])
+    memcg = live_memcg(k, cmd.args[1])
+    return _moved(k, task, memcg)
+
+
+def _moved(k: Kernel, task: Record, memcg: str) -> Steps:
+    old = task["memcg"]
+    if old != memcg:
+        detach(k, task)
+        attach(k, task, memcg)
+    yield ("move.moved", task["name"], old, memcg)
+    return 0
+
+
+@handler("exit")
+def _exit(k: Kernel, cmd: Command) -> Steps:
+    task = need_task(k, cmd.args[0])
+    return _exited(k, task)
+
+
+def _exited(k: Kernel, task: Record) -> Steps:
+    detach(k, task)
+    k.st.drop("tasks", task["name"])
+    yield ("exit.exited", task["name"], task["memcg"])
+    return 0
+
+
+@handler("use_memcg")
+def _use_memcg(k: Kernel, cmd: Command) -> Steps:
+    task = need_task(k, cmd.args[0])
+    memcg = None if cmd.args[1] == "none" else live_memcg(k, cmd.args[1])
+    return _use(k, task, memcg)
+
+
+def _use(k: Kernel, task: Record, memcg: str | None) -> Steps:
+    k.st.set(task, "active_memcg", memcg)
+    yield ("use_memcg.set", task["name"], memcg)
+    return 0
+
+
+@handler("alloc")
+def _alloc(k: Kernel, cmd: Command) -> Steps:
+    obj = check_name(cmd.args[0], "object")
+    if obj in k.st.objects:
+        raise ScriptError(f"object '{obj}' already exists (free it first or pick another name)")
+    size = parse_size(cmd.args[1])
+    task = need_task(k, cmd.opts["task"])
+    active = task["active_memcg"]
+    if active is not None and k.memcg(active)["state"] == "freed":
+        raise ScriptError(
+            f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
+            "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
+    k.current_cpu = need_cpu(k, cmd)
+    return slab_alloc(k, obj, size, task, need_gfp(cmd))
+
+
+@handler("free")
+def _free(k: Kernel, cmd: Command) -> Steps:
+    obj = cmd.args[0]
+    if obj not in k.st.objects:
+        raise ScriptError(f"no live object '{obj}' (never allocated, or already freed)")
+    k.current_cpu = need_cpu(k, cmd)
+    return slab_free(k, obj)
+
+
+@handler("write")
+def _write(k: Kernel, cmd: Command) -> Steps:
+    memcg = live_memcg(k, cmd.args[0])
+    if cmd.args[1] != "memory.max":
+        raise ScriptError(f"write: only memory.max is modelled, not '{cmd.args[1]}'")
+    if memcg == ROOT:
+        raise ScriptError("the root cgroup has no memory.max")
+    value = cmd.args[2]
+    max_pages = None if value == "max" else parse_size(value, "memory.max") // k.page_size
+    if "cpu" in cmd.opts:
+        k.current_cpu = need_cpu(k, cmd)
+    return memory_max_write(k, memcg, max_pages)
+
+
+@handler("hold")
+def _hold(k: Kernel, cmd: Command) -> Steps:
+    memcg = live_memcg(k, cmd.args[0])
+    if memcg == ROOT:
+        raise ScriptError("the root css is not reference counted (CSS_NO_REF)")
+    return _held(k, memcg)
+
+
+def _held(k: Kernel, memcg: str) -> Steps:
+    css_get(k, memcg, "hold")
+    yield ("hold.get", memcg, k.memcg(memcg)["refcnt"])
+    return 0
+
+
+@handler("unhold")
+def _unhold(k: Kernel, cmd: Command) -> Steps:
+    word = cmd.args[0]
+    if "#" in word:
+        name = word if word.startswith("/") else "/" + word
+        if name not in k.st.memcgs:
+            raise ScriptError(f"no memcg '{name}'")
+        candidates = [name]
+    else:
+        path = normalize_path(word)
+        gens = k.st.tables["gens"].get(path)
+        count = gens["count"] if gens else 0
+        candidates = [path if n == 1 else f"{path}#{n}" for n in range(count, 0, -1)]
+    for name in candidates:
+        if k.memcg(name)["holders"].get("hold"):
+            return _unheld(k, name)
+    raise ScriptError(f"no external hold on {word} to drop (take one with 'hold PATH')")
+
+
+def _unheld(k: Kernel, memcg: str) -> Steps:
+    css_put(k, memcg, "hold")
+    yield ("unhold.put", memcg, k.memcg(memcg)["refcnt"])
+    return 0
+
+
+@handler("drain")
+def _drain(k: Kernel, cmd: Command) -> Steps:
+    k.current_cpu = need_cpu(k, cmd)
+    return drain_local_stock(k, k.current_cpu)
+
+
+@handler("charge")
+def _charge(k: Kernel, cmd: Command) -> Steps:
+    objcg = need_objcg(k, cmd.args[0])
+    size = parse_size(cmd.args[1])
+    k.current_cpu = need_cpu(k, cmd)
+    return obj_cgroup_charge(k, objcg, need_gfp(cmd), size)
+
+
+@handler("uncharge")
+def _uncharge(k: Kernel, cmd: Command) -> Steps:
+    objcg = need_objcg(k, cmd.args[0])
+    size = parse_size(cmd.args[1])
+    k.current_cpu = need_cpu(k, cmd)
+    return obj_cgroup_uncharge(k, objcg, size)
+
+
+@handler("get")
+def _get(k: Kernel, cmd: Command) -> Steps:
+    return _got(k, need_objcg(k, cmd.args[0]))
+
+
+def _got(k: Kernel, objcg: str) -> Steps:
+    obj_cgroup_get(k, objcg, "get")
+    yield ("get.get", objcg, k.objcg(objcg)["refcnt"])
+    return 0
+
+
+@handler("put")
+def _put(k: Kernel, cmd: Command) -> Steps:
+    objcg = need_objcg(k, cmd.args[0])
+    if not k.objcg(objcg)["holders"].get("get"):
+        raise ScriptError(f"put {objcg} without a matching 'get {objcg}'")
+    return obj_cgroup_put(k, objcg, "get")

@@ -1,0 +1,290 @@
+"""The invariants of spec §10, checked incrementally after every micro-step and in full
+on demand. A violation is an engine bug: it raises InvariantViolation, loudly.
+
+Incremental checks look only at the records a micro-step changed (its undo entries),
+which keeps them cheap enough to run after every step; `check_all` recomputes
+everything from scratch and is what the property-based tests call.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+from engine.kernel.base import ROOT
+from engine.model import DROP, HOLD, NEW, SET, State
+
+Entries = list[tuple[Any, ...]]
+
+
+class InvariantViolation(AssertionError):
+    """The simulated state broke an invariant of spec §10: an engine bug."""
+
+
+def _fail(rule: str, text: str) -> None:
+    raise InvariantViolation(f"{rule}: {text}")
+
+
+# -- after every micro-step ------------------------------------------------------------
+def check_step(st: State, changes: Entries, data: tuple[Any, ...]) -> None:
+    """Check the records a micro-step touched."""
+    touched: dict[int, dict[str, Any]] = {}
+    holder_changes: list[tuple[dict[str, Any], str]] = []
+    deltas: Counter[tuple[str, str]] = Counter()
+    transitions: list[tuple[dict[str, Any], Any, Any]] = []
+    for entry in changes:
+        op = entry[0]
+        if op == SET:
+            rec = entry[1]
+            if "kind" in rec:
+                touched[id(rec)] = rec
+                key = entry[2]
+                if rec["kind"] == "memcg":
+                    if key in ("nr_descendants", "nr_dying_descendants"):
+                        deltas[(rec["name"], key)] += entry[4] - entry[3]
+                    elif key == "state":
+                        transitions.append((rec, entry[3], entry[4]))
+        elif op == HOLD:
+            touched[id(entry[1])] = entry[1]
+            holder_changes.append((entry[1], entry[2]))
+        elif op in (NEW, DROP):
+            rec = entry[3]
+            touched[id(rec)] = rec
+            if op == NEW and rec["kind"] == "memcg":
+                transitions.append((rec, None, entry[4]["state"]))
+    try:
+        for rec in touched.values():
+            kind = rec["kind"]
+            if kind == "objcg":
+                _check_objcg(st, rec)
+            elif kind == "memcg":
+                _check_memcg(st, rec)
+            elif kind == "cpu":
+                _check_cpu(st, rec)
+        for rec, holder in holder_changes:
+            _check_holder(st, rec, holder)
+        _check_descendant_counts(st, deltas, transitions)
+    except InvariantViolation as err:
+        raise InvariantViolation(f"after step {data[0]} {data[1:]}: {err}") from None
+
+
+def _check_objcg(st: State, o: dict[str, Any]) -> None:
+    name = o["name"]
+    if o["state"] == "released":
+        return
+    ps = st.sys["page_size"]
+    stocked = sum(c["nr_bytes"] for c in st.cpus.values() if c["cached_objcg"] == name)
+    if o["pages"] * ps != o["live"] + stocked + o["nr_charged_bytes"] + o["inflight"]:
+        _fail("I1 byte conservation",
+              f"objcg {name}: {o['pages']} pages x {ps} != live {o['live']} + stocks "
+              f"{stocked} + nr_charged_bytes {o['nr_charged_bytes']} + in hand {o['inflight']}")
+    if o["nr_charged_bytes"] < 0:
+        _fail("I3", f"objcg {name} nr_charged_bytes {o['nr_charged_bytes']} < 0")
+    if ("base" in o["holders"]) != (o["state"] == "active" or o["base_pending"]):
+        _fail("I6", f"objcg {name} is {o['state']} but base reference present={'base' in o['holders']}")
+    memcg = st.memcgs[o["memcg"]]
+    on_list = o["name"] in memcg["objcg_list"]
+    if o["state"] == "killed" and not on_list:
+        _fail("I7", f"killed objcg {name} is not on {memcg['name']}'s objcg_list")
+    if on_list and memcg["objcg_list"].count(name) != 1:
+        _fail("I7", f"objcg {name} is on {memcg['name']}'s objcg_list twice")
+
+
+def _check_memcg(st: State, m: dict[str, Any]) -> None:
+    name = m["name"]
+    if m["state"] in ("online",) and m["usage"] != m["expected"]:
+        _fail("I5 usage decomposition",
+              f"{name} usage {m['usage']} != stocks + objcg pages + in-flight = {m['expected']}")
+    objcg = m["objcg"]
+    if objcg is not None:
+        o = st.objcgs[objcg]
+        if o["memcg"] != name or o["state"] != "active":
+            _fail("I7", f"{name}->objcg {objcg} points at {o['memcg']} and is {o['state']}")
+    if m["state"] == "online" and name != ROOT and objcg is None:
+        _fail("I7", f"online memcg {name} has no active objcg")
+    if name == ROOT and objcg is not None:
+        _fail("I13", "the root memcg has an objcg")
+    if m["state"] in ("online", "dying"):
+        for listed in m["objcg_list"]:
+            if st.objcgs[listed]["memcg"] != name and m["state"] == "online":
+                _fail("I7", f"objcg {listed} on {name}'s list points at {st.objcgs[listed]['memcg']}")
+    if m["state"] == "freed" and m["refcnt"] != 0:
+        _fail("I9", f"{name} freed with css refcnt {m['refcnt']}")
+    if m["nr_descendants"] < 0 or m["nr_dying_descendants"] < 0:
+        _fail("I10", f"{name} has negative descendant counts")
+
+
+def _check_cpu(st: State, c: dict[str, Any], bounded: bool = False) -> None:
+    """I2. Inside refill_obj_stock/refill_stock a stock is briefly over its bound
+    (that is what triggers the drain), so upper bounds are checked between commands."""
+    ps, batch = st.sys["page_size"], st.sys["charge_batch"]
+    cpu = c["name"]
+    if not 0 <= c["nr_bytes"] <= (ps if bounded else 2 * ps):
+        _fail("I2", f"{cpu} nr_bytes {c['nr_bytes']} outside [0, {ps}]")
+    if not 0 <= c["nr_pages"] <= (batch if bounded else 2 * batch):
+        _fail("I2", f"{cpu} nr_pages {c['nr_pages']} outside [0, {batch}]")
+    if c["cached_objcg"] is None and c["nr_bytes"]:
+        _fail("I2", f"{cpu} holds {c['nr_bytes']} bytes for no objcg")
+    if c["cached"] is None and c["nr_pages"]:
+        _fail("I2", f"{cpu} holds {c['nr_pages']} pages for no memcg")
+
+
+def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
+    """Whether the thing named by a holder exists and refers to rec (None: any count)."""
+    name = rec["name"]
+    what, _, who = holder.partition(":")
+    if rec["kind"] == "objcg":
+        if what == "base":
+            return rec["state"] == "active" or rec["base_pending"]
+        if what == "stock":
+            return st.cpus[who]["cached_objcg"] == name
+        if what == "obj":
+            obj = st.objects.get(who)
+            return obj is not None and obj["objcg"] == name
+        return None  # "current", "get": transient or explicit holders
+    if what == "base":
+        return rec["state"] in ("allocated", "online") or rec["base_pending"]
+    if what == "online":
+        return rec["state"] == "online"
+    if what == "stock":
+        return st.cpus[who]["cached"] == name
+    if what == "objcg":
+        return who in rec["objcg_list"]
+    if what == "child":
+        child = st.memcgs.get(who)
+        return child is not None and child["parent"] == name and child["state"] != "freed"
+    if what == "css_set":
+        return rec["nr_tasks"] > 0
+    return None  # "hold", "charge": explicit or transient holders
+
+
+def _check_holder(st: State, rec: dict[str, Any], holder: str) -> None:
+    held = rec["holders"].get(holder, 0)
+    if held < 0:
+        _fail("I6/I9", f"{rec['name']} holder {holder} count {held}")
+    ok = _holder_ok(st, rec, holder)
+    if ok is not None and bool(held) != ok:
+        _fail("I6/I9", f"{rec['kind']} {rec['name']}: holder {holder} present={bool(held)} "
+                       "disagrees with the state")
+
+
+def _check_descendant_counts(st: State, deltas: Counter[tuple[str, str]],
+                             transitions: list[tuple[dict[str, Any], Any, Any]]) -> None:
+    """I10: ancestors' counts move by exactly one per mkdir, rmdir and free."""
+    expected: Counter[tuple[str, str]] = Counter()
+    for rec, old, new in transitions:
+        d_live = (new in ("allocated", "online")) - (old in ("allocated", "online"))
+        d_dying = (new == "dying") - (old == "dying")
+        if old == "allocated" and new == "online":
+            d_live = 0
+        node = rec["parent"]
+        while node is not None:
+            expected[(node, "nr_descendants")] += d_live
+            expected[(node, "nr_dying_descendants")] += d_dying
+            node = st.memcgs[node]["parent"]
+    for key in set(expected) | set(deltas):
+        if expected[key] != deltas[key]:
+            _fail("I10", f"{key[0]} {key[1]} changed by {deltas[key]}, expected {expected[key]}")
+
+
+# -- at the end of each command -------------------------------------------------------
+def check_command_end(st: State, steps: Iterable[Any] | None) -> None:
+    """Nothing is left in hand, pinned transiently or flagged as flushing."""
+    records: Iterable[dict[str, Any]]
+    if steps is None:
+        records = list(st.memcgs.values()) + list(st.objcgs.values()) + list(st.cpus.values())
+    else:
+        seen: dict[int, dict[str, Any]] = {}
+        for step in steps:
+            for entry in step.changes:
+                rec = entry[1] if entry[0] in (SET, HOLD) else entry[3]
+                if "kind" in rec:
+                    seen[id(rec)] = rec
+        records = seen.values()
+    for rec in records:
+        kind = rec["kind"]
+        if kind in ("memcg", "objcg"):
+            if rec.get("inflight"):
+                _fail("I1/I5", f"{kind} {rec['name']} still has {rec['inflight']} in hand")
+            for transient in ("current", "charge"):
+                if transient in rec["holders"]:
+                    _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{transient}' reference")
+        if kind == "memcg" and rec["state"] == "dying" and rec["kmem_state"] != "ONLINE":
+            if rec["objcg"] is not None or rec["objcg_list"]:
+                _fail("I8", f"dying {rec['name']} still owns objcgs")
+        if kind == "cpu":
+            _check_cpu(st, rec, bounded=True)
+        if kind == "cpu" and rec["flushing"]:
+            _fail("I2", f"{rec['name']} FLUSHING_CACHED_CHARGE left set")
+
+
+# -- everything, from scratch -----------------------------------------------------------
+def check_all(st: State) -> None:
+    """Recompute every invariant of spec §10 from the whole state."""
+    memcgs, objcgs, cpus = st.memcgs, st.objcgs, st.cpus
+    for c in cpus.values():
+        _check_cpu(st, c, bounded=True)
+    for o in objcgs.values():
+        _check_objcg(st, o)
+        if o["state"] != "released":
+            want = Counter({"base": 1} if o["state"] == "active" else {})
+            for c in cpus.values():
+                if c["cached_objcg"] == o["name"]:
+                    want[f"stock:{c['name']}"] += 1
+            want.update(f"obj:{x['name']}" for x in st.objects.values() if x["objcg"] == o["name"])
+            have = Counter({h: n for h, n in o["holders"].items() if h != "get"})
+            if have != want:
+                _fail("I6", f"objcg {o['name']} holders {dict(have)} != {dict(want)}")
+        if o["refcnt"] != sum(o["holders"].values()):
+            _fail("I6", f"objcg {o['name']} refcnt {o['refcnt']} != its holders")
+        if o["state"] == "released" and o["refcnt"] != 0:
+            _fail("I6", f"released objcg {o['name']} has refcnt {o['refcnt']}")
+    subtree_pages: Counter[str] = Counter()
+
+    def credit(memcg: str | None, pages: int) -> None:
+        while memcg is not None:
+            subtree_pages[memcg] += pages
+            memcg = memcgs[memcg]["parent"]
+
+    for c in cpus.values():
+        if c["cached"] is not None:
+            credit(c["cached"], c["nr_pages"])
+    for o in objcgs.values():
+        credit(o["memcg"], o["pages"])
+    for m in memcgs.values():
+        credit(m["name"], m["inflight"] - m["unbacked"])
+    for m in memcgs.values():
+        _check_memcg(st, m)
+        name = m["name"]
+        if m["state"] == "online" and m["usage"] != subtree_pages[name]:
+            _fail("I5", f"{name} usage {m['usage']} != recomputed {subtree_pages[name]}")
+        if m["state"] == "online" and m["expected"] != subtree_pages[name]:
+            _fail("I5", f"{name} running books {m['expected']} != recomputed {subtree_pages[name]}")
+        if name == ROOT:
+            continue
+        if m["refcnt"] != sum(m["holders"].values()):
+            _fail("I9", f"{name} refcnt {m['refcnt']} != its holders")
+        for holder in m["holders"]:
+            _check_holder(st, m, holder)
+        want = {f"stock:{c['name']}" for c in cpus.values() if c["cached"] == name}
+        want |= {f"objcg:{o}" for o in m["objcg_list"]}
+        want |= {f"child:{c}" for c in m["children"] if memcgs[c]["state"] != "freed"}
+        if m["state"] == "online":
+            want |= {"base", "online"}
+        if m["nr_tasks"]:
+            want.add("css_set")
+        have = {h for h in m["holders"] if h not in ("hold",)}
+        if have != want:
+            _fail("I9", f"{name} css holders {sorted(have)} != {sorted(want)}")
+        if (m["state"] == "freed") != (m["refcnt"] == 0 and m["state"] != "online"):
+            _fail("I9", f"{name} is {m['state']} with css refcnt {m['refcnt']}")
+    for m in memcgs.values():
+        live = dying = 0
+        todo = list(m["children"])
+        while todo:
+            child = memcgs[todo.pop()]
+            todo.extend(child["children"])
+            live += child["state"] == "online"
+            dying += child["state"] == "dying"
+        if (live, dying) != (m["nr_descendants"], m["nr_dying_descendants"]):
+            _fail("I10", f"{m['name']} counts ({m['nr_descendants']}, {m['nr_dying_descendants']}) "
+                         f"!= ({live}, {dying})")

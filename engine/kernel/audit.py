@@ -1,0 +1,46 @@
+"""Book-keeping that is not kernel state: who a charged page or byte belongs to.
+
+The kernel keeps only the counters. To check spec §10 after every micro-step (I1 byte
+conservation, I5 usage decomposition) the simulator also tracks, per objcg, the pages
+charged on its behalf (P), its live bytes (L) and bytes "in hand" inside a function
+call, and per memcg the pages that try_charge has charged but not yet handed to a stock
+or an objcg. `expected` on each memcg is the running sum of those terms over its
+subtree, updated here and never by the page-counter code, so comparing it with
+`usage` really checks the kernel arithmetic.
+"""
+from __future__ import annotations
+
+from engine.kernel.base import Kernel
+
+
+def attribute(k: Kernel, memcg: str, pages: int) -> None:
+    """Add pages to `expected` of memcg and all its ancestors."""
+    if not pages:
+        return
+    st = k.st
+    memcgs = st.memcgs
+    node: str | None = memcg
+    while node is not None:
+        rec = memcgs[node]
+        st.set(rec, "expected", rec["expected"] + pages)
+        node = rec["parent"]
+
+
+def objcg_pages(k: Kernel, objcg: str, pages: int) -> None:
+    """P(O) changes: pages charged (or uncharged) on behalf of an objcg."""
+    rec = k.objcg(objcg)
+    k.st.add(rec, "pages", pages)
+    attribute(k, rec["memcg"], pages)
+
+
+def inflight_pages(k: Kernel, memcg: str, pages: int) -> None:
+    """Pages try_charge charged that no stock or objcg holds yet (or no longer)."""
+    k.st.add(k.memcg(memcg), "inflight", pages)
+    attribute(k, memcg, pages)
+
+
+def stock_pages(k: Kernel, cpu: int, pages: int) -> None:
+    """A page stock's nr_pages changes by `pages` (its memcg is `cached`)."""
+    rec = k.cpu(cpu)
+    k.st.add(rec, "nr_pages", pages)
+    attribute(k, rec["cached"], pages)

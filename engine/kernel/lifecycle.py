@@ -1,0 +1,220 @@
+"""A memcg's life: mkdir (css_alloc, memcg_online_kmem, css_online), rmdir (offline,
+memcg_reparent_objcgs, drain_all_stock, id put), release and free after RCU."""
+from __future__ import annotations
+
+from engine.kernel.base import ROOT, Kernel, Steps, kfunc
+from engine.kernel.drain import drain_all_stock
+from engine.kernel.objcg import obj_cgroup_alloc
+from engine.kernel.refs import css_get, css_put, obj_cgroup_put
+from engine.model import Record
+
+EBUSY = -16
+
+
+def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
+    """mem_cgroup_alloc(): counters linked to the parent's, an empty objcg_list."""
+    return k.st.new("memcgs", name, {
+        "kind": "memcg", "name": name, "path": path, "parent": parent,
+        "children": (), "state": "allocated",
+        "usage": 0, "max": None, "watermark": 0, "failcnt": 0,
+        "events_max": 0, "events_oom": 0,
+        "refcnt": 1 if parent is not None else 0,
+        "holders": {"base": 1} if parent is not None else {},
+        "objcg": None, "objcg_list": (), "kmemcg_id": -1, "kmem_state": "NONE",
+        "nr_descendants": 0, "nr_dying_descendants": 0, "nr_tasks": 0,
+        "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        # audit (not kernel fields): see engine.kernel.audit
+        "expected": 0, "inflight": 0, "unbacked": 0,
+    })
+
+
+def memcg_name_for(k: Kernel, path: str) -> str:
+    """The first memcg at a path is named by it; later ones are PATH#2, PATH#3..."""
+    gens = k.st.tables["gens"]
+    n = gens[path]["count"] + 1 if path in gens else 1
+    if n == 1:
+        k.st.new("gens", path, {"kind": "gen", "count": 1})
+    else:
+        k.st.set(gens[path], "count", n)
+    return path if n == 1 else f"{path}#{n}"
+
+
+@kfunc
+def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
+    """cgroup_mkdir(): css_alloc then css_online for the memory controller."""
+    st = k.st
+    name = memcg_name_for(k, path)
+    rec = new_memcg(k, name, path, parent)
+    parent_rec = k.memcg(parent)
+    st.set(parent_rec, "children", parent_rec["children"] + (name,))
+    css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
+    st.new("paths", path, {"kind": "path", "memcg": name})
+    for ancestor in k.ancestry(parent):
+        st.add(k.memcg(ancestor), "nr_descendants", 1)
+    yield ("mem_cgroup_css_alloc.alloc", name, parent)
+    yield from memcg_online_kmem(k, name)
+    css_get(k, name, "online")
+    st.set(rec, "state", "online")
+    yield ("mem_cgroup_css_online.online", name)
+    return 0
+
+
+@kfunc
+def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
+    """memcg_online_kmem(): a kmemcg id and the memcg's first (active) objcg."""
+    st, sysrec = k.st, k.st.sys
+    rec = k.memcg(memcg)
+    free_ids = sysrec["ida_free"]
+    if free_ids:
+        kmemcg_id = min(free_ids)
+        st.set(sysrec, "ida_free", tuple(i for i in free_ids if i != kmemcg_id))
+    else:
+        kmemcg_id = sysrec["ida_next"]
+        st.set(sysrec, "ida_next", kmemcg_id + 1)
+    objcg = obj_cgroup_alloc(k, memcg)
+    st.set(objcg, "memcg", memcg)
+    st.set(rec, "objcg", memcg)
+    st.set(sysrec, "kmem_enabled", True)  # static_branch_inc(&memcg_kmem_enabled_key)
+    st.set(rec, "kmemcg_id", kmemcg_id)
+    st.set(rec, "kmem_state", "ONLINE")
+    yield ("memcg_online_kmem.objcg", memcg, kmemcg_id)
+
+
+@kfunc
+def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
+    """cgroup_rmdir(): refuse a busy cgroup, else unlink it, kill the css and offline it."""
+    st = k.st
+    rec = k.memcg(memcg)
+    if memcg == ROOT:
+        yield ("cgroup_rmdir.root",)
+        return EBUSY
+    if rec["nr_tasks"]:
+        yield ("cgroup_rmdir.populated", memcg, rec["nr_tasks"])
+        return EBUSY
+    if rec["nr_descendants"]:
+        yield ("cgroup_rmdir.children", memcg, rec["nr_descendants"])
+        return EBUSY
+    st.drop("paths", rec["path"])
+    st.set(rec, "state", "dying")
+    for ancestor in k.ancestry(rec["parent"]):
+        anc = k.memcg(ancestor)
+        st.add(anc, "nr_descendants", -1)
+        st.add(anc, "nr_dying_descendants", 1)
+    yield ("cgroup_destroy_locked.unlinked", memcg)
+    # kill_css(): percpu_ref_kill drops the base reference; the count can only be seen
+    # to reach zero after an RCU grace period, so the drop is queued.
+    st.set(rec, "base_pending", True)
+    k.defer(lambda k: _css_base_put(k, memcg))
+    yield ("kill_css.kill", memcg)
+    yield from mem_cgroup_css_offline(k, memcg)
+    return 0
+
+
+@kfunc
+def mem_cgroup_css_offline(k: Kernel, memcg: str) -> Steps:
+    """mem_cgroup_css_offline(): memcg_offline_kmem, drain_all_stock, mem_cgroup_id_put."""
+    yield from memcg_offline_kmem(k, memcg)
+    yield from drain_all_stock(k, memcg)
+    css_put(k, memcg, "online")  # mem_cgroup_id_put(): the ID pin of css_online
+    yield ("mem_cgroup_id_put.put", memcg, k.memcg(memcg)["refcnt"])
+
+
+@kfunc
+def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
+    """memcg_offline_kmem(): reparent the objcgs, hand the kmemcg id to the parent."""
+    st = k.st
+    rec = k.memcg(memcg)
+    if rec["kmem_state"] != "ONLINE":
+        return
+    st.set(rec, "kmem_state", "ALLOCATED")
+    parent = rec["parent"] or ROOT
+    yield from memcg_reparent_objcgs(k, memcg, parent)
+    kmemcg_id, parent_id = rec["kmemcg_id"], k.memcg(parent)["kmemcg_id"]
+    for name in _subtree(k, memcg):  # css_for_each_descendant_pre
+        child = k.memcg(name)
+        if child["kmemcg_id"] == kmemcg_id:
+            st.set(child, "kmemcg_id", parent_id)
+    st.set(st.sys, "ida_free", st.sys["ida_free"] + (kmemcg_id,))  # memcg_free_cache_id
+    yield ("memcg_offline_kmem.id", memcg, kmemcg_id, parent_id)
+
+
+def _subtree(k: Kernel, memcg: str) -> list[str]:
+    out, todo = [], [memcg]
+    while todo:
+        name = todo.pop()
+        out.append(name)
+        todo.extend(reversed(k.memcg(name)["children"]))
+    return out
+
+
+@kfunc
+def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
+    """memcg_reparent_objcgs(): active and inherited objcgs move to the parent's list head."""
+    st = k.st
+    rec, parent_rec = k.memcg(memcg), k.memcg(parent)
+    objcg = rec["objcg"]
+    st.set(rec, "objcg", None)
+    yield ("memcg_reparent_objcgs.detach", memcg, objcg)
+    _move_objcg(k, objcg, memcg, parent)
+    css_get(k, parent, f"objcg:{objcg}")
+    st.set(parent_rec, "objcg_list", (objcg,) + parent_rec["objcg_list"])
+    yield ("memcg_reparent_objcgs.active", objcg, memcg, parent)
+    inherited = rec["objcg_list"]
+    for child_objcg in inherited:
+        css_get(k, parent, f"objcg:{child_objcg}")
+        _move_objcg(k, child_objcg, memcg, parent)
+        css_put(k, memcg, f"objcg:{child_objcg}")
+        yield ("memcg_reparent_objcgs.inherited", child_objcg, memcg, parent)
+    # list_splice() onto the parent's head. The dying memcg's own head is not
+    # reinitialised in the kernel (harmless: nothing walks it again); shown empty.
+    st.set(parent_rec, "objcg_list", inherited + parent_rec["objcg_list"])
+    st.set(rec, "objcg_list", ())
+    yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
+    st.set(k.objcg(objcg), "state", "killed")
+    st.set(k.objcg(objcg), "base_pending", True)
+    k.defer(lambda k: _objcg_base_put(k, objcg))
+    yield ("percpu_ref_kill.objcg", objcg)
+
+
+def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
+    """xchg(&objcg->memcg, parent); its charged pages leave the dying subtree."""
+    rec = k.objcg(objcg)
+    k.st.set(rec, "memcg", parent)
+    # audit: memcg's subtree no longer contains this objcg; ancestors above still do
+    k.st.add(k.memcg(memcg), "expected", -rec["pages"])
+
+
+@kfunc
+def _objcg_base_put(k: Kernel, objcg: str) -> Steps:
+    """The base reference of a killed objcg, dropped after the RCU grace period."""
+    yield ("rcu.objcg_kill", objcg)
+    k.st.set(k.objcg(objcg), "base_pending", False)
+    yield from obj_cgroup_put(k, objcg, "base")
+
+
+@kfunc
+def _css_base_put(k: Kernel, memcg: str) -> Steps:
+    """The base reference of a killed css, dropped after the RCU grace period."""
+    k.st.set(k.memcg(memcg), "base_pending", False)
+    css_put(k, memcg, "base")
+    yield ("rcu.css_kill", memcg, k.memcg(memcg)["refcnt"])
+
+
+@kfunc
+def css_release_work_fn(k: Kernel, memcg: str) -> Steps:
+    """css_release_work_fn(): the css reached zero; css_free follows after RCU."""
+    yield ("css_release_work_fn.released", memcg)
+    k.defer(lambda k: css_free_rwork_fn(k, memcg))
+
+
+@kfunc
+def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
+    """css_free_rwork_fn(): mem_cgroup_css_free, then drop the reference on the parent."""
+    st = k.st
+    rec = k.memcg(memcg)
+    st.set(rec, "state", "freed")
+    # In a memory-only world the cgroup leaves nr_dying_descendants with its memcg.
+    for ancestor in k.ancestry(rec["parent"]):
+        st.add(k.memcg(ancestor), "nr_dying_descendants", -1)
+    css_put(k, rec["parent"], f"child:{memcg}")
+    yield ("css_free_rwork_fn.freed", memcg, rec["usage"])

@@ -1,0 +1,148 @@
+"""try_charge() and its callers: the page-granular memcg charge path of v5.9."""
+from __future__ import annotations
+
+from engine.kernel import audit
+from engine.kernel.base import ROOT, Kernel, Steps, kfunc
+from engine.kernel.drain import drain_all_stock
+from engine.kernel.page_counter import page_counter_charge, page_counter_try_charge
+from engine.kernel.stock import consume_stock, refill_stock
+
+ENOMEM = -12
+MAX_RECLAIM_RETRIES = 16
+PAGE_ALLOC_COSTLY_ORDER = 3
+
+# The gfp masks the script accepts, reduced to the bits try_charge looks at.
+GFP_MASKS = {
+    "GFP_KERNEL": frozenset({"blocking"}),
+    "GFP_NOWAIT": frozenset(),
+    "GFP_KERNEL|__GFP_NORETRY": frozenset({"blocking", "noretry"}),
+    "GFP_KERNEL|__GFP_NOFAIL": frozenset({"blocking", "nofail"}),
+}
+
+
+def memcg_memory_event(k: Kernel, memcg: str, field: str) -> None:
+    """memcg_memory_event(): count in memory.events here and in ancestors below root (v2)."""
+    for name in k.ancestry(memcg):
+        if name == ROOT:
+            break
+        k.st.add(k.memcg(name), field, 1)
+
+
+def get_order(nr_pages: int) -> int:
+    """get_order(nr_pages * PAGE_SIZE): the smallest order whose block holds the pages."""
+    return max(0, (nr_pages - 1).bit_length())
+
+
+@kfunc
+def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
+    """try_charge(): stock, then the counters in batches, then reclaim, drain, OOM, force."""
+    if memcg == ROOT:
+        # Nothing is charged, yet the caller will account the pages as its own:
+        # the audit calls them "unbacked" so the books still balance (spec I5, I13).
+        audit.inflight_pages(k, ROOT, nr_pages)
+        k.st.add(k.memcg(ROOT), "unbacked", nr_pages)
+        audit.attribute(k, ROOT, -nr_pages)
+        yield ("try_charge.root", nr_pages)
+        return 0
+    flags = GFP_MASKS[gfp]
+    batch = max(k.batch, nr_pages)
+    retries = MAX_RECLAIM_RETRIES
+    drained = False
+    attempt = 0
+    while True:  # retry:
+        attempt += 1
+        if (yield from consume_stock(k, memcg, nr_pages)):
+            return 0
+        refused = page_counter_try_charge(k, memcg, batch)
+        if refused is None:
+            audit.inflight_pages(k, memcg, batch)
+            yield ("try_charge.charged", memcg, batch, k.memcg(memcg)["usage"])
+            if batch > nr_pages:  # done_restock:
+                yield from refill_stock(k, memcg, batch - nr_pages)
+            return 0
+        over = k.memcg(refused)
+        yield ("try_charge.refused", memcg, batch, refused, over["usage"], over["max"],
+               over["failcnt"])
+        if batch > nr_pages:
+            batch = nr_pages
+            yield ("try_charge.shrink_batch", nr_pages)
+            continue
+        if "blocking" not in flags:
+            yield ("try_charge.nowait", gfp)
+            break  # nomem
+        memcg_memory_event(k, refused, "events_max")
+        yield ("try_charge.reclaim", refused, over["events_max"])
+        if _margin(k, refused) >= nr_pages:
+            continue
+        if not drained:
+            drained = True
+            yield from drain_all_stock(k, refused)
+            continue
+        if "noretry" in flags:
+            yield ("try_charge.noretry",)
+            break
+        if retries:
+            retries -= 1
+            yield ("try_charge.retry", MAX_RECLAIM_RETRIES - retries, MAX_RECLAIM_RETRIES)
+            continue
+        if "nofail" in flags:
+            return (yield from _force(k, memcg, nr_pages, "nofail"))  # force:
+        order = get_order(nr_pages)
+        if order > PAGE_ALLOC_COSTLY_ORDER:
+            yield ("mem_cgroup_oom.skipped", refused, order)
+            break
+        memcg_memory_event(k, refused, "events_oom")
+        k.notes.append(
+            f"memcg OOM in {refused}: the OOM killer found nothing to free in this model, "
+            f"so try_charge forced the charge of {nr_pages} page(s) (usage may exceed max)"
+        )
+        yield ("mem_cgroup_oom.failed", refused, order)
+        return (yield from _force(k, memcg, nr_pages, "oom"))
+    # nomem:
+    if "nofail" in flags:
+        return (yield from _force(k, memcg, nr_pages, "nofail"))
+    yield ("try_charge.nomem", memcg, nr_pages)
+    return ENOMEM
+
+
+def _margin(k: Kernel, memcg: str) -> int:
+    """mem_cgroup_margin(): pages left below max (v2 memory counter only)."""
+    rec = k.memcg(memcg)
+    return rec["max"] - rec["usage"] if rec["max"] is not None else 1 << 62
+
+
+@kfunc
+def _force(k: Kernel, memcg: str, nr_pages: int, why: str) -> Steps:
+    """try_charge's force: label: charge nr_pages ignoring limits."""
+    page_counter_charge(k, memcg, nr_pages)
+    audit.inflight_pages(k, memcg, nr_pages)
+    yield ("try_charge.force", memcg, nr_pages, why, k.memcg(memcg)["usage"])
+    return 0
+
+
+@kfunc
+def __memcg_kmem_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
+    """__memcg_kmem_charge(): try_charge; cgroup v2 has no separate kmem counter."""
+    return (yield from try_charge(k, memcg, gfp, nr_pages))
+
+
+@kfunc
+def memory_max_write(k: Kernel, memcg: str, max_pages: int | None) -> Steps:
+    """memory_max_write(): set max at once, then drain, reclaim and OOM while above it."""
+    rec = k.memcg(memcg)
+    k.st.set(rec, "max", max_pages)
+    yield ("memory_max_write.set", memcg, "max" if max_pages is None else max_pages, rec["usage"])
+    drained = False
+    while max_pages is not None and rec["usage"] > max_pages:
+        if not drained:
+            drained = True
+            yield from drain_all_stock(k, memcg)
+            continue
+        yield ("memory_max_write.reclaim", memcg, MAX_RECLAIM_RETRIES)
+        memcg_memory_event(k, memcg, "events_oom")
+        k.notes.append(
+            f"{memcg} usage {rec['usage']} pages stays above memory.max {max_pages}: "
+            "nothing is reclaimable and the OOM killer frees nothing in this model"
+        )
+        yield ("memory_max_write.oom", memcg, rec["usage"], max_pages)
+        break

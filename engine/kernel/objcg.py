@@ -1,0 +1,84 @@
+"""The obj_cgroup API: allocation, lookup from the current task, byte charge/uncharge."""
+from __future__ import annotations
+
+from engine.kernel import audit
+from engine.kernel.base import ROOT, Kernel, Steps, kfunc
+from engine.kernel.memcg import __memcg_kmem_charge
+from engine.kernel.objstock import consume_obj_stock, refill_obj_stock
+from engine.kernel.refs import css_get, css_put, obj_cgroup_tryget
+from engine.model import Record
+
+
+def obj_cgroup_alloc(k: Kernel, name: str) -> Record:
+    """obj_cgroup_alloc(): a zeroed objcg whose percpu_ref starts at 1 (the base ref)."""
+    return k.st.new("objcgs", name, {
+        "kind": "objcg", "name": name, "memcg": None, "state": "active",
+        "refcnt": 1, "holders": {"base": 1}, "nr_charged_bytes": 0,
+        "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        # audit (not kernel fields): pages charged for it, live bytes, bytes in hand
+        "pages": 0, "live": 0, "inflight": 0,
+    })
+
+
+@kfunc
+def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
+    """get_obj_cgroup_from_current(): walk up from the (active) memcg to the first objcg."""
+    if not task["mm"] and task["active_memcg"] is None:
+        yield ("get_obj_cgroup_from_current.no_mm", task["name"])
+        return None
+    memcg = task["active_memcg"] or task["memcg"]
+    yield ("get_obj_cgroup_from_current.start", task["name"], memcg,
+           "active_memcg" if task["active_memcg"] else "its cgroup")
+    while memcg != ROOT:
+        objcg = k.memcg(memcg)["objcg"]
+        if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
+            yield ("get_obj_cgroup_from_current.found", memcg, objcg)
+            return objcg
+        parent = k.memcg(memcg)["parent"]
+        yield ("get_obj_cgroup_from_current.up", memcg, parent)
+        memcg = parent
+    yield ("get_obj_cgroup_from_current.root",)
+    return None
+
+
+@kfunc
+def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
+    """obj_cgroup_charge(): the byte stock, else whole pages with the tail to the stock."""
+    yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
+    if (yield from consume_obj_stock(k, objcg, size)):
+        return 0
+    rec = k.objcg(objcg)
+    memcg = rec["memcg"]
+    css_get(k, memcg, "charge")  # pin the memcg the objcg points at, for the charge
+    nr_pages, rem = divmod(size, k.page_size)
+    if rem:
+        nr_pages += 1
+    yield ("obj_cgroup_charge.pages", objcg, memcg, size, nr_pages)
+    if memcg == ROOT:
+        k.notes.append(
+            f"objcg {objcg} points at the root: try_charge charges nothing there, yet the "
+            "byte stock is refilled (unbacked bytes, reachable in v5.9 only through API misuse)"
+        )
+    ret = yield from __memcg_kmem_charge(k, memcg, gfp, nr_pages)
+    if ret == 0:
+        # The pages are now the objcg's; `size` bytes are live, the tail is in hand.
+        audit.inflight_pages(k, memcg, -nr_pages)
+        audit.objcg_pages(k, objcg, nr_pages)
+        k.st.add(rec, "live", size)
+        k.st.add(rec, "inflight", nr_pages * k.page_size - size)
+        yield ("obj_cgroup_charge.charged", objcg, nr_pages, size)
+        if rem:
+            yield from refill_obj_stock(k, objcg, k.page_size - rem)
+    css_put(k, memcg, "charge")
+    yield ("obj_cgroup_charge.done", objcg, ret)
+    return ret
+
+
+@kfunc
+def obj_cgroup_uncharge(k: Kernel, objcg: str, size: int) -> Steps:
+    """obj_cgroup_uncharge(): the bytes go to this CPU's byte stock, nothing else."""
+    rec = k.objcg(objcg)
+    k.st.add(rec, "live", -size)
+    k.st.add(rec, "inflight", size)
+    yield ("obj_cgroup_uncharge.call", objcg, size, k.current_cpu)
+    yield from refill_obj_stock(k, objcg, size)

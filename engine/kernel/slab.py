@@ -1,0 +1,61 @@
+"""The slab hooks of mm/slab.h (v5.9), in byte mode: one accounted object of SIZE bytes."""
+from __future__ import annotations
+
+from engine.kernel.base import Kernel, Steps, kfunc
+from engine.kernel.objcg import get_obj_cgroup_from_current, obj_cgroup_charge, obj_cgroup_uncharge
+from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
+from engine.model import Record
+
+
+def memcg_kmem_bypass(task: Record) -> bool:
+    """memcg_kmem_bypass(): no mm (a kthread) and no active_memcg means no accounting."""
+    return not task["mm"] and task["active_memcg"] is None
+
+
+@kfunc
+def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
+    """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
+    yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu)
+    objcg = None
+    ret = 0
+    if memcg_kmem_bypass(task):
+        yield ("memcg_kmem_bypass.bypass", task["name"])
+    else:
+        objcg = yield from get_obj_cgroup_from_current(k, task)
+    if objcg is not None:
+        ret = yield from obj_cgroup_charge(k, objcg, gfp, size)
+        if ret:
+            # v5.9: the charge failed, yet the object is allocated unaccounted
+            # (v5.10's becaba65f62f makes the allocation fail instead).
+            yield from obj_cgroup_put(k, objcg, "current")
+            objcg = None
+    _new_object(k, obj, size, objcg)
+    if objcg is None:
+        yield ("memcg_slab_post_alloc_hook.unaccounted", obj, ret)
+        return ret
+    obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
+    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
+    yield from obj_cgroup_put(k, objcg, "current")
+    return 0
+
+
+def _new_object(k: Kernel, obj: str, size: int, objcg: str | None) -> None:
+    k.st.new("objects", obj, {
+        "kind": "object", "name": obj, "size": size, "objcg": objcg,
+        "accounted": objcg is not None, "cpu": k.current_cpu,
+    })
+
+
+@kfunc
+def slab_free(k: Kernel, obj: str) -> Steps:
+    """memcg_slab_free_hook(): uncharge on the freeing CPU, drop the object's reference."""
+    rec = k.st.objects[obj]
+    objcg = rec["objcg"]
+    yield ("slab_free.call", obj, rec["size"], objcg, k.current_cpu)
+    if objcg is None:
+        k.st.drop("objects", obj)
+        yield ("memcg_slab_free_hook.unaccounted", obj)
+        return
+    yield from obj_cgroup_uncharge(k, objcg, rec["size"])
+    k.st.drop("objects", obj)  # the vector slot is cleared; the reference goes next
+    yield from obj_cgroup_put(k, objcg, f"obj:{obj}")

@@ -1,0 +1,215 @@
+"""Drives script commands as sequences of micro-steps, with history and invariant checks.
+
+A submitted command runs to its end at once (the kernel functions are generators;
+every `yield` closes one micro-step). Each micro-step keeps the undo entries it
+produced, so `back()` and `step()` move through history by undoing and redoing them,
+bit for bit, without re-running kernel code. Checkpoints every `checkpoint_every`
+micro-steps make `goto()` anywhere cost at most that many redos.
+
+`history=False, check=False` is the fast mode for large headless scenarios: no undo
+log is kept at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine import invariants
+from engine.commands import prepare, set_cpus
+from engine.kernel.base import ROOT, Kernel, Steps
+from engine.kernel.lifecycle import new_memcg
+from engine.model import State
+from engine.script import Command, ScriptError, parse_line
+from engine.steps import function_of
+
+Entries = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One micro-step: what the kernel did, where in the call stack, and its changes."""
+
+    data: tuple[Any, ...]  # (step_id, *args); see engine.steps
+    depth: int
+    changes: Entries = field(repr=False, compare=False)
+    command: int  # index into Machine.commands
+
+
+@dataclass
+class CommandRecord:
+    command: Command
+    ret: int
+    warnings: list[str]
+    notes: list[str]
+    first: int  # index of its first micro-step
+    end: int  # index after its last micro-step
+
+
+class Machine:
+    """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
+
+    def __init__(self, *, history: bool = True, check: bool = True,
+                 checkpoint_every: int = 1024) -> None:
+        self.history = history
+        self.check = check
+        self.state = State(recording=history or check)
+        self.kernel = Kernel(self.state)
+        self.steps: list[Step] = []
+        self.commands: list[CommandRecord] = []
+        self.cursor = 0  # micro-steps applied
+        self.checkpoint_every = checkpoint_every
+        self._checkpoints: dict[int, Any] = {}
+        self._boot()
+
+    def _boot(self) -> None:
+        st = self.state
+        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "started": False,
+                       "ida_next": 0, "ida_free": (), "kmem_enabled": False})
+        root = new_memcg(self.kernel, ROOT, ROOT, None)
+        root["state"] = "online"
+        set_cpus(self.kernel, 2)
+        if st.log is not None:
+            st.log = []
+        if self.history:
+            self._checkpoints[0] = st.checkpoint()
+
+    # -- running commands ----------------------------------------------------------
+    def run_line(self, text: str, where: str = "<command>", line: int = 1) -> CommandRecord | None:
+        """Parse and submit one script line (None for blank/comment lines)."""
+        try:
+            command = parse_line(text, line)
+        except ScriptError as err:
+            raise err.located(where, line) from None
+        return None if command is None else self.submit(command, where)
+
+    def submit(self, command: Command, where: str = "<command>") -> CommandRecord:
+        """Run a command to its end. A ScriptError leaves the machine exactly as it was."""
+        if self.history and self.cursor < len(self.steps):
+            self._truncate_future()
+        k = self.kernel
+        k.warnings, k.notes, k.deferred, k.stack = [], [], [], []
+        first = len(self.steps)
+        index = len(self.commands)
+        try:
+            work = prepare(k, command)
+            ret = self._drive(work, index)
+            while k.deferred:  # RCU callbacks and queued work, before the next command
+                self._drive(k.deferred.pop(0)(k), index)
+        except ScriptError as err:
+            self._abandon(first)
+            raise err.located(where, command.line) from None
+        if self.check:
+            invariants.check_command_end(self.state, self.steps[first:] if self.history else None)
+        record = CommandRecord(command, ret or 0, k.warnings, k.notes, first, len(self.steps))
+        self.commands.append(record)
+        return record
+
+    def _drive(self, work: Steps, index: int) -> Any:
+        """Run one generator to its end, closing a micro-step at each yield."""
+        st, k = self.state, self.kernel
+        if st.log is None:  # fast mode
+            try:
+                while True:
+                    next(work)
+            except StopIteration as stop:
+                return stop.value
+        while True:
+            try:
+                data = next(work)
+            except StopIteration as stop:
+                if st.log:  # changes after the last yield belong to no step: a bug
+                    raise invariants.InvariantViolation("state changed after a command's last step")
+                return stop.value
+            changes, st.log = st.log, []
+            stack = k.stack
+            depth = len(stack) - 1 if stack and stack[-1] == function_of(data[0]) else len(stack)
+            if self.check:
+                invariants.check_step(st, changes, data)
+            if self.history:
+                self.steps.append(Step(data, max(depth, 0), changes, index))
+                self.cursor = len(self.steps)
+                if self.cursor % self.checkpoint_every == 0:
+                    self._checkpoints[self.cursor] = st.checkpoint()
+
+    def _abandon(self, first: int) -> None:
+        """Undo whatever a failed command changed (normally nothing: checks come first)."""
+        st = self.state
+        if st.log:
+            st.undo(st.log)
+            st.log = []
+        if self.history:
+            for step in reversed(self.steps[first:]):
+                st.undo(step.changes)
+            del self.steps[first:]
+            self.cursor = first
+            for at in [at for at in self._checkpoints if at > first]:
+                del self._checkpoints[at]
+
+    def _truncate_future(self) -> None:
+        """A new command after stepping back: finish the current command, drop the rest."""
+        current = self.command_index_at(self.cursor)
+        end = self.commands[current].end if current is not None else 0
+        self.goto(end)
+        del self.steps[end:]
+        self.commands = [c for c in self.commands if c.end <= end]
+        for at in [at for at in self._checkpoints if at > end]:
+            del self._checkpoints[at]
+
+    # -- moving through history -------------------------------------------------------
+    def step(self) -> Step | None:
+        """Redo the next micro-step; None at the end of history."""
+        if self.cursor >= len(self.steps):
+            return None
+        step = self.steps[self.cursor]
+        self.state.redo(step.changes)
+        self.cursor += 1
+        return step
+
+    def back(self) -> Step | None:
+        """Undo the last applied micro-step; None at the start."""
+        if self.cursor == 0:
+            return None
+        self.cursor -= 1
+        step = self.steps[self.cursor]
+        self.state.undo(step.changes)
+        return step
+
+    def peek(self) -> Step | None:
+        """The micro-step `step()` would apply next."""
+        return self.steps[self.cursor] if self.cursor < len(self.steps) else None
+
+    def goto(self, target: int) -> None:
+        """Move the cursor to any point of history (0 .. len(steps))."""
+        if not self.history:
+            raise RuntimeError("history is off in fast mode")
+        target = max(0, min(target, len(self.steps)))
+        base = target - target % self.checkpoint_every
+        if abs(target - self.cursor) > target - base and base in self._checkpoints:
+            self.state.restore(self._checkpoints[base])
+            self.cursor = base
+        while self.cursor < target:
+            self.step()
+        while self.cursor > target:
+            self.back()
+
+    def run(self, until: int | Callable[[Machine], bool] | None = None) -> None:
+        """Step forward until a micro-step index, a predicate, or the end."""
+        while self.cursor < len(self.steps):
+            if isinstance(until, int) and self.cursor >= until:
+                return
+            if callable(until) and until(self):
+                return
+            self.step()
+
+    # -- where we are ---------------------------------------------------------------------
+    def command_index_at(self, cursor: int) -> int | None:
+        """The command whose micro-steps include the one just applied at `cursor`."""
+        if cursor == 0 or not self.steps:
+            return None
+        return self.steps[min(cursor, len(self.steps)) - 1].command
+
+    def snapshot(self) -> dict[str, Any]:
+        """The JSON state document of the current point (a fresh, independent copy)."""
+        from engine.export import state_json
+
+        return state_json(self.state)

@@ -1,0 +1,1 @@
+"""objcg-lab's user interfaces: the command line and the Textual explorer."""

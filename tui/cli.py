@@ -1,0 +1,33 @@
+"""The `objcg-lab` command. Headless commands import only the engine."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="objcg-lab",
+        description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.")
+    sub = parser.add_subparsers(dest="cmd")
+    run = sub.add_parser("run", help="run a scenario script headless")
+    run.add_argument("file", help="a .objcg script")
+    run.add_argument("--json", action="store_true", help="print results and final state as JSON")
+    explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
+    explore.add_argument("file", nargs="?", help="a .objcg script to load")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.cmd == "run":
+        from engine.headless import main_run
+
+        return main_run(args.file, args.json)
+    from tui.app import main_explore
+
+    return main_explore(getattr(args, "file", None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
