@@ -1,0 +1,51 @@
+"""Field references into the JSON state: how lessons, golden tests and autograders
+name one figure, e.g. "memcg /A usage", "objcg /A nr_charged_bytes", "cpu 1 nr_bytes",
+"task tA memcg", "object X0 accounted", "config cpus".
+
+A reference is KIND NAME FIELD (KIND FIELD for config). Errors are ValueError with a
+message that says what exists instead.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+# kind -> (the state list it lives in, the key that names an entry)
+KINDS = {
+    "memcg": ("memcgs", "name"),
+    "objcg": ("objcgs", "name"),
+    "cpu": ("cpus", "cpu"),
+    "task": ("tasks", "name"),
+    "object": ("objects", "name"),
+}
+
+
+def parse_ref(ref: str) -> tuple[str, str | None, str]:
+    """'memcg /A usage' -> ('memcg', '/A', 'usage'); 'config cpus' -> ('config', None, 'cpus')."""
+    words = ref.split()
+    if len(words) == 2 and words[0] == "config":
+        return "config", None, words[1]
+    if len(words) != 3 or words[0] not in KINDS:
+        kinds = ", ".join([*KINDS, "config"])
+        raise ValueError(f"'{ref}' is not a field reference: write KIND NAME FIELD "
+                         f"(KIND one of {kinds}), e.g. 'memcg /A usage'")
+    kind, name, field = words
+    if kind in ("memcg", "objcg") and not name.startswith("/"):
+        name = "/" + name
+    return kind, name, field
+
+
+def resolve(state: dict[str, Any], ref: str) -> Any:
+    """The value a reference names in a JSON state document."""
+    kind, name, field = parse_ref(ref)
+    if kind == "config":
+        entry = state["config"]
+    else:
+        table, key = KINDS[kind]
+        matches = [e for e in state[table] if str(e[key]) == name]
+        if not matches:
+            have = ", ".join(str(e[key]) for e in state[table]) or "none"
+            raise ValueError(f"no {kind} '{name}' in this state (there are: {have})")
+        entry = matches[0]
+    if field not in entry:
+        raise ValueError(f"{kind} has no field '{field}' (fields: {', '.join(entry)})")
+    return entry[field]
