@@ -81,6 +81,8 @@ STEPS: dict[str, tuple[str, str]] = {
                                 "A page stock never keeps more than one batch."),
     "drain_local_stock.start": ("drain_local_stock(cpu{0}): byte stock {1} {2} B, page stock {3} {4} pg",
                                 "Both stocks of the CPU are flushed, byte stock first."),
+    "drain_local_stock.done": ("drain_local_stock(cpu{0}): clear FLUSHING_CACHED_CHARGE",
+                               "The CPU may be asked to drain again."),
     "drain_all_stock.start": ("drain_all_stock({0}) from cpu{1}",
                               "Flush every CPU whose stocks belong to the subtree."),
     "drain_all_stock.skip": ("drain_all_stock: cpu{0} skipped (page stock {1} {2} pg, byte stock {3})",

@@ -14,7 +14,9 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
            stock["cached"], stock["nr_pages"])
     yield from drain_obj_stock(k, cpu)
     yield from drain_stock(k, cpu)
-    k.st.set(stock, "flushing", False)
+    if stock["flushing"]:
+        k.st.set(stock, "flushing", False)
+        yield ("drain_local_stock.done", cpu)
 
 
 @kfunc

@@ -1,0 +1,150 @@
+"""Play a lesson headless along its canonical path and find what is wrong with it.
+
+The canonical path is: the setup, then every run step's commands, every predict
+step's commands, every goal's solution, in order. Along it each predict answer is
+compared with the engine's value, each goal is checked before its solution (it must not
+be reached already) and after it (it must be reached), and every field reference must
+name something that exists at that point. Problems are collected, never raised: a
+teacher sees all of them in one go.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import Machine, ScriptError
+from engine.fields import parse_ref, resolve
+from engine.lessons.loader import load_lesson
+from engine.lessons.model import Commands, Expect, Goal, Lesson, Predict, Problem, Run
+from engine.lessons.values import same, show
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """One compared field: what the lesson expects and what the engine has."""
+
+    field: str
+    expected: Any
+    actual: Any
+    ok: bool
+    error: str | None = None  # the field does not exist
+
+    def __str__(self) -> str:
+        if self.error:
+            return f"{self.field}: {self.error}"
+        mark = "ok" if self.ok else "differs"
+        return f"{self.field}: expected {show(self.expected)}, engine has {show(self.actual)} ({mark})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A predict step's correct answer, for the answer key."""
+
+    step: int  # 0-based index
+    question: str
+    field: str
+    value: Any
+    unit: str | None
+
+
+@dataclass
+class Report:
+    lesson: Lesson | None
+    problems: list[Problem] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    goals: list[tuple[int, list[FieldCheck]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_field(state: dict[str, Any], ref: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, why the reference does not resolve)."""
+    try:
+        parse_ref(ref)
+        return resolve(state, ref), None
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, str(exc).strip("'\"")
+
+
+def compare(state: dict[str, Any], expect: tuple[Expect, ...]) -> list[FieldCheck]:
+    out = []
+    for e in expect:
+        actual, error = read_field(state, e.field)
+        out.append(FieldCheck(e.field, e.value, actual, error is None and same(e.value, actual), error))
+    return out
+
+
+def run_commands(machine: Machine, commands: Commands, where: str) -> list[ScriptError]:
+    """Run each line; a failing line is skipped (nothing of it applied) and returned."""
+    errors = []
+    for line, text in commands.lines:
+        try:
+            machine.run_line(text, where, line)
+        except ScriptError as err:
+            errors.append(err)
+    return errors
+
+
+def check_file(path: str) -> Report:
+    lesson, problems = load_lesson(path)
+    if lesson is None:
+        return Report(None, problems)
+    return check_lesson(lesson)
+
+
+def check_lesson(lesson: Lesson) -> Report:
+    report = Report(lesson)
+    machine = Machine(history=False)
+    f = lesson.file
+
+    def run(commands: Commands, where: str) -> None:
+        for err in run_commands(machine, commands, f):
+            report.problems.append(Problem(f, err.line, where, f"command failed: {err.message}"))
+
+    run(lesson.setup, "setup")
+    for index, step in enumerate(lesson.steps):
+        where = lesson.where(index)
+        if isinstance(step, Run):
+            run(step.commands, f"{where}, commands")
+        elif isinstance(step, Predict):
+            run(step.commands, f"{where}, commands")
+            value, error = read_field(machine.snapshot(), step.field)
+            if error:
+                report.problems.append(Problem(f, step.line, f"{where}, field", error))
+                continue
+            report.answers.append(Answer(index, step.question, step.field, value, step.unit))
+            if not same(step.answer, value):
+                report.problems.append(Problem(
+                    f, step.answer_line, f"{where}, answer",
+                    f"the answer is {show(step.answer)} but the engine says "
+                    f"{step.field} = {show(value)}"))
+        elif isinstance(step, Goal):
+            _check_goal(report, machine, index, step, run)
+        elif step.field is not None:
+            _, error = read_field(machine.snapshot(), step.field)
+            if error:
+                report.problems.append(Problem(f, step.line, f"{where}, field", error))
+    report.problems.sort(key=lambda p: p.line)
+    return report
+
+
+def _check_goal(report: Report, machine: Machine, index: int, goal: Goal, run: Any) -> None:
+    lesson = report.lesson
+    assert lesson is not None
+    where = lesson.where(index)
+    before = compare(machine.snapshot(), goal.expect)  # a field may not exist yet: fine
+    if before and all(c.ok for c in before):
+        report.problems.append(Problem(lesson.file, goal.line, where,
+                                       "the goal is already reached before the learner does anything"))
+    run(goal.solution, f"{where}, solution")
+    after = compare(machine.snapshot(), goal.expect)
+    report.goals.append((index, after))
+    for check, e in zip(after, goal.expect):
+        if check.error:
+            report.problems.append(Problem(lesson.file, e.line, f"{where}, expect", check.error))
+        elif not check.ok:
+            report.problems.append(Problem(
+                lesson.file, e.line, f"{where}, expect",
+                f"the solution does not reach it: {check}"))

@@ -1,0 +1,208 @@
+"""Read a lesson file into a Lesson, reporting every problem of form at once.
+
+Strict on purpose (Learn Git Branching's lesson: silent acceptance of a typo is what
+makes a level fail for invisible reasons): unknown keys are rejected, every key has a
+type, and each problem carries FILE:LINE. Whether the commands run and the fields
+exist is checked by playing the lesson (engine.lessons.check), because that depends
+on the state each step sees.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from typing import Any, Callable
+
+from engine.lessons.lines import KeyLines, Path
+from engine.lessons.model import (WIDGETS, Commands, Expect, Explain, Goal, Lesson, Predict,
+                                  Problem, Run, Step, Value)
+
+STEP_KINDS = ("explain", "run", "predict", "goal")
+
+# key -> (required?, type name); "commands" is a string of script lines
+TOP_KEYS: dict[str, tuple[bool, str]] = {
+    "title": (True, "string"), "teaches": (True, "string"), "minutes": (False, "integer"),
+    "setup": (False, "commands"), "steps": (True, "steps"),
+}
+STEP_KEYS: dict[str, dict[str, tuple[bool, str]]] = {
+    "explain": {"text": (True, "string"), "widget": (False, "widget"),
+                "field": (False, "string")},
+    "run": {"commands": (True, "commands"), "text": (False, "string"),
+            "mode": (False, "mode")},
+    "predict": {"question": (True, "string"), "field": (True, "string"),
+                "answer": (True, "value"), "explanation": (True, "string"),
+                "commands": (False, "commands"), "unit": (False, "string")},
+    "goal": {"text": (True, "string"), "expect": (True, "expect"),
+             "solution": (True, "commands"), "hints": (False, "strings")},
+}
+
+
+def _is_value(v: Any) -> bool:
+    if isinstance(v, list):
+        return all(isinstance(x, (int, str)) and not isinstance(x, bool) for x in v)
+    return isinstance(v, (int, bool, str))
+
+
+TYPE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "string": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
+    "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                "a positive integer"),
+    "commands": (lambda v: isinstance(v, str), 'a string of script lines (use """ for several)'),
+    "widget": (lambda v: v in WIDGETS, f"one of {', '.join(WIDGETS)}"),
+    "mode": (lambda v: v in ("whole", "steps"), '"whole" or "steps"'),
+    "value": (_is_value, 'an integer, true/false, a string ("none" for null) or an array'),
+    "strings": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                "an array of strings"),
+    "expect": (lambda v: isinstance(v, dict) and len(v) > 0,
+               'a table of field = value, e.g. expect = { "memcg /A usage" = 32 }'),
+    "steps": (lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v),
+              "one or more [[steps]] tables"),
+}
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def lesson_id(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def load_lesson(path: str) -> tuple[Lesson | None, list[Problem]]:
+    """Parse and check the form of a lesson file. Never raises for a bad file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return None, [Problem(path, 1, "file", f"cannot read the lesson: {reason}")]
+    return parse_lesson(text, path)
+
+
+def parse_lesson(text: str, path: str) -> tuple[Lesson | None, list[Problem]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_AT.search(str(exc))
+        line = int(match.group(1)) if match else 1
+        message = _TOML_AT.sub("", str(exc)).strip()
+        return None, [Problem(path, line, "TOML syntax", message)]
+    return _Builder(text, path).build(data)
+
+
+class _Builder:
+    """Walks the parsed TOML, collecting problems instead of stopping at the first."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.keys = KeyLines(text)
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, key_path: Path, where: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.keys.line_of(key_path), where, message))
+
+    def check_table(self, table: dict[str, Any], schema: dict[str, tuple[bool, str]],
+                    base: Path, where: Callable[[str], str], what: str) -> bool:
+        ok = True
+        for key, value in table.items():
+            if key not in schema:
+                self.problem((*base, key), where(key),
+                             f"unknown key '{key}' in {what} (allowed: {', '.join(schema)})")
+                ok = False
+                continue
+            check, wanted = TYPE_CHECKS[schema[key][1]]
+            if not check(value):
+                self.problem((*base, key), where(key),
+                             f"must be {wanted}, got {_show(value)}")
+                ok = False
+        for key, (required, _) in schema.items():
+            if required and key not in table:
+                self.problem(base, where(key), f"missing required key '{key}' in {what}")
+                ok = False
+        return ok
+
+    def commands(self, key_path: Path, value: Any) -> Commands:
+        if not isinstance(value, str):
+            return Commands()
+        start = self.keys.value_start.get(key_path, self.keys.line_of(key_path))
+        return Commands(tuple((start + i, line) for i, line in enumerate(value.splitlines())))
+
+    def build(self, data: dict[str, Any]) -> tuple[Lesson | None, list[Problem]]:
+        self.check_table(data, TOP_KEYS, (), lambda key: key, "the lesson")
+        steps: list[Step] = []
+        raw_steps = data.get("steps")
+        if isinstance(raw_steps, list):
+            for index, raw in enumerate(raw_steps):
+                if isinstance(raw, dict):
+                    step = self.step(index, raw)
+                    if step is not None:
+                        steps.append(step)
+        if self.problems:
+            return None, self.problems
+        lesson = Lesson(
+            file=self.path, id=lesson_id(self.path), title=data["title"].strip(),
+            teaches=data["teaches"].strip(), setup=self.commands(("setup",), data.get("setup", "")),
+            steps=tuple(steps), minutes=data.get("minutes"),
+            setup_line=self.keys.line_of(("setup",)))
+        return lesson, []
+
+    def step(self, index: int, raw: dict[str, Any]) -> Step | None:
+        base: Path = ("steps", index)
+        kind = raw.get("type")
+        label = f"step {index + 1}"
+        if kind not in STEP_KINDS:
+            if kind is None:
+                msg = f"missing required key 'type' (one of {', '.join(STEP_KINDS)})"
+            else:
+                msg = f"type must be one of {', '.join(STEP_KINDS)}, got {_show(kind)}"
+            self.problem((*base, "type"), label, msg)
+            return None
+        fields = {k: v for k, v in raw.items() if k != "type"}
+        ok = self.check_table(fields, STEP_KEYS[kind], base,
+                              lambda key: f"{label} ({kind}), {key}", f"a {kind} step")
+        line = self.keys.line_of(base)
+        if kind == "goal" and isinstance(fields.get("expect"), dict):
+            ok = self.check_expect(base, fields["expect"], f"{label} (goal)") and ok
+        if not ok:
+            return None
+        return self.make(kind, base, line, fields)
+
+    def check_expect(self, base: Path, expect: dict[str, Any], label: str) -> bool:
+        ok = True
+        for ref, value in expect.items():
+            if not _is_value(value) or isinstance(value, dict):
+                self.problem((*base, "expect", ref), f"{label}, expect",
+                             f"'{ref}' must be {TYPE_CHECKS['value'][1]}, got {_show(value)}")
+                ok = False
+        return ok
+
+    def make(self, kind: str, base: Path, line: int, f: dict[str, Any]) -> Step:
+        if kind == "explain":
+            return Explain("explain", line, f["text"], f.get("widget"), f.get("field"))
+        if kind == "run":
+            return Run("run", line, self.commands((*base, "commands"), f["commands"]),
+                       f.get("text"), f.get("mode", "whole"))
+        if kind == "predict":
+            return Predict("predict", line, f["question"], f["field"], as_value(f["answer"]),
+                           f["explanation"], self.commands((*base, "commands"), f.get("commands", "")),
+                           f.get("unit"), self.keys.line_of((*base, "answer")))
+        expect = tuple(Expect(ref, as_value(v), self.keys.line_of((*base, "expect", ref)))
+                       for ref, v in f["expect"].items())
+        return Goal("goal", line, f["text"], expect,
+                    self.commands((*base, "solution"), f["solution"]), tuple(f.get("hints", ())))
+
+
+def as_value(raw: Any) -> Value:
+    """TOML has no null: the string "none" (or "null") stands for it."""
+    if isinstance(raw, str) and raw.strip().lower() in ("none", "null"):
+        return None
+    return raw  # type: ignore[no-any-return]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,192 @@
+"""The lesson player's logic, without a screen: where the learner is, what they typed,
+and whether it was right. The TUI drives this object and draws its machine.
+
+Every step starts from the *canonical* state (setup plus the canonical commands of all
+earlier steps: run commands, predict commands, goal solutions), so the numbers a
+predict step asks about are the ones in the answer key even when the learner explored
+freely during an earlier goal. Machines are deterministic, so rebuilding a state is
+just replaying its commands.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine import CommandRecord, Machine
+from engine.lessons.check import FieldCheck, compare, read_field
+from engine.lessons.model import Commands, Goal, Lesson, Predict, Run, Step
+from engine.lessons.values import parse_typed, same
+
+
+class LessonError(Exception):
+    """The lesson's own commands failed: run `objcg-lab lesson check` on it."""
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    correct: bool
+    typed: Any  # what the learner's text was read as
+    actual: Any  # the engine's value
+    explanation: str  # shown when wrong
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    checks: tuple[FieldCheck, ...]
+
+    @property
+    def reached(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def differing(self) -> tuple[FieldCheck, ...]:
+        """The fields that still differ: what the TUI shows next to the goal."""
+        return tuple(c for c in self.checks if not c.ok)
+
+
+def canonical(step: Step) -> Commands:
+    """The commands a step contributes to the canonical path."""
+    if isinstance(step, (Run, Predict)):
+        return step.commands
+    if isinstance(step, Goal):
+        return step.solution
+    return Commands()
+
+
+class Player:
+    """A learner's walk through one lesson."""
+
+    def __init__(self, lesson: Lesson, *, history: bool = True) -> None:
+        self.lesson = lesson
+        self.history = history
+        self.index = 0
+        self.finished: set[int] = set()  # steps done (run, answered, reached)
+        self.records: list[CommandRecord] = []  # of the current step
+        self.hints_shown = 0
+        self.machine = self._build(0)
+
+    # -- where we are ------------------------------------------------------------------
+    @property
+    def step(self) -> Step | None:
+        return self.lesson.steps[self.index] if self.index < len(self.lesson.steps) else None
+
+    @property
+    def at_end(self) -> bool:
+        return self.index >= len(self.lesson.steps)
+
+    def state(self) -> dict[str, Any]:
+        return self.machine.snapshot()
+
+    # -- moving --------------------------------------------------------------------------
+    def next(self) -> None:
+        """Leave the current step (completing it canonically) and enter the next one."""
+        if self.at_end:
+            return
+        step = self.step
+        if isinstance(step, Goal) and self.index not in self.finished:
+            self.machine = self._build(self.index + 1)  # the learner gave up or skipped
+        elif isinstance(step, Goal):
+            self.machine = self._build(self.index + 1)  # continue from the canonical state
+        elif isinstance(step, (Run, Predict)) and not self._ran:
+            self._run(canonical(step))
+        self._enter(self.index + 1)
+
+    def back(self) -> None:
+        if self.index > 0:
+            self.goto(self.index - 1)
+
+    def goto(self, index: int) -> None:
+        """Jump to a step, at the canonical state before it."""
+        index = max(0, min(index, len(self.lesson.steps)))
+        self.machine = self._build(index)
+        self._enter(index)
+
+    def _enter(self, index: int) -> None:
+        self.index = index
+        self.records = []
+        self.hints_shown = 0
+        self._ran = False
+
+    # -- the step types ------------------------------------------------------------------
+    def run(self) -> list[CommandRecord]:
+        """A run step: execute its commands (once)."""
+        step = self.step
+        if isinstance(step, Run) and not self._ran:
+            self._run(step.commands)
+            self.finished.add(self.index)
+        return self.records
+
+    def answer(self, typed: str) -> PredictResult:
+        """A predict step: lock in the learner's answer, run the step, compare."""
+        step = self.step
+        if not isinstance(step, Predict):
+            raise ValueError("this step asks for no prediction")
+        if not self._ran:
+            self._run(step.commands)
+        actual, error = read_field(self.state(), step.field)
+        if error:
+            raise LessonError(error)
+        value = parse_typed(typed)
+        self.finished.add(self.index)
+        return PredictResult(same(value, actual), value, actual, step.explanation)
+
+    def command(self, text: str) -> GoalStatus:
+        """A goal step: run one command the learner typed (ScriptError for a bad line)."""
+        record = self.machine.run_line(text, "<you>", 1)
+        if record is not None:
+            self.records.append(record)
+        status = self.goal_status()
+        if status.reached:
+            self.finished.add(self.index)
+        return status
+
+    def goal_status(self) -> GoalStatus:
+        step = self.step
+        if not isinstance(step, Goal):
+            raise ValueError("this step has no goal")
+        return GoalStatus(tuple(compare(self.state(), step.expect)))
+
+    def hint(self) -> str | None:
+        """The next hint of a goal step, or None when there are no more."""
+        step = self.step
+        if not isinstance(step, Goal) or self.hints_shown >= len(step.hints):
+            return None
+        self.hints_shown += 1
+        return step.hints[self.hints_shown - 1]
+
+    def show_solution(self) -> GoalStatus:
+        """Reset to the state before the goal and play its solution."""
+        step = self.step
+        if not isinstance(step, Goal):
+            raise ValueError("this step has no goal")
+        self.machine = self._build(self.index)
+        self.records = []
+        self._run(step.solution)
+        return self.goal_status()
+
+    # -- internals -----------------------------------------------------------------------
+    _ran = False
+
+    def _run(self, commands: Commands) -> None:
+        self._ran = True
+        for line, text in commands.lines:
+            record = self._line(self.machine, text, line)
+            if record is not None:
+                self.records.append(record)
+
+    def _line(self, machine: Machine, text: str, line: int) -> CommandRecord | None:
+        from engine import ScriptError
+
+        try:
+            return machine.run_line(text, self.lesson.file, line)
+        except ScriptError as err:
+            raise LessonError(str(err)) from None
+
+    def _build(self, index: int) -> Machine:
+        """The canonical machine before step `index`."""
+        machine = Machine(history=self.history)
+        commands = [self.lesson.setup, *(canonical(s) for s in self.lesson.steps[:index])]
+        for block in commands:
+            for line, text in block.lines:
+                self._line(machine, text, line)
+        return machine
