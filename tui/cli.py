@@ -15,6 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print results and final state as JSON")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
+    lesson = sub.add_parser(
+        "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers")
+    lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     return parser
 
 
@@ -24,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from engine.headless import main_run
 
         return main_run(args.file, args.json)
+    if args.cmd == "lesson":
+        from engine.lessons.cli import main_lesson
+
+        return main_lesson(args.args)
     from tui.app import main_explore
 
     return main_explore(getattr(args, "file", None))

@@ -88,10 +88,20 @@ def run_commands(machine: Machine, commands: Commands, where: str) -> list[Scrip
 
 
 def check_file(path: str) -> Report:
+    """Form and play problems of a lesson file, all of them, in line order.
+
+    `report.lesson` is None when the file is malformed (it cannot be played by learners),
+    but a malformed lesson is still played as far as it goes, to find the rest.
+    """
     lesson, problems = load_lesson(path)
     if lesson is None:
         return Report(None, problems)
-    return check_lesson(lesson)
+    report = check_lesson(lesson)
+    if problems:
+        found = {(p.line, p.where, p.message) for p in problems}
+        extra = [p for p in report.problems if (p.line, p.where, p.message) not in found]
+        report = Report(None, sorted(problems + extra, key=lambda p: p.line))
+    return report
 
 
 def check_lesson(lesson: Lesson) -> Report:
@@ -112,7 +122,7 @@ def check_lesson(lesson: Lesson) -> Report:
             run(step.commands, f"{where}, commands")
             value, error = read_field(machine.snapshot(), step.field)
             if error:
-                report.problems.append(Problem(f, step.line, f"{where}, field", error))
+                report.problems.append(Problem(f, step.field_line, f"{where}, field", error))
                 continue
             report.answers.append(Answer(index, step.question, step.field, value, step.unit))
             if not same(step.answer, value):
@@ -125,7 +135,7 @@ def check_lesson(lesson: Lesson) -> Report:
         elif step.field is not None:
             _, error = read_field(machine.snapshot(), step.field)
             if error:
-                report.problems.append(Problem(f, step.line, f"{where}, field", error))
+                report.problems.append(Problem(f, step.field_line, f"{where}, field", error))
     report.problems.sort(key=lambda p: p.line)
     return report
 

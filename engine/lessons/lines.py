@@ -57,10 +57,13 @@ class KeyLines:
                 continue
             header = _HEADER.match(line)
             if header:
-                path = self._resolve(_parts(header.group(2)), arrays)
-                if header.group(1) == "[[":
+                parts = _parts(header.group(2))
+                if header.group(1) == "[[":  # a new element of the array named by all parts
+                    path = (*self._resolve(parts[:-1], arrays), parts[-1])
                     arrays[path] = arrays.get(path, -1) + 1
                     path = (*path, arrays[path])
+                else:
+                    path = self._resolve(parts, arrays)
                 table = path
                 self.lines.setdefault(table, number)
                 continue

@@ -67,7 +67,11 @@ def lesson_id(path: str) -> str:
 
 
 def load_lesson(path: str) -> tuple[Lesson | None, list[Problem]]:
-    """Parse and check the form of a lesson file. Never raises for a bad file."""
+    """Parse and check the form of a lesson file. Never raises for a bad file.
+
+    With problems, the Lesson (if any) is only good for playing on to find more
+    problems: malformed steps are replaced by the commands they carry.
+    """
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -128,21 +132,35 @@ class _Builder:
     def build(self, data: dict[str, Any]) -> tuple[Lesson | None, list[Problem]]:
         self.check_table(data, TOP_KEYS, (), lambda key: key, "the lesson")
         steps: list[Step] = []
+        kinds: list[str] = []
         raw_steps = data.get("steps")
         if isinstance(raw_steps, list):
             for index, raw in enumerate(raw_steps):
                 if isinstance(raw, dict):
                     step = self.step(index, raw)
-                    if step is not None:
-                        steps.append(step)
-        if self.problems:
-            return None, self.problems
+                    kind = raw.get("type")
+                    kinds.append(kind if kind in STEP_KINDS else "?")
+                    # keep numbering: a step that cannot be salvaged becomes a blank explain
+                    steps.append(step or Explain("explain", self.keys.line_of(("steps", index)), ""))
         lesson = Lesson(
-            file=self.path, id=lesson_id(self.path), title=data["title"].strip(),
-            teaches=data["teaches"].strip(), setup=self.commands(("setup",), data.get("setup", "")),
-            steps=tuple(steps), minutes=data.get("minutes"),
-            setup_line=self.keys.line_of(("setup",)))
-        return lesson, []
+            file=self.path, id=lesson_id(self.path), title=_text(data.get("title")),
+            teaches=_text(data.get("teaches")), setup=self.commands(("setup",), data.get("setup", "")),
+            steps=tuple(steps), minutes=m if isinstance(m := data.get("minutes"), int) else None,
+            setup_line=self.keys.line_of(("setup",)), kinds=tuple(kinds))
+        return lesson, self.problems
+
+    def salvage(self, index: int, kind: str, raw: dict[str, Any]) -> Step | None:
+        """A malformed step's commands, so the rest of the lesson still plays as written.
+
+        Its own question or goal is not evaluated; later steps see the state they would
+        see once the step is fixed, so their problems are real ones, not knock-on ones.
+        """
+        key = {"run": "commands", "predict": "commands", "goal": "solution"}.get(kind)
+        if key is None or not isinstance(raw.get(key), str):
+            return None
+        base: Path = ("steps", index)
+        return Run("run", self.keys.line_of(base), self.commands((*base, key), raw[key]),
+                   None, "whole")
 
     def step(self, index: int, raw: dict[str, Any]) -> Step | None:
         base: Path = ("steps", index)
@@ -157,12 +175,12 @@ class _Builder:
             return None
         fields = {k: v for k, v in raw.items() if k != "type"}
         ok = self.check_table(fields, STEP_KEYS[kind], base,
-                              lambda key: f"{label} ({kind}), {key}", f"a {kind} step")
+                              lambda key: f"{label} ({kind}), {key}", f"{'an' if kind == 'explain' else 'a'} {kind} step")
         line = self.keys.line_of(base)
         if kind == "goal" and isinstance(fields.get("expect"), dict):
             ok = self.check_expect(base, fields["expect"], f"{label} (goal)") and ok
         if not ok:
-            return None
+            return self.salvage(index, kind, fields)
         return self.make(kind, base, line, fields)
 
     def check_expect(self, base: Path, expect: dict[str, Any], label: str) -> bool:
@@ -176,18 +194,24 @@ class _Builder:
 
     def make(self, kind: str, base: Path, line: int, f: dict[str, Any]) -> Step:
         if kind == "explain":
-            return Explain("explain", line, f["text"], f.get("widget"), f.get("field"))
+            return Explain("explain", line, f["text"], f.get("widget"), f.get("field"),
+                           self.keys.line_of((*base, "field")))
         if kind == "run":
             return Run("run", line, self.commands((*base, "commands"), f["commands"]),
                        f.get("text"), f.get("mode", "whole"))
         if kind == "predict":
             return Predict("predict", line, f["question"], f["field"], as_value(f["answer"]),
                            f["explanation"], self.commands((*base, "commands"), f.get("commands", "")),
-                           f.get("unit"), self.keys.line_of((*base, "answer")))
+                           f.get("unit"), self.keys.line_of((*base, "answer")),
+                           self.keys.line_of((*base, "field")))
         expect = tuple(Expect(ref, as_value(v), self.keys.line_of((*base, "expect", ref)))
                        for ref, v in f["expect"].items())
         return Goal("goal", line, f["text"], expect,
                     self.commands((*base, "solution"), f["solution"]), tuple(f.get("hints", ())))
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def as_value(raw: Any) -> Value:

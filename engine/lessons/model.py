@@ -50,6 +50,7 @@ class Explain:
     text: str
     widget: str | None = None
     field: str | None = None
+    field_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Predict:
     commands: Commands = Commands()
     unit: str | None = None
     answer_line: int = 0
+    field_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ class Lesson:
     steps: tuple[Step, ...]
     minutes: int | None = None
     setup_line: int = 1
+    kinds: tuple[str, ...] = ()  # each step's type as written ("?" if unknown)
 
     def where(self, index: int, key: str | None = None) -> str:
         """How a problem names a step: 'step 3 (predict)' or 'step 3 (predict), field'."""
-        base = f"step {index + 1} ({self.steps[index].kind})"
+        kind = self.kinds[index] if index < len(self.kinds) else self.steps[index].kind
+        base = f"step {index + 1} ({kind})"
         return base if key is None else f"{base}, {key}"

@@ -83,10 +83,8 @@ class Player:
         if self.at_end:
             return
         step = self.step
-        if isinstance(step, Goal) and self.index not in self.finished:
-            self.machine = self._build(self.index + 1)  # the learner gave up or skipped
-        elif isinstance(step, Goal):
-            self.machine = self._build(self.index + 1)  # continue from the canonical state
+        if isinstance(step, Goal):  # reached or skipped: continue from the canonical state
+            self.machine = self._build(self.index + 1)
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
         self._enter(self.index + 1)

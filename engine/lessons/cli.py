@@ -1,0 +1,81 @@
+"""`objcg-lab lesson ...` for teachers, headless:
+
+    objcg-lab lesson                 the numbered lesson list (the TUI player will use it too)
+    objcg-lab lesson check FILE...   validate a lesson and play its solution; exit 0, 1 or 2
+    objcg-lab lesson answers FILE    every predict step's correct answer (an answer key)
+
+Exit status: 0 all good; 2 any problem (unreadable, TOML syntax, keys, types, a command
+that fails, a field that does not exist, a wrong answer, a goal not reached). Every
+problem is printed as FILE:LINE: error: WHERE: WHAT, all of them, in line order.
+"""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from engine.lessons import progress
+from engine.lessons.check import Report, check_file
+from engine.lessons.course import entries
+from engine.lessons.values import show
+
+
+def main_lesson(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    if argv[:1] == ["check"] and len(argv) > 1:
+        return max(_check(path, out, err) for path in argv[1:])
+    if argv[:1] == ["answers"] and len(argv) == 2:
+        return _answers(argv[1], out, err)
+    if argv[:1] in (["check"], ["answers"]):
+        print(f"usage: objcg-lab lesson {argv[0]} FILE", file=err)
+        return 2
+    return list_lessons(out, err)
+
+
+def _status(report: Report) -> int:
+    return 0 if report.ok and report.lesson is not None else 2
+
+
+def _check(path: str, out: TextIO, err: TextIO) -> int:
+    report = check_file(path)
+    for problem in report.problems:
+        print(problem, file=err)
+    if report.lesson is not None and report.ok:
+        lesson = report.lesson
+        print(f"{path}: ok: '{lesson.title}', {len(lesson.steps)} steps, "
+              f"{len(report.answers)} predictions, {len(report.goals)} goals reached", file=out)
+    elif report.problems:
+        print(f"{path}: {len(report.problems)} problem(s)", file=err)
+    return _status(report)
+
+
+def _answers(path: str, out: TextIO, err: TextIO) -> int:
+    report = check_file(path)
+    for problem in report.problems:
+        print(problem, file=err)
+    if report.lesson is None:
+        return 2
+    lesson = report.lesson
+    print(f"Answer key: {lesson.title} ({path})", file=out)
+    if not report.answers:
+        print("  (this lesson asks for no predictions)", file=out)
+    for answer in report.answers:
+        unit = f" {answer.unit}" if answer.unit else ""
+        print(f"\nstep {answer.step + 1}: {answer.question.strip()}", file=out)
+        print(f"  answer: {show(answer.value)}{unit}    [{answer.field}]", file=out)
+    for index, checks in report.goals:
+        print(f"\nstep {index + 1} (goal) solution reaches:", file=out)
+        for check in checks:
+            print(f"  {check}", file=out)
+    return _status(report)
+
+
+def list_lessons(out: TextIO, err: TextIO, directory: str | None = None) -> int:
+    listed, problems = entries(directory)
+    for problem in problems:
+        print(problem, file=err)
+    data = progress.load(progress.default_path())
+    print("objcg-lab lessons (play one with: objcg-lab lesson N)", file=out)
+    for entry in listed:
+        done = data.get("lessons", {}).get(entry.id, {})
+        mark = "done" if done.get("completed") else (f"{len(done.get('done', []))} steps" if done else "")
+        print(f"  {entry.number:>2}. {entry.title:<60} {entry.id:<28} {mark}".rstrip(), file=out)
+    return 2 if problems else 0
