@@ -32,6 +32,7 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 def prepare(k: Kernel, cmd: Command) -> Steps:
     """Check a command against the current state; return its work. Raises ScriptError."""
     k.current_cpu = 0
+    k.read_config()  # undo may have gone back past a config command
     work = HANDLERS[cmd.name](k, cmd)
     if cmd.name != "config" and not k.st.sys["started"]:
         k.st.set(k.st.sys, "started", True)
@@ -114,6 +115,7 @@ def _config(k: Kernel, cmd: Command) -> Steps:
 def _configure(k: Kernel, cpus: int, page_size: int) -> Steps:
     set_cpus(k, cpus)
     k.st.set(k.st.sys, "page_size", page_size)
+    k.read_config()
     yield ("config.set", cpus, page_size, "v2", "5.9")
     return 0
 
@@ -129,6 +131,7 @@ def set_cpus(k: Kernel, cpus: int) -> None:
             "cached_objcg": None, "nr_bytes": 0, "flushing": False,
         })
     st.set(st.sys, "cpus", cpus)
+    k.read_config()
 
 
 @handler("mkdir")

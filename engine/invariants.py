@@ -11,9 +11,7 @@ from collections import Counter
 from typing import Any, Iterable
 
 from engine.kernel.base import ROOT
-from engine.model import DROP, HOLD, NEW, SET, State
-
-Entries = list[tuple[Any, ...]]
+from engine.model import HOLD, NEW, SET, State
 
 
 class InvariantViolation(AssertionError):
@@ -25,32 +23,33 @@ def _fail(rule: str, text: str) -> None:
 
 
 # -- after every micro-step ------------------------------------------------------------
-def check_step(st: State, changes: Entries, data: tuple[Any, ...]) -> None:
-    """Check the records a micro-step touched."""
+_LEVELS = ("state", "nr_descendants", "nr_dying_descendants")
+
+
+def check_step(st: State, log: list[Any], data: tuple[Any, ...],
+               seen: dict[int, dict[str, Any]]) -> None:
+    """Check the records a micro-step touched (its flat undo log); add them to `seen`."""
     touched: dict[int, dict[str, Any]] = {}
-    holder_changes: list[tuple[dict[str, Any], str]] = []
-    deltas: Counter[tuple[str, str]] = Counter()
-    transitions: list[tuple[dict[str, Any], Any, Any]] = []
-    for entry in changes:
-        op = entry[0]
+    holder_changes = []
+    levels = []
+    for i in range(0, len(log), 5):
+        op, a, b = log[i], log[i + 1], log[i + 2]
         if op == SET:
-            rec = entry[1]
-            if "kind" in rec:
-                touched[id(rec)] = rec
-                key = entry[2]
-                if rec["kind"] == "memcg":
-                    if key in ("nr_descendants", "nr_dying_descendants"):
-                        deltas[(rec["name"], key)] += entry[4] - entry[3]
-                    elif key == "state":
-                        transitions.append((rec, entry[3], entry[4]))
+            kind = a.get("kind")
+            if kind is None:
+                continue
+            touched[id(a)] = a
+            if kind == "memcg" and b in _LEVELS:
+                levels.append(log[i:i + 5])
         elif op == HOLD:
-            touched[id(entry[1])] = entry[1]
-            holder_changes.append((entry[1], entry[2]))
-        elif op in (NEW, DROP):
-            rec = entry[3]
+            touched[id(a)] = a
+            holder_changes.append((a, b))
+        else:
+            rec = log[i + 3]
             touched[id(rec)] = rec
             if op == NEW and rec["kind"] == "memcg":
-                transitions.append((rec, None, entry[4]["state"]))
+                levels.append([SET, rec, "state", None, log[i + 4]["state"]])
+    seen.update(touched)
     try:
         for rec in touched.values():
             kind = rec["kind"]
@@ -62,7 +61,8 @@ def check_step(st: State, changes: Entries, data: tuple[Any, ...]) -> None:
                 _check_cpu(st, rec)
         for rec, holder in holder_changes:
             _check_holder(st, rec, holder)
-        _check_descendant_counts(st, deltas, transitions)
+        if levels:
+            _check_descendant_counts(st, levels)
     except InvariantViolation as err:
         raise InvariantViolation(f"after step {data[0]} {data[1:]}: {err}") from None
 
@@ -175,39 +175,34 @@ def _check_holder(st: State, rec: dict[str, Any], holder: str) -> None:
                        "disagrees with the state")
 
 
-def _check_descendant_counts(st: State, deltas: Counter[tuple[str, str]],
-                             transitions: list[tuple[dict[str, Any], Any, Any]]) -> None:
+def _check_descendant_counts(st: State, levels: list[list[Any]]) -> None:
     """I10: ancestors' counts move by exactly one per mkdir, rmdir and free."""
+    actual: Counter[tuple[str, str]] = Counter()
     expected: Counter[tuple[str, str]] = Counter()
-    for rec, old, new in transitions:
+    for _, rec, key, old, new in levels:
+        if key != "state":
+            actual[(rec["name"], key)] += new - old
+            continue
         d_live = (new in ("allocated", "online")) - (old in ("allocated", "online"))
         d_dying = (new == "dying") - (old == "dying")
-        if old == "allocated" and new == "online":
-            d_live = 0
         node = rec["parent"]
         while node is not None:
             expected[(node, "nr_descendants")] += d_live
             expected[(node, "nr_dying_descendants")] += d_dying
             node = st.memcgs[node]["parent"]
-    for key in set(expected) | set(deltas):
-        if expected[key] != deltas[key]:
-            _fail("I10", f"{key[0]} {key[1]} changed by {deltas[key]}, expected {expected[key]}")
+    for key in set(expected) | set(actual):
+        if expected[key] != actual[key]:
+            _fail("I10", f"{key[0]} {key[1]} changed by {actual[key]}, expected {expected[key]}")
 
 
 # -- at the end of each command -------------------------------------------------------
-def check_command_end(st: State, steps: Iterable[Any] | None) -> None:
-    """Nothing is left in hand, pinned transiently or flagged as flushing."""
+def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> None:
+    """Nothing is left in hand, pinned transiently or flagged as flushing (None: check all)."""
     records: Iterable[dict[str, Any]]
-    if steps is None:
+    if touched is None:
         records = list(st.memcgs.values()) + list(st.objcgs.values()) + list(st.cpus.values())
     else:
-        seen: dict[int, dict[str, Any]] = {}
-        for step in steps:
-            for entry in step.changes:
-                rec = entry[1] if entry[0] in (SET, HOLD) else entry[3]
-                if "kind" in rec:
-                    seen[id(rec)] = rec
-        records = seen.values()
+        records = touched
     for rec in records:
         kind = rec["kind"]
         if kind in ("memcg", "objcg"):

@@ -11,28 +11,34 @@ log is kept at all.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import gc
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
 
 from engine import invariants
 from engine.commands import prepare, set_cpus
-from engine.kernel.base import ROOT, Kernel, Steps
+from engine.kernel.base import ROOT, Kernel, Steps, call_stack
 from engine.kernel.lifecycle import new_memcg
 from engine.model import State
 from engine.script import Command, ScriptError, parse_line
 from engine.steps import function_of
 
-Entries = list[tuple[Any, ...]]
 
-
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One micro-step: what the kernel did, where in the call stack, and its changes."""
 
     data: tuple[Any, ...]  # (step_id, *args); see engine.steps
-    depth: int
-    changes: Entries = field(repr=False, compare=False)
+    stack: tuple[str, ...]  # the kernel functions active when it happened, outermost first
+    changes: list[Any]  # its flat undo log (engine.model.entries() reads it)
     command: int  # index into Machine.commands
+
+    @property
+    def depth(self) -> int:
+        """Indentation in the trail: a step of a function called but not entered is deeper."""
+        stack = self.stack
+        if not stack:
+            return 0
+        return len(stack) - (1 if stack[-1] == function_of(self.data[0]) else 0)
 
 
 @dataclass
@@ -49,7 +55,7 @@ class Machine:
     """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
 
     def __init__(self, *, history: bool = True, check: bool = True,
-                 checkpoint_every: int = 1024) -> None:
+                 checkpoint_every: int = 8192) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
@@ -87,9 +93,10 @@ class Machine:
         if self.history and self.cursor < len(self.steps):
             self._truncate_future()
         k = self.kernel
-        k.warnings, k.notes, k.deferred, k.stack = [], [], [], []
+        k.warnings, k.notes, k.deferred = [], [], []
         first = len(self.steps)
         index = len(self.commands)
+        self._touched: dict[int, dict[str, Any]] = {}
         try:
             work = prepare(k, command)
             ret = self._drive(work, index)
@@ -99,9 +106,12 @@ class Machine:
             self._abandon(first)
             raise err.located(where, command.line) from None
         if self.check:
-            invariants.check_command_end(self.state, self.steps[first:] if self.history else None)
+            invariants.check_command_end(self.state, self._touched.values())
         record = CommandRecord(command, ret or 0, k.warnings, k.notes, first, len(self.steps))
         self.commands.append(record)
+        if self.history and index % 256 == 255:
+            # The history only grows: keep the cyclic collector from rescanning it.
+            gc.freeze()
         return record
 
     def _drive(self, work: Steps, index: int) -> Any:
@@ -113,6 +123,7 @@ class Machine:
                     next(work)
             except StopIteration as stop:
                 return stop.value
+        steps, check, history = self.steps, self.check, self.history
         while True:
             try:
                 data = next(work)
@@ -121,15 +132,13 @@ class Machine:
                     raise invariants.InvariantViolation("state changed after a command's last step")
                 return stop.value
             changes, st.log = st.log, []
-            stack = k.stack
-            depth = len(stack) - 1 if stack and stack[-1] == function_of(data[0]) else len(stack)
-            if self.check:
-                invariants.check_step(st, changes, data)
-            if self.history:
-                self.steps.append(Step(data, max(depth, 0), changes, index))
-                self.cursor = len(self.steps)
-                if self.cursor % self.checkpoint_every == 0:
-                    self._checkpoints[self.cursor] = st.checkpoint()
+            if check:
+                invariants.check_step(st, changes, data, self._touched)
+            if history:
+                steps.append(Step(data, tuple(call_stack(work)), changes, index))
+                if len(steps) % self.checkpoint_every == 0:
+                    self._checkpoints[len(steps)] = st.checkpoint()
+                self.cursor = len(steps)
 
     def _abandon(self, first: int) -> None:
         """Undo whatever a failed command changed (normally nothing: checks come first)."""
@@ -183,10 +192,13 @@ class Machine:
         if not self.history:
             raise RuntimeError("history is off in fast mode")
         target = max(0, min(target, len(self.steps)))
-        base = target - target % self.checkpoint_every
-        if abs(target - self.cursor) > target - base and base in self._checkpoints:
-            self.state.restore(self._checkpoints[base])
-            self.cursor = base
+        # Start from the nearest of: here, the checkpoint below, the checkpoint above.
+        below = target - target % self.checkpoint_every
+        above = below + self.checkpoint_every
+        best = min((abs(target - at), at) for at in (below, above) if at in self._checkpoints)
+        if best[0] < abs(target - self.cursor):
+            self.state.restore(self._checkpoints[best[1]])
+            self.cursor = best[1]
         while self.cursor < target:
             self.step()
         while self.cursor > target:

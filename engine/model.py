@@ -1,8 +1,10 @@
 """The simulated kernel state and the one narrow path through which it changes.
 
-Every change to the state goes through `State.set`, `State.new` or `State.drop`. In
-recording mode each call appends an undo entry to `State.log`, so the machine can cut
-the log into micro-steps, undo and redo them, and tell the UI exactly what changed.
+Every change to the state goes through `State.set`, `State.hold`, `State.new` or
+`State.drop`. In recording mode each call appends an undo entry to `State.log`, so the
+machine can cut the log into micro-steps, undo and redo them, and tell the UI exactly
+what changed. The log is flat, five slots an entry (op, a, b, c, d), to keep a long
+history small: see `entries()`.
 
 Records are plain dicts (fast, and trivially turned into JSON). A record's identity
 never changes: undo, redo and checkpoint restore all mutate the same dict objects in
@@ -13,8 +15,6 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 Record = dict[str, Any]
-
-MISSING: Any = object()  # "this key was absent", in undo entries
 
 # Log entry op codes. HOLD is a SET on rec["holders"] that also names the record.
 SET, NEW, DROP, HOLD = 0, 1, 2, 3
@@ -35,18 +35,18 @@ class State:
         self.paths = self.tables["paths"]
         self.sys: Record = {"seq": 0, "warned": (), "kind": "sys"}
         self.tables["sys"]["sys"] = self.sys
-        self.log: list[tuple[Any, ...]] | None = [] if recording else None
+        self.log: list[Any] | None = [] if recording else None
+        if not recording:  # fast mode: the same mutation path without the undo log
+            self.set = _set_unlogged  # type: ignore[method-assign]
+            self.add = _add_unlogged  # type: ignore[method-assign]
 
     # -- the mutation path ---------------------------------------------------
     def set(self, d: dict[Any, Any], key: Any, value: Any) -> None:
-        """Set d[key] (a record field or a holder count); MISSING deletes it."""
-        old = d.get(key, MISSING)
-        if value is MISSING:
-            del d[key]
-        else:
-            d[key] = value
+        """Set an existing field of a record."""
+        old = d[key]
+        d[key] = value
         if self.log is not None:
-            self.log.append((SET, d, key, old, value))
+            self.log += (SET, d, key, old, value)
 
     def add(self, d: dict[Any, Any], key: Any, delta: int) -> None:
         """Add delta to an integer field."""
@@ -60,14 +60,14 @@ class State:
         record.setdefault("holders", {})
         self.tables[table][key] = record
         if self.log is not None:
-            self.log.append((NEW, table, key, record, _copy_record(record)))
+            self.log += (NEW, table, key, record, _copy_record(record))
         return record
 
     def drop(self, table: str, key: str) -> None:
         """Remove a record (a freed object, an exited task, a removed path)."""
         record = self.tables[table].pop(key)
         if self.log is not None:
-            self.log.append((DROP, table, key, record))
+            self.log += (DROP, table, key, record, None)
 
     def hold(self, rec: Record, holder: str, delta: int = 1) -> int:
         """Change a named holder's count on a refcounted record; returns the new refcnt."""
@@ -79,45 +79,40 @@ class State:
         else:
             del holders[holder]
         if self.log is not None:
-            self.log.append((HOLD, rec, holder, old, count))
+            self.log += (HOLD, rec, holder, old, count)
         refcnt = rec["refcnt"] + delta
-        self.set(rec, "refcnt", refcnt)
+        rec["refcnt"] = refcnt
+        if self.log is not None:
+            self.log += (SET, rec, "refcnt", refcnt - delta, refcnt)
         return refcnt
 
     # -- undo / redo of log entries -------------------------------------------
-    def undo(self, entries: list[tuple[Any, ...]]) -> None:
-        for entry in reversed(entries):
-            op = entry[0]
+    def undo(self, log: list[Any]) -> None:
+        tables = self.tables
+        for i in range(len(log) - 5, -1, -5):
+            op, a, b, old, _new = log[i:i + 5]
             if op == SET:
-                _, d, key, old, _new = entry
-                if old is MISSING:
-                    del d[key]
-                else:
-                    d[key] = old
+                a[b] = old
             elif op == HOLD:
-                _set_count(entry[1]["holders"], entry[2], entry[3])
+                _set_count(a["holders"], b, old)
             elif op == NEW:
-                del self.tables[entry[1]][entry[2]]
+                del tables[a][b]
             else:
-                self.tables[entry[1]][entry[2]] = entry[3]
+                tables[a][b] = old
 
-    def redo(self, entries: list[tuple[Any, ...]]) -> None:
-        for entry in entries:
-            op = entry[0]
+    def redo(self, log: list[Any]) -> None:
+        tables = self.tables
+        for i in range(0, len(log), 5):
+            op, a, b, c, new = log[i:i + 5]
             if op == SET:
-                _, d, key, _old, new = entry
-                if new is MISSING:
-                    del d[key]
-                else:
-                    d[key] = new
+                a[b] = new
             elif op == HOLD:
-                _set_count(entry[1]["holders"], entry[2], entry[4])
+                _set_count(a["holders"], b, new)
             elif op == NEW:
-                _, table, key, record, initial = entry
-                _restore_record(record, initial)
-                self.tables[table][key] = record
+                _restore_record(c, new)
+                tables[a][b] = c
             else:
-                del self.tables[entry[1]][entry[2]]
+                del tables[a][b]
 
     # -- checkpoints -----------------------------------------------------------
     def checkpoint(self) -> dict[str, list[tuple[str, Record, Record]]]:
@@ -139,6 +134,20 @@ class State:
         """Records of a table in creation order (stable whatever undo did)."""
         rows = self.tables[table].values()
         return iter(sorted(rows, key=lambda r: r["seq"]))
+
+
+def _set_unlogged(d: dict[Any, Any], key: Any, value: Any) -> None:
+    d[key] = value
+
+
+def _add_unlogged(d: dict[Any, Any], key: Any, delta: int) -> None:
+    d[key] += delta
+
+
+def entries(log: list[Any]) -> list[tuple[Any, ...]]:
+    """A flat log as (op, a, b, c, d) tuples: SET (rec, key, old, new), HOLD (rec, holder,
+    old count, new count), NEW (table, key, record, initial copy), DROP (table, key, record, None)."""
+    return [tuple(log[i:i + 5]) for i in range(0, len(log), 5)]
 
 
 def _set_count(holders: dict[str, int], holder: str, count: int) -> None:

@@ -1,7 +1,6 @@
 """The context every simulated kernel function runs in, and the `kfunc` decorator."""
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Generator, TypeVar
 
 from engine.model import Record, State
@@ -10,6 +9,7 @@ Steps = Generator[tuple[Any, ...], None, Any]
 F = TypeVar("F", bound=Callable[..., Steps])
 
 ROOT = "/"
+CPU_NAMES = [f"cpu{n}" for n in range(64)]
 
 
 class Kernel:
@@ -17,24 +17,19 @@ class Kernel:
 
     def __init__(self, state: State) -> None:
         self.st = state
-        self.stack: list[str] = []  # the kernel call stack, for the trail's indentation
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.deferred: list[Callable[[Kernel], Steps]] = []  # RCU callbacks, in order
         self.current_cpu = 0  # the CPU running the current command
+        self.page_size = self.batch = self.nr_cpus = 0
+        self.read_config()
 
-    # -- configuration, read from the state so that undo covers it ------------
-    @property
-    def page_size(self) -> int:
-        return self.st.sys["page_size"]
-
-    @property
-    def batch(self) -> int:
-        return self.st.sys["charge_batch"]
-
-    @property
-    def nr_cpus(self) -> int:
-        return self.st.sys["cpus"]
+    def read_config(self) -> None:
+        """Copy the machine set-up from the state (where undo covers it) for fast reads."""
+        sysrec = self.st.sys
+        self.page_size = sysrec.get("page_size", 4096)
+        self.batch = sysrec.get("charge_batch", 32)
+        self.nr_cpus = sysrec.get("cpus", 0)
 
     def memcg(self, name: str) -> Record:
         return self.st.memcgs[name]
@@ -43,7 +38,7 @@ class Kernel:
         return self.st.objcgs[name]
 
     def cpu(self, n: int) -> Record:
-        return self.st.cpus[f"cpu{n}"]
+        return self.st.cpus[CPU_NAMES[n]]
 
     def parent_of(self, name: str) -> str | None:
         return self.st.memcgs[name]["parent"]
@@ -83,16 +78,25 @@ class Kernel:
         self.deferred.append(callback)
 
 
+# The code objects of simulated kernel functions. The machine reads the call stack of a
+# micro-step from the chain of generators that delegate to each other (gi_yieldfrom),
+# counting these, so kernel functions need no wrapper (which would cost every step).
+KERNEL_CODES: set[Any] = set()
+
+
 def kfunc(fn: F) -> F:
     """Mark a generator as a simulated kernel function: it appears in the call stack."""
-    name = fn.__name__
+    KERNEL_CODES.add(fn.__code__)
+    return fn
 
-    @functools.wraps(fn)
-    def wrapper(k: Kernel, *args: Any) -> Steps:
-        k.stack.append(name)
-        try:
-            return (yield from fn(k, *args))
-        finally:
-            k.stack.pop()
 
-    return wrapper  # type: ignore[return-value]
+def call_stack(work: Any) -> list[str]:
+    """Names of the kernel functions active in a suspended generator chain, outermost first."""
+    names = []
+    gen = work
+    while gen is not None:
+        code = getattr(gen, "gi_code", None)
+        if code in KERNEL_CODES:
+            names.append(code.co_name)
+        gen = getattr(gen, "gi_yieldfrom", None)
+    return names
