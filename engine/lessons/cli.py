@@ -77,5 +77,6 @@ def list_lessons(out: TextIO, err: TextIO, directory: str | None = None) -> int:
     for entry in listed:
         done = data.get("lessons", {}).get(entry.id, {})
         mark = "done" if done.get("completed") else (f"{len(done.get('done', []))} steps" if done else "")
-        print(f"  {entry.number:>2}. {entry.title:<60} {entry.id:<28} {mark}".rstrip(), file=out)
+        print(f"  {entry.number:>2}. {entry.id:<26} {entry.title}" + (f"  [{mark}]" if mark else ""),
+              file=out)
     return 2 if problems else 0
