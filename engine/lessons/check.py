@@ -65,7 +65,7 @@ def read_field(state: dict[str, Any], ref: str) -> tuple[Any, str | None]:
         parse_ref(ref)
         return resolve(state, ref), None
     except (ValueError, KeyError, TypeError) as exc:
-        return None, str(exc).strip("'\"")
+        return None, str(exc.args[0]) if exc.args else type(exc).__name__
 
 
 def compare(state: dict[str, Any], expect: tuple[Expect, ...]) -> list[FieldCheck]:

@@ -125,6 +125,8 @@ class Player:
         if error:
             raise LessonError(error)
         value = parse_typed(typed)
+        if isinstance(actual, list) and not isinstance(value, list):
+            value = [] if value is None else [value]  # a one-element list typed bare
         self.finished.add(self.index)
         return PredictResult(same(value, actual), value, actual, step.explanation)
 
