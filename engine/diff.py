@@ -6,7 +6,7 @@ from typing import Any
 from engine.model import HOLD, SET, entries
 
 # Audit and book-keeping fields are not shown as kernel changes.
-_HIDDEN = {"expected", "inflight", "seq", "base_pending"}
+_HIDDEN = {"expected", "inflight", "seq", "base_pending", "listed"}
 
 
 def changed_fields(changes: list[Any]) -> set[tuple[str, str, str]]:

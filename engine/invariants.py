@@ -81,20 +81,19 @@ def _check_objcg(st: State, o: dict[str, Any]) -> None:
         _fail("I3", f"objcg {name} nr_charged_bytes {o['nr_charged_bytes']} < 0")
     if ("base" in o["holders"]) != (o["state"] == "active" or o["base_pending"]):
         _fail("I6", f"objcg {name} is {o['state']} but base reference present={'base' in o['holders']}")
-    memcg = st.memcgs[o["memcg"]]
-    if o["state"] == "killed" and not _listed(st, memcg, name):
-        _fail("I7", f"killed objcg {name} is not on {memcg['name']}'s objcg_list")
-    if memcg["objcg_list"].count(name) > 1:
-        _fail("I7", f"objcg {name} is on {memcg['name']}'s objcg_list twice")
+    if o["state"] == "killed" and not _listed(st, o, o["memcg"]):
+        _fail("I7", f"killed objcg {name} is not on {o['memcg']}'s objcg_list")
 
 
-def _listed(st: State, memcg: dict[str, Any], objcg: str) -> bool:
-    """objcg is on memcg's list, or (mid memcg_reparent_objcgs: moved up, not yet
-    spliced) still on the list of one of its dying children."""
-    if objcg in memcg["objcg_list"]:
+def _listed(st: State, o: dict[str, Any], memcg: str) -> bool:
+    """The objcg is linked into memcg's list, or (mid memcg_reparent_objcgs: moved up,
+    not yet spliced) still into the list of a dying child of memcg. check_all checks
+    that `listed` agrees with the lists themselves."""
+    listed = o["listed"]
+    if listed == memcg:
         return True
-    return any(objcg in st.memcgs[c]["objcg_list"] for c in memcg["children"]
-               if st.memcgs[c]["state"] == "dying")
+    return (listed is not None and st.memcgs[listed]["parent"] == memcg
+            and st.memcgs[listed]["state"] == "dying")
 
 
 def _check_memcg(st: State, m: dict[str, Any]) -> None:
@@ -111,10 +110,6 @@ def _check_memcg(st: State, m: dict[str, Any]) -> None:
         _fail("I7", f"online memcg {name} has no active objcg")
     if name == ROOT and objcg is not None:
         _fail("I13", "the root memcg has an objcg")
-    if m["state"] in ("online", "dying"):
-        for listed in m["objcg_list"]:
-            if st.objcgs[listed]["memcg"] != name and m["state"] == "online":
-                _fail("I7", f"objcg {listed} on {name}'s list points at {st.objcgs[listed]['memcg']}")
     if m["state"] == "freed" and m["refcnt"] != 0:
         _fail("I9", f"{name} freed with css refcnt {m['refcnt']}")
     if m["nr_descendants"] < 0 or m["nr_dying_descendants"] < 0:
@@ -156,7 +151,8 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
     if what == "stock":
         return st.cpus[who]["cached"] == name
     if what == "objcg":
-        return st.objcgs[who]["memcg"] == name and _listed(st, rec, who)
+        o = st.objcgs[who]
+        return o["memcg"] == name and _listed(st, o, name)
     if what == "child":
         child = st.memcgs.get(who)
         return child is not None and child["parent"] == name and child["state"] != "freed"
@@ -255,6 +251,16 @@ def check_all(st: State) -> None:
         credit(o["memcg"], o["pages"])
     for m in memcgs.values():
         credit(m["name"], m["inflight"] - m["unbacked"])
+    listed: Counter[str] = Counter()
+    for m in memcgs.values():
+        for o in m["objcg_list"]:
+            listed[o] += 1
+            if objcgs[o]["listed"] != m["name"] or objcgs[o]["memcg"] != m["name"]:
+                _fail("I7", f"objcg {o} on {m['name']}'s list is linked to "
+                            f"{objcgs[o]['listed']} and points at {objcgs[o]['memcg']}")
+    for o in objcgs.values():
+        if listed[o["name"]] != (o["listed"] is not None):
+            _fail("I7", f"objcg {o['name']} is on {listed[o['name']]} lists, linked to {o['listed']}")
     for m in memcgs.values():
         _check_memcg(st, m)
         name = m["name"]

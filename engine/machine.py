@@ -29,7 +29,7 @@ class Step(NamedTuple):
 
     data: tuple[Any, ...]  # (step_id, *args); see engine.steps
     stack: tuple[str, ...]  # the kernel functions active when it happened, outermost first
-    changes: list[Any]  # its flat undo log (engine.model.entries() reads it)
+    changes: tuple[Any, ...]  # its flat undo log (engine.model.entries() reads it)
     command: int  # index into Machine.commands
 
     @property
@@ -65,6 +65,7 @@ class Machine:
         self.cursor = 0  # micro-steps applied
         self.checkpoint_every = checkpoint_every
         self._checkpoints: dict[int, Any] = {}
+        self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
         self._boot()
 
     def _boot(self) -> None:
@@ -131,11 +132,12 @@ class Machine:
                 if st.log:  # changes after the last yield belong to no step: a bug
                     raise invariants.InvariantViolation("state changed after a command's last step")
                 return stop.value
-            changes, st.log = st.log, []
+            changes, st.log = tuple(st.log), []
             if check:
                 invariants.check_step(st, changes, data, self._touched)
             if history:
-                steps.append(Step(data, tuple(call_stack(work)), changes, index))
+                stack = tuple(call_stack(work))
+                steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index))
                 if len(steps) % self.checkpoint_every == 0:
                     self._checkpoints[len(steps)] = st.checkpoint()
                 self.cursor = len(steps)

@@ -57,7 +57,6 @@ class State:
         seq = self.sys["seq"]
         self.set(self.sys, "seq", seq + 1)
         record["seq"] = seq
-        record.setdefault("holders", {})
         self.tables[table][key] = record
         if self.log is not None:
             self.log += (NEW, table, key, record, _copy_record(record))
@@ -115,19 +114,33 @@ class State:
                 del tables[a][b]
 
     # -- checkpoints -----------------------------------------------------------
-    def checkpoint(self) -> dict[str, list[tuple[str, Record, Record]]]:
-        """A copy of every record's contents, restorable in place."""
-        return {
-            name: [(key, rec, _copy_record(rec)) for key, rec in table.items()]
-            for name, table in self.tables.items()
-        }
+    def checkpoint(self) -> dict[str, list[tuple[str, Record, tuple[Any, ...], Any]]]:
+        """Every record's values, compact (keys shared), restorable in place."""
+        shape: dict[tuple[str, ...], tuple[str, ...]] = {}
+        saved = {}
+        for name, table in self.tables.items():
+            rows = []
+            for key, rec in table.items():
+                keys = tuple(rec)
+                keys = shape.setdefault(keys, keys)
+                holders = rec.get("holders")
+                rows.append((key, rec, keys, tuple(rec.values()),
+                             None if holders is None else tuple(holders.items())))
+            saved[name] = rows
+        return saved
 
-    def restore(self, checkpoint: dict[str, list[tuple[str, Record, Record]]]) -> None:
+    def restore(self, checkpoint: dict[str, list[Any]]) -> None:
         for name, rows in checkpoint.items():
             table = self.tables[name]
             table.clear()
-            for key, rec, saved in rows:
-                _restore_record(rec, saved)
+            for key, rec, keys, values, holders in rows:
+                kept = rec.get("holders")
+                rec.clear()
+                rec.update(zip(keys, values))
+                if holders is not None:
+                    kept.clear()
+                    kept.update(holders)
+                    rec["holders"] = kept
                 table[key] = rec
 
     def in_order(self, table: str) -> Iterator[Record]:

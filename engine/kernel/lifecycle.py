@@ -158,6 +158,7 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     _move_objcg(k, objcg, memcg, parent)
     css_get(k, parent, f"objcg:{objcg}")
     st.set(parent_rec, "objcg_list", (objcg,) + parent_rec["objcg_list"])
+    st.set(k.objcg(objcg), "listed", parent)
     yield ("memcg_reparent_objcgs.active", objcg, memcg, parent)
     inherited = rec["objcg_list"]
     for child_objcg in inherited:
@@ -169,6 +170,8 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     # reinitialised in the kernel (harmless: nothing walks it again); shown empty.
     st.set(parent_rec, "objcg_list", inherited + parent_rec["objcg_list"])
     st.set(rec, "objcg_list", ())
+    for child_objcg in inherited:
+        st.set(k.objcg(child_objcg), "listed", parent)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
     st.set(k.objcg(objcg), "state", "killed")
     st.set(k.objcg(objcg), "base_pending", True)

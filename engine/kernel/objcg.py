@@ -15,6 +15,7 @@ def obj_cgroup_alloc(k: Kernel, name: str) -> Record:
         "kind": "objcg", "name": name, "memcg": None, "state": "active",
         "refcnt": 1, "holders": {"base": 1}, "nr_charged_bytes": 0,
         "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        "listed": None,  # the memcg whose objcg_list it is linked into (list_head)
         # audit (not kernel fields): pages charged for it, live bytes, bytes in hand
         "pages": 0, "live": 0, "inflight": 0,
     })

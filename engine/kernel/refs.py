@@ -59,11 +59,13 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     st, rec, ps = k.st, k.objcg(objcg), k.page_size
     nr_bytes = rec["nr_charged_bytes"]
     if nr_bytes % ps:
+        off = rec["pages"] - nr_bytes // ps  # pages charged for it that release won't return
+        effect = (f"{off} page(s) stay charged to {rec['memcg']} for ever" if off >= 0 else
+                  f"{rec['memcg']} is uncharged {-off} page(s) more than was charged for it")
         k.warn_once(
             "obj_cgroup_release",
             f"WARNING in obj_cgroup_release: objcg {objcg} nr_charged_bytes {nr_bytes} "
-            f"is not a multiple of PAGE_SIZE; {rec['pages'] - nr_bytes // ps} page(s) "
-            f"stay charged to {rec['memcg']} for ever",
+            f"is not a multiple of PAGE_SIZE; {effect}",
         )
     nr_pages = nr_bytes // ps
     memcg = rec["memcg"]
@@ -74,6 +76,7 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
     memcg_rec = k.memcg(memcg)
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
+    st.set(rec, "listed", None)
     css_put(k, memcg, f"objcg:{objcg}")
     yield ("obj_cgroup_release.unlink", objcg, memcg)
     k.defer(lambda k: kfree_rcu(k, objcg))
