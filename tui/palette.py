@@ -1,0 +1,41 @@
+"""The explorer's entries in Textual's command palette (ctrl+p)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from tui.app import ExplorerApp
+
+# (title, help, action) — actions of ExplorerApp
+ENTRIES = [
+    ("Step forward", "Apply one micro-step (n)", "micro(1, 'any')"),
+    ("Step back", "Undo one micro-step (b)", "micro(-1, 'any')"),
+    ("Next command", "To the end of the current or next command (N)", "command(1, 'any')"),
+    ("Previous command", "To the start of the current or previous command (B)", "command(-1, 'any')"),
+    ("Play / pause", "Step automatically at the current speed (space)", "play('any')"),
+    ("Faster", "Play more micro-steps per second (+)", "speed(1)"),
+    ("Slower", "Play fewer micro-steps per second (-)", "speed(-1)"),
+    ("Jump to start", "Before the first command (home)", "jump('start', 'any')"),
+    ("Jump to end", "After the last command (end)", "jump('end', 'any')"),
+    ("Toggle objects panel", "Show or hide live objects (o)", "objects"),
+    ("Zoom to selected memcg", "Show only the selected memcg's subtree (z)", "zoom"),
+    ("Find", "Filter memcgs, objcgs and objects by name (/)", "find"),
+    ("Clear find and zoom", "Show everything again (escape)", "clear"),
+    ("Command line", "Type a scenario command (:)", "prompt"),
+    ("Save session", "Write the session as a script to objcg-session.objcg", "save_default"),
+    ("Help", "Keys, commands and colours (?)", "help"),
+]
+
+
+def explorer_commands(app: ExplorerApp) -> Iterator[SystemCommand]:
+    for title, help_text, action in ENTRIES:
+        yield SystemCommand(title, help_text, _runner(app, action))
+
+
+def _runner(app: ExplorerApp, action: str):  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run

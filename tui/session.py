@@ -1,0 +1,206 @@
+"""The explorer's hold on the engine: one Machine, its timeline, and moves through it.
+
+Kept apart from the Textual app so the moves (step, command back, jump, submit, save)
+are plain Python, tested without a terminal. The app only calls these and redraws.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import CommandRecord, Machine, ScriptError, Step
+from engine.diff import changed_fields
+from engine.invariants import InvariantViolation
+from engine.steps import function_of
+from tui import present
+from tui.present import Highlight, Position
+from tui.world import World, field_swings
+
+COMMAND_LINE = "<command line>"
+BIG_SCRIPT_LINES = 3000
+
+
+class LoadError(Exception):
+    """A script that cannot be opened or run; str() is one line."""
+
+
+def _checkpoint_interval(lines: int) -> int:
+    # Each engine checkpoint copies every record: at 20,000 records one costs ~0.13 s, so a
+    # big scenario checkpointed every 1,024 steps takes a minute to load. Sparser
+    # checkpoints keep loading fast; goto() then redoes at most this many cheap steps.
+    return 1024 if lines < BIG_SCRIPT_LINES else 32768
+
+
+@dataclass
+class Submitted:
+    """What a command typed at the command line did."""
+
+    record: CommandRecord | None
+    violation: str | None = None
+
+
+class Session:
+    """A machine with its timeline, as the explorer moves through it."""
+
+    def __init__(self, machine: Machine, source: str) -> None:
+        self.machine = machine
+        self.source = source
+        self.violation: str | None = None  # the engine broke an invariant: shown loudly
+        self.typed = 0  # lines entered at the command line, for error locations
+
+    # -- loading -----------------------------------------------------------------------
+    @classmethod
+    def from_text(cls, text: str, where: str) -> Session:
+        """Run a whole script. ScriptError propagates; an engine invariant violation stops
+        the load where it happened and is kept for the banner."""
+        lines = text.splitlines()
+        session = cls(Machine(checkpoint_every=_checkpoint_interval(len(lines))), where)
+        for number, raw in enumerate(lines, start=1):
+            try:
+                session.machine.run_line(raw, where, number)
+            except InvariantViolation as err:
+                session.violation = f"{where}:{number}: {err}"
+                break
+        return session
+
+    @classmethod
+    def from_file(cls, path: str) -> Session:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
+        try:
+            return cls.from_text(text, path)
+        except ScriptError as exc:
+            raise LoadError(str(exc)) from None
+
+    # -- where we are -------------------------------------------------------------------------
+    @property
+    def cursor(self) -> int:
+        return self.machine.cursor
+
+    @property
+    def total(self) -> int:
+        return len(self.machine.steps)
+
+    @property
+    def at_end(self) -> bool:
+        return self.cursor >= self.total
+
+    def world(self) -> World:
+        return World(self.machine.state)
+
+    def current(self) -> int | None:
+        """Index of the command whose micro-step was applied last (None at the start)."""
+        return self.machine.command_index_at(self.cursor)
+
+    def record(self, index: int | None) -> CommandRecord | None:
+        commands = self.machine.commands
+        return commands[index] if index is not None and 0 <= index < len(commands) else None
+
+    def position(self) -> Position:
+        index = self.current()
+        rec = self.record(index)
+        nxt = self.record(0 if index is None else index + 1)
+        if rec is None:
+            return Position(None, len(self.machine.commands), 0, 0, "", None,
+                            nxt.command.text if nxt else None)
+        return Position(index, len(self.machine.commands), self.cursor - rec.first,
+                        rec.end - rec.first, rec.command.text, rec.ret,
+                        nxt.command.text if nxt else None)
+
+    def highlight(self) -> Highlight:
+        """What the micro-step just applied changed."""
+        if self.cursor == 0:
+            return present.NO_HIGHLIGHT
+        changes = self.machine.steps[self.cursor - 1].changes
+        return Highlight(frozenset(changed_fields(changes)), field_swings(changes))
+
+    def ghosts(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Memcgs freed and objcgs released by the current command so far: shown greyed
+        until the command is over, then they leave the screen."""
+        rec = self.record(self.current())
+        if rec is None:
+            return frozenset(), frozenset()
+        memcgs, objcgs = set(), set()
+        for step in self.machine.steps[rec.first:self.cursor]:
+            for kind, name, fld in changed_fields(step.changes):
+                if fld == "state" and kind == "memcg":
+                    memcgs.add(name)
+                elif fld == "state" and kind == "objcg":
+                    objcgs.add(name)
+        return frozenset(memcgs), frozenset(objcgs)
+
+    def visible_warnings(self) -> list[str]:
+        """The current command's WARNs, once the cursor has reached the function that
+        printed each (or the command's end, when no step names that function)."""
+        rec = self.record(self.current())
+        if rec is None:
+            return []
+        steps = self.machine.steps
+        out = []
+        for warning in rec.warnings:
+            fn = present.warn_function(warning)
+            at = next((i for i in range(rec.first, rec.end)
+                       if function_of(steps[i].data[0]) == fn), rec.end - 1)
+            if self.cursor > at:
+                out.append(warning)
+        return out
+
+    def command_cpu(self) -> int | None:
+        rec = self.record(self.current())
+        cpu = rec.command.opts.get("cpu") if rec else None
+        return int(cpu) if cpu is not None and cpu.isdigit() else None
+
+    # -- moving --------------------------------------------------------------------------------
+    def step(self) -> Step | None:
+        return self.machine.step()
+
+    def back(self) -> Step | None:
+        return self.machine.back()
+
+    def goto(self, target: int) -> None:
+        self.machine.goto(target)
+
+    def _bounds(self) -> list[int]:
+        return [0] + [c.end for c in self.machine.commands]
+
+    def next_command(self) -> None:
+        """To the end of the current command, or of the next one if already there."""
+        bounds = self._bounds()
+        i = bisect.bisect_right(bounds, self.cursor)
+        self.goto(bounds[i] if i < len(bounds) else self.total)
+
+    def prev_command(self) -> None:
+        """To the start of the current command, or of the previous one if already there."""
+        bounds = self._bounds()
+        i = bisect.bisect_left(bounds, self.cursor)
+        self.goto(bounds[i - 1] if i > 0 else 0)
+
+    # -- changing history ----------------------------------------------------------------------
+    def submit(self, text: str) -> Submitted:
+        """Run one script line typed by the learner. ScriptError propagates (nothing was
+        applied); an invariant violation is caught and kept for the banner."""
+        self.typed += 1
+        try:
+            record = self.machine.run_line(text, COMMAND_LINE, self.typed)
+        except InvariantViolation as err:
+            self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
+            return Submitted(None, self.violation)
+        return Submitted(record)
+
+    def script_text(self) -> str:
+        """The session so far as a script that `objcg-lab run` replays."""
+        lines = [f"# objcg-lab session (started from {self.source})"]
+        lines += [c.command.text for c in self.machine.commands]
+        return "\n".join(lines) + "\n"
+
+    def save(self, path: str) -> str:
+        """Write the script; returns a one-line result, raises LoadError on failure."""
+        try:
+            Path(path).write_text(self.script_text(), encoding="utf-8")
+        except OSError as exc:
+            raise LoadError(f"{path}: error: cannot write: {exc.strerror or exc}") from None
+        return f"saved {len(self.machine.commands)} commands to {path}"

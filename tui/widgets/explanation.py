@@ -1,0 +1,34 @@
+"""Below the trail: why the current micro-step happens, in one plain line, then the
+command's kernel WARNs as dmesg would show them and the engine's notes."""
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from tui import present
+
+
+class Explanation(Static):
+    """A few lines, redrawn at every step."""
+
+    DEFAULT_CSS = """
+    Explanation { height: auto; max-height: 8; padding: 0 1; }
+    """
+
+    def show(self, function: str | None, why: str | None, warnings: list[str],
+             notes: list[str], cpu: int | None) -> None:
+        lines: list[Text] = []
+        if why is not None:
+            line = Text.assemble(("why: ", "bold cyan"))
+            if function:
+                line.append(f"{function}: ", "bold")
+            line.append(why, "italic")
+            lines.append(line)
+        for warning in warnings:
+            for text in present.kernel_warning(warning, cpu):
+                lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
+        for note in notes:
+            lines.append(Text(f"note: {note}", "yellow"))
+        self.update(Group(*lines) if lines else Text("(no command yet: press n to step, : to type one)",
+                                                      present.DIM))

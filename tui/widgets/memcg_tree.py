@@ -1,0 +1,55 @@
+"""The memcg tree: every memcg with its page counter and refs, its active objcg and its
+objcg_list in list order (present.tree_rows decides the rows)."""
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui import present
+from tui.present import Highlight, Row, TreeOptions
+from tui.widgets.rowlist import NARROW, RowList
+from tui.world import World
+
+
+def _key(row: Row) -> tuple[str, str, str | None]:
+    return (row.kind, row.memcg, row.objcg)
+
+
+class MemcgTree(RowList[Row]):
+    """The memcg hierarchy; Enter folds a memcg's children or unfolds a long objcg_list."""
+
+    DEFAULT_CSS = """
+    MemcgTree { width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(self._draw_row, _key, id=id)
+        self.world: World | None = None
+        self.highlight = present.NO_HIGHLIGHT
+        self.options = TreeOptions()
+        self._label = 12
+
+    def show(self, world: World, highlight: Highlight, options: TreeOptions, relayout: bool) -> None:
+        """New state to draw; `relayout` when rows may have appeared or gone."""
+        self.world, self.highlight = world, highlight
+        if relayout or options != self.options or not self.rows:
+            self.options = options
+            rows = present.tree_rows(world, options)
+            self._label = present.tree_label_width(rows)
+            self.set_rows(rows)
+        else:
+            self.redraw()
+
+    def _draw_row(self, row: Row) -> Text:
+        assert self.world is not None
+        return present.tree_row_text(self.world, row, self.highlight, self.options, self._label,
+                                     narrow=self.size.width < NARROW)
+
+    def first_changed(self) -> int | None:
+        """The first row showing something the current step changed (to scroll it into view)."""
+        hl = self.highlight
+        for i, row in enumerate(self.rows):
+            if row.kind == "memcg" and hl.touched("memcg", row.memcg):
+                return i
+            if row.objcg is not None and hl.touched("objcg", row.objcg):
+                return i
+        return None

@@ -1,0 +1,43 @@
+"""Every objcg: its memcg pointer (own creator or, once reparented, an ancestor), state,
+refcount with holders, and the leftover bytes in nr_charged_bytes."""
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui import present
+from tui.present import Highlight
+from tui.widgets.rowlist import NARROW, RowList
+from tui.world import World
+
+
+class ObjcgList(RowList[str]):
+    """One row per objcg, in creation order."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(self._draw_row, id=id)
+        self.world: World | None = None
+        self.highlight = present.NO_HIGHLIGHT
+        self._label = 8
+        self._key_state: tuple[str, frozenset[str]] | None = None
+
+    def show(self, world: World, highlight: Highlight, find: str, ghosts: frozenset[str],
+             relayout: bool) -> None:
+        self.world, self.highlight = world, highlight
+        if relayout or self._key_state != (find, ghosts) or not self.rows:
+            self._key_state = (find, ghosts)
+            rows = present.objcg_rows(world, find, ghosts)
+            self._label = present.objcg_label_width(rows)
+            self.set_rows(rows)
+        else:
+            self.redraw()
+
+    def _draw_row(self, name: str) -> Text:
+        assert self.world is not None
+        return present.objcg_text(self.world, name, self.highlight, self._label,
+                                  narrow=self.size.width < NARROW)
+
+    def first_changed(self) -> int | None:
+        for i, name in enumerate(self.rows):
+            if self.highlight.touched("objcg", name):
+                return i
+        return None

@@ -1,0 +1,159 @@
+"""A list with a cursor on Textual's line API, the base of every long panel.
+
+Measured when the explorer was designed: a `Static` holding 2,000 lines takes ~0.6 s to
+update, a `DataTable` of 10,000 rows ~3 s to build, while a `ScrollView` that draws only
+its visible rows through `render_line` updates in ~0.04 s whatever the row count. With
+10,000 objcgs on screen that is the only choice.
+"""
+from __future__ import annotations
+
+from typing import Callable, Generic, Hashable, Sequence, TypeVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+RowT = TypeVar("RowT")
+
+FOCUSED_CURSOR = Style(bgcolor="#2f3f6f")
+IDLE_CURSOR = Style(bgcolor="#2a2a2a")
+NARROW = 56  # columns: below this, rows drop the figures that can wait
+
+
+class RowList(ScrollView, Generic[RowT], can_focus=True):
+    """Rows drawn on demand by `draw(row)`, a cursor, and a stable selection by key."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "up", show=False),
+        Binding("down,j", "move(1)", "down", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+        Binding("enter", "activate", "open/close", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RowList {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, init=False)
+    """Index of the row under the cursor."""
+
+    class Moved(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, rowlist: RowList[object], row: object) -> None:
+            super().__init__()
+            self.rowlist = rowlist
+            self.row = row
+
+    class Activated(Message):
+        """Enter (or a click on the row under the cursor) on a row."""
+
+        def __init__(self, rowlist: RowList[object], row: object) -> None:
+            super().__init__()
+            self.rowlist = rowlist
+            self.row = row
+
+    def __init__(self, draw: Callable[[RowT], Text], key: Callable[[RowT], Hashable] = lambda r: r,
+                 *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._draw = draw
+        self._key = key
+        self.rows: Sequence[RowT] = ()
+
+    # -- content -----------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[RowT]) -> None:
+        """Replace the rows, keeping the cursor on the same row (by key) if it is still there."""
+        old = self.selected
+        self.rows = rows
+        if old is not None:
+            key = self._key(old)
+            if not (self.cursor < len(rows) and self._key(rows[self.cursor]) == key):
+                index = next((i for i, r in enumerate(rows) if self._key(r) == key), None)
+                if index is not None:
+                    self.set_reactive(RowList.cursor, index)
+        self.set_reactive(RowList.cursor, max(0, min(self.cursor, len(rows) - 1)))
+        self.virtual_size = Size(self.size.width, len(rows))
+        self.refresh()
+
+    def redraw(self) -> None:
+        """Same rows, new figures: redraw the visible lines only."""
+        self.refresh()
+
+    @property
+    def selected(self) -> RowT | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def select_key(self, key: Hashable) -> bool:
+        for i, row in enumerate(self.rows):
+            if self._key(row) == key:
+                self.cursor = i
+                return True
+        return False
+
+    def show_row(self, index: int) -> None:
+        """Scroll so that row `index` is visible, without moving the cursor."""
+        self.scroll_to_region(Region(0, index, 1, 1), animate=False, force=True)
+
+    # -- drawing ------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        text = self._draw(self.rows[index])
+        text.no_wrap = True
+        strip = Strip(text.render(self.app.console, end=""))
+        strip = strip.crop_extend(scroll_x, scroll_x + width, None)
+        if index == self.cursor:
+            strip = strip.apply_style(FOCUSED_CURSOR if self.has_focus else IDLE_CURSOR)
+        return strip.apply_style(base)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows))
+
+    # -- behaviour -----------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.show_row(new)
+        self.refresh()
+        if self.selected is not None:
+            self.post_message(self.Moved(self, self.selected))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.scroll_offset.y + offset.y
+        if 0 <= index < len(self.rows):
+            if index == self.cursor:
+                self.action_activate()
+            self.cursor = index
+
+    def action_move(self, delta: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(1, self.size.height - 1))
+
+    def action_activate(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.Activated(self, self.selected))

@@ -1,0 +1,39 @@
+"""Per-CPU stocks: the page stock against the charge batch, the byte stock against
+PAGE_SIZE (a full bar is a whole page)."""
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from textual.widget import Widget
+
+from tui import present
+from tui.present import Highlight
+from tui.world import World
+
+
+class CpuStocks(Widget):
+    """Two lines per CPU; redrawn whole (8 CPUs are 16 lines: cheap)."""
+
+    DEFAULT_CSS = """
+    CpuStocks { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.world: World | None = None
+        self.highlight = present.NO_HIGHLIGHT
+
+    def show(self, world: World, highlight: Highlight) -> None:
+        self.world, self.highlight = world, highlight
+        self.refresh(layout=True)
+
+    def render(self) -> RenderableType:
+        if self.world is None:
+            return ""
+        lines = present.stock_lines(self.world, self.highlight, self.content_size.width)
+        for line in lines:
+            line.no_wrap = True
+            line.overflow = "crop"
+        return Group(*lines)
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return 2 * len(self.world.cpus()) if self.world is not None else 0
