@@ -32,7 +32,6 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 def prepare(k: Kernel, cmd: Command) -> Steps:
     """Check a command against the current state; return its work. Raises ScriptError."""
     k.current_cpu = 0
-    k.read_config()  # undo may have gone back past a config command
     work = HANDLERS[cmd.name](k, cmd)
     if cmd.name != "config" and not k.st.sys["started"]:
         k.st.set(k.st.sys, "started", True)
@@ -155,7 +154,7 @@ def _rmdir(k: Kernel, cmd: Command) -> Steps:
 def attach(k: Kernel, task: Record, memcg: str) -> None:
     """The task joins memcg's css_set; the first task makes the css_set pin the css."""
     st = k.st
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     st.add(rec, "nr_tasks", 1)
     if rec["nr_tasks"] == 1:
         css_get(k, memcg, "css_set")
@@ -165,7 +164,7 @@ def attach(k: Kernel, task: Record, memcg: str) -> None:
 def detach(k: Kernel, task: Record) -> None:
     st = k.st
     memcg = task["memcg"]
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     st.add(rec, "nr_tasks", -1)
     if rec["nr_tasks"] == 0:
         css_put(k, memcg, "css_set")
@@ -246,7 +245,7 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
     size = parse_size(cmd.args[1])
     task = need_task(k, cmd.opts["task"])
     active = task["active_memcg"]
-    if active is not None and k.memcg(active)["state"] == "freed":
+    if active is not None and k.memcgs[active]["state"] == "freed":
         raise ScriptError(
             f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
             "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
@@ -287,7 +286,7 @@ def _hold(k: Kernel, cmd: Command) -> Steps:
 
 def _held(k: Kernel, memcg: str) -> Steps:
     css_get(k, memcg, "hold")
-    yield ("hold.get", memcg, k.memcg(memcg)["refcnt"])
+    yield ("hold.get", memcg, k.memcgs[memcg]["refcnt"])
     return 0
 
 
@@ -305,14 +304,14 @@ def _unhold(k: Kernel, cmd: Command) -> Steps:
         count = gens["count"] if gens else 0
         candidates = [path if n == 1 else f"{path}#{n}" for n in range(count, 0, -1)]
     for name in candidates:
-        if k.memcg(name)["holders"].get("hold"):
+        if k.memcgs[name]["holders"].get("hold"):
             return _unheld(k, name)
     raise ScriptError(f"no external hold on {word} to drop (take one with 'hold PATH')")
 
 
 def _unheld(k: Kernel, memcg: str) -> Steps:
     css_put(k, memcg, "hold")
-    yield ("unhold.put", memcg, k.memcg(memcg)["refcnt"])
+    yield ("unhold.put", memcg, k.memcgs[memcg]["refcnt"])
     return 0
 
 
@@ -345,13 +344,13 @@ def _get(k: Kernel, cmd: Command) -> Steps:
 
 def _got(k: Kernel, objcg: str) -> Steps:
     obj_cgroup_get(k, objcg, "get")
-    yield ("get.get", objcg, k.objcg(objcg)["refcnt"])
+    yield ("get.get", objcg, k.objcgs[objcg]["refcnt"])
     return 0
 
 
 @handler("put")
 def _put(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
-    if not k.objcg(objcg)["holders"].get("get"):
+    if not k.objcgs[objcg]["holders"].get("get"):
         raise ScriptError(f"put {objcg} without a matching 'get {objcg}'")
     return obj_cgroup_put(k, objcg, "get")

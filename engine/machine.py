@@ -12,7 +12,6 @@ log is kept at all.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from engine import invariants
@@ -41,8 +40,9 @@ class Step(NamedTuple):
         return len(stack) - (1 if stack[-1] == function_of(self.data[0]) else 0)
 
 
-@dataclass
-class CommandRecord:
+class CommandRecord(NamedTuple):
+    """A command that ran: its result and the range of its micro-steps in history."""
+
     command: Command
     ret: int
     warnings: list[str]
@@ -174,6 +174,7 @@ class Machine:
         step = self.steps[self.cursor]
         self.state.redo(step.changes)
         self.cursor += 1
+        self.kernel.read_config()
         return step
 
     def back(self) -> Step | None:
@@ -183,6 +184,7 @@ class Machine:
         self.cursor -= 1
         step = self.steps[self.cursor]
         self.state.undo(step.changes)
+        self.kernel.read_config()
         return step
 
     def peek(self) -> Step | None:
@@ -201,6 +203,7 @@ class Machine:
         if best[0] < abs(target - self.cursor):
             self.state.restore(self._checkpoints[best[1]])
             self.cursor = best[1]
+            self.kernel.read_config()
         while self.cursor < target:
             self.step()
         while self.cursor > target:

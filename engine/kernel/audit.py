@@ -28,14 +28,14 @@ def attribute(k: Kernel, memcg: str, pages: int) -> None:
 
 def objcg_pages(k: Kernel, objcg: str, pages: int) -> None:
     """P(O) changes: pages charged (or uncharged) on behalf of an objcg."""
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     k.st.add(rec, "pages", pages)
     attribute(k, rec["memcg"], pages)
 
 
 def inflight_pages(k: Kernel, memcg: str, pages: int) -> None:
     """Pages try_charge charged that no stock or objcg holds yet (or no longer)."""
-    k.st.add(k.memcg(memcg), "inflight", pages)
+    k.st.add(k.memcgs[memcg], "inflight", pages)
     attribute(k, memcg, pages)
 
 

@@ -17,6 +17,8 @@ class Kernel:
 
     def __init__(self, state: State) -> None:
         self.st = state
+        self.memcgs = state.memcgs  # name -> memcg record
+        self.objcgs = state.objcgs  # name -> objcg record
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.deferred: list[Callable[[Kernel], Steps]] = []  # RCU callbacks, in order
@@ -30,12 +32,6 @@ class Kernel:
         self.page_size = sysrec.get("page_size", 4096)
         self.batch = sysrec.get("charge_batch", 32)
         self.nr_cpus = sysrec.get("cpus", 0)
-
-    def memcg(self, name: str) -> Record:
-        return self.st.memcgs[name]
-
-    def objcg(self, name: str) -> Record:
-        return self.st.objcgs[name]
 
     def cpu(self, n: int) -> Record:
         return self.st.cpus[CPU_NAMES[n]]

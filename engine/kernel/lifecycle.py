@@ -45,12 +45,12 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     st = k.st
     name = memcg_name_for(k, path)
     rec = new_memcg(k, name, path, parent)
-    parent_rec = k.memcg(parent)
+    parent_rec = k.memcgs[parent]
     st.set(parent_rec, "children", parent_rec["children"] + (name,))
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
     st.new("paths", path, {"kind": "path", "memcg": name})
     for ancestor in k.ancestry(parent):
-        st.add(k.memcg(ancestor), "nr_descendants", 1)
+        st.add(k.memcgs[ancestor], "nr_descendants", 1)
     yield ("mem_cgroup_css_alloc.alloc", name, parent)
     yield from memcg_online_kmem(k, name)
     css_get(k, name, "online")
@@ -63,7 +63,7 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
 def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
     """memcg_online_kmem(): a kmemcg id and the memcg's first (active) objcg."""
     st, sysrec = k.st, k.st.sys
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     free_ids = sysrec["ida_free"]
     if free_ids:
         kmemcg_id = min(free_ids)
@@ -84,7 +84,7 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
 def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     """cgroup_rmdir(): refuse a busy cgroup, else unlink it, kill the css and offline it."""
     st = k.st
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     if memcg == ROOT:
         yield ("cgroup_rmdir.root",)
         return EBUSY
@@ -97,7 +97,7 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     st.drop("paths", rec["path"])
     st.set(rec, "state", "dying")
     for ancestor in k.ancestry(rec["parent"]):
-        anc = k.memcg(ancestor)
+        anc = k.memcgs[ancestor]
         st.add(anc, "nr_descendants", -1)
         st.add(anc, "nr_dying_descendants", 1)
     yield ("cgroup_destroy_locked.unlinked", memcg)
@@ -116,22 +116,22 @@ def mem_cgroup_css_offline(k: Kernel, memcg: str) -> Steps:
     yield from memcg_offline_kmem(k, memcg)
     yield from drain_all_stock(k, memcg)
     css_put(k, memcg, "online")  # mem_cgroup_id_put(): the ID pin of css_online
-    yield ("mem_cgroup_id_put.put", memcg, k.memcg(memcg)["refcnt"])
+    yield ("mem_cgroup_id_put.put", memcg, k.memcgs[memcg]["refcnt"])
 
 
 @kfunc
 def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
     """memcg_offline_kmem(): reparent the objcgs, hand the kmemcg id to the parent."""
     st = k.st
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     if rec["kmem_state"] != "ONLINE":
         return
     st.set(rec, "kmem_state", "ALLOCATED")
     parent = rec["parent"] or ROOT
     yield from memcg_reparent_objcgs(k, memcg, parent)
-    kmemcg_id, parent_id = rec["kmemcg_id"], k.memcg(parent)["kmemcg_id"]
+    kmemcg_id, parent_id = rec["kmemcg_id"], k.memcgs[parent]["kmemcg_id"]
     for name in _subtree(k, memcg):  # css_for_each_descendant_pre
-        child = k.memcg(name)
+        child = k.memcgs[name]
         if child["kmemcg_id"] == kmemcg_id:
             st.set(child, "kmemcg_id", parent_id)
     st.set(st.sys, "ida_free", st.sys["ida_free"] + (kmemcg_id,))  # memcg_free_cache_id
@@ -143,7 +143,7 @@ def _subtree(k: Kernel, memcg: str) -> list[str]:
     while todo:
         name = todo.pop()
         out.append(name)
-        todo.extend(reversed(k.memcg(name)["children"]))
+        todo.extend(reversed(k.memcgs[name]["children"]))
     return out
 
 
@@ -151,14 +151,14 @@ def _subtree(k: Kernel, memcg: str) -> list[str]:
 def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     """memcg_reparent_objcgs(): active and inherited objcgs move to the parent's list head."""
     st = k.st
-    rec, parent_rec = k.memcg(memcg), k.memcg(parent)
+    rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
     objcg = rec["objcg"]
     st.set(rec, "objcg", None)
     yield ("memcg_reparent_objcgs.detach", memcg, objcg)
     _move_objcg(k, objcg, memcg, parent)
     css_get(k, parent, f"objcg:{objcg}")
     st.set(parent_rec, "objcg_list", (objcg,) + parent_rec["objcg_list"])
-    st.set(k.objcg(objcg), "listed", parent)
+    st.set(k.objcgs[objcg], "listed", parent)
     yield ("memcg_reparent_objcgs.active", objcg, memcg, parent)
     inherited = rec["objcg_list"]
     for child_objcg in inherited:
@@ -171,36 +171,36 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     st.set(parent_rec, "objcg_list", inherited + parent_rec["objcg_list"])
     st.set(rec, "objcg_list", ())
     for child_objcg in inherited:
-        st.set(k.objcg(child_objcg), "listed", parent)
+        st.set(k.objcgs[child_objcg], "listed", parent)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
-    st.set(k.objcg(objcg), "state", "killed")
-    st.set(k.objcg(objcg), "base_pending", True)
+    st.set(k.objcgs[objcg], "state", "killed")
+    st.set(k.objcgs[objcg], "base_pending", True)
     k.defer(lambda k: _objcg_base_put(k, objcg))
     yield ("percpu_ref_kill.objcg", objcg)
 
 
 def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
     """xchg(&objcg->memcg, parent); its charged pages leave the dying subtree."""
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     k.st.set(rec, "memcg", parent)
     # audit: memcg's subtree no longer contains this objcg; ancestors above still do
-    k.st.add(k.memcg(memcg), "expected", -rec["pages"])
+    k.st.add(k.memcgs[memcg], "expected", -rec["pages"])
 
 
 @kfunc
 def _objcg_base_put(k: Kernel, objcg: str) -> Steps:
     """The base reference of a killed objcg, dropped after the RCU grace period."""
     yield ("rcu.objcg_kill", objcg)
-    k.st.set(k.objcg(objcg), "base_pending", False)
+    k.st.set(k.objcgs[objcg], "base_pending", False)
     yield from obj_cgroup_put(k, objcg, "base")
 
 
 @kfunc
 def _css_base_put(k: Kernel, memcg: str) -> Steps:
     """The base reference of a killed css, dropped after the RCU grace period."""
-    k.st.set(k.memcg(memcg), "base_pending", False)
+    k.st.set(k.memcgs[memcg], "base_pending", False)
     css_put(k, memcg, "base")
-    yield ("rcu.css_kill", memcg, k.memcg(memcg)["refcnt"])
+    yield ("rcu.css_kill", memcg, k.memcgs[memcg]["refcnt"])
 
 
 @kfunc
@@ -214,10 +214,10 @@ def css_release_work_fn(k: Kernel, memcg: str) -> Steps:
 def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     """css_free_rwork_fn(): mem_cgroup_css_free, then drop the reference on the parent."""
     st = k.st
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     st.set(rec, "state", "freed")
     # In a memory-only world the cgroup leaves nr_dying_descendants with its memcg.
     for ancestor in k.ancestry(rec["parent"]):
-        st.add(k.memcg(ancestor), "nr_dying_descendants", -1)
+        st.add(k.memcgs[ancestor], "nr_dying_descendants", -1)
     css_put(k, rec["parent"], f"child:{memcg}")
     yield ("css_free_rwork_fn.freed", memcg, rec["usage"])

@@ -25,7 +25,7 @@ def memcg_memory_event(k: Kernel, memcg: str, field: str) -> None:
     for name in k.ancestry(memcg):
         if name == ROOT:
             break
-        k.st.add(k.memcg(name), field, 1)
+        k.st.add(k.memcgs[name], field, 1)
 
 
 def get_order(nr_pages: int) -> int:
@@ -40,7 +40,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         # Nothing is charged, yet the caller will account the pages as its own:
         # the audit calls them "unbacked" so the books still balance (spec I5, I13).
         audit.inflight_pages(k, ROOT, nr_pages)
-        k.st.add(k.memcg(ROOT), "unbacked", nr_pages)
+        k.st.add(k.memcgs[ROOT], "unbacked", nr_pages)
         audit.attribute(k, ROOT, -nr_pages)
         yield ("try_charge.root", nr_pages)
         return 0
@@ -56,11 +56,11 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         refused = page_counter_try_charge(k, memcg, batch)
         if refused is None:
             audit.inflight_pages(k, memcg, batch)
-            yield ("try_charge.charged", memcg, batch, k.memcg(memcg)["usage"])
+            yield ("try_charge.charged", memcg, batch, k.memcgs[memcg]["usage"])
             if batch > nr_pages:  # done_restock:
                 yield from refill_stock(k, memcg, batch - nr_pages)
             return 0
-        over = k.memcg(refused)
+        over = k.memcgs[refused]
         yield ("try_charge.refused", memcg, batch, refused, over["usage"], over["max"],
                over["failcnt"])
         if batch > nr_pages:
@@ -107,7 +107,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
 
 def _margin(k: Kernel, memcg: str) -> int:
     """mem_cgroup_margin(): pages left below max (v2 memory counter only)."""
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     return rec["max"] - rec["usage"] if rec["max"] is not None else 1 << 62
 
 
@@ -116,7 +116,7 @@ def _force(k: Kernel, memcg: str, nr_pages: int, why: str) -> Steps:
     """try_charge's force: label: charge nr_pages ignoring limits."""
     page_counter_charge(k, memcg, nr_pages)
     audit.inflight_pages(k, memcg, nr_pages)
-    yield ("try_charge.force", memcg, nr_pages, why, k.memcg(memcg)["usage"])
+    yield ("try_charge.force", memcg, nr_pages, why, k.memcgs[memcg]["usage"])
     return 0
 
 
@@ -129,7 +129,7 @@ def __memcg_kmem_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps
 @kfunc
 def memory_max_write(k: Kernel, memcg: str, max_pages: int | None) -> Steps:
     """memory_max_write(): set max at once, then drain, reclaim and OOM while above it."""
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     k.st.set(rec, "max", max_pages)
     yield ("memory_max_write.set", memcg, "max" if max_pages is None else max_pages, rec["usage"])
     drained = False

@@ -31,11 +31,11 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
     yield ("get_obj_cgroup_from_current.start", task["name"], memcg,
            "active_memcg" if task["active_memcg"] else "its cgroup")
     while memcg != ROOT:
-        objcg = k.memcg(memcg)["objcg"]
+        objcg = k.memcgs[memcg]["objcg"]
         if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
             yield ("get_obj_cgroup_from_current.found", memcg, objcg)
             return objcg
-        parent = k.memcg(memcg)["parent"]
+        parent = k.memcgs[memcg]["parent"]
         yield ("get_obj_cgroup_from_current.up", memcg, parent)
         memcg = parent
     yield ("get_obj_cgroup_from_current.root",)
@@ -48,7 +48,7 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     memcg = rec["memcg"]
     css_get(k, memcg, "charge")  # pin the memcg the objcg points at, for the charge
     nr_pages, rem = divmod(size, k.page_size)
@@ -78,7 +78,7 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
 @kfunc
 def obj_cgroup_uncharge(k: Kernel, objcg: str, size: int) -> Steps:
     """obj_cgroup_uncharge(): the bytes go to this CPU's byte stock, nothing else."""
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     k.st.add(rec, "live", -size)
     k.st.add(rec, "inflight", size)
     yield ("obj_cgroup_uncharge.call", objcg, size, k.current_cpu)

@@ -18,7 +18,7 @@ def consume_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
         return False
     st = k.st
     st.set(stock, "nr_bytes", have - nr_bytes)
-    st.add(k.objcg(objcg), "live", nr_bytes)
+    st.add(k.objcgs[objcg], "live", nr_bytes)
     yield ("consume_obj_stock.hit", cpu, objcg, nr_bytes, have - nr_bytes)
     return True
 
@@ -34,7 +34,7 @@ def drain_obj_stock(k: Kernel, cpu: int) -> Steps:
     nr_bytes = stock["nr_bytes"]
     if nr_bytes:
         nr_pages, rem = divmod(nr_bytes, ps)
-        rec = k.objcg(old)
+        rec = k.objcgs[old]
         memcg = rec["memcg"]  # the objcg's *current* memcg: a parent after reparenting
         if nr_pages:
             audit.objcg_pages(k, old, -nr_pages)
@@ -55,7 +55,7 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     st = k.st
     cpu = k.current_cpu
     stock = k.cpu(cpu)
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     if stock["cached_objcg"] != objcg:
         yield ("refill_obj_stock.switch", cpu, stock["cached_objcg"], objcg)
         yield from drain_obj_stock(k, cpu)
@@ -76,4 +76,4 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
 def obj_stock_flush_required(k: Kernel, cpu: int, root_memcg: str) -> bool:
     """obj_stock_flush_required(): cached objcg's current memcg is in the subtree (no bytes check)."""
     cached = k.cpu(cpu)["cached_objcg"]
-    return cached is not None and k.is_descendant(k.objcg(cached)["memcg"], root_memcg)
+    return cached is not None and k.is_descendant(k.objcgs[cached]["memcg"], root_memcg)

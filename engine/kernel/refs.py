@@ -15,14 +15,14 @@ from engine.kernel.kmem import memcg_kmem_uncharge
 def css_get(k: Kernel, memcg: str, holder: str) -> None:
     """css_get(): a no-op on the root css, which is CSS_NO_REF."""
     if memcg != ROOT:
-        k.st.hold(k.memcg(memcg), holder, +1)
+        k.st.hold(k.memcgs[memcg], holder, +1)
 
 
 def css_put(k: Kernel, memcg: str, holder: str) -> None:
     """css_put(): the last put after the kill queues css_release_work_fn."""
     if memcg == ROOT:
         return
-    rec = k.memcg(memcg)
+    rec = k.memcgs[memcg]
     if k.st.hold(rec, holder, -1) == 0 and rec["state"] == "dying":
         from engine.kernel.lifecycle import css_release_work_fn  # lifecycle imports us
 
@@ -31,12 +31,12 @@ def css_put(k: Kernel, memcg: str, holder: str) -> None:
 
 def obj_cgroup_get(k: Kernel, objcg: str, holder: str) -> None:
     """obj_cgroup_get(): percpu_ref_get."""
-    k.st.hold(k.objcg(objcg), holder, +1)
+    k.st.hold(k.objcgs[objcg], holder, +1)
 
 
 def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
     """obj_cgroup_tryget(): percpu_ref_tryget, which succeeds even after the kill."""
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     if rec["refcnt"] <= 0:
         return False
     k.st.hold(rec, holder, +1)
@@ -46,7 +46,7 @@ def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
 @kfunc
 def obj_cgroup_put(k: Kernel, objcg: str, holder: str) -> Steps:
     """obj_cgroup_put(): percpu_ref_put; reaching 0 after the kill releases the objcg."""
-    rec = k.objcg(objcg)
+    rec = k.objcgs[objcg]
     refcnt = k.st.hold(rec, holder, -1)
     yield ("obj_cgroup_put.put", objcg, holder, refcnt)
     if refcnt == 0 and rec["state"] == "killed":
@@ -56,7 +56,7 @@ def obj_cgroup_put(k: Kernel, objcg: str, holder: str) -> Steps:
 @kfunc
 def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     """obj_cgroup_release(): uncharge the whole pages left in nr_charged_bytes, unlink."""
-    st, rec, ps = k.st, k.objcg(objcg), k.page_size
+    st, rec, ps = k.st, k.objcgs[objcg], k.page_size
     nr_bytes = rec["nr_charged_bytes"]
     if nr_bytes % ps:
         off = rec["pages"] - nr_bytes // ps  # pages charged for it that release won't return
@@ -74,7 +74,7 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
         audit.objcg_pages(k, objcg, -nr_pages)
         memcg_kmem_uncharge(k, memcg, nr_pages)
     yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
-    memcg_rec = k.memcg(memcg)
+    memcg_rec = k.memcgs[memcg]
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
     st.set(rec, "listed", None)
     css_put(k, memcg, f"objcg:{objcg}")
