@@ -131,6 +131,8 @@ STEPS: dict[str, tuple[str, str]] = {
                                 "Each online memcg gets one active objcg at css_alloc time."),
     "mem_cgroup_css_online.online": ("mem_cgroup_css_online({0}): id.ref = 1, css_get",
                                      "The ID pin keeps the css until offline."),
+    "cgroup_rmdir.call": ("cgroup_rmdir({0}) from cpu{1}",
+                          "Removing a cgroup: refused if busy, else it goes offline and dies."),
     "cgroup_rmdir.root": ("cgroup_rmdir(/): the root cannot be removed: -EBUSY",
                           "The root cgroup is the mount point."),
     "cgroup_rmdir.populated": ("cgroup_rmdir({0}): {1} task(s) inside: -EBUSY",

@@ -159,3 +159,39 @@ def test_a_mismatched_raw_uncharge_warns_at_release_and_leaks_a_page() -> None:
     m = run("mkdir A", "charge /A 100 cpu=0", "uncharge /A 50 cpu=0", "rmdir A",
             "mkdir B", "charge /B 10 cpu=0", "rmdir B")
     assert "already printed once" in m.commands[-1].warnings[0]
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["frob A"], "unknown command 'frob'"),
+    (["mkdir A", "task t A", "alloc X 100 cpu=0"], "missing option task="),
+    (["mkdir A", "alloc X 100 task=nobody cpu=0"], "no task 'nobody'"),
+    (["free X cpu=0"], "no live object 'X'"),
+    (["mkdir A", "task t A", "alloc X 100 task=t cpu=0", "free X cpu=0", "free X cpu=0"],
+     "no live object 'X'"),
+    (["mkdir A", "task t A", "alloc X 0 task=t cpu=0"], "size must be positive"),
+    (["mkdir A", "config cpus=4"], "config must come before every other command"),
+    (["mkdir A/B"], "no cgroup /A"),
+    (["task t /nowhere"], "no cgroup /nowhere"),
+])
+def test_bad_scripts_give_one_line_errors_and_exit_2(tmp_path: Path, lines: list[str],
+                                                     message: str) -> None:
+    script = tmp_path / "bad.objcg"
+    script.write_text("\n".join(lines) + "\n")
+    for extra in ([], ["--json"]):
+        done = subprocess.run([sys.executable, "-m", "tui.cli", "run", str(script), *extra],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr + done.stdout
+        assert done.stderr.strip() == f"{script}:{len(lines)}: error: " + done.stderr.split(
+            ": error: ", 1)[1].strip()
+        assert message in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_unreadable_script_is_a_one_line_error(tmp_path: Path) -> None:
+    for path, content in ((tmp_path / "missing.objcg", None), (tmp_path / "binary.objcg", b"\xff\xfe")):
+        if content is not None:
+            path.write_bytes(content)
+        done = subprocess.run([sys.executable, "-m", "tui.cli", "run", str(path)],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"{path}: error: cannot read the script")

@@ -85,6 +85,7 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     """cgroup_rmdir(): refuse a busy cgroup, else unlink it, kill the css and offline it."""
     st = k.st
     rec = k.memcgs[memcg]
+    yield ("cgroup_rmdir.call", memcg, k.current_cpu)
     if memcg == ROOT:
         yield ("cgroup_rmdir.root",)
         return EBUSY
@@ -104,7 +105,7 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     # kill_css(): percpu_ref_kill drops the base reference; the count can only be seen
     # to reach zero after an RCU grace period, so the drop is queued.
     st.set(rec, "base_pending", True)
-    k.defer(lambda k: _css_base_put(k, memcg))
+    k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "css", memcg))
     yield ("kill_css.kill", memcg)
     yield from mem_cgroup_css_offline(k, memcg)
     return 0
@@ -175,7 +176,7 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
     st.set(k.objcgs[objcg], "state", "killed")
     st.set(k.objcgs[objcg], "base_pending", True)
-    k.defer(lambda k: _objcg_base_put(k, objcg))
+    k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "objcg", objcg))
     yield ("percpu_ref_kill.objcg", objcg)
 
 
@@ -188,19 +189,17 @@ def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
 
 
 @kfunc
-def _objcg_base_put(k: Kernel, objcg: str) -> Steps:
-    """The base reference of a killed objcg, dropped after the RCU grace period."""
-    yield ("rcu.objcg_kill", objcg)
-    k.st.set(k.objcgs[objcg], "base_pending", False)
-    yield from obj_cgroup_put(k, objcg, "base")
-
-
-@kfunc
-def _css_base_put(k: Kernel, memcg: str) -> Steps:
-    """The base reference of a killed css, dropped after the RCU grace period."""
-    k.st.set(k.memcgs[memcg], "base_pending", False)
-    css_put(k, memcg, "base")
-    yield ("rcu.css_kill", memcg, k.memcgs[memcg]["refcnt"])
+def percpu_ref_switch_to_atomic_rcu(k: Kernel, kind: str, name: str) -> Steps:
+    """After the RCU grace period of percpu_ref_kill: the base reference is gone and a
+    count of zero now releases (the objcg, or the css of a memcg)."""
+    if kind == "objcg":
+        yield ("rcu.objcg_kill", name)
+        k.st.set(k.objcgs[name], "base_pending", False)
+        yield from obj_cgroup_put(k, name, "base")
+    else:
+        k.st.set(k.memcgs[name], "base_pending", False)
+        css_put(k, name, "base")
+        yield ("rcu.css_kill", name, k.memcgs[name]["refcnt"])
 
 
 @kfunc
