@@ -124,12 +124,15 @@ class Session:
         rec = self.record(self.current())
         if rec is None:
             return frozenset(), frozenset()
+        world = self.world()
         memcgs, objcgs = set(), set()
         for step in self.machine.steps[rec.first:self.cursor]:
             for kind, name, fld in changed_fields(step.changes):
-                if fld == "state" and kind == "memcg":
+                if fld != "state":
+                    continue
+                if kind == "memcg" and (world.memcg(name) or {}).get("state") == "freed":
                     memcgs.add(name)
-                elif fld == "state" and kind == "objcg":
+                elif kind == "objcg" and (world.objcg(name) or {}).get("state") == "released":
                     objcgs.add(name)
         return frozenset(memcgs), frozenset(objcgs)
 
@@ -184,12 +187,28 @@ class Session:
         """Run one script line typed by the learner. ScriptError propagates (nothing was
         applied); an invariant violation is caught and kept for the banner."""
         self.typed += 1
+        cursor, total = self.cursor, self.total
+        timeline = list(self.machine.commands) if cursor < total else []
         try:
             record = self.machine.run_line(text, COMMAND_LINE, self.typed)
         except InvariantViolation as err:
             self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
             return Submitted(None, self.violation)
+        except ScriptError:
+            if self.total != total:
+                self._rebuild(timeline, cursor)
+            raise
         return Submitted(record)
+
+    def _rebuild(self, timeline: list[CommandRecord], cursor: int) -> None:
+        """Workaround: Machine.submit drops the future before it checks the command, so a
+        bad command typed in the past would lose it. Replay the surviving commands plus the
+        dropped ones into a fresh machine (deterministic: the same timeline results)."""
+        machine = Machine(checkpoint_every=self.machine.checkpoint_every)
+        for command in (c.command for c in timeline):
+            machine.submit(command, self.source)
+        machine.goto(cursor)
+        self.machine = machine
 
     def script_text(self) -> str:
         """The session so far as a script that `objcg-lab run` replays."""

@@ -46,7 +46,7 @@ class CommandLine(Input):
 
     def __init__(self, names: Callable[[], Names], *, id: str | None = None) -> None:
         super().__init__(placeholder="type a command (e.g. alloc Z0 100 task=web cpu=0), Tab completes",
-                         suggester=_Suggest(names), id=id)
+                         suggester=_Suggest(names), select_on_focus=False, id=id)
         self._names = names
         self.history: list[str] = []
         self._at = 0

@@ -16,6 +16,8 @@ class Explanation(Static):
     Explanation { height: auto; max-height: 8; padding: 0 1; }
     """
 
+    lines: list[Text] = []
+
     def show(self, function: str | None, why: str | None, warnings: list[str],
              notes: list[str], cpu: int | None) -> None:
         lines: list[Text] = []
@@ -30,5 +32,6 @@ class Explanation(Static):
                 lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
+        self.lines = lines
         self.update(Group(*lines) if lines else Text("(no command yet: press n to step, : to type one)",
                                                       present.DIM))

@@ -1,0 +1,341 @@
+"""The explorer driven by Pilot: every key binding, the command line, the banner."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from engine.invariants import InvariantViolation
+from textual.command import CommandPalette
+from textual.widgets import Input, Static
+
+from tui.app import ExplorerApp
+from tui.widgets.banner import ViolationBanner
+from tui.widgets.command_line import CommandLine
+from tui.widgets.explanation import Explanation
+from tui.widgets.help_screen import HelpScreen
+from tui.widgets.memcg_tree import MemcgTree
+from tui.widgets.object_list import ObjectList
+from tui.widgets.objcg_list import ObjcgList
+from tui.widgets.trail import Trail
+
+SIZE = (120, 40)
+
+
+def message(app: ExplorerApp) -> str:
+    return str(app.query_one("#message", Static).render())
+
+
+async def test_micro_steps_forward_and_back(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.session.cursor
+        await pilot.press("n", "n", "n")
+        assert app.session.cursor == start + 3
+        await pilot.press("b")
+        assert app.session.cursor == start + 2
+        trail = app.query_one(Trail)
+        assert trail.cursor == 1  # the current step (second of rmdir) is highlighted
+
+
+async def test_command_forward_and_back(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.session
+        rec = session.machine.commands[-1]
+        assert session.cursor == rec.first  # the built-in scenario opens before its rmdir
+        await pilot.press("N")
+        assert session.cursor == rec.end
+        await pilot.press("B")
+        assert session.cursor == rec.first
+        await pilot.press("B")
+        assert session.cursor == session.machine.commands[-2].first
+
+
+async def test_start_and_end(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("home")
+        assert app.session.cursor == 0
+        await pilot.press("end")
+        assert app.session.at_end
+        await pilot.press("g")
+        assert app.session.cursor == 0
+        await pilot.press("G")
+        assert app.session.at_end
+
+
+async def test_play_pause_and_speed(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus", "plus", "plus", "plus")
+        assert app.speed == 60.0
+        await pilot.press("minus")
+        assert app.speed == 30.0
+        await pilot.press("equals_sign")
+        assert app.speed == 60.0
+        await pilot.press(*["minus"] * 4)
+        assert app.speed == 4.0
+        start = app.session.cursor
+        await pilot.press("space")
+        assert app.playing
+        await pilot.pause(0.6)
+        await pilot.press("space")
+        assert not app.playing
+        moved = app.session.cursor - start
+        assert moved > 0
+        await pilot.pause(0.2)
+        assert app.session.cursor - start == moved  # paused means paused
+
+
+async def test_play_stops_at_the_end(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.speed = 60.0
+        await pilot.press("space")
+        await pilot.pause(1.0)
+        assert app.session.at_end and not app.playing
+        await pilot.press("space")  # nothing left to play: says so
+        assert not app.playing and "end of history" in message(app)
+
+
+async def test_step_keys_win_over_a_focused_panel(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for panel in (ObjcgList, Trail, MemcgTree):
+            app.query_one(panel).focus()
+            before = app.session.cursor
+            await pilot.press("n")
+            assert app.session.cursor == before + 1, panel
+
+
+async def test_letters_type_in_the_command_line_but_f_keys_step(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        assert isinstance(app.focused, CommandLine)
+        before = app.session.cursor
+        await pilot.press("n", "b", "space")
+        assert app.query_one(CommandLine).value == "nb "
+        assert app.session.cursor == before
+        await pilot.press("f7", "f7")
+        assert app.session.cursor == before + 2
+        await pilot.press("f6")
+        assert app.session.cursor == before + 1
+        await pilot.press("f8")
+        assert app.session.at_end
+        await pilot.press("f5")
+        assert app.session.cursor == app.session.machine.commands[-1].first
+        await pilot.press("f9")
+        assert app.playing
+        await pilot.press("f9")
+        assert not app.playing
+        await pilot.press("escape")
+        assert isinstance(app.focused, MemcgTree)
+
+
+async def test_a_typed_command_runs_and_plays(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "i")
+        await pilot.press(*"alloc Z0 300 task=web cpu=1")
+        await pilot.press("enter")
+        rec = app.session.machine.commands[-1]
+        assert rec.command.text == "alloc Z0 300 task=web cpu=1"
+        assert app.playing and app.session.cursor <= rec.first + 1
+        assert "→ 0" in message(app)
+        assert isinstance(app.focused, MemcgTree)  # Enter gives the keys back
+        await pilot.press("N")
+        assert app.session.cursor == rec.end
+        assert app.session.world().object("Z0") is not None
+
+
+async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        before = (app.session.cursor, app.session.total, app.session.machine.snapshot())
+        await pilot.press("colon", *"free NOPE cpu=0", "enter")
+        text = message(app)
+        assert text.startswith("<command line>:1: error:") and "NOPE" in text and "\n" not in text
+        assert (app.session.cursor, app.session.total, app.session.machine.snapshot()) == before
+        assert app.query_one(CommandLine).value == "free NOPE cpu=0"  # kept to fix it
+        assert isinstance(app.focused, CommandLine)
+        await pilot.press("ctrl+u", *"frob", "enter")
+        assert "unknown command 'frob'" in message(app)
+
+
+async def test_history_and_completion(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.query_one(CommandLine)
+        await pilot.press("colon", *"drain cpu=0", "enter")
+        await pilot.press("colon", "up")
+        assert line.value == "drain cpu=0"
+        await pilot.press("down")
+        assert line.value == ""
+        await pilot.press(*"rmd", "tab")
+        assert line.value == "rmdir "
+        await pilot.press(*"/A", "tab")
+        assert line.value == "rmdir /A"  # /A and /A/B: common prefix only
+        assert "/A/B" in message(app)
+
+
+async def test_save_find_and_help_at_the_command_line(make_app, tmp_path):
+    app = make_app()
+    path = tmp_path / "mine.objcg"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *f"save {path}", "enter")
+        assert path.read_text().count("\n") == 14
+        assert "saved 13 commands" in message(app)
+        await pilot.press("colon", *"save", "enter")
+        assert "usage: save FILE" in message(app)
+        await pilot.press("escape", "slash")
+        assert app.query_one(CommandLine).value == "find "
+        await pilot.press(*"Y1", "enter")
+        assert app.find_text == "Y1"
+        assert app.query_one(ObjcgList).rows == []  # no objcg is named Y1
+        assert app.query_one(ObjectList).rows == ["Y1"]
+        await pilot.press("escape")
+        assert app.find_text == ""
+        await pilot.press("colon", *"help", "enter")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_help_screen_opens_and_closes_and_blocks_step_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        before = app.session.cursor
+        await pilot.press("n", "q")  # q closes help, it does not quit
+        assert app.session.cursor == before
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark", "escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_runs_explorer_commands(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.session.cursor
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Step forward")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.cursor == before + 1
+
+
+async def test_objects_zoom_fold_and_clear(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        objects = app.query_one(ObjectList)
+        assert objects.display  # 40 rows: room for it
+        await pilot.press("o")
+        assert not objects.display
+        await pilot.press("o")
+        assert objects.display
+        tree = app.query_one(MemcgTree)
+        tree.focus()
+        assert tree.select_key(("memcg", "/A", None))
+        await pilot.press("z")
+        assert app.tree_options.zoom == "/A" and tree.rows[0].memcg == "/A"
+        await pilot.press("z")
+        assert app.tree_options.zoom is None
+        assert tree.select_key(("memcg", "/A", None))
+        count = len(tree.rows)
+        await pilot.press("enter")  # fold /A's children
+        assert len(tree.rows) < count
+        await pilot.press("enter")
+        assert len(tree.rows) == count
+        await pilot.press("z", "escape")
+        assert app.tree_options.zoom is None
+
+
+async def test_tab_moves_focus_and_q_quits(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.focused, MemcgTree)
+        await pilot.press("tab")
+        assert not isinstance(app.focused, MemcgTree)
+        await pilot.press("down", "up", "pagedown", "pageup", "j", "k")
+        await pilot.press("q")
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_selection_drives_the_conservation_sum(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        objcgs = app.query_one(ObjcgList)
+        objcgs.focus()
+        await pilot.press("down")
+        status = str(app.query_one("#invariant", Static).render())
+        assert status.startswith("✓ objcg /A/B:") and "nr_charged_bytes" in status
+
+
+async def test_invariant_violation_shows_a_banner_and_the_app_goes_on(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        banner = app.query_one(ViolationBanner)
+        assert not banner.has_class("-shown")
+
+        def broken(*_a, **_k):
+            raise InvariantViolation("I1: byte conservation broken for /A")
+
+        monkeypatch.setattr(app.session.machine, "run_line", broken)
+        await pilot.press("colon", *"drain cpu=0", "enter")
+        assert banner.has_class("-shown")
+        assert "I1: byte conservation broken" in str(banner.render())
+        before = app.session.cursor
+        await pilot.press("b")
+        assert app.session.cursor == before - 1  # still usable
+
+
+async def test_a_violation_while_loading_is_bannered_at_start(make_app):
+    app = make_app()
+    app.session.violation = "<test>:3: I2: refcount mismatch"
+    async with app.run_test(size=SIZE):
+        assert app.query_one(ViolationBanner).has_class("-shown")
+
+
+async def test_kernel_warn_is_shown_as_dmesg_prints_it(make_app):
+    app = make_app("mkdir A\ncharge /A 100 cpu=0\nuncharge /A 50 cpu=0\nrmdir A\n", at="end")
+    async with app.run_test(size=SIZE):
+        why = "\n".join(line.plain for line in app.query_one(Explanation).lines)
+        assert "------------[ cut here ]------------" in why
+        assert "WARNING: CPU: 0 at mm/memcontrol.c obj_cgroup_release" in why
+
+
+async def test_small_terminal_hides_objects_until_asked(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.query_one(ObjectList).display
+        assert app.screen.has_class("-compact")
+        await pilot.press("o")
+        assert app.query_one(ObjectList).display
+        await pilot.press("n", "N")
+        assert app.session.at_end
+
+
+async def test_a_big_tree_starts_folded_and_steps(make_app):
+    from tui.scenarios import scale_script
+
+    app = make_app(scale_script(memcgs=120, objcgs=600, cpus=8, tops=4), at="end")
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(MemcgTree)
+        assert app.tree_options.auto_collapse
+        assert [r.memcg for r in tree.rows if r.kind == "memcg"] == ["/", "/T0", "/T1", "/T2", "/T3"]
+        assert len(app.query_one(ObjcgList).rows) == 600
+        await pilot.press("B", "n", "n", "n", "n", "b")
+        assert app.session.cursor == app.session.machine.commands[-1].first + 3
+
+
+def test_bad_file_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.objcg"
+    bad.write_text("mkdir A\nalloc X\n")
+    for target in (str(bad), str(tmp_path / "missing.objcg")):
+        out = subprocess.run([sys.executable, "-m", "tui.cli", "explore", target],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2
+        assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+        assert "error:" in out.stderr
