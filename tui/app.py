@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Static
 from engine import ScriptError
 from engine.diff import changed_fields
 from engine.steps import explain, function_of
-from tui import present, scenarios
+from tui import present, scenarios, typed
 from tui.complete import Names
 from tui.palette import explorer_commands
 from tui.present import Row, TreeOptions
@@ -81,9 +81,10 @@ class ExplorerApp(App[int]):
     speed: reactive[float] = reactive(4.0, init=False)
     """Micro-steps per second while playing."""
 
-    def __init__(self, session: Session, *, start_at: int | None = None) -> None:
+    def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "") -> None:
         super().__init__()
         self.session = session
+        self.greeting = greeting
         if start_at is not None:
             session.goto(start_at)
         big = len(session.world().memcg_names()) > BIG_TREE
@@ -122,6 +123,7 @@ class ExplorerApp(App[int]):
         self._place_objects()
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
+        self.say(Text.assemble((self.greeting, "italic")) if self.greeting else "")
 
     def on_resize(self) -> None:
         self._place_objects()
@@ -276,7 +278,7 @@ class ExplorerApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_save_default(self) -> None:
-        self._save("objcg-session.objcg")
+        self.say(typed.execute(self.session, "save objcg-session.objcg").message)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from explorer_commands(self)
@@ -320,65 +322,25 @@ class ExplorerApp(App[int]):
         line = event.value.strip()
         if not line:
             return
-        words = line.split()
-        handled = self._ui_command(words) if words[0] in ("save", "find", "help") else self._run(line)
-        if handled:  # as vim's ':' does, Enter hands the keys back to the panels
+        outcome = typed.execute(self.session, line)
+        self.say(outcome.message)
+        if outcome.find is not None:
+            self.find_text = outcome.find
+        if outcome.record is not None:
+            self.session.goto(outcome.record.first)
+            self.playing = True
+        self.redraw(relayout=True)
+        if outcome.help:
+            self.action_help()
+        if outcome.consumed:  # as vim's ':' does, Enter hands the keys back to the panels
             cmdline = self.query_one(CommandLine)
             cmdline.remember(line)
             cmdline.value = ""
             if isinstance(self.screen.focused, CommandLine):
                 self.query_one(MemcgTree).focus()
 
-    def _ui_command(self, words: list[str]) -> bool:
-        if words[0] == "help":
-            self.action_help()
-        elif words[0] == "find":
-            self.find_text = " ".join(words[1:])
-            self.redraw(relayout=True)
-            self.say(f"find: {self.find_text!r} (escape clears)" if self.find_text else "find cleared")
-        elif len(words) != 2:
-            self.say("<command line>: error: usage: save FILE", error=True)
-            return False
-        else:
-            return self._save(words[1])
-        return True
-
-    def _save(self, path: str) -> bool:
-        try:
-            self.say(self.session.save(path))
-        except LoadError as err:
-            self.say(str(err), error=True)
-            return False
-        return True
-
-    def _run(self, line: str) -> bool:
-        s = self.session
-        try:
-            done = s.submit(line)
-        except ScriptError as err:
-            self.say(str(err), error=True)
-            return False
-        if done.record is None:
-            self.redraw(relayout=True)
-            return True
-        rec = done.record
-        s.goto(rec.first)
-        self.redraw(relayout=True)
-        text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
-                              "green" if rec.ret == 0 else "bold red"))
-        text.append(f"  playing its {rec.end - rec.first} micro-steps (space: pause, N: skip to the end)",
-                    present.DIM)
-        self.say(text)
-        self.playing = True
-        return True
-
     def _names(self) -> Names:
-        world = self.session.world()
-        return Names(paths=tuple(world.live_paths()), memcgs=tuple(world.memcg_names()),
-                     tasks=tuple(t["name"] for t in world.tasks()),
-                     objects=tuple(o["name"] for o in world.objects()),
-                     objcgs=tuple(o["name"] for o in world.objcgs() if o["state"] != "released"),
-                     cpus=len(world.cpus()))
+        return typed.names_of(self.session)
 
 
 def opening(session: Session) -> int:
@@ -396,11 +358,14 @@ def main_explore(path: str | None) -> int:
         if path is None:
             session = Session.from_text(scenarios.default_text(), scenarios.DEFAULT_NAME)
             start = opening(session)
+            greeting = ("Built-in scenario, stopped before its last command: press n to step into "
+                        "rmdir A/B and watch objcg /A/B move to /A.  ? help")
         else:
             session = Session.from_file(path)
-            start = None
+            start, greeting = None, f"{path}: {len(session.machine.commands)} commands run; " \
+                                    "home goes back to the start, n/b step.  ? help"
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
-    ExplorerApp(session, start_at=start).run()
+    ExplorerApp(session, start_at=start, greeting=greeting).run()
     return 0

@@ -346,23 +346,29 @@ def objcg_label_width(names: Sequence[str], cap: int = 16) -> int:
 
 
 # -- per-CPU stocks ---------------------------------------------------------------------------------
-def stock_lines(world: World, hl: Highlight, width: int) -> list[Text]:
-    """Two lines per CPU: the page stock against the batch, the byte stock against PAGE_SIZE."""
+def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False) -> list[Text]:
+    """Per CPU: the page stock against the batch, the byte stock against PAGE_SIZE (a full
+    bar is a whole page). Two lines per CPU, or one when many CPUs share little room."""
+    cpus = world.cpus()
+    label = min(12, max([4] + [len(_ptr(c[k])) for c in cpus for k in ("cached", "cached_objcg")]))
     lines = []
-    bar_width = max(4, width - 30)
-    for cpu in world.cpus():
-        name = cpu["name"] if "name" in cpu else f"cpu{cpu['cpu']}"
-        page = Text.assemble((f"{name:<5}page ", "bold"))
-        _put(page, f"{_ptr(cpu['cached']):<7}", hl.hit("cpu", name, "cached"))
-        _put(page, f"{cpu['nr_pages']:>4}/{world.batch:<4}", hl.hit("cpu", name, "nr_pages"))
+    if one_line:
+        bar_width = max(3, (width - 2 * label - 28) // 2)
+    else:
+        bar_width = max(4, width - label - 23)
+    for cpu in cpus:
+        name = f"cpu{cpu['cpu']}"
+        page = Text.assemble((f"{name:<5}", "bold"), ("pg " if one_line else "page ", DIM))
+        _put(page, f"{_ptr(cpu['cached']):<{label}}", hl.hit("cpu", name, "cached"))
+        _put(page, f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages"))
         page.append(bar(cpu["nr_pages"], world.batch, bar_width), "blue")
-        byte = Text.assemble(("     byte ", "bold"))
-        _put(byte, f"{_ptr(cpu['cached_objcg']):<7}", hl.hit("cpu", name, "cached_objcg"))
-        _put(byte, f"{cpu['nr_bytes']:>5}B   ", hl.hit("cpu", name, "nr_bytes"))
+        byte = Text.assemble((" B " if one_line else "     byte ", DIM))
+        _put(byte, f"{_ptr(cpu['cached_objcg']):<{label}}", hl.hit("cpu", name, "cached_objcg"))
+        _put(byte, f"{cpu['nr_bytes']:>5}B ", hl.hit("cpu", name, "nr_bytes"))
         byte.append(bar(cpu["nr_bytes"], world.page_size, bar_width), "cyan")
         if cpu["nr_bytes"] > world.page_size:
             byte.append(" >PAGE", "bold red")
-        lines += [page, byte]
+        lines += [page + byte] if one_line else [page, byte]
     return lines
 
 

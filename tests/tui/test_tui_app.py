@@ -6,7 +6,7 @@ import sys
 
 from engine.invariants import InvariantViolation
 from textual.command import CommandPalette
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from tui.app import ExplorerApp
 from tui.widgets.banner import ViolationBanner

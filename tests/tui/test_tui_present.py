@@ -195,6 +195,8 @@ def test_stock_lines_two_per_cpu_with_bars_against_batch_and_page(default_sessio
     assert lines[0].startswith("cpu0 page") and "/32" in lines[0]
     assert "byte" in lines[1]
     assert lines[2].count("█") >= 1  # cpu1 holds 31 of 32 pages
+    one = [t.plain for t in present.stock_lines(world, present.NO_HIGHLIGHT, 80, one_line=True)]
+    assert len(one) == 2 and " pg " in one[0] and " B " in one[0]
 
 
 # -- conservation ----------------------------------------------------------------------------------------

@@ -29,11 +29,20 @@ class CpuStocks(Widget):
     def render(self) -> RenderableType:
         if self.world is None:
             return ""
-        lines = present.stock_lines(self.world, self.highlight, self.content_size.width)
+        lines = present.stock_lines(self.world, self.highlight, self.content_size.width,
+                                    one_line=self.one_line)
         for line in lines:
             line.no_wrap = True
             line.overflow = "crop"
         return Group(*lines)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
-        return 2 * len(self.world.cpus()) if self.world is not None else 0
+        if self.world is None:
+            return 0
+        return len(self.world.cpus()) * (1 if self.one_line else 2)
+
+    @property
+    def one_line(self) -> bool:
+        """Many CPUs, or a small screen: one line per CPU leaves room for the objcgs."""
+        cpus = len(self.world.cpus()) if self.world is not None else 0
+        return cpus > 4 or (cpus > 2 and self.screen.has_class("-compact"))

@@ -1,0 +1,37 @@
+"""Lines typed at the command line, decided without an app."""
+from __future__ import annotations
+
+from tui import typed
+
+
+def test_a_script_command_runs_and_is_to_be_played(default_session):
+    out = typed.execute(default_session, "alloc Z0 300 task=web cpu=1")
+    assert out.consumed and out.record is not None
+    assert out.message.plain.startswith("alloc Z0 300 task=web cpu=1 → 0")
+
+
+def test_a_kernel_refusal_is_a_result_not_an_error(default_session):
+    default_session.goto(default_session.total)
+    out = typed.execute(default_session, "rmdir A")  # the task web is in /A
+    assert out.consumed and out.record is not None and out.record.ret == -16
+    assert "→ -EBUSY" in out.message.plain
+
+
+def test_errors_keep_the_line(default_session, tmp_path):
+    for line in ("frob", "save", "save a b", f"save {tmp_path}/no/dir/x.objcg", "alloc"):
+        out = typed.execute(default_session, line)
+        assert not out.consumed and "error" in out.message.plain and "\n" not in out.message.plain
+
+
+def test_explorer_commands(default_session, tmp_path):
+    assert typed.execute(default_session, "find /A/B").find == "/A/B"
+    assert typed.execute(default_session, "find").find == ""
+    assert typed.execute(default_session, "help").help
+    out = typed.execute(default_session, f"save {tmp_path}/s.objcg")
+    assert out.consumed and (tmp_path / "s.objcg").exists()
+
+
+def test_names_for_completion(default_session):
+    names = typed.names_of(default_session)
+    assert names.paths == ("/", "/A") and names.tasks == ("web", "job")  # /A/B was removed
+    assert names.objects == ("X0", "Y0", "X2", "Y1") and names.cpus == 2

@@ -1,0 +1,79 @@
+"""What a line typed at the command line does: a script command, or one of the explorer's
+own (`save FILE`, `find [TEXT]`, `help`). Decided here, applied by the app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from engine import CommandRecord, ScriptError
+from tui import present
+from tui.complete import UI_COMMANDS, Names
+from tui.session import COMMAND_LINE, LoadError, Session
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one typed line."""
+
+    consumed: bool  # clear the line and remember it; False: leave it there to be fixed
+    message: Text
+    record: CommandRecord | None = None  # a script command ran: play it from its start
+    find: str | None = None  # a new filter
+    help: bool = False
+    violation: bool = False
+
+
+def execute(session: Session, line: str) -> Outcome:
+    words = line.split()
+    if words and words[0] in UI_COMMANDS:
+        return _explorer_command(session, words)
+    try:
+        done = session.submit(line)
+    except ScriptError as err:
+        return _error(str(err))
+    if done.record is None:
+        if done.violation:
+            return Outcome(True, _red(done.violation), violation=True)
+        return Outcome(True, Text(""))
+    rec = done.record
+    text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
+                          "green" if rec.ret == 0 else "bold red"))
+    text.append(f"  playing its {rec.end - rec.first} micro-steps (space: pause, N: skip to the end)",
+                present.DIM)
+    return Outcome(True, text, record=rec)
+
+
+def _explorer_command(session: Session, words: list[str]) -> Outcome:
+    name = words[0]
+    if name == "help":
+        return Outcome(True, Text(""), help=True)
+    if name == "find":
+        find = " ".join(words[1:])
+        return Outcome(True, Text(f"find: {find!r} (escape clears)" if find else "find cleared"),
+                       find=find)
+    if len(words) != 2:
+        return _error(f"{COMMAND_LINE}: error: usage: {UI_COMMANDS[name]}")
+    try:
+        return Outcome(True, Text(session.save(words[1])))
+    except LoadError as err:
+        return _error(str(err))
+
+
+def _error(text: str) -> Outcome:
+    return Outcome(False, _red(text))
+
+
+def _red(text: str) -> Text:
+    return Text(text, "bold red")
+
+
+def names_of(session: Session) -> Names:
+    """What Tab completes against, at the cursor."""
+    world = session.world()
+    paths = ["/"] + [p for p in world.live_paths() if p != "/"]
+    return Names(paths=tuple(paths), memcgs=tuple(world.memcg_names()),
+                 tasks=tuple(t["name"] for t in world.tasks()),
+                 objects=tuple(o["name"] for o in world.objects()),
+                 objcgs=tuple(o["name"] for o in world.objcgs() if o["state"] != "released"),
+                 cpus=len(world.cpus()))
