@@ -106,16 +106,19 @@ def _config(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError("cgroup=v1 is not modelled yet; this engine simulates cgroup v2")
     if o.get("kernel", "5.9") != "5.9":
         raise ScriptError("kernel=5.9 is the only kernel modelled")
-    if o.get("accounting", "bytes") != "bytes":
-        raise ScriptError("accounting=slab is not modelled yet; objects charge exactly SIZE bytes")
-    return _configure(k, cpus, page_size)
+    accounting = o.get("accounting", "bytes")
+    if accounting not in ("bytes", "slab"):
+        raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
+                          "'slab' (it charges obj_full_size = SIZE + 8)")
+    return _configure(k, cpus, page_size, accounting)
 
 
-def _configure(k: Kernel, cpus: int, page_size: int) -> Steps:
+def _configure(k: Kernel, cpus: int, page_size: int, accounting: str) -> Steps:
     set_cpus(k, cpus)
     k.st.set(k.st.sys, "page_size", page_size)
+    k.st.set(k.st.sys, "accounting", accounting)
     k.read_config()
-    yield ("config.set", cpus, page_size, "v2", "5.9")
+    yield ("config.set", cpus, page_size, "v2", "5.9", accounting)
     return 0
 
 

@@ -11,14 +11,16 @@ def state_json(st: State) -> dict[str, Any]:
     sysrec = st.sys
     return {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": "v2",
-                   "kernel": "5.9", "charge_batch": sysrec["charge_batch"]},
+                   "kernel": "5.9", "charge_batch": sysrec["charge_batch"],
+                   "accounting": sysrec["accounting"]},
         "memcgs": [_memcg(m) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
         "cpus": [_cpu(c) for c in st.in_order("cpus")],
         "tasks": [{"name": t["name"], "memcg": t["memcg"], "mm": t["mm"],
                    "active_memcg": t["active_memcg"]} for t in st.in_order("tasks")],
         "objects": [{"name": o["name"], "size": o["size"], "objcg": o["objcg"],
-                     "accounted": o["accounted"]} for o in st.in_order("objects")],
+                     "accounted": o["accounted"], "charged": o["charged"]}
+                    for o in st.in_order("objects")],
     }
 
 

@@ -70,7 +70,7 @@ class Machine:
 
     def _boot(self) -> None:
         st = self.state
-        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "started": False,
+        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes", "started": False,
                        "ida_next": 0, "ida_free": (), "kmem_enabled": False})
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"

@@ -195,3 +195,12 @@ def test_unreadable_script_is_a_one_line_error(tmp_path: Path) -> None:
                               cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.startswith(f"{path}: error: cannot read the script")
+
+
+def test_slab_accounting_charges_obj_full_size() -> None:
+    m = run("config accounting=slab", "mkdir A", "task t A", "alloc X 100 task=t cpu=0")
+    assert val(m, "object X charged") == 108  # obj_full_size: 100 + sizeof(objcg pointer)
+    assert val(m, "cpu 0 nr_bytes") == 4096 - 108
+    m.run_line("free X cpu=0")
+    assert val(m, "cpu 0 nr_bytes") == 4096
+    assert val(m, "objcg /A audit") == {"charged_pages": 1, "live_bytes": 0}

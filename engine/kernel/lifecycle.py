@@ -74,7 +74,7 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
     objcg = obj_cgroup_alloc(k, memcg)
     st.set(objcg, "memcg", memcg)
     st.set(rec, "objcg", memcg)
-    st.set(sysrec, "kmem_enabled", True)  # static_branch_inc(&memcg_kmem_enabled_key)
+    st.set(sysrec, "kmem_enabled", True)  # static_branch_enable(&memcg_kmem_enabled_key)
     st.set(rec, "kmemcg_id", kmemcg_id)
     st.set(rec, "kmem_state", "ONLINE")
     yield ("memcg_online_kmem.objcg", memcg, kmemcg_id)
@@ -140,11 +140,13 @@ def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
 
 
 def _subtree(k: Kernel, memcg: str) -> list[str]:
+    """memcg and its descendants still in the css tree (freed ones have left it)."""
     out, todo = [], [memcg]
     while todo:
         name = todo.pop()
         out.append(name)
-        todo.extend(reversed(k.memcgs[name]["children"]))
+        todo.extend(c for c in reversed(k.memcgs[name]["children"])
+                    if k.memcgs[c]["state"] != "freed")
     return out
 
 

@@ -1,10 +1,24 @@
-"""The slab hooks of mm/slab.h (v5.9), in byte mode: one accounted object of SIZE bytes."""
+"""The slab hooks of mm/slab.h (v5.9) around one accounted object.
+
+In byte mode (the default) an object of SIZE bytes charges exactly SIZE. In slab mode
+(`config accounting=slab`) SIZE is the cache's object size (s->size) and the object
+charges obj_full_size() = SIZE + sizeof(struct obj_cgroup *), as v5.9 does. The per-page
+objcg vectors are allocated without __GFP_ACCOUNT, so they charge nothing either way.
+"""
 from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.kernel.objcg import get_obj_cgroup_from_current, obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
 from engine.model import Record
+
+
+OBJCG_POINTER = 8  # sizeof(struct obj_cgroup *) on 64-bit
+
+
+def obj_full_size(k: Kernel, size: int) -> int:
+    """obj_full_size(): what one object charges."""
+    return size + OBJCG_POINTER if k.st.sys["accounting"] == "slab" else size
 
 
 def memcg_kmem_bypass(task: Record) -> bool:
@@ -15,7 +29,8 @@ def memcg_kmem_bypass(task: Record) -> bool:
 @kfunc
 def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
-    yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu)
+    charged = obj_full_size(k, size)
+    yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
     objcg = None
     ret = 0
     if memcg_kmem_bypass(task):
@@ -23,13 +38,13 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     else:
         objcg = yield from get_obj_cgroup_from_current(k, task)
     if objcg is not None:
-        ret = yield from obj_cgroup_charge(k, objcg, gfp, size)
+        ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
         if ret:
             # v5.9: the charge failed, yet the object is allocated unaccounted
             # (v5.10's becaba65f62f makes the allocation fail instead).
             yield from obj_cgroup_put(k, objcg, "current")
             objcg = None
-    _new_object(k, obj, size, objcg)
+    _new_object(k, obj, size, charged, objcg)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, ret)
         return ret
@@ -39,9 +54,9 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     return 0
 
 
-def _new_object(k: Kernel, obj: str, size: int, objcg: str | None) -> None:
+def _new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None) -> None:
     k.st.new("objects", obj, {
-        "kind": "object", "name": obj, "size": size, "objcg": objcg,
+        "kind": "object", "name": obj, "size": size, "charged": charged, "objcg": objcg,
         "accounted": objcg is not None, "cpu": k.current_cpu,
     })
 
@@ -51,11 +66,11 @@ def slab_free(k: Kernel, obj: str) -> Steps:
     """memcg_slab_free_hook(): uncharge on the freeing CPU, drop the object's reference."""
     rec = k.st.objects[obj]
     objcg = rec["objcg"]
-    yield ("slab_free.call", obj, rec["size"], objcg, k.current_cpu)
+    yield ("slab_free.call", obj, rec["charged"], objcg, k.current_cpu)
     if objcg is None:
         k.st.drop("objects", obj)
         yield ("memcg_slab_free_hook.unaccounted", obj)
         return
-    yield from obj_cgroup_uncharge(k, objcg, rec["size"])
+    yield from obj_cgroup_uncharge(k, objcg, rec["charged"])
     k.st.drop("objects", obj)  # the vector slot is cleared; the reference goes next
     yield from obj_cgroup_put(k, objcg, f"obj:{obj}")
