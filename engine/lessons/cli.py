@@ -10,12 +10,13 @@ problem is printed as FILE:LINE: error: WHERE: WHAT, all of them, in line order.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
 from engine.lessons import progress
 from engine.lessons.check import Report, check_file
-from engine.lessons.course import entries
+from engine.lessons.course import entries, read_index
 from engine.lessons.values import show
 
 
@@ -35,6 +36,13 @@ def _status(report: Report) -> int:
 
 
 def _check(path: str, out: TextIO, err: TextIO) -> int:
+    if os.path.basename(path) == "index.toml":  # `lesson check lessons/*.toml` meets it too
+        files, problems = read_index(os.path.dirname(path) or ".")
+        for problem in problems:
+            print(problem, file=err)
+        if not problems:
+            print(f"{path}: ok: the course index lists {len(files)} lessons", file=out)
+        return 2 if problems else 0
     report = check_file(path)
     for problem in report.problems:
         print(problem, file=err)
