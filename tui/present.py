@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Literal, NamedTuple, Sequence
 
 from rich.text import Text
@@ -49,7 +50,11 @@ class Highlight:
         return (kind, name, "*") in c or any((kind, name, f) in c for f in fields)
 
     def touched(self, kind: str, name: str) -> bool:
-        return any(k == kind and n == name for k, n, _ in self.changed)
+        return (kind, name) in self._touched
+
+    @cached_property
+    def _touched(self) -> frozenset[tuple[str, str]]:
+        return frozenset((k, n) for k, n, _ in self.changed)
 
     def swing(self, kind: str, name: str, fld: str) -> tuple[Any, Any] | None:
         return self.swings.get((kind, name, fld))

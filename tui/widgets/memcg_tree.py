@@ -46,10 +46,16 @@ class MemcgTree(RowList[Row]):
 
     def first_changed(self) -> int | None:
         """The first row showing something the current step changed (to scroll it into view)."""
-        hl = self.highlight
-        for i, row in enumerate(self.rows):
-            if row.kind == "memcg" and hl.touched("memcg", row.memcg):
-                return i
-            if row.objcg is not None and hl.touched("objcg", row.objcg):
-                return i
-        return None
+        found = []
+        for kind, name, _ in self.highlight.changed:
+            if kind == "memcg":
+                found.append(self.index_of(("memcg", name, None)))
+            elif kind == "objcg":
+                found.append(self._objcg_row(name))
+        return min((i for i in found if i is not None), default=None)
+
+    def _objcg_row(self, name: str) -> int | None:
+        rec = self.world.objcg(name) if self.world is not None else None
+        if rec is None:
+            return None
+        return self.index_of(("item", rec["memcg"], name)) or self.index_of(("objcg", name, name))

@@ -37,7 +37,5 @@ class ObjcgList(RowList[str]):
                                   narrow=self.size.width < NARROW)
 
     def first_changed(self) -> int | None:
-        for i, name in enumerate(self.rows):
-            if self.highlight.touched("objcg", name):
-                return i
-        return None
+        found = [self.index_of(name) for kind, name, _ in self.highlight.changed if kind == "objcg"]
+        return min((i for i in found if i is not None), default=None)

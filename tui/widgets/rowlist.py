@@ -70,16 +70,18 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         self._draw = draw
         self._key = key
         self.rows: Sequence[RowT] = ()
+        self._index: dict[Hashable, int] | None = None  # key -> row, built when first needed
 
     # -- content -----------------------------------------------------------------------
     def set_rows(self, rows: Sequence[RowT]) -> None:
         """Replace the rows, keeping the cursor on the same row (by key) if it is still there."""
         old = self.selected
         self.rows = rows
+        self._index = None
         if old is not None:
             key = self._key(old)
             if not (self.cursor < len(rows) and self._key(rows[self.cursor]) == key):
-                index = next((i for i, r in enumerate(rows) if self._key(r) == key), None)
+                index = self.index_of(key)
                 if index is not None:
                     self.set_reactive(RowList.cursor, index)
         self.set_reactive(RowList.cursor, max(0, min(self.cursor, len(rows) - 1)))
@@ -94,12 +96,18 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def selected(self) -> RowT | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
+    def index_of(self, key: Hashable) -> int | None:
+        if self._index is None:
+            self._index = {}
+            for i, row in enumerate(self.rows):
+                self._index.setdefault(self._key(row), i)
+        return self._index.get(key)
+
     def select_key(self, key: Hashable) -> bool:
-        for i, row in enumerate(self.rows):
-            if self._key(row) == key:
-                self.cursor = i
-                return True
-        return False
+        index = self.index_of(key)
+        if index is not None:
+            self.cursor = index
+        return index is not None
 
     def show_row(self, index: int) -> None:
         """Scroll so that row `index` is visible, without moving the cursor."""

@@ -24,7 +24,7 @@ class CpuStocks(Widget):
 
     def show(self, world: World, highlight: Highlight) -> None:
         self.world, self.highlight = world, highlight
-        self.refresh(layout=True)
+        self.refresh()
 
     def render(self) -> RenderableType:
         if self.world is None:
