@@ -75,12 +75,15 @@ def structural(changed: Iterable[tuple[str, str, str]]) -> bool:
 
 # -- small formatting helpers -----------------------------------------------------------------
 def kib(nbytes: int) -> str:
-    """4096 -> '4K', 135168 -> '132K', 3 MiB -> '3M'; exact bytes below 1 KiB."""
-    if abs(nbytes) < 1024:
+    """4096 -> '4K', 135168 -> '132K', 36,864,000 -> '35.2M'; exact bytes below 1 KiB."""
+    size = abs(nbytes)
+    if size < 1024:
         return f"{nbytes}B"
-    if abs(nbytes) < 1024 * 1024 or nbytes % (1024 * 1024):
-        return f"{nbytes / 1024:.0f}K" if nbytes % 1024 == 0 else f"{nbytes / 1024:.1f}K"
-    return f"{nbytes // (1024 * 1024)}M"
+    if size < 1024 * 1024:
+        return f"{nbytes // 1024}K" if nbytes % 1024 == 0 else f"{nbytes / 1024:.1f}K"
+    if nbytes % (1024 * 1024) == 0:
+        return f"{nbytes // (1024 * 1024)}M"
+    return f"{nbytes / (1024 * 1024):.1f}M"
 
 
 def bar(value: int, total: int, width: int) -> str:

@@ -23,7 +23,8 @@ def step_index(m, step_id: str, *args: object) -> int:
 
 # -- small helpers ----------------------------------------------------------------------------
 @pytest.mark.parametrize("value,expected", [(0, "0B"), (1023, "1023B"), (4096, "4K"),
-                                            (6144, "6K"), (4100, "4.0K"), (3 << 20, "3M")])
+                                            (6144, "6K"), (4100, "4.0K"), (3 << 20, "3M"),
+                                            (9000 * 4096, "35.2M")])
 def test_kib(value, expected):
     assert present.kib(value) == expected
 
