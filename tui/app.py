@@ -269,7 +269,7 @@ class ExplorerApp(App[int]):
         if prefill:
             line.value = prefill
             line.cursor_position = len(prefill)
-        line.focus()
+        self.set_focus(line)  # now, not after a refresh: keys typed right after ":" land here
 
     def action_find(self) -> None:
         self.action_prompt("find ")

@@ -339,3 +339,15 @@ def test_bad_file_exits_2_with_one_line(tmp_path):
         assert out.returncode == 2
         assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
         assert "error:" in out.stderr
+
+
+async def test_keys_typed_in_a_burst_complete_in_order(make_app):
+    """tmux (or a fast typist) delivers ':rm<Tab>X' before the app has drawn anything."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for key, char in [("colon", ":"), ("r", "r"), ("m", "m"), ("tab", None), ("X", "X")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert app.query_one(CommandLine).value == "rmdir X"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.suggester import Suggester
@@ -27,12 +28,13 @@ class _Suggest(Suggester):
 class CommandLine(Input):
     """A one-line prompt with history; Esc gives focus back to the panels."""
 
-    BINDINGS = [
-        Binding("up", "history(-1)", "previous", show=False),
-        Binding("down", "history(1)", "next", show=False),
-        Binding("tab", "complete", "complete", show=False),
-        Binding("escape", "leave", "leave command line"),
-    ]
+    BINDINGS = [Binding("escape", "leave", "leave command line")]
+
+    # Tab, up and down are handled as the key arrives, not as bindings: a binding runs only
+    # once the key has bubbled up to the app, after any keys typed behind it were inserted,
+    # so a fast typist's (or tmux's) "al<Tab>Z" completed the wrong text.
+    _KEYS = {"tab": ("action_complete", ()), "up": ("action_history", (-1,)),
+             "down": ("action_history", (1,))}
 
     class Completed(Message):
         """Tab found several candidates (or none): the app lists them."""
@@ -50,6 +52,20 @@ class CommandLine(Input):
         self._names = names
         self.history: list[str] = []
         self._at = 0
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":  # likewise: submit what is typed so far
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        if event.key in self._KEYS:
+            event.stop()
+            event.prevent_default()
+            name, args = self._KEYS[event.key]
+            getattr(self, name)(*args)
+            return
+        await super()._on_key(event)
 
     def remember(self, line: str) -> None:
         if line and (not self.history or self.history[-1] != line):
