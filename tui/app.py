@@ -133,6 +133,7 @@ class ExplorerApp(App[int]):
         if shown is None:
             shown = self.size.height >= COMPACT_HEIGHT
         self.query_one(ObjectList).display = shown
+        self.query_one(ObjcgList).border_title = "objcgs" if shown else "objcgs (o: objects)"
         self.screen.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
         self.screen.set_class(self.size.width < 100, "-narrow")
         self.query_one(Footer).compact = self.size.width < 100

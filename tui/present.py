@@ -333,7 +333,8 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, narrow: b
     elif pointer_kind(rec) == "own":
         text.append(" ─▶ ", OWN)
         text.append(rec["memcg"], OWN)
-        text.append(" (own)", DIM)
+        if not narrow:  # the green ─▶ already says it
+            text.append(" (own)", DIM)
     else:
         text.append(" ⇧▶ ", PARENT)
         text.append(rec["memcg"], "bold " + PARENT)

@@ -8,38 +8,41 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 HELP = """\
-[b]objcg-lab explorer[/b]: Linux v5.9 obj_cgroup (memcg slab accounting), one micro-step at a time.
+[b]objcg-lab explorer[/b]: Linux v5.9 obj_cgroup (memcg slab accounting),
+one micro-step at a time.
 
-[b]Moving through time[/b] (work whatever panel has focus)
-  n  / F7      one micro-step forward         b  / F6      one micro-step back
-  N  / F8      to the end of the command      B  / F5      to the start of the command
-  space / F9   play / pause                   +  -         play faster / slower
-  home / g     the very start                 end / G      the end of history
-  While typing in the command line, letters type: use the F-keys, or Esc first.
+[b]Moving through time[/b] (whatever panel has focus)
+  n   F7     one micro-step forward
+  b   F6     one micro-step back
+  N   F8     to the end of the command (skips an animation)
+  B   F5     to the start of the command
+  space F9   play / pause            + -   faster / slower
+  home  g    the very start          end  G   the end of history
+  In the command line letters type: use the F-keys there, or Esc first.
 
 [b]Looking around[/b]
-  tab          next panel                     up/down, pgup/pgdn   move in a panel
-  enter        fold a memcg's children, or show a whole objcg_list
-  z            show only the selected memcg's subtree (again: whole tree)
-  o            show / hide the objects panel
-  /            find: filter memcgs, objcgs and objects by name
-  : or i       the command line               ctrl+p       command palette
-  escape       clear find and zoom            q            quit
+  tab        next panel; up/down, pgup/pgdn move in it
+  enter      fold a memcg's children, or show a whole objcg_list
+  z          only the selected memcg's subtree (z again: whole tree)
+  o          show / hide the objects panel
+  /          find: filter memcgs, objcgs and objects by name
+  : or i     the command line        ctrl+p  command palette
+  escape     clear find and zoom     q       quit
 
 [b]The command line[/b] takes any scenario command, e.g.
-  mkdir A/C     task t3 A/C     alloc Z0 300 task=t3 cpu=1     free Z0 cpu=0
-  rmdir A/C     drain cpu=1     charge /A 100 cpu=0            write A memory.max 64K
-and the explorer's own:  save FILE (the session as a script)   find TEXT   help
-Up/down recall earlier lines; Tab completes commands, paths, tasks, objects, objcgs.
-A new command is played from its first micro-step; N skips to its end.
+  mkdir A/C    task t3 A/C    alloc Z0 300 task=t3 cpu=1
+  free Z0 cpu=0    rmdir A/C    drain cpu=1    charge /A 100 cpu=0
+and the explorer's own: save FILE (the session as a script), find TEXT, help.
+Up/down recall earlier lines; Tab completes commands, paths, tasks, objects,
+objcgs. A new command plays from its first micro-step.
 
 [b]Reading the screen[/b]
-  [black on yellow] like this [/]  what the last micro-step changed
-  [green]─▶ /A (own)[/]     an objcg pointing at the memcg that created it
-  [magenta]⇧▶ /A (parent)[/]  an objcg reparented to an ancestor by rmdir
-  [white on magenta]↷ old → new[/]    a pointer swinging in this very step
-  left N       the objcg's nr_charged_bytes (bytes charged but not in any stock)
-  ✓ objcg /A: pages × PAGE_SIZE = live + in stocks + nr_charged_bytes (byte conservation)
+  [black on yellow] like this [/]     what the last micro-step changed
+  [green]─▶ /A (own)[/]      an objcg pointing at the memcg that created it
+  [magenta]⇧▶ /A (parent)[/]   an objcg reparented to an ancestor by rmdir
+  [white on magenta]↷ old → new[/]     a pointer swinging in this very step
+  left N         the objcg's nr_charged_bytes (charged, in no stock)
+  ✓ objcg /A: pages × PAGE_SIZE = live + in stocks + nr_charged_bytes
 
 Press escape, q or ? to close."""
 
@@ -52,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
