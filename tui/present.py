@@ -342,11 +342,11 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, narrow: b
     text.append(" ")
     _put(text, state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))
     _put(text, f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders"))
-    if not narrow:
-        text.append(" ")
-        _put(text, holders_text(w.holders(rec)), hl.hit("objcg", name, "holders"), DIM)
     _put(text, f" left {rec['nr_charged_bytes']}", hl.hit("objcg", name, "nr_charged_bytes"),
          "cyan" if rec["nr_charged_bytes"] else DIM)
+    if not narrow:  # holders last: the row may be cut, the leftover bytes must not be
+        text.append(" ")
+        _put(text, holders_text(w.holders(rec)), hl.hit("objcg", name, "holders"), DIM)
     return text
 
 

@@ -28,10 +28,12 @@ def execute(session: Session, line: str) -> Outcome:
     words = line.split()
     if words and words[0] in UI_COMMANDS:
         return _explorer_command(session, words)
+    before = len(session.machine.commands)
     try:
         done = session.submit(line)
     except ScriptError as err:
         return _error(str(err))
+    dropped = before + 1 - len(session.machine.commands)
     if done.record is None:
         if done.violation:
             return Outcome(True, _red(done.violation), violation=True)
@@ -41,6 +43,8 @@ def execute(session: Session, line: str) -> Outcome:
                           "green" if rec.ret == 0 else "bold red"))
     text.append(f"  playing its {rec.end - rec.first} micro-steps (space: pause, N: skip to the end)",
                 present.DIM)
+    if dropped > 0:
+        text.append(f"; typed in the past, it replaced the {dropped} later command(s)", "yellow")
     return Outcome(True, text, record=rec)
 
 
