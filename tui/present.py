@@ -142,6 +142,7 @@ class TreeOptions:
     toggled: frozenset[str] = frozenset()  # memcgs whose collapse state was flipped
     expanded_lists: frozenset[str] = frozenset()
     ghosts: frozenset[str] = frozenset()  # freed memcgs still shown (freed by this command)
+    reveal: frozenset[str] = frozenset()  # memcgs the command touched: their ancestors unfold
 
 
 def is_collapsed(opts: TreeOptions, name: str, depth: int) -> bool:
@@ -152,6 +153,7 @@ def tree_rows(world: World, opts: TreeOptions) -> list[Row]:
     """The rows of the memcg tree, depth first in creation order."""
     top = opts.zoom if opts.zoom and world.memcg(opts.zoom) else ROOT
     keep = _find_keep(world, opts.find, top) if opts.find else None
+    opened = _ancestors(world, opts.reveal)
     rows: list[Row] = []
     # (name, depth, prefix for its own line, prefix for lines below it)
     todo: list[tuple[str, int, str, str]] = [(top, 0, "", "")]
@@ -162,7 +164,7 @@ def tree_rows(world: World, opts: TreeOptions) -> list[Row]:
             continue
         rows.append(Row("memcg", name, None, head, depth))
         kids = [c for c in world.children(name) if _shown(world, opts, c, keep)]
-        folded = is_collapsed(opts, name, depth) and not opts.find and kids
+        folded = is_collapsed(opts, name, depth) and not opts.find and kids and name not in opened
         inner = body + ("│  " if kids and not folded else "   ")
         rows.append(Row("objcg", name, rec["objcg"], inner, depth))
         entries = w.objcg_list(rec)
@@ -178,6 +180,18 @@ def tree_rows(world: World, opts: TreeOptions) -> list[Row]:
             todo.append((child, depth + 1, body + ("└─ " if last else "├─ "),
                          body + ("   " if last else "│  ")))
     return rows
+
+
+def _ancestors(world: World, names: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        rec = world.memcg(name)
+        node = rec["parent"] if rec is not None else None
+        while node is not None and node not in out:
+            out.add(node)
+            parent = world.memcg(node)
+            node = parent["parent"] if parent is not None else None
+    return out
 
 
 def _shown(world: World, opts: TreeOptions, name: str, keep: set[str] | None) -> bool:
@@ -232,7 +246,8 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
     ghost = state == "freed"
     text = Text.assemble((row.prefix, DIM))
     kids = [c for c in world.children(name) if _shown(world, opts, c, None)]
-    folded = is_collapsed(opts, name, row.depth) and bool(kids) and not opts.find
+    folded = (is_collapsed(opts, name, row.depth) and bool(kids) and not opts.find
+              and name not in _ancestors(world, opts.reveal))
     name_style = GHOST if ghost else ("bold" if state == "online" else "yellow")
     _put(text, name, hl.hit("memcg", name, "*"), name_style)
     marker = f" ▸{len(kids)}" if folded else ""

@@ -136,6 +136,24 @@ class Session:
                     objcgs.add(name)
         return frozenset(memcgs), frozenset(objcgs)
 
+    def touched_memcgs(self) -> frozenset[str]:
+        """Memcgs the current command has changed so far, directly or through an objcg
+        pointing at them: a folded tree opens down to them."""
+        rec = self.record(self.current())
+        if rec is None:
+            return frozenset()
+        world = self.world()
+        out: set[str] = set()
+        for step in self.machine.steps[rec.first:self.cursor]:
+            for kind, name, _fld in changed_fields(step.changes):
+                if kind == "memcg":
+                    out.add(name)
+                elif kind == "objcg":
+                    objcg = world.objcg(name)
+                    if objcg is not None:
+                        out.add(objcg["memcg"])
+        return frozenset(out)
+
     def visible_warnings(self) -> list[str]:
         """The current command's WARNs, once the cursor has reached the function that
         printed each (or the command's end, when no step names that function)."""

@@ -324,10 +324,16 @@ async def test_a_big_tree_starts_folded_and_steps(make_app):
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(MemcgTree)
         assert app.tree_options.auto_collapse
-        assert [r.memcg for r in tree.rows if r.kind == "memcg"] == ["/", "/T0", "/T1", "/T2", "/T3"]
+        shown = [r.memcg for r in tree.rows if r.kind == "memcg"]
+        assert shown[:4] == ["/", "/T0", "/T1", "/T2"] and "/T0/C0" not in shown
+        # the last command removed a cgroup below /T3: that branch is open, the rest folded
+        assert "/T3/C0" in shown
         assert len(app.query_one(ObjcgList).rows) == 600
         await pilot.press("B", "n", "n", "n", "n", "b")
         assert app.session.cursor == app.session.machine.commands[-1].first + 3
+        # the rmdir's memcg, folded two levels down, is opened for the learner
+        removed = app.session.machine.commands[-1].command.args[0]
+        assert ("memcg", "/" + removed, None) in [(r.kind, r.memcg, r.objcg) for r in tree.rows]
 
 
 def test_bad_file_exits_2_with_one_line(tmp_path):

@@ -108,6 +108,8 @@ def test_folding_finding_and_zooming(make_machine):
     assert names(TreeOptions(auto_collapse=True)) == ["/", "/A", "/B"]
     assert names(TreeOptions(auto_collapse=True, toggled=frozenset({"/B"}))) == ["/", "/A", "/B", "/B/Z"]
     assert names(TreeOptions(toggled=frozenset({"/A"}))) == ["/", "/A", "/B", "/B/Z"]
+    # what the current command touches opens up in a folded tree
+    assert names(TreeOptions(auto_collapse=True, reveal=frozenset({"/B/Z"}))) == ["/", "/A", "/B", "/B/Z"]
     assert names(TreeOptions(find="Z")) == ["/", "/B", "/B/Z"]
     assert names(TreeOptions(zoom="/A")) == ["/A", "/A/X", "/A/Y"]
     folded = present.tree_rows(world, TreeOptions(auto_collapse=True))

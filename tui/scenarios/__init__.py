@@ -31,9 +31,3 @@ def scale_script(memcgs: int = 1000, objcgs: int = 10000, cpus: int = 8, tops: i
                   f"exit w{i}", f"rmdir {gone}"]
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":
-    import sys
-
-    args = [int(a) for a in sys.argv[1:4]]
-    sys.stdout.write(scale_script(*args))
