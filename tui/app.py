@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input, Static
 
 from engine import ScriptError
 from engine.diff import changed_fields
-from engine.steps import explain, function_of
+from engine.steps import describe, explain, function_of
 from tui import present, scenarios, typed
 from tui.complete import Names
 from tui.palette import explorer_commands
@@ -179,10 +179,12 @@ class ExplorerApp(App[int]):
         if s.cursor == 0:
             why.show(None, "Nothing applied yet: press n to apply the first micro-step.", [], [], None)
             return
-        data = s.machine.steps[s.cursor - 1].data
+        step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
-        why.show(function_of(data[0]), explain(data[0]), s.visible_warnings(), notes,
-                 s.command_cpu())
+        line = describe(step.data)
+        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
+        why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
+                 s.command_cpu(), now=line if cut else None)
 
     def _draw_invariant(self) -> None:
         world = self.session.world()

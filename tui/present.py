@@ -259,15 +259,19 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
     if not narrow:
         text.append(f" {kib(usage * world.page_size):>5}", DIM)
     if not narrow or limit is not None or hl.hit("memcg", name, "max"):
-        _put(text, " max " + ("∞" if limit is None else str(limit)), hl.hit("memcg", name, "max"), DIM)
+        shown = "∞" if limit is None else f"{limit}" + ("" if narrow else f" ({kib(limit * world.page_size)})")
+        _put(text, f" max {shown}", hl.hit("memcg", name, "max"), DIM if limit is None else "")
+    if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
+        _put(text, f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red")
     refs = w.css_refs(rec)
     _put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
     text.append(" ")
     _put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
          STATE_STYLE.get(state, ""))
     dying = rec["nr_dying_descendants"]
-    if dying or hl.hit("memcg", name, "nr_dying_descendants"):
-        _put(text, f" dying-desc {dying}", hl.hit("memcg", name, "nr_dying_descendants"), "yellow")
+    if dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
+        _put(text, f" dying-desc {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
+             "yellow" if dying else DIM)
     return text
 
 

@@ -19,8 +19,11 @@ class Explanation(Static):
     lines: list[Text] = []
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
-             notes: list[str], cpu: int | None) -> None:
+             notes: list[str], cpu: int | None, now: str | None = None) -> None:
+        """`now`: the current trail line in full, when the trail had to cut it."""
         lines: list[Text] = []
+        if now is not None:
+            lines.append(Text.assemble(("now: ", "bold yellow"), now))
         if why is not None:
             line = Text.assemble(("why: ", "bold cyan"))
             if function:
