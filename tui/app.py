@@ -20,7 +20,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from engine import ScriptError
-from engine.diff import changed_fields
 from engine.steps import describe, explain, function_of
 from tui import present, scenarios, typed
 from tui.complete import Names
@@ -39,6 +38,7 @@ from tui.widgets.rowlist import RowList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+from tui.world import changed
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)
 COMPACT_HEIGHT = 32  # below this many rows the objects panel starts hidden
@@ -210,7 +210,7 @@ class ExplorerApp(App[int]):
     def action_micro(self, delta: int, _src: str = "") -> None:
         step = self.session.step() if delta > 0 else self.session.back()
         if step is not None:
-            self.redraw(relayout=present.structural(changed_fields(step.changes)), follow=True)
+            self.redraw(relayout=present.structural(changed(step.changes)), follow=True)
 
     def action_command(self, delta: int, _src: str = "") -> None:
         s = self.session
@@ -284,7 +284,7 @@ class ExplorerApp(App[int]):
     def action_save_default(self) -> None:
         self.say(typed.execute(self.session, "save objcg-session.objcg").message)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from explorer_commands(self)
         yield from super().get_system_commands(screen)
 

@@ -426,7 +426,10 @@ def object_text(world: World, name: str, hl: Highlight) -> Text:
 
 
 # -- the kernel trail -----------------------------------------------------------------------------------
-def trail_text(line: str, depth: int, where: Literal["past", "current", "future"]) -> Text:
+Where = Literal["past", "current", "future"]
+
+
+def trail_text(line: str, depth: int, where: Where) -> Text:
     """One micro-step of the current command: indented by call depth."""
     marker = {"past": "  ", "current": "▶ ", "future": "  "}[where]
     style = {"past": "", "current": "bold black on yellow", "future": DIM}[where]

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import CommandRecord, Machine, ScriptError, Step
-from engine.diff import changed_fields
 from engine.invariants import InvariantViolation
 from engine.steps import function_of
 from tui import present
 from tui.present import Highlight, Position
-from tui.world import World, field_swings
+from tui.world import World, changed, field_swings
 
 COMMAND_LINE = "<command line>"
 BIG_SCRIPT_LINES = 3000
@@ -116,7 +115,7 @@ class Session:
         if self.cursor == 0:
             return present.NO_HIGHLIGHT
         changes = self.machine.steps[self.cursor - 1].changes
-        return Highlight(frozenset(changed_fields(changes)), field_swings(changes))
+        return Highlight(frozenset(changed(changes)), field_swings(changes))
 
     def ghosts(self) -> tuple[frozenset[str], frozenset[str]]:
         """Memcgs freed and objcgs released by the current command so far: shown greyed
@@ -127,7 +126,7 @@ class Session:
         world = self.world()
         memcgs, objcgs = set(), set()
         for step in self.machine.steps[rec.first:self.cursor]:
-            for kind, name, fld in changed_fields(step.changes):
+            for kind, name, fld in changed(step.changes):
                 if fld != "state":
                     continue
                 if kind == "memcg" and (world.memcg(name) or {}).get("state") == "freed":
@@ -145,7 +144,7 @@ class Session:
         world = self.world()
         out: set[str] = set()
         for step in self.machine.steps[rec.first:self.cursor]:
-            for kind, name, _fld in changed_fields(step.changes):
+            for kind, name, _fld in changed(step.changes):
                 if kind == "memcg":
                     out.add(name)
                 elif kind == "objcg":

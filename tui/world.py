@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence, cast
 
+from engine.diff import changed_fields
 from engine.model import SET, State, entries
 
 Record = dict[str, Any]
@@ -137,13 +138,19 @@ def field_swings(changes: Sequence[Any]) -> dict[tuple[str, str, str], tuple[Any
     (SET, record, key, old, new)); the first old and the last new value win.
     """
     out: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-    for op, rec, key, old, new in entries(changes):
+    for op, rec, key, old, new in entries(cast(list[Any], changes)):
         if op != SET or "name" not in rec or "kind" not in rec:
             continue
         ident = (rec["kind"], rec["name"], key)
         first = out[ident][0] if ident in out else old
         out[ident] = (first, new)
     return out
+
+
+def changed(changes: Sequence[Any]) -> set[tuple[str, str, str]]:
+    """engine.diff.changed_fields over a step's undo log (a tuple; the engine annotates a
+    list, hence the cast)."""
+    return changed_fields(cast(list[Any], changes))
 
 
 def inflight_bytes(objcg: Record) -> int:

@@ -7,7 +7,7 @@ its visible rows through `render_line` updates in ~0.04 s whatever the row count
 """
 from __future__ import annotations
 
-from typing import Callable, Generic, Hashable, Sequence, TypeVar
+from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
 from rich.style import Style
 from rich.text import Text
@@ -51,7 +51,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     class Moved(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, rowlist: RowList[object], row: object) -> None:
+        def __init__(self, rowlist: RowList[Any], row: object) -> None:
             super().__init__()
             self.rowlist = rowlist
             self.row = row
@@ -59,7 +59,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     class Activated(Message):
         """Enter (or a click on the row under the cursor) on a row."""
 
-        def __init__(self, rowlist: RowList[object], row: object) -> None:
+        def __init__(self, rowlist: RowList[Any], row: object) -> None:
             super().__init__()
             self.rowlist = rowlist
             self.row = row

@@ -9,6 +9,7 @@ from rich.text import Text
 from engine import Step
 from engine.steps import describe
 from tui import present
+from tui.present import Where
 from tui.widgets.rowlist import RowList
 
 
@@ -36,5 +37,5 @@ class Trail(RowList[int]):
 
     def _draw_row(self, index: int) -> Text:
         step = self.steps[index]
-        where = "current" if index == self.at - 1 else ("past" if index < self.at else "future")
+        where: Where = "current" if index == self.at - 1 else ("past" if index < self.at else "future")
         return present.trail_text(describe(step.data), step.depth, where)
