@@ -92,6 +92,7 @@ class ExplorerApp(App[int]):
         self.find_text = ""
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
+        self.picked = False  # until the learner picks an objcg, the sum follows the step
         self._timer: Timer | None = None
 
     # -- layout -----------------------------------------------------------------------------
@@ -156,6 +157,9 @@ class ExplorerApp(App[int]):
         self.query_one(CpuStocks).show(world, hl)
         self._draw_trail()
         self.query_one(PositionBar).show(s.position(), self.playing, self.speed)
+        touched = sorted(n for k, n, _ in hl.changed if k == "objcg")
+        if touched and not self.picked:
+            self.selected_objcg = touched[0]
         if self.selected_objcg is None or world.objcg(self.selected_objcg) is None:
             self.selected_objcg = objcgs.selected
         self._draw_invariant()
@@ -291,6 +295,7 @@ class ExplorerApp(App[int]):
     # -- panels' messages ---------------------------------------------------------------------------------------
     def on_row_list_moved(self, message: RowList.Moved) -> None:
         row = message.row
+        self.picked = True
         if isinstance(message.rowlist, ObjcgList):
             self.selected_objcg = str(row)
         elif isinstance(message.rowlist, MemcgTree) and isinstance(row, Row):

@@ -301,13 +301,17 @@ def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool)
 def _list_item(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) -> None:
     assert row.objcg is not None
     obj = world.objcg(row.objcg)
-    moved = hl.hit("memcg", row.memcg, "objcg_list") and hl.hit("objcg", row.objcg, "memcg")
+    listed = hl.swing("memcg", row.memcg, "objcg_list")
+    moved = listed is not None and row.objcg in listed[1] and row.objcg not in (listed[0] or ())
     text.append("  ↳ ", PARENT)
     _put(text, row.objcg, moved, "bold")
     if obj is None:
         return
     _put(text, f" {obj['state']}", hl.hit("objcg", row.objcg, "state"),
          STATE_STYLE.get(obj["state"], ""))
+    if obj["memcg"] != row.memcg:  # mid-reparent: it points up before the list is spliced
+        swinging = hl.swing("objcg", row.objcg, "memcg") is not None
+        text.append(f" ⇧▶ {obj['memcg']}", SWING if swinging else PARENT)
     if not narrow:
         _put(text, f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders"))
     _put(text, f" left {obj['nr_charged_bytes']}",

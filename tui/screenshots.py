@@ -18,6 +18,9 @@ from tui.app import ExplorerApp, opening
 from tui.session import Session
 
 WARN = "mkdir A\ncharge /A 100 cpu=0\nuncharge /A 50 cpu=0\nrmdir A\n"
+CHAIN = ("config cpus=2\nmkdir A\nmkdir A/B\nmkdir A/B/C\ntask t1 A/B\ntask t2 A/B/C\n"
+         "alloc X0 100 task=t1 cpu=0\nalloc X1 200 task=t2 cpu=1\nmove t2 A\nrmdir A/B/C\n"
+         "move t1 A\nrmdir A/B\n")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ SHOTS = (
          ("n",) * 5),
     Shot("reparent-done", "The end of rmdir A/B: /A/B is a freed ghost; objcg /A/B lives on, "
          "killed, charging /A.", ("N",)),
+    Shot("reparent-splice", "rmdir A/B when /A/B had inherited /A/B/C's objcg: after each "
+         "pointer swung to /A, list_splice puts the inherited one at the head of /A's list.",
+         ("B", *("n",) * 7), script=CHAIN, at_end=True),
     Shot("small-terminal", "The same reparenting step at 80x24.", ("n",) * 5, (80, 24)),
     Shot("kernel-warn", "An uncharge mismatch: obj_cgroup_release's WARN as dmesg prints it.",
          script=WARN, at_end=True),

@@ -257,3 +257,22 @@ def test_trail_marks_the_current_step_and_indents_by_depth():
     current = present.trail_text("consume_obj_stock: hit", 2, "current")
     assert current.plain == "▶     consume_obj_stock: hit"
     assert present.trail_text("x", 0, "future").plain == "  x"
+
+
+def test_inherited_objcgs_swing_then_are_spliced_in_kernel_order(make_machine, reparent_script):
+    """rmdir A/B: the inherited /A/B/C first points up while still on /A/B's list, then the
+    splice puts it at the head of /A's list, marked as moved in."""
+    m = make_machine(reparent_script)
+
+    def item(at: int, memcg: str, objcg: str) -> str:
+        m.goto(at)
+        world, hl = World(m.state), hl_of(m.steps[at - 1])
+        row = next(r for r in present.tree_rows(world, TreeOptions())
+                   if r.kind == "item" and r.memcg == memcg and r.objcg == objcg)
+        return present.tree_row_text(world, row, hl, TreeOptions()).plain
+
+    swing = step_index(m, "memcg_reparent_objcgs.inherited", "/A/B/C", "/A/B")
+    assert "⇧▶ /A" in item(swing, "/A/B", "/A/B/C")
+    splice = step_index(m, "memcg_reparent_objcgs.splice", "/A/B")
+    assert "◀ moved in" in item(splice, "/A", "/A/B/C")
+    assert "◀ moved in" not in item(splice, "/A", "/A/B")  # it came in a step earlier
