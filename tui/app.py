@@ -215,6 +215,9 @@ class ExplorerApp(App[int]):
         step = self.session.step() if delta > 0 else self.session.back()
         if step is not None:
             self.redraw(relayout=present.structural(changed(step.changes)), follow=True)
+        elif not self.playing:
+            self.say("at the end of history: type a command with :" if delta > 0
+                     else "at the start: nothing to undo")
 
     def action_command(self, delta: int, _src: str = "") -> None:
         s = self.session

@@ -361,3 +361,22 @@ async def test_keys_typed_in_a_burst_complete_in_order(make_app):
             app.post_message(events.Key(key, char))
         await pilot.pause(0.3)
         assert app.query_one(CommandLine).value == "rmdir X"
+
+
+async def test_stepping_past_either_end_says_so(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "n")
+        assert "end of history" in message(app)
+        await pilot.press("home", "b")
+        assert app.session.cursor == 0 and "at the start" in message(app)
+
+
+async def test_clicking_a_row_selects_it(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(MemcgTree)
+        await pilot.click(MemcgTree, offset=(4, 3))  # border, then rows 0, 1, 2: /A
+        assert tree.selected is not None and tree.selected.memcg == "/A"
+        await pilot.click(MemcgTree, offset=(4, 3))  # a second click opens/folds it
+        assert not any(r.memcg == "/A/B" for r in tree.rows)
