@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,24 @@ def test_a_long_seeded_random_walk() -> None:
     check_all(m.state)
     m.goto(len(m.steps))
     assert json.dumps(m.snapshot()) == final
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([1, 2, 3, 8]), st.sampled_from([4096, 16384]),
+       st.sampled_from(["bytes", "slab"]),
+       st.lists(st.one_of(command,
+                          st.builds("get {}".format, st.sampled_from(PATHS)),
+                          st.builds("put {}".format, st.sampled_from(PATHS)),
+                          st.builds("kthread k{}".format, st.integers(0, 1)),
+                          st.builds("use_memcg k{} {}".format, st.integers(0, 1),
+                                    st.sampled_from(PATHS + ["none"]))),
+                min_size=5, max_size=50))
+def test_other_machines_keep_every_invariant(cpus: int, page_size: int, accounting: str,
+                                             lines: list[str]) -> None:
+    m = Machine()
+    setup = [f"config cpus={cpus} page_size={page_size} accounting={accounting}", *SETUP[1:]]
+    for line in setup:
+        m.run_line(line)
+    on_this_machine = [re.sub(r"cpu=(\d+)", lambda c: f"cpu={int(c.group(1)) % cpus}", line)
+                       for line in lines]
+    play(on_this_machine, m)
