@@ -181,20 +181,23 @@ def _new_task(k: Kernel, name: str, memcg: str, mm: bool, step: tuple) -> Steps:
     return 0
 
 
-@handler("task")
-def _task(k: Kernel, cmd: Command) -> Steps:
-    name = check_name(cmd.args[0], "task")
+def unused_task_name(k: Kernel, word: str) -> str:
+    name = check_name(word, "task")
     if name in k.st.tasks:
         raise ScriptError(f"task '{name}' already exists")
+    return name
+
+
+@handler("task")
+def _task(k: Kernel, cmd: Command) -> Steps:
+    name = unused_task_name(k, cmd.args[0])
     memcg = live_memcg(k, cmd.args[1])
     return _new_task(k, name, memcg, True, ("task.new", name, memcg))
 
 
 @handler("kthread")
 def _kthread(k: Kernel, cmd: Command) -> Steps:
-    name = check_name(cmd.args[0], "kthread")
-    if name in k.st.tasks:
-        raise ScriptError(f"task '{name}' already exists")
+    name = unused_task_name(k, cmd.args[0])
     return _new_task(k, name, ROOT, False, ("kthread.new", name))
 
 
