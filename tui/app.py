@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -19,18 +19,22 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+if TYPE_CHECKING:
+    from tui.complete import Names
+
+# Imported when first used, not at start-up: the help screen, the palette entries and the
+# command-line machinery (tui.typed, tui.complete) are not needed for the first frame,
+# which must stay within 1.5x a bare Textual app's (benchmarks/tui.py).
+
 from engine import ScriptError
 from engine.steps import describe, explain, function_of
-from tui import present, scenarios, typed
-from tui.complete import Names
-from tui.palette import explorer_commands
+from tui import present, scenarios
 from tui.present import Row, TreeOptions
 from tui.session import LoadError, Session
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
 from tui.widgets.explanation import Explanation
 from tui.widgets.header import PositionBar
-from tui.widgets.help_screen import HelpScreen
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
@@ -286,12 +290,18 @@ class ExplorerApp(App[int]):
         self.action_prompt("find ")
 
     def action_help(self) -> None:
+        from tui.widgets.help_screen import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_save_default(self) -> None:
+        from tui import typed
+
         self.say(typed.execute(self.session, "save objcg-session.objcg").message)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        from tui.palette import explorer_commands
+
         yield from explorer_commands(self)
         yield from super().get_system_commands(screen)
 
@@ -334,6 +344,8 @@ class ExplorerApp(App[int]):
         line = event.value.strip()
         if not line:
             return
+        from tui import typed
+
         outcome = typed.execute(self.session, line)
         self.say(outcome.message)
         if outcome.find is not None:
@@ -352,6 +364,8 @@ class ExplorerApp(App[int]):
                 self.query_one(MemcgTree).focus()
 
     def _names(self) -> Names:
+        from tui import typed
+
         return typed.names_of(self.session)
 
 

@@ -2,7 +2,7 @@
 Up/down walk the history, Tab completes (commands, paths, tasks, objects, objcgs)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual import events
 from textual.binding import Binding
@@ -10,7 +10,9 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
 
-from tui.complete import Names, complete
+
+if TYPE_CHECKING:
+    from tui.complete import Names
 
 
 class _Suggest(Suggester):
@@ -21,6 +23,8 @@ class _Suggest(Suggester):
         self._names = names
 
     async def get_suggestion(self, value: str) -> str | None:
+        from tui.complete import complete  # at first use: not needed for the first frame
+
         new, found = complete(value, self._names())
         return new.rstrip() if len(found) == 1 and new.rstrip() != value else None
 
@@ -80,6 +84,8 @@ class CommandLine(Input):
         self.cursor_position = len(self.value)
 
     def action_complete(self) -> None:
+        from tui.complete import complete
+
         new, found = complete(self.value, self._names())
         self.value = new
         self.cursor_position = len(new)

@@ -1,0 +1,57 @@
+"""The lesson's narration, beside the explorer's panels: a heading, the step's Markdown,
+a place to type a prediction, and the step's live status (result, goal fields, hints)."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Markdown, Static
+
+
+class AnswerInput(Input):
+    """Where a prediction is typed. Esc hands the keys back to the explorer."""
+
+    BINDINGS = [Binding("escape", "leave", "leave the answer")]
+
+    class Left(Message):
+        """The learner pressed Esc."""
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+
+class Narration(VerticalScroll):
+    """Filled by the lesson app; holds no lesson logic itself."""
+
+    DEFAULT_CSS = """
+    Narration { padding: 0 1; }
+    Narration #lesson-head { margin: 0 0 1 0; }
+    Narration #lesson-text { margin: 0; padding: 0; background: transparent; }
+    Narration #answer { margin: 0 0 1 0; }
+    Narration #lesson-status { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lesson-head")
+        yield Markdown(id="lesson-text")
+        yield AnswerInput(placeholder="type your answer, Enter checks it", id="answer")
+        yield Static(id="lesson-status")
+
+    def show(self, head: Text, markdown: str, status: Text | str = "", asking: bool = False) -> None:
+        self.query_one("#lesson-head", Static).update(head)
+        self.query_one("#lesson-text", Markdown).update(markdown)
+        self.set_status(status)
+        answer = self.query_one(AnswerInput)
+        answer.display = asking
+        answer.disabled = not asking
+        answer.value = ""
+        self.scroll_home(animate=False)
+
+    def set_status(self, status: Text | str) -> None:
+        self.query_one("#lesson-status", Static).update(status)
+
+    @property
+    def answer(self) -> AnswerInput:
+        return self.query_one(AnswerInput)
