@@ -19,18 +19,12 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-if TYPE_CHECKING:
-    from tui.complete import Names
-
-# Imported when first used, not at start-up: the help screen, the palette entries and the
-# command-line machinery (tui.typed, tui.complete) are not needed for the first frame,
-# which must stay within 1.5x a bare Textual app's (benchmarks/tui.py).
-
 from engine import ScriptError
 from engine.steps import describe, explain, function_of
 from tui import present, scenarios
 from tui.present import Row, TreeOptions
 from tui.session import LoadError, Session
+from tui.record import Tape
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
 from tui.widgets.explanation import Explanation
@@ -43,6 +37,13 @@ from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
 from tui.world import changed
+
+if TYPE_CHECKING:
+    from tui.complete import Names
+
+# Imported when first used, not at start-up: the help screen, the palette entries and the
+# command-line machinery (tui.typed, tui.complete) are not needed for the first frame,
+# which must stay within 1.5x a bare Textual app's (benchmarks/tui.py).
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)
 COMPACT_HEIGHT = 32  # below this many rows the objects panel starts hidden
@@ -76,8 +77,12 @@ class ExplorerApp(App[int]):
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
+        Binding("R", "record", "record", show=False, priority=True),
+        Binding("c", "chapter", "chapter", show=False, priority=True),
+        Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),
+        Binding("left_square_bracket", "chapter_jump(-1)", show=False, priority=True),
         Binding("question_mark", "help", "help", priority=True, key_display="?"),
-        Binding("q", "quit", "quit", show=False, priority=True),
+        Binding("q", "leave", "quit", show=False, priority=True),
     ]
 
     playing: reactive[bool] = reactive(False, init=False)
@@ -85,7 +90,8 @@ class ExplorerApp(App[int]):
     speed: reactive[float] = reactive(4.0, init=False)
     """Micro-steps per second while playing."""
 
-    def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "") -> None:
+    def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
+                 tape: Tape | None = None) -> None:
         super().__init__()
         self.session = session
         self.greeting = greeting
@@ -98,6 +104,7 @@ class ExplorerApp(App[int]):
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
         self._timer: Timer | None = None
+        self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -207,6 +214,8 @@ class ExplorerApp(App[int]):
 
     # -- who may use which key ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("quit", "command_palette"):  # Textual's ctrl+q and ctrl+p: always
+            return True
         if isinstance(self.screen, ModalScreen):
             return False  # help and the palette have their own keys
         if isinstance(self.focused, Input):
@@ -219,6 +228,8 @@ class ExplorerApp(App[int]):
         step = self.session.step() if delta > 0 else self.session.back()
         if step is not None:
             self.redraw(relayout=present.structural(changed(step.changes)), follow=True)
+            if not self.playing:
+                self.tape.moved(self.session)
         elif not self.playing:
             self.say("at the end of history: type a command with :" if delta > 0
                      else "at the start: nothing to undo")
@@ -226,10 +237,12 @@ class ExplorerApp(App[int]):
     def action_command(self, delta: int, _src: str = "") -> None:
         s = self.session
         s.next_command() if delta > 0 else s.prev_command()
+        self.tape.moved(s)
         self.redraw(relayout=True, follow=True)
 
     def action_jump(self, where: str, _src: str = "") -> None:
         self.session.goto(0 if where == "start" else self.session.total)
+        self.tape.moved(self.session)
         self.playing = False
         self.redraw(relayout=True)
 
@@ -238,6 +251,8 @@ class ExplorerApp(App[int]):
             self.say("at the end of history: type a command, or go back with b / B / home")
             return
         self.playing = not self.playing
+        if not self.playing:
+            self.tape.paused(self.session)
 
     def action_speed(self, delta: int) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
@@ -259,6 +274,10 @@ class ExplorerApp(App[int]):
             self.playing = False
             return
         self.action_micro(1)
+        said = self.tape.arrival(self.session.cursor)  # a chapter or a recorded pause
+        if said:
+            self.playing = False
+            self.say(said)
 
     # -- looking around ------------------------------------------------------------------------------------
     def action_objects(self) -> None:
@@ -289,6 +308,9 @@ class ExplorerApp(App[int]):
     def action_find(self) -> None:
         self.action_prompt("find ")
 
+    def action_leave(self) -> None:
+        self.exit(0)
+
     def action_help(self) -> None:
         from tui.widgets.help_screen import HelpScreen
 
@@ -298,6 +320,21 @@ class ExplorerApp(App[int]):
         from tui import typed
 
         self.say(typed.execute(self.session, "save objcg-session.objcg").message)
+
+    def action_record(self) -> None:
+        from tui.record_ui import toggle_recording
+
+        toggle_recording(self)
+
+    def action_chapter(self) -> None:
+        from tui.record_ui import ask_chapter
+
+        ask_chapter(self)
+
+    def action_chapter_jump(self, delta: int) -> None:
+        from tui.record_ui import jump_chapter
+
+        jump_chapter(self, delta)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         from tui.palette import explorer_commands
@@ -348,6 +385,9 @@ class ExplorerApp(App[int]):
 
         outcome = typed.execute(self.session, line)
         self.say(outcome.message)
+        problem = self.tape.committed(self.session)  # when recording: the file follows
+        if problem:
+            self.say(problem, error=True)
         if outcome.find is not None:
             self.find_text = outcome.find
         if outcome.record is not None:
@@ -378,7 +418,7 @@ def opening(session: Session) -> int:
     return session.total
 
 
-def main_explore(path: str | None) -> int:
+def main_explore(path: str | None, record: str | None = None) -> int:
     """`objcg-lab [explore [FILE]]`: 2 and a one-line error for a bad FILE."""
     try:
         if path is None:
@@ -393,5 +433,16 @@ def main_explore(path: str | None) -> int:
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
-    ExplorerApp(session, start_at=start, greeting=greeting).run()
+    tape = Tape()
+    if record is not None:
+        from tui.outfiles import OutputError
+
+        try:
+            greeting = f"{tape.start(record, session)}.  ? help"
+        except OutputError as err:
+            print(err, file=sys.stderr)
+            return 2
+    ExplorerApp(session, start_at=start, greeting=greeting, tape=tape).run()
+    if tape.recording:
+        print(tape.stop(session))
     return 0

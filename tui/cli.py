@@ -16,9 +16,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print results and final state as JSON")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
+    explore.add_argument("--record", metavar="FILE",
+                         help="record the session to FILE (a new file), for replay and export")
+    from tui.export.cli import add_parsers
+
+    add_parsers(sub)
     lesson = sub.add_parser(
         "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers")
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
+    lesson.add_argument("--reset", action="store_true",
+                        help="forget the learner's progress (of lesson NAME, or all)")
     return parser
 
 
@@ -38,12 +45,20 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return main_run(args.file, args.json)
     if args.cmd == "lesson":
-        from engine.lessons.cli import main_lesson
+        if args.args[:1] in (["check"], ["answers"]):
+            from engine.lessons.cli import main_lesson
 
-        return main_lesson(args.args)
+            return main_lesson(args.args)
+        from tui.lesson.cli import main_play
+
+        return main_play(args.args, reset_progress=args.reset)
+    if args.cmd in ("replay", "export"):
+        from tui.export.cli import main_recording
+
+        return main_recording(args)
     from tui.app import main_explore
 
-    return main_explore(getattr(args, "file", None))
+    return main_explore(getattr(args, "file", None), getattr(args, "record", None))
 
 
 if __name__ == "__main__":

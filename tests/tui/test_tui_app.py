@@ -260,7 +260,7 @@ async def test_tab_moves_focus_and_q_quits(make_app):
         assert not isinstance(app.focused, MemcgTree)
         await pilot.press("down", "up", "pagedown", "pageup", "j", "k")
         await pilot.press("q")
-    assert app.return_code == 0 or app.return_code is None
+    assert app.return_code == 0
 
 
 async def test_selection_drives_the_conservation_sum(make_app):
@@ -380,3 +380,12 @@ async def test_clicking_a_row_selects_it(make_app):
         assert tree.selected is not None and tree.selected.memcg == "/A"
         await pilot.click(MemcgTree, offset=(4, 3))  # a second click opens/folds it
         assert not any(r.memcg == "/A/B" for r in tree.rows)
+
+
+async def test_ctrl_q_quits_even_from_the_command_line(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", "q")
+        assert app.query_one(CommandLine).value == "q" and app.is_running
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0

@@ -37,8 +37,7 @@ def course(directory: str | None = None) -> tuple[list[Listed], list[Problem]]:
 def row_text(item: Listed, data: dict[str, Any]) -> Text:
     state = progress.summary(data, item.entry.id, item.steps)
     style = "green" if state == "done" else ("grey58" if state == "not started" else "yellow")
-    return Text.assemble(f"{item.entry.number:>2}. ", (item.entry.title, "bold"),
-                         "  ", (f"[{state}]", style))
+    return Text.assemble(f"{item.entry.number:>2}. ", (f"{state:<12}", style), (item.entry.title, "bold"))
 
 
 class LessonList(ModalScreen[str | None]):

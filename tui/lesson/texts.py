@@ -86,12 +86,11 @@ def step_markdown(lesson: Lesson, index: int, state: dict[str, Any]) -> str:
     elif isinstance(step, Run):
         if step.text:
             parts.append(step.text.strip())
-        parts.append("Running:\n\n```\n" + step.commands.text.strip() + "\n```")
+        parts.append("Runs: " + code(step.commands.text))
     elif isinstance(step, Predict):
         parts.append("**Predict.** " + step.question.strip())
         if step.commands:
-            parts.append("The command, run once you answer:\n\n```\n"
-                         + step.commands.text.strip() + "\n```")
+            parts.append("Run once you answer: " + code(step.commands.text))
         unit = f" ({step.unit})" if step.unit else ""
         parts.append(f"Your answer for `{step.field}`{unit}:")
     elif isinstance(step, Goal):
@@ -99,6 +98,14 @@ def step_markdown(lesson: Lesson, index: int, state: dict[str, Any]) -> str:
         parts.append("Type commands at the command line (`:`) until every field below "
                      "has its value.")
     return "\n\n".join(p for p in parts if p)
+
+
+def code(commands: str) -> str:
+    """Script lines as Markdown: inline for one line, a block for several."""
+    lines = [line for line in commands.strip().splitlines() if line.strip()]
+    if len(lines) == 1:
+        return f"`{lines[0].strip()}`"
+    return "\n\n```\n" + "\n".join(lines) + "\n```"
 
 
 def tasks_markdown(state: dict[str, Any]) -> str:
@@ -121,17 +128,16 @@ def run_hint(step: Run, stepping: bool) -> Text:
 
 
 def predict_result(result: PredictResult, step: Predict) -> Text:
+    """✓ or ✗ with both values; the explanation (Markdown) is shown under it."""
     unit = f" {step.unit}" if step.unit else ""
     if result.correct:
-        head = Text.assemble(("✓ Right: ", "bold green"), f"{step.field} = {shown(result.actual)}{unit}")
-    else:
-        head = Text.assemble(("✗ Not quite: ", "bold red"), f"you said {shown(result.typed)}, "
-                             f"the engine has {step.field} = ", (f"{shown(result.actual)}{unit}", "bold"))
-    head.append("\n\n")
-    head.append(step.explanation.strip())
-    head.append("\n\n")
-    head.append("] next step", DIM)
-    return head
+        return Text.assemble(("✓ Right: ", "bold green"), f"{step.field} = {shown(result.actual)}{unit}")
+    return Text.assemble(("✗ Not quite: ", "bold red"), f"you said {shown(result.typed)}, "
+                         f"the engine has {step.field} = ", (f"{shown(result.actual)}{unit}", "bold"))
+
+
+def predict_explanation(step: Predict) -> str:
+    return step.explanation.strip() + "\n\n*] next step*"
 
 
 def goal_checks(checks: Sequence[FieldCheck]) -> Text:
@@ -160,13 +166,15 @@ def goal_status(checks: Sequence[FieldCheck], hints: Sequence[str], nr_hints: in
         text.append("\n★ Goal reached", "bold green")
         text.append(f" ({solved_by})" if solved_by else "", DIM)
         text.append(" · ] next step\n", DIM)
-    for number, hint in enumerate(hints, start=1):
-        text.append(f"\nHint {number}: ", "bold yellow")
-        text.append(hint.strip() + "\n")
     left = nr_hints - len(hints)
     keys = "\nh hint" + (f" ({left} left)" if left else " (no more)") if nr_hints else "\n(no hints)"
     text.append(keys + " · s show solution · : type a command", DIM)
     return text
+
+
+def hints_markdown(hints: Sequence[str]) -> str:
+    """The hints given so far (Markdown, like the rest of the narration)."""
+    return "\n\n".join(f"**Hint {n}:** {hint.strip()}" for n, hint in enumerate(hints, start=1))
 
 
 def problems_text(path: str, problems: Sequence[Problem]) -> Text:

@@ -21,6 +21,10 @@ class AnswerInput(Input):
     def action_leave(self) -> None:
         self.post_message(self.Left())
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # ] and [ stay the lesson's next/previous step (a list is typed "/A/B, /A")
+        return character not in ("[", "]") and super().check_consume_key(key, character)
+
 
 class Narration(VerticalScroll):
     """Filled by the lesson app; holds no lesson logic itself."""
@@ -31,6 +35,7 @@ class Narration(VerticalScroll):
     Narration #lesson-text { margin: 0; padding: 0; background: transparent; }
     Narration #answer { margin: 0 0 1 0; }
     Narration #lesson-status { height: auto; }
+    Narration #lesson-more { margin: 1 0 0 0; padding: 0; background: transparent; }
     """
 
     def compose(self) -> ComposeResult:
@@ -38,6 +43,7 @@ class Narration(VerticalScroll):
         yield Markdown(id="lesson-text")
         yield AnswerInput(placeholder="type your answer, Enter checks it", id="answer")
         yield Static(id="lesson-status")
+        yield Markdown(id="lesson-more")
 
     def show(self, head: Text, markdown: str, status: Text | str = "", asking: bool = False) -> None:
         self.query_one("#lesson-head", Static).update(head)
@@ -49,8 +55,16 @@ class Narration(VerticalScroll):
         answer.value = ""
         self.scroll_home(animate=False)
 
-    def set_status(self, status: Text | str) -> None:
+    def set_status(self, status: Text | str, more: str = "") -> None:
+        """The step's live part, and Markdown under it (a prediction's explanation)."""
         self.query_one("#lesson-status", Static).update(status)
+        more_md = self.query_one("#lesson-more", Markdown)
+        more_md.display = bool(more)
+        more_md.update(more)
+
+    def show_status(self) -> None:
+        """Scroll so that the step's live part is in view (a small terminal's answer)."""
+        self.scroll_to_widget(self.query_one("#lesson-status"), animate=False, top=True)
 
     @property
     def answer(self) -> AnswerInput:

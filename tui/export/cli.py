@@ -1,0 +1,46 @@
+"""`objcg-lab replay FILE` and `objcg-lab export cast|svg|handout FILE -o OUT`.
+
+Parsers only here (cheap to import); the work is imported when a command runs.
+Exit status 2 and one line on stderr for any bad input; nothing is written then.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parsers(sub: Any) -> None:
+    replay = sub.add_parser("replay", help="open a recording in the explorer: chapters, "
+                                           "stepping, play/pause")
+    replay.add_argument("file", help="a recording (.objcg written by explore --record)")
+    export = sub.add_parser("export", help="export a recording: an asciicast, SVG pictures "
+                                           "or a Markdown handout")
+    kinds = export.add_subparsers(dest="kind", required=True, metavar="cast|svg|handout")
+    cast = kinds.add_parser("cast", help="an asciicast v2 file (asciinema play, web player)")
+    cast.add_argument("file", help="a recording")
+    cast.add_argument("-o", "--output", required=True, metavar="OUT.cast")
+    cast.add_argument("--speed", type=float, default=4.0,
+                      help="micro-steps per second (default 4)")
+    svg = kinds.add_parser("svg", help="an SVG picture per chapter or per micro-step")
+    svg.add_argument("file", help="a recording")
+    svg.add_argument("-o", "--output", required=True, metavar="DIR")
+    svg.add_argument("--each", choices=("chapter", "step"), default="chapter")
+    svg.add_argument("--png", action="store_true", help="also PNG (needs rsvg-convert)")
+    handout = kinds.add_parser("handout", help="a Markdown handout with a picture per chapter")
+    handout.add_argument("file", help="a recording")
+    handout.add_argument("-o", "--output", required=True, metavar="DIR")
+    for parser in (cast, svg, handout):
+        parser.add_argument("--size", default="120x40", help="terminal size WIDTHxHEIGHT "
+                                                             "(default 120x40)")
+        parser.add_argument("--force", action="store_true",
+                            help="replace output files that already exist")
+
+
+def main_recording(args: argparse.Namespace) -> int:
+    if args.cmd == "replay":
+        from tui.replay import main_replay
+
+        return main_replay(args.file)
+    from tui.export.run import main_export
+
+    return main_export(args)

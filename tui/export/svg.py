@@ -1,0 +1,77 @@
+"""SVG pictures of a recording: one per chapter (at the chapter's point) or one per step.
+PNG beside each SVG with rsvg-convert (Debian: librsvg2-bin) when asked."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.recording import Loaded, Mark
+from tui.export.screen import Options, Screen
+from tui.export.source import slug
+from tui.outfiles import OutputError, write_file
+
+
+@dataclass(frozen=True)
+class Picture:
+    name: str  # file name without suffix
+    cursor: int
+    chapter: Mark | None
+    caption: str
+
+
+def chapter_pictures(loaded: Loaded, numbered: bool = True) -> list[Picture]:
+    out, seen = [], set()
+    for number, mark in enumerate(loaded.chapters(), start=1):
+        name = f"{number:02d}-{slug(mark.title)}" if numbered else slug(mark.title)
+        while name in seen:  # two chapters with the same title
+            name += "-2"
+        seen.add(name)
+        out.append(Picture(name, mark.cursor, mark, mark.title))
+    return out
+
+
+def step_pictures(loaded: Loaded) -> list[Picture]:
+    total = len(loaded.machine.steps)
+    width = max(4, len(str(total)))
+    return [Picture(f"step-{cursor:0{width}d}", cursor, None, f"micro-step {cursor}")
+            for cursor in range(total + 1)]
+
+
+async def render(loaded: Loaded, where: str, pictures: list[Picture], options: Options,
+                 directory: Path, *, replace: bool, png: bool = False) -> list[Path]:
+    """Write each picture as DIR/NAME.svg (and .png); returns the files written."""
+    written: list[Path] = []
+    async with Screen(loaded, where, options.size) as screen:
+        for picture in pictures:
+            if picture.cursor == screen.cursor + 1:
+                await screen.step()  # as `n` does: consecutive steps look as when stepping
+            elif picture.cursor != screen.cursor:
+                await screen.goto(picture.cursor)
+            svg = screen.svg(f"objcg-lab: {picture.caption}")
+            path = directory / f"{picture.name}.svg"
+            write_file(path, svg, replace=replace)
+            written.append(path)
+            if png:
+                target = path.with_suffix(".png")
+                write_file(target, svg_to_png(svg, path), replace=replace)
+                written.append(target)
+    return written
+
+
+def svg_to_png(svg: str, where: Path) -> bytes:
+    """rsvg-convert drops runs of &#160; (Rich's spaces): give it plain preserved spaces."""
+    if shutil.which("rsvg-convert") is None:
+        raise OutputError(f"{where}: error: PNG needs rsvg-convert (apt-get install librsvg2-bin)")
+    text = svg.replace("&#160;", " ").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        fixed, png = Path(tmp) / "in.svg", Path(tmp) / "out.png"
+        fixed.write_text(text, encoding="utf-8")
+        done = subprocess.run(["rsvg-convert", str(fixed), "-o", str(png)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["failed"])[0]
+            raise OutputError(f"{where}: error: rsvg-convert: {reason}")
+        return png.read_bytes()

@@ -1,0 +1,97 @@
+"""Writing files without losing the user's: atomic replacement, no silent overwrite.
+
+Every failure is an OutputError whose str() is one line naming the file.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(Exception):
+    """A file or directory that cannot be written; str() is one line."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # some filesystems cannot open a directory: the data itself is synced
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp(path: Path, data: bytes) -> str:
+    """A synced temporary file next to `path` holding `data`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def write_file(path: str | Path, data: str | bytes, *, replace: bool = False) -> None:
+    """Write `data` to `path` atomically: readers see the old file or the whole new one.
+    Without `replace`, an existing file is never touched (OutputError instead)."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not replace and path.exists():
+        raise OutputError(f"{path}: error: already exists; not overwriting it "
+                          "(choose another name, remove it, or pass --force)")
+    try:
+        tmp = _temp(path, raw)
+    except OSError as exc:
+        raise OutputError(f"{path}: error: cannot write: {_reason(exc)}") from None
+    try:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the file appeared meanwhile: never clobbers
+            os.unlink(tmp)
+    except FileExistsError:
+        os.unlink(tmp)
+        raise OutputError(f"{path}: error: already exists; not overwriting it") from None
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: error: cannot write: {_reason(exc)}") from None
+    _fsync_dir(path.parent)
+
+
+def ready_dir(directory: str | Path) -> Path:
+    """Create `directory` if needed and check that files can be written in it."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory}: error: not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".objcg-lab-probe.", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{directory}: error: cannot write there: {_reason(exc)}") from None
+    return directory
+
+
+def refuse_existing(paths: list[Path], force: bool) -> None:
+    """Before writing many files: stop if any exists (unless forced), naming the first."""
+    if force:
+        return
+    for path in paths:
+        if path.exists():
+            raise OutputError(f"{path}: error: already exists; not overwriting it "
+                              "(use an empty directory, or pass --force)")

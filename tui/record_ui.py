@@ -1,0 +1,96 @@
+"""The explorer's recording keys: R records, c adds a chapter, [ and ] jump between
+chapters, and play stops at recorded pauses. The app's actions call these."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from tui.outfiles import OutputError
+from tui.record import free_name
+
+if TYPE_CHECKING:
+    from tui.app import ExplorerApp
+
+
+class Prompt(ModalScreen[str | None]):
+    """One line of text: Enter gives it, escape gives None."""
+
+    DEFAULT_CSS = """
+    Prompt { align: center middle; }
+    Prompt > Vertical { width: 80%; max-width: 100; height: auto; border: round $accent;
+                        background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.question, self.value, self.placeholder = question, value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def toggle_recording(app: ExplorerApp) -> None:
+    tape, session = app.tape, app.session
+    if tape.recording:
+        app.say(tape.stop(session))
+        return
+
+    def chosen(path: str | None) -> None:
+        if not path:
+            app.say("not recording")
+            return
+        try:
+            app.say(tape.start(path, session))
+        except OutputError as err:
+            app.say(str(err), error=True)
+
+    app.playing = False
+    app.push_screen(Prompt("Record this session (and what you do next) to a new file:",
+                           free_name()), chosen)
+
+
+def ask_chapter(app: ExplorerApp) -> None:
+    def given(text: str | None) -> None:
+        if text:
+            app.say(app.tape.add_chapter(app.session, text))
+            app.redraw()
+
+    app.playing = False
+    here = app.tape.chapter_at(app.session.cursor)
+    question = (f"A note for chapter '{here[1].title}':" if here
+                else f"Title of a chapter starting here (micro-step {app.session.cursor}):")
+    app.push_screen(Prompt(question, placeholder="e.g. The race in obj_cgroup_release"), given)
+
+
+def jump_chapter(app: ExplorerApp, delta: int) -> None:
+    found = app.tape.next_chapter(app.session.cursor, delta)
+    if found is None:
+        if not app.tape.chapters():
+            app.say("no chapters: c adds one here")
+        else:
+            app.say("no later chapter" if delta > 0 else "no earlier chapter")
+        return
+    app.playing = False
+    app.session.goto(found[1].cursor)
+    app.tape.moved(app.session)
+    app.redraw(relayout=True, follow=True)
+    app.say(app.tape.arrival(app.session.cursor))
+
