@@ -1,0 +1,214 @@
+"""Record a session through Pilot, replay it, and compare every state; replay's chapter
+keys and play stopping at marks; recording never overwrites a file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.recording import load
+from tui.app import ExplorerApp, main_explore
+from tui.export.source import SourceError, read, session_of
+from tui.record import DWELL, Tape
+from tui.replay import greeting, main_replay
+from tui.session import Session
+
+SCRIPT = "config cpus=2\nmkdir A\ntask t A\nalloc X0 4000 task=t cpu=0\n"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def keys(text: str) -> list[str]:
+    return ["space" if ch == " " else ch for ch in text]
+
+
+async def type_line(pilot: Any, line: str) -> None:
+    await pilot.press("colon", *keys(line), "enter")
+    await pilot.pause()
+
+
+async def chapter(pilot: Any, title: str) -> None:
+    await pilot.press("c")
+    await pilot.pause()
+    await pilot.press(*keys(title), "enter")
+    await pilot.pause()
+
+
+async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) -> None:
+    path = tmp_path / "lesson.objcg"
+    clock = Clock()
+    session = Session.from_text(SCRIPT, "<test>")
+    tape = Tape(clock=clock)
+    tape.start(str(path), session)
+    app = ExplorerApp(session, tape=tape)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await chapter(pilot, "The setup")  # at the end of the script
+        await type_line(pilot, "alloc X1 96 task=t cpu=1")
+        await pilot.press("space")  # pause the typed command's playback at its start
+        await pilot.press("n", "n", "space", "space")  # two steps in, play, pause again
+        await pilot.pause()
+        paused_at = session.cursor
+        assert not app.playing and 21 < paused_at < session.total
+        await pilot.press("end")
+        await chapter(pilot, "Two objects")
+        await type_line(pilot, "free X0 cpu=1")
+        await pilot.press("end", "b", "b")
+        clock.now += DWELL + 1  # the teacher looks at this point for a while
+        dwelt_at = session.cursor
+        await type_line(pilot, "move t /")  # typed in the past: replaces nothing after 'free'
+        await pilot.press("end")
+        await chapter(pilot, "Moved out")
+        await chapter(pilot, "A note for it.")  # same point: a note for that chapter
+        await type_line(pilot, "rmdir A")
+        await pilot.press("end")
+        text_while_recording = path.read_text()
+        await pilot.press("R")  # stop
+        await pilot.pause()
+        assert not tape.recording
+        assert "recording stopped" in str(app.query_one("#message").render())
+    text = path.read_text()
+    assert text == text_while_recording  # every change was already on disk
+    loaded = load(text, str(path))
+    assert loaded.problem is None, loaded.problem
+    original = session.machine
+    assert [c.command.text for c in loaded.machine.commands] == \
+        [c.command.text for c in original.commands]
+    marks = [(m.cursor, m.kind, m.title, m.notes) for m in loaded.marks]
+    assert (paused_at, "pause", "", ()) in marks
+    assert (dwelt_at, "pause", "", ()) in marks
+    titles = [m.title for m in loaded.chapters()]
+    assert titles == ["The setup", "Two objects", "Moved out"]
+    assert loaded.chapters()[2].notes == ("A note for it.",)
+    replay = loaded.machine
+    assert len(replay.steps) == len(original.steps)
+    for cursor in range(len(original.steps) + 1):
+        original.goto(cursor)
+        replay.goto(cursor)
+        assert replay.snapshot() == original.snapshot(), f"state differs at micro-step {cursor}"
+
+
+async def test_typing_in_the_past_drops_the_marks_of_the_replaced_future(tmp_path: Path) -> None:
+    path = tmp_path / "r.objcg"
+    session = Session.from_text(SCRIPT, "<test>")
+    tape = Tape()
+    tape.start(str(path), session)
+    app = ExplorerApp(session, tape=tape)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_line(pilot, "mkdir B")
+        await pilot.press("end")
+        await chapter(pilot, "After B")
+        await pilot.press("B", "B", "B")  # back into the alloc
+        await type_line(pilot, "mkdir C")  # replaces 'mkdir B' and its chapter
+        await pilot.press("end")
+    loaded = load(path.read_text(), str(path))
+    assert loaded.problem is None
+    assert [c.command.text for c in loaded.machine.commands][-1] == "mkdir C"
+    assert "mkdir B" not in path.read_text() and loaded.chapters() == []
+
+
+def _replay_app(tmp_path: Path) -> tuple[ExplorerApp, Tape]:
+    path = tmp_path / "two.objcg"
+    path.write_text("# objcg-lab recording v1\nconfig cpus=2\nmkdir A\n#@ chapter First\n"
+                    "task t A\nalloc X0 4000 task=t cpu=0\n#@ pause step=3\n"
+                    "#@ chapter Second\nfree X0 cpu=0\n#@ end\n")
+    loaded = read(str(path))
+    tape = Tape.from_loaded(loaded)
+    return ExplorerApp(session_of(loaded, str(path)), start_at=0, tape=tape), tape
+
+
+async def test_replay_jumps_between_chapters(tmp_path: Path) -> None:
+    app, tape = _replay_app(tmp_path)
+    first, second = tape.chapters()
+    async with app.run_test(size=(120, 40)) as pilot:
+        message = lambda: str(app.query_one("#message").render())  # noqa: E731
+        await pilot.press("right_square_bracket")
+        assert app.session.cursor == first.cursor and "chapter 1/2: First" in message()
+        await pilot.press("right_square_bracket")
+        assert app.session.cursor == second.cursor and "chapter 2/2: Second" in message()
+        await pilot.press("right_square_bracket")
+        assert app.session.cursor == second.cursor and "no later chapter" in message()
+        await pilot.press("left_square_bracket")
+        assert app.session.cursor == first.cursor
+        await pilot.press("left_square_bracket")
+        assert "no earlier chapter" in message()
+
+
+async def test_replay_play_stops_at_each_mark_and_goes_on(tmp_path: Path) -> None:
+    app, tape = _replay_app(tmp_path)
+    stops = sorted(tape.stops())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.speed = 60.0
+        for stop in stops:
+            await pilot.press("space")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if not app.playing:
+                    break
+            assert app.session.cursor == stop
+        await pilot.press("space")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if not app.playing:
+                break
+        assert app.session.at_end
+
+
+async def test_recording_refuses_an_existing_file(tmp_path: Path) -> None:
+    precious = tmp_path / "notes.objcg"
+    precious.write_text("my notes\n")
+    session = Session.from_text(SCRIPT, "<test>")
+    app = ExplorerApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R")
+        await pilot.pause()
+        field = app.screen.query_one("#prompt-input")
+        field.value = str(precious)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "already exists; not overwriting" in str(app.query_one("#message").render())
+        assert not app.tape.recording
+    assert precious.read_text() == "my notes\n"
+
+
+def test_explore_record_refuses_an_existing_file(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    precious = tmp_path / "r.objcg"
+    precious.write_text("keep me\n")
+    assert main_explore(None, str(precious)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err
+    assert precious.read_text() == "keep me\n"
+
+
+def test_replay_refuses_what_is_not_a_recording(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "s.objcg"
+    script.write_text("mkdir A\n")
+    binary = tmp_path / "b.objcg"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    for path in (script, binary, tmp_path / "missing.objcg"):
+        assert main_replay(str(path)) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(str(path)), err
+    with pytest.raises(SourceError):
+        read(str(script))
+
+
+def test_replay_of_a_broken_recording_shows_its_valid_part(tmp_path: Path) -> None:
+    path = tmp_path / "broken.objcg"
+    path.write_text("# objcg-lab recording v1\nmkdir A\nmkdir A\nmkdir B\n#@ end\n")
+    loaded = read(str(path))
+    assert len(loaded.machine.commands) == 3 and loaded.problem is None  # -EEXIST is a result
+    path.write_text("# objcg-lab recording v1\nmkdir A\nfrobnicate\nmkdir B\n#@ end\n")
+    loaded = read(str(path))
+    assert [c.command.text for c in loaded.machine.commands] == ["mkdir A"]
+    line = greeting(str(path), 1, 0, loaded.problem)
+    assert line.startswith(f"{path}:3: error: unknown command") and "showing the 1 commands" in line
