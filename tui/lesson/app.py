@@ -26,6 +26,7 @@ from engine.lessons.course import entries
 from tui.app import ExplorerApp
 from tui.lesson import texts
 from tui.lesson.list_screen import LessonList
+from tui.record import Tape
 from tui.session import Session
 from tui.widgets.command_line import CommandLine
 from tui.widgets.memcg_tree import MemcgTree
@@ -41,7 +42,8 @@ LESSON_WORDS: dict[str, tuple[str, tuple[int, ...]]] = {
 class LessonApp(ExplorerApp):
     """`objcg-lab lesson [NAME|N]`."""
 
-    CSS_PATH = [HERE.parent / "app.tcss", HERE / "lesson.tcss"]
+    CSS_PATH = str(HERE.parent / "app.tcss")  # the explorer's sheet, then the lesson's:
+    CSS = (HERE / "lesson.tcss").read_text(encoding="utf-8")
     TITLE = "objcg-lab lesson"
 
     BINDINGS = [
@@ -123,6 +125,7 @@ class LessonApp(ExplorerApp):
     def _adopt(self, session: Session) -> None:
         """Show another machine (the Player rebuilt it, or a new lesson)."""
         self.session = session
+        self.tape = Tape().attach(session)  # the explorer's chapters follow the new timeline
         self.playing = False
         self.selected_objcg = None
         self.picked = False
