@@ -1,7 +1,7 @@
 """What a micro-step changed, in terms a screen can highlight: (kind, name, field)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from engine.model import HOLD, SET, entries
 
@@ -9,7 +9,7 @@ from engine.model import HOLD, SET, entries
 _HIDDEN = {"expected", "inflight", "seq", "base_pending", "listed"}
 
 
-def changed_fields(changes: list[Any]) -> set[tuple[str, str, str]]:
+def changed_fields(changes: Sequence[Any]) -> set[tuple[str, str, str]]:
     """{(kind, name, field)} for every record field a step's undo log touched.
 
     Holder changes appear as field "refcnt" (and "holders"); a created or dropped

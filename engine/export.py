@@ -48,7 +48,8 @@ def _objcg(o: dict[str, Any]) -> dict[str, Any]:
         "refcnt": o["refcnt"], "nr_charged_bytes": o["nr_charged_bytes"],
         "holders": dict(sorted(o["holders"].items())),
         # not kernel fields: the simulator's books behind byte conservation (spec I1)
-        "audit": {"charged_pages": o["pages"], "live_bytes": o["live"]},
+        "audit": {"charged_pages": o["pages"], "live_bytes": o["live"],
+                  "in_hand_bytes": o["inflight"]},
     }
 
 

@@ -11,6 +11,7 @@ log is kept at all.
 """
 from __future__ import annotations
 
+import bisect
 import gc
 from typing import Any, Callable, NamedTuple
 
@@ -49,6 +50,7 @@ class CommandRecord(NamedTuple):
     notes: list[str]
     first: int  # index of its first micro-step
     end: int  # index after its last micro-step
+    warned_at: list[int] = []  # for each warning, the index of the micro-step that printed it
 
 
 class Machine:
@@ -65,6 +67,7 @@ class Machine:
         self.cursor = 0  # micro-steps applied
         self.checkpoint_every = checkpoint_every
         self._checkpoints: dict[int, Any] = {}
+        self._last_checkpoint = 0
         self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
         self._boot()
 
@@ -90,16 +93,32 @@ class Machine:
         return None if command is None else self.submit(command, where)
 
     def submit(self, command: Command, where: str = "<command>") -> CommandRecord:
-        """Run a command to its end. A ScriptError leaves the machine exactly as it was."""
+        """Run a command to its end. A ScriptError leaves the machine exactly as it was.
+
+        Submitted while the cursor is in the past, the command runs after the current
+        command (finished first) and replaces everything that came after it; a command
+        refused there leaves the cursor and the whole history as they were.
+        """
+        resume = None
         if self.history and self.cursor < len(self.steps):
-            self._truncate_future()
+            resume = self.cursor
+            self.goto(self._end_of_current_command())
         k = self.kernel
         k.warnings, k.notes, k.deferred = [], [], []
-        first = len(self.steps)
-        index = len(self.commands)
         self._touched: dict[int, dict[str, Any]] = {}
+        self._warned_at: list[int] = []
         try:
             work = prepare(k, command)
+        except ScriptError as err:
+            self._undo_unstepped()
+            if resume is not None:
+                self.goto(resume)
+            raise err.located(where, command.line) from None
+        if resume is not None:
+            self._drop_future()
+        first = len(self.steps)
+        index = len(self.commands)
+        try:
             ret = self._drive(work, index)
             while k.deferred:  # RCU callbacks and queued work, before the next command
                 self._drive(k.deferred.pop(0)(k), index)
@@ -108,7 +127,8 @@ class Machine:
             raise err.located(where, command.line) from None
         if self.check:
             invariants.check_command_end(self.state, self._touched.values())
-        record = CommandRecord(command, ret or 0, k.warnings, k.notes, first, len(self.steps))
+        record = CommandRecord(command, ret or 0, k.warnings, k.notes, first, len(self.steps),
+                               self._warned_at)
         self.commands.append(record)
         if self.history and index % 256 == 255:
             # The history only grows: keep the cyclic collector from rescanning it.
@@ -125,6 +145,7 @@ class Machine:
             except StopIteration as stop:
                 return stop.value
         steps, check, history = self.steps, self.check, self.history
+        warnings = self.kernel.warnings
         while True:
             try:
                 data = next(work)
@@ -135,36 +156,54 @@ class Machine:
             changes, st.log = tuple(st.log), []
             if check:
                 invariants.check_step(st, changes, data, self._touched)
+            while len(self._warned_at) < len(warnings):
+                self._warned_at.append(len(steps))
             if history:
                 stack = tuple(call_stack(work))
                 steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index))
-                if len(steps) % self.checkpoint_every == 0:
-                    self._checkpoints[len(steps)] = st.checkpoint()
                 self.cursor = len(steps)
+                if self.cursor - self._last_checkpoint >= self._checkpoint_gap():
+                    self._checkpoints[self.cursor] = st.checkpoint()
+                    self._last_checkpoint = self.cursor
 
-    def _abandon(self, first: int) -> None:
-        """Undo whatever a failed command changed (normally nothing: checks come first)."""
+    def _checkpoint_gap(self) -> int:
+        """Micro-steps between checkpoints: a checkpoint copies every record, so a big
+        state gets them less often (goto then redoes at most half a gap)."""
+        st = self.state
+        records = len(st.memcgs) + len(st.objcgs) + len(st.objects) + len(st.tasks)
+        return max(self.checkpoint_every, 2 * records)
+
+    def _undo_unstepped(self) -> None:
+        """Undo changes not yet closed into a micro-step."""
         st = self.state
         if st.log:
             st.undo(st.log)
             st.log = []
+
+    def _abandon(self, first: int) -> None:
+        """Undo whatever a failed command changed (normally nothing: checks come first)."""
+        self._undo_unstepped()
         if self.history:
             for step in reversed(self.steps[first:]):
-                st.undo(step.changes)
-            del self.steps[first:]
+                self.state.undo(step.changes)
             self.cursor = first
-            for at in [at for at in self._checkpoints if at > first]:
-                del self._checkpoints[at]
+            self._forget_after(first)
 
-    def _truncate_future(self) -> None:
-        """A new command after stepping back: finish the current command, drop the rest."""
-        current = self.command_index_at(self.cursor)
-        end = self.commands[current].end if current is not None else 0
-        self.goto(end)
+    def _forget_after(self, end: int) -> None:
         del self.steps[end:]
-        self.commands = [c for c in self.commands if c.end <= end]
         for at in [at for at in self._checkpoints if at > end]:
             del self._checkpoints[at]
+        self._last_checkpoint = max(self._checkpoints)
+
+    def _end_of_current_command(self) -> int:
+        current = self.command_index_at(self.cursor)
+        return self.commands[current].end if current is not None else 0
+
+    def _drop_future(self) -> None:
+        """Forget the history after the cursor (a command boundary)."""
+        end = self.cursor
+        self.commands = [c for c in self.commands if c.end <= end]
+        self._forget_after(end)
 
     # -- moving through history -------------------------------------------------------
     def step(self) -> Step | None:
@@ -197,9 +236,10 @@ class Machine:
             raise RuntimeError("history is off in fast mode")
         target = max(0, min(target, len(self.steps)))
         # Start from the nearest of: here, the checkpoint below, the checkpoint above.
-        below = target - target % self.checkpoint_every
-        above = below + self.checkpoint_every
-        best = min((abs(target - at), at) for at in (below, above) if at in self._checkpoints)
+        marks = sorted(self._checkpoints)  # few: one per thousands of micro-steps
+        at = bisect.bisect_right(marks, target)
+        near = marks[max(at - 1, 0):at + 1]
+        best = min((abs(target - mark), mark) for mark in near)
         if best[0] < abs(target - self.cursor):
             self.state.restore(self._checkpoints[best[1]])
             self.cursor = best[1]

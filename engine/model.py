@@ -12,7 +12,7 @@ place, so log entries can hold direct references to them.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 Record = dict[str, Any]
 
@@ -86,7 +86,7 @@ class State:
         return refcnt
 
     # -- undo / redo of log entries -------------------------------------------
-    def undo(self, log: list[Any]) -> None:
+    def undo(self, log: Sequence[Any]) -> None:
         tables = self.tables
         for i in range(len(log) - 5, -1, -5):
             op, a, b, old, _new = log[i:i + 5]
@@ -99,7 +99,7 @@ class State:
             else:
                 tables[a][b] = old
 
-    def redo(self, log: list[Any]) -> None:
+    def redo(self, log: Sequence[Any]) -> None:
         tables = self.tables
         for i in range(0, len(log), 5):
             op, a, b, c, new = log[i:i + 5]
@@ -157,7 +157,7 @@ def _add_unlogged(d: dict[Any, Any], key: Any, delta: int) -> None:
     d[key] += delta
 
 
-def entries(log: list[Any]) -> list[tuple[Any, ...]]:
+def entries(log: Sequence[Any]) -> list[tuple[Any, ...]]:
     """A flat log as (op, a, b, c, d) tuples: SET (rec, key, old, new), HOLD (rec, holder,
     old count, new count), NEW (table, key, record, initial copy), DROP (table, key, record, None)."""
     return [tuple(log[i:i + 5]) for i in range(0, len(log), 5)]

@@ -203,4 +203,28 @@ def test_slab_accounting_charges_obj_full_size() -> None:
     assert val(m, "cpu 0 nr_bytes") == 4096 - 108
     m.run_line("free X cpu=0")
     assert val(m, "cpu 0 nr_bytes") == 4096
-    assert val(m, "objcg /A audit") == {"charged_pages": 1, "live_bytes": 0}
+    assert val(m, "objcg /A audit") == {"charged_pages": 1, "live_bytes": 0, "in_hand_bytes": 0}
+
+
+def test_a_command_typed_in_the_past_replaces_the_future_only_if_it_runs() -> None:
+    m = run("mkdir A", "task t A", "alloc X 100 task=t cpu=0", "alloc Y 200 task=t cpu=1")
+    future = json.dumps(m.snapshot())
+    middle = m.commands[2].first + 2  # inside "alloc X"
+    m.goto(middle)
+    with pytest.raises(ScriptError):
+        m.run_line("free NOPE cpu=0")
+    assert m.cursor == middle and len(m.commands) == 4
+    m.goto(len(m.steps))
+    assert json.dumps(m.snapshot()) == future
+    m.goto(middle)
+    m.run_line("free X cpu=1")  # runs after alloc X completes; alloc Y is dropped
+    assert [c.command.text for c in m.commands] == ["mkdir A", "task t A",
+                                                    "alloc X 100 task=t cpu=0", "free X cpu=1"]
+    assert val(m, "cpu 1 nr_bytes") == 100 and val(m, "cpu 0 nr_bytes") == 3996
+
+
+def test_each_warning_names_the_step_that_printed_it() -> None:
+    m = run("mkdir A", "charge /A 100 cpu=0", "uncharge /A 50 cpu=0", "rmdir A")
+    record = m.commands[-1]
+    (at,) = record.warned_at
+    assert m.steps[at].data[0] == "obj_cgroup_release.uncharge"
