@@ -11,7 +11,6 @@ from pathlib import Path
 
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
-from engine.steps import function_of
 from tui import present
 from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
@@ -22,13 +21,6 @@ BIG_SCRIPT_LINES = 3000
 
 class LoadError(Exception):
     """A script that cannot be opened or run; str() is one line."""
-
-
-def _checkpoint_interval(lines: int) -> int:
-    # Each engine checkpoint copies every record: at 20,000 records one costs ~0.13 s, so a
-    # big scenario checkpointed every 1,024 steps takes a minute to load. Sparser
-    # checkpoints keep loading fast; goto() then redoes at most this many cheap steps.
-    return 1024 if lines < BIG_SCRIPT_LINES else 32768
 
 
 @dataclass
@@ -54,7 +46,7 @@ class Session:
         """Run a whole script. ScriptError propagates; an engine invariant violation stops
         the load where it happened and is kept for the banner."""
         lines = text.splitlines()
-        session = cls(Machine(checkpoint_every=_checkpoint_interval(len(lines))), where)
+        session = cls(Machine(), where)
         for number, raw in enumerate(lines, start=1):
             try:
                 session.machine.run_line(raw, where, number)
@@ -154,20 +146,11 @@ class Session:
         return frozenset(out)
 
     def visible_warnings(self) -> list[str]:
-        """The current command's WARNs, once the cursor has reached the function that
-        printed each (or the command's end, when no step names that function)."""
+        """The current command's WARNs, once the cursor has passed the step that printed each."""
         rec = self.record(self.current())
         if rec is None:
             return []
-        steps = self.machine.steps
-        out = []
-        for warning in rec.warnings:
-            fn = present.warn_function(warning)
-            at = next((i for i in range(rec.first, rec.end)
-                       if function_of(steps[i].data[0]) == fn), rec.end - 1)
-            if self.cursor > at:
-                out.append(warning)
-        return out
+        return [warning for warning, at in zip(rec.warnings, rec.warned_at) if self.cursor > at]
 
     def command_cpu(self) -> int | None:
         rec = self.record(self.current())
@@ -204,28 +187,12 @@ class Session:
         """Run one script line typed by the learner. ScriptError propagates (nothing was
         applied); an invariant violation is caught and kept for the banner."""
         self.typed += 1
-        cursor, total = self.cursor, self.total
-        timeline = list(self.machine.commands) if cursor < total else []
         try:
             record = self.machine.run_line(text, COMMAND_LINE, self.typed)
         except InvariantViolation as err:
             self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
             return Submitted(None, self.violation)
-        except ScriptError:
-            if self.total != total:
-                self._rebuild(timeline, cursor)
-            raise
         return Submitted(record)
-
-    def _rebuild(self, timeline: list[CommandRecord], cursor: int) -> None:
-        """Workaround: Machine.submit drops the future before it checks the command, so a
-        bad command typed in the past would lose it. Replay the surviving commands plus the
-        dropped ones into a fresh machine (deterministic: the same timeline results)."""
-        machine = Machine(checkpoint_every=self.machine.checkpoint_every)
-        for command in (c.command for c in timeline):
-            machine.submit(command, self.source)
-        machine.goto(cursor)
-        self.machine = machine
 
     def script_text(self) -> str:
         """The session so far as a script that `objcg-lab run` replays."""
