@@ -94,4 +94,4 @@ def refuse_existing(paths: list[Path], force: bool) -> None:
     for path in paths:
         if path.exists():
             raise OutputError(f"{path}: error: already exists; not overwriting it "
-                              "(use an empty directory, or pass --force)")
+                              "(pass --force to replace it)")

@@ -56,7 +56,8 @@ class Tape:
 
     # -- reading the marks ------------------------------------------------------------
     def chapters(self) -> list[Mark]:
-        return [m for m in self.marks if m.kind == "chapter"]
+        """In timeline order (a chapter added after stepping back comes before later ones)."""
+        return sorted((m for m in self.marks if m.kind == "chapter"), key=lambda m: m.cursor)
 
     def stops(self) -> set[int]:
         """Where replay's play stops by itself."""

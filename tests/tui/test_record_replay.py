@@ -124,6 +124,16 @@ def _replay_app(tmp_path: Path) -> tuple[ExplorerApp, Tape]:
     return ExplorerApp(session_of(loaded, str(path)), start_at=0, tape=tape), tape
 
 
+def test_chapters_are_numbered_in_timeline_order() -> None:
+    session = Session.from_text(SCRIPT, "<test>")
+    tape = Tape().attach(session)
+    tape.add_chapter(session, "Later")
+    session.goto(3)
+    tape.add_chapter(session, "Earlier")
+    assert [m.title for m in tape.chapters()] == ["Earlier", "Later"]
+    assert tape.arrival(3) == "chapter 1/2: Earlier"
+
+
 async def test_replay_jumps_between_chapters(tmp_path: Path) -> None:
     app, tape = _replay_app(tmp_path)
     first, second = tape.chapters()
