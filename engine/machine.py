@@ -62,6 +62,7 @@ class Machine:
         self.check = check
         self.state = State(recording=history or check)
         self.kernel = Kernel(self.state)
+        self.kernel.books = check
         self.steps: list[Step] = []
         self.commands: list[CommandRecord] = []
         self.cursor = 0  # micro-steps applied

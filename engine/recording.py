@@ -121,7 +121,7 @@ class _Reader:
 
 
 def load(text: str, where: str,
-         machine_factory: Callable[[], Machine] = lambda: Machine(checkpoint_every=1024)) -> Loaded:
+         machine_factory: Callable[[], Machine] = Machine) -> Loaded:
     """Replay a recording. Never raises for bad input: the first problem ends the valid
     part and is reported in `problem` (one line naming FILE:LINE)."""
     reader = _Reader(where, machine_factory())

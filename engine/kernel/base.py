@@ -23,6 +23,7 @@ class Kernel:
         self.notes: list[str] = []
         self.deferred: list[Callable[[Kernel], Steps]] = []  # RCU callbacks, in order
         self.current_cpu = 0  # the CPU running the current command
+        self.books = True  # keep memcg `expected` (engine.kernel.audit) for the I5 checks
         self.page_size = self.batch = self.nr_cpus = 0
         self.read_config()
 
