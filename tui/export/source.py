@@ -5,7 +5,7 @@ from pathlib import Path
 
 from engine.machine import Machine
 from engine.recording import Loaded, load
-from tui.session import BIG_SCRIPT_LINES, Session
+from tui.session import Session
 
 
 class SourceError(Exception):
@@ -25,8 +25,7 @@ def read(path: str) -> Loaded:
         raise SourceError(f"{path}:1: error: not an objcg-lab recording (not UTF-8 text)") from None
     if "\0" in text:
         raise SourceError(f"{path}:1: error: not an objcg-lab recording (binary data)")
-    every = 1024 if text.count("\n") < BIG_SCRIPT_LINES else 32768  # as tui.session does
-    loaded = load(text, path, lambda: Machine(checkpoint_every=every))
+    loaded = load(text, path, Machine)  # the engine spaces its checkpoints, as tui.session lets it
     if loaded.fatal:
         raise SourceError(loaded.problem or f"{path}: error: not a recording")
     return loaded
