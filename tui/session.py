@@ -16,7 +16,6 @@ from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
 
 COMMAND_LINE = "<command line>"
-BIG_SCRIPT_LINES = 3000
 
 
 class LoadError(Exception):
