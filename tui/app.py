@@ -167,7 +167,7 @@ class ExplorerApp(App[int]):
             objects.show(world, hl, self.find_text, relayout)
         self.query_one(CpuStocks).show(world, hl)
         self._draw_trail()
-        self.query_one(PositionBar).show(s.position(), self.playing, self.speed)
+        self.show_position(self.playing, self.speed)
         touched = sorted(n for k, n, _ in hl.changed if k == "objcg")
         if touched and not self.picked:
             self.selected_objcg = touched[0]
@@ -261,13 +261,18 @@ class ExplorerApp(App[int]):
     def watch_playing(self, playing: bool) -> None:
         if self._timer is not None:
             self._timer.resume() if playing else self._timer.pause()
-        self.query_one(PositionBar).show(self.session.position(), playing, self.speed)
+        self.show_position(playing, self.speed)
 
     def watch_speed(self, speed: float) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_interval(1 / speed, self._tick, pause=not self.playing)
-        self.query_one(PositionBar).show(self.session.position(), self.playing, speed)
+        self.show_position(self.playing, speed)
+
+    def show_position(self, playing: bool, speed: float) -> None:
+        tape = self.tape
+        recording = tape.path.name if tape.recording and tape.path is not None else None
+        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording)
 
     def _tick(self) -> None:
         if self.session.at_end:

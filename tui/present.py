@@ -530,8 +530,10 @@ class Position:
     next_text: str | None  # the command after the current one, when at its end
 
 
-def header_text(pos: Position, playing: bool, speed: float) -> Text:
+def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None) -> Text:
     text = Text.assemble((" objcg-lab ", "bold reverse"))
+    if recording is not None:
+        text.append(f" ● REC {recording} ", "bold white on red")
     text.append(" v5.9 ", DIM)
     if pos.command is None:
         text.append(f"· start · {pos.commands} command(s) ahead", "bold")

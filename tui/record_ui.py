@@ -51,6 +51,7 @@ def toggle_recording(app: ExplorerApp) -> None:
     tape, session = app.tape, app.session
     if tape.recording:
         app.say(tape.stop(session))
+        app.show_position(app.playing, app.speed)
         return
 
     def chosen(path: str | None) -> None:
@@ -61,6 +62,7 @@ def toggle_recording(app: ExplorerApp) -> None:
             app.say(tape.start(path, session))
         except OutputError as err:
             app.say(str(err), error=True)
+        app.show_position(app.playing, app.speed)
 
     app.playing = False
     app.push_screen(Prompt("Record this session (and what you do next) to a new file:",

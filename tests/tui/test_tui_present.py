@@ -251,6 +251,8 @@ def test_header_says_where_the_cursor_is():
     assert "→ -EBUSY" in plain and "next: free X2 cpu=0" in plain and "playing 8/s" in plain
     start = Position(None, 3, 0, 0, "", None, "mkdir A")
     assert "start" in present.header_text(start, False, 1.0).plain
+    assert "REC" not in plain
+    assert "● REC race.objcg" in present.header_text(start, False, 1.0, "race.objcg").plain
 
 
 def test_trail_marks_the_current_step_and_indents_by_depth():

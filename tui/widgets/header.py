@@ -14,8 +14,9 @@ class PositionBar(Static):
     PositionBar { height: 1; background: $panel; }
     """
 
-    def show(self, position: Position, playing: bool, speed: float) -> None:
-        text = present.header_text(position, playing, speed)
+    def show(self, position: Position, playing: bool, speed: float,
+             recording: str | None = None) -> None:
+        text = present.header_text(position, playing, speed, recording)
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.update(text)

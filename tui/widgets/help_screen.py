@@ -29,6 +29,11 @@ one micro-step at a time.
   : or i     the command line        ctrl+p  command palette
   escape     clear find and zoom     q       quit
 
+[b]Recording course material[/b]
+  R          record to a new file / stop (or: objcg-lab explore --record F)
+  c          a chapter here (at an existing chapter: a note for the handout)
+  ] \\[        the next / previous chapter (objcg-lab replay FILE)
+
 [b]The command line[/b] takes any scenario command, e.g.
   mkdir A/C    task t3 A/C    alloc Z0 300 task=t3 cpu=1
   free Z0 cpu=0    rmdir A/C    drain cpu=1    charge /A 100 cpu=0
