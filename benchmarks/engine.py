@@ -45,8 +45,10 @@ def main() -> None:
     lines = alloc_free_workload(n)
     print(f"workload: {len(lines)} commands, 50 cgroups, 4 CPUs")
 
-    _, fast = run_commands(lines, history=False, check=False)
-    print(f"fast mode (no history, no checks): {len(lines) / fast:,.0f} commands/s ({fast:.2f} s)")
+    # Throughput: the best of three runs, so that a busy neighbour does not decide it.
+    fast = min(run_commands(lines, history=False, check=False)[1] for _ in range(3))
+    print(f"fast mode (no history, no checks): {len(lines) / fast:,.0f} commands/s "
+          f"({fast:.2f} s, best of 3)")
 
     before = resident_bytes()
     machine, full = run_commands(lines, history=True, check=True)
