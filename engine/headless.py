@@ -25,11 +25,8 @@ def run_script(text: str, where: str, *, history: bool = False, check: bool = Tr
 
 
 def result_json(record: CommandRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {"line": record.command.line, "command": record.command.text,
-                           "ret": record.ret, "warnings": record.warnings}
-    if record.notes:
-        out["notes"] = record.notes
-    return out
+    return {"line": record.command.line, "command": record.command.text,
+            "ret": record.ret, "warnings": record.warnings, "notes": record.notes}
 
 
 def main_run(path: str, as_json: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -264,3 +264,19 @@ def test_lessons_package_imports_no_ui() -> None:
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_a_typo_is_not_an_answer_and_locks_in_nothing() -> None:
+    from engine.lessons.player import LessonError, Player
+
+    lesson, problems = load_lesson(os.path.join(LESSONS, "02-byte-stock.toml"))
+    assert lesson is not None and not problems
+    player = Player(lesson)
+    while not isinstance(player.step, Predict):
+        player.next()
+    before = player.state()
+    for typo in ("abc", ":alloc X0 100 task=tA cpu=0", "yes"):
+        with pytest.raises(LessonError, match="is not an answer here"):
+            player.answer(typo)
+        assert player.state() == before  # the step's commands did not run
+    assert player.answer("32").correct

@@ -305,6 +305,8 @@ class ExplorerApp(App[int]):
 
     def action_prompt(self, prefill: str = "") -> None:
         line = self.query_one(CommandLine)
+        if self.focused is not line:
+            line.value = ""  # a new ':' starts a new line (a refused one is in the history)
         if prefill:
             line.value = prefill
             line.cursor_position = len(prefill)
@@ -324,7 +326,10 @@ class ExplorerApp(App[int]):
     def action_save_default(self) -> None:
         from tui import typed
 
-        self.say(typed.execute(self.session, "save objcg-session.objcg").message)
+        from tui.record import free_name
+
+        name = free_name(default="objcg-session.objcg")
+        self.say(typed.execute(self.session, f"save {name}").message)
 
     def action_record(self) -> None:
         from tui.record_ui import toggle_recording
@@ -401,9 +406,9 @@ class ExplorerApp(App[int]):
         self.redraw(relayout=True)
         if outcome.help:
             self.action_help()
+        cmdline = self.query_one(CommandLine)
+        cmdline.remember(line)  # a refused line too: up-arrow brings it back to mend
         if outcome.consumed:  # as vim's ':' does, Enter hands the keys back to the panels
-            cmdline = self.query_one(CommandLine)
-            cmdline.remember(line)
             cmdline.value = ""
             if isinstance(self.screen.focused, CommandLine):
                 self.query_one(MemcgTree).focus()

@@ -30,10 +30,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _temp(path: Path, data: bytes) -> str:
-    """A synced temporary file next to `path` holding `data`."""
+    """A synced temporary file next to `path` holding `data`, with the mode a plain open()
+    would give it (mkstemp makes 0600: a handout could not be served from a web page)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()

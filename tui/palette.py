@@ -24,7 +24,7 @@ ENTRIES = [
     ("Find", "Filter memcgs, objcgs and objects by name (/)", "find"),
     ("Clear find and zoom", "Show everything again (escape)", "clear"),
     ("Command line", "Type a scenario command (:)", "prompt"),
-    ("Save session", "Write the session as a script to objcg-session.objcg", "save_default"),
+    ("Save session", "Write the session as a script to a new objcg-session*.objcg", "save_default"),
     ("Record session", "Start or stop recording the session to a new file (R)", "record"),
     ("Add chapter", "A chapter starting here; at a chapter, a note for it (c)", "chapter"),
     ("Next chapter", "Jump to the next chapter (])", "chapter_jump(1)"),

@@ -198,10 +198,10 @@ class Tape:
         return f"{message} (not recording: R writes the session and its chapters to a file)"
 
 
-def free_name(directory: Path = Path(".")) -> str:
+def free_name(directory: Path = Path("."), default: str = DEFAULT_NAME) -> str:
     """The first of objcg-recording.objcg, objcg-recording-2.objcg, ... that does not exist."""
-    stem, suffix = DEFAULT_NAME.rsplit(".", 1)
-    name, n = DEFAULT_NAME, 1
+    stem, suffix = default.rsplit(".", 1)
+    name, n = default, 1
     while (directory / name).exists():
         n += 1
         name = f"{stem}-{n}.{suffix}"

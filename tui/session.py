@@ -199,10 +199,13 @@ class Session:
         lines += [c.command.text for c in self.machine.commands]
         return "\n".join(lines) + "\n"
 
-    def save(self, path: str) -> str:
-        """Write the script; returns a one-line result, raises LoadError on failure."""
+    def save(self, path: str, force: bool = False) -> str:
+        """Write the script (an existing file only with force); returns a one-line
+        result, raises LoadError on failure."""
+        from tui.outfiles import OutputError, write_file
+
         try:
-            Path(path).write_text(self.script_text(), encoding="utf-8")
-        except OSError as exc:
-            raise LoadError(f"{path}: error: cannot write: {exc.strerror or exc}") from None
+            write_file(path, self.script_text(), replace=force)
+        except OutputError as err:
+            raise LoadError(str(err).replace("pass --force", "save FILE --force")) from None
         return f"saved {len(self.machine.commands)} commands to {path}"

@@ -31,8 +31,8 @@ def execute(session: Session, line: str) -> Outcome:
     before = len(session.machine.commands)
     try:
         done = session.submit(line)
-    except ScriptError as err:
-        return _error(str(err))
+    except ScriptError as err:  # the line is right there: its location would say nothing
+        return _error(f"error: {err.message}" if err.where == COMMAND_LINE else str(err))
     dropped = before + 1 - len(session.machine.commands)
     if done.record is None:
         if done.violation:
@@ -56,10 +56,11 @@ def _explorer_command(session: Session, words: list[str]) -> Outcome:
         find = " ".join(words[1:])
         return Outcome(True, Text(f"find: {find!r} (escape clears)" if find else "find cleared"),
                        find=find)
-    if len(words) != 2:
+    force = words[2:] == ["--force"]
+    if len(words) != 2 and not (len(words) == 3 and force):
         return _error(f"{COMMAND_LINE}: error: usage: {UI_COMMANDS[name]}")
     try:
-        return Outcome(True, Text(session.save(words[1])))
+        return Outcome(True, Text(session.save(words[1], force=force)))
     except LoadError as err:
         return _error(str(err))
 

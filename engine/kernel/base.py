@@ -37,9 +37,6 @@ class Kernel:
     def cpu(self, n: int) -> Record:
         return self.st.cpus[CPU_NAMES[n]]
 
-    def parent_of(self, name: str) -> str | None:
-        return self.st.memcgs[name]["parent"]
-
     def is_descendant(self, name: str, ancestor: str) -> bool:
         """mem_cgroup_is_descendant(): name is ancestor or lies below it."""
         memcgs = self.st.memcgs

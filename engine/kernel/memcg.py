@@ -48,9 +48,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
     batch = max(k.batch, nr_pages)
     retries = MAX_RECLAIM_RETRIES
     drained = False
-    attempt = 0
     while True:  # retry:
-        attempt += 1
         if (yield from consume_stock(k, memcg, nr_pages)):
             return 0
         refused = page_counter_try_charge(k, memcg, batch)

@@ -115,18 +115,21 @@ class Player:
         return self.records
 
     def answer(self, typed: str) -> PredictResult:
-        """A predict step: lock in the learner's answer, run the step, compare."""
+        """A predict step: lock in the learner's answer, run the step, compare. A typo
+        (not a value of the field's kind) raises LessonError and locks in nothing."""
         step = self.step
         if not isinstance(step, Predict):
             raise ValueError("this step asks for no prediction")
-        if not self._ran:
+        value = parse_typed(typed)
+        if not self._ran:  # refuse a typo before the step's commands show the answer
+            before, error = read_field(self.state(), step.field)
+            if not error:
+                _check_kind(typed, value, before)
             self._run(step.commands)
         actual, error = read_field(self.state(), step.field)
         if error:
             raise LessonError(error)
-        value = parse_typed(typed)
-        if isinstance(actual, list) and not isinstance(value, list):
-            value = [] if value is None else [value]  # a one-element list typed bare
+        value = _check_kind(typed, value, actual)
         self.finished.add(self.index)
         return PredictResult(same(value, actual), value, actual, step.explanation)
 
@@ -190,3 +193,33 @@ class Player:
             for line, text in block.lines:
                 self._line(machine, text, line)
         return machine
+
+
+def _check_kind(typed: str, value: Any, actual: Any) -> Any:
+    """The typed value, as the field's kind wants it; LessonError for a typo."""
+    if isinstance(actual, list) and not isinstance(value, list):
+        value = [] if value is None else [value]  # a one-element list typed bare
+    problem = kind_problem(typed, value, actual)
+    if problem:
+        raise LessonError(problem)
+    return value
+
+
+def kind_problem(typed: str, value: Any, actual: Any) -> str | None:
+    """Why what the learner typed cannot be an answer of the field's kind (None: it can)."""
+    if isinstance(actual, bool):
+        ok, want = isinstance(value, bool), "yes or no"
+    elif isinstance(actual, int):
+        ok, want = value is None or (isinstance(value, int) and not isinstance(value, bool)), \
+            "a number, e.g. 4096 or 4K"
+    elif isinstance(actual, list):
+        ok, want = all(isinstance(v, str) and _name_like(v) for v in value), \
+            "a list of names, e.g. /A/B, /A (or none)"
+    else:  # a name, or None (no objcg, unlimited max): a name, a number or none
+        ok = value is None or isinstance(value, int) or (isinstance(value, str) and _name_like(value))
+        want = "a name such as /A, or none"
+    return None if ok else f"'{typed.strip()}' is not an answer here: type {want}"
+
+
+def _name_like(text: str) -> bool:
+    return bool(text) and not any(c.isspace() for c in text) and not text.startswith(":")

@@ -155,12 +155,16 @@ async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
         before = (app.session.cursor, app.session.total, app.session.machine.snapshot())
         await pilot.press("colon", *"free NOPE cpu=0", "enter")
         text = message(app)
-        assert text.startswith("<command line>:1: error:") and "NOPE" in text and "\n" not in text
+        assert text.startswith("error: ") and "NOPE" in text and "\n" not in text
         assert (app.session.cursor, app.session.total, app.session.machine.snapshot()) == before
         assert app.query_one(CommandLine).value == "free NOPE cpu=0"  # kept to fix it
         assert isinstance(app.focused, CommandLine)
         await pilot.press("ctrl+u", *"frob", "enter")
         assert "unknown command 'frob'" in message(app)
+        await pilot.press("escape", "colon", *"drain cpu=0", "enter")  # ':' starts afresh
+        assert "drain cpu=0 → 0" in message(app)
+        await pilot.press("colon", "up", "up")  # the refused line is in the history
+        assert app.query_one(CommandLine).value == "frob"
 
 
 async def test_history_and_completion(make_app):

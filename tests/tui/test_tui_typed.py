@@ -1,6 +1,8 @@
 """Lines typed at the command line, decided without an app."""
 from __future__ import annotations
 
+import os
+
 from tui import typed
 
 
@@ -29,6 +31,14 @@ def test_explorer_commands(default_session, tmp_path):
     assert typed.execute(default_session, "help").help
     out = typed.execute(default_session, f"save {tmp_path}/s.objcg")
     assert out.consumed and (tmp_path / "s.objcg").exists()
+    (tmp_path / "s.objcg").write_text("mine\n")
+    again = typed.execute(default_session, f"save {tmp_path}/s.objcg")
+    assert "already exists" in again.message.plain and (tmp_path / "s.objcg").read_text() == "mine\n"
+    forced = typed.execute(default_session, f"save {tmp_path}/s.objcg --force")
+    assert "saved" in forced.message.plain and (tmp_path / "s.objcg").read_text() != "mine\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "s.objcg").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() makes it
 
 
 def test_names_for_completion(default_session):
