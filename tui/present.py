@@ -270,7 +270,8 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
          STATE_STYLE.get(state, ""))
     dying = rec["nr_dying_descendants"]
     if dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
-        _put(text, f" dying-desc {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
+        label_ = " dying" if narrow else " dying-desc"  # nr_dying_descendants
+        _put(text, f"{label_} {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
              "yellow" if dying else DIM)
     return text
 
