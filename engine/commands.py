@@ -13,7 +13,7 @@ from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, check_name, normalize_path, parse_int, parse_size,
+    Command, ScriptError, normalize_path, parse_int, parse_size,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -57,7 +57,8 @@ def need_task(k: Kernel, name: str) -> Record:
 
 
 def need_cpu(k: Kernel, cmd: Command) -> int:
-    cpu = parse_int(cmd.opts["cpu"], "cpu")
+    cpu = cmd.cpu
+    assert cpu is not None  # the grammar requires cpu= wherever this is called
     if not 0 <= cpu < k.nr_cpus:
         raise ScriptError(f"cpu={cpu} does not exist (this machine has cpu0..cpu{k.nr_cpus - 1})")
     return cpu
@@ -181,8 +182,7 @@ def _new_task(k: Kernel, name: str, memcg: str, mm: bool, step: tuple) -> Steps:
     return 0
 
 
-def unused_task_name(k: Kernel, word: str) -> str:
-    name = check_name(word, "task")
+def unused_task_name(k: Kernel, name: str) -> str:
     if name in k.st.tasks:
         raise ScriptError(f"task '{name}' already exists")
     return name
@@ -245,10 +245,9 @@ def _use(k: Kernel, task: Record, memcg: str | None) -> Steps:
 
 @handler("alloc")
 def _alloc(k: Kernel, cmd: Command) -> Steps:
-    obj = check_name(cmd.args[0], "object")
+    obj, size = cmd.args[0], cmd.size
     if obj in k.st.objects:
         raise ScriptError(f"object '{obj}' already exists (free it first or pick another name)")
-    size = parse_size(cmd.args[1])
     task = need_task(k, cmd.opts["task"])
     active = task["active_memcg"]
     if active is not None and k.memcgs[active]["state"] == "freed":
@@ -330,17 +329,15 @@ def _drain(k: Kernel, cmd: Command) -> Steps:
 @handler("charge")
 def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
-    size = parse_size(cmd.args[1])
     k.current_cpu = need_cpu(k, cmd)
-    return obj_cgroup_charge(k, objcg, need_gfp(cmd), size)
+    return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
 
 
 @handler("uncharge")
 def _uncharge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
-    size = parse_size(cmd.args[1])
     k.current_cpu = need_cpu(k, cmd)
-    return obj_cgroup_uncharge(k, objcg, size)
+    return obj_cgroup_uncharge(k, objcg, cmd.size)
 
 
 @handler("get")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
+from engine.conservation import byte_conservation
 from engine.kernel.base import ROOT
 from engine.model import HOLD, NEW, SET, State
 
@@ -71,12 +72,11 @@ def _check_objcg(st: State, o: dict[str, Any]) -> None:
     name = o["name"]
     if o["state"] == "released":
         return
-    ps = st.sys["page_size"]
-    stocked = sum(c["nr_bytes"] for c in st.cpus.values() if c["cached_objcg"] == name)
-    if o["pages"] * ps != o["live"] + stocked + o["nr_charged_bytes"] + o["inflight"]:
+    c = byte_conservation(st, name)
+    if c is not None and not c.holds:
         _fail("I1 byte conservation",
-              f"objcg {name}: {o['pages']} pages x {ps} != live {o['live']} + stocks "
-              f"{stocked} + nr_charged_bytes {o['nr_charged_bytes']} + in hand {o['inflight']}")
+              f"objcg {name}: {c.pages} pages x {c.page_size} != live {c.live} + stocks "
+              f"{c.stocks} + nr_charged_bytes {c.leftover} + in hand {c.inflight}")
     if o["nr_charged_bytes"] < 0:
         _fail("I3", f"objcg {name} nr_charged_bytes {o['nr_charged_bytes']} < 0")
     if ("base" in o["holders"]) != (o["state"] == "active" or o["base_pending"]):

@@ -37,6 +37,8 @@ class Command:
     opts: dict[str, str] = field(default_factory=dict, hash=False)
     text: str = ""
     line: int = 0
+    size: int = 0  # SIZE of alloc, charge and uncharge, in bytes (checked when parsed)
+    cpu: int | None = None  # cpu=N (checked against the machine when the command runs)
 
 
 # name -> (positional argument names, required options, optional options)
@@ -107,7 +109,11 @@ def parse_line(text: str, line: int = 0) -> Command | None:
     for key in required:
         if key not in opts:
             raise ScriptError(f"{name}: missing option {key}= (usage: {usage})")
-    return Command(name, tuple(args), opts, " ".join(words), line)
+    size = parse_size(args[1]) if name in ("alloc", "charge", "uncharge") else 0
+    if name in ("alloc", "task", "kthread"):
+        check_name(args[0], {"alloc": "object"}.get(name, "task"))
+    cpu = parse_int(opts["cpu"], "cpu") if "cpu" in opts else None
+    return Command(name, tuple(args), opts, " ".join(words), line, size, cpu)
 
 
 def usage_of(name: str) -> str:

@@ -20,6 +20,8 @@ from typing import Any, Iterable, Literal, NamedTuple, Sequence
 
 from rich.text import Text
 
+from engine.conservation import Conservation, byte_conservation
+
 from tui import world as w
 from tui.world import ROOT, Record, World
 
@@ -476,29 +478,9 @@ def kernel_warning(warning: str, cpu: int | None) -> list[str]:
 
 
 # -- byte conservation ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Conservation:
-    objcg: str
-    pages: int
-    page_size: int
-    live: int
-    stocks: int
-    leftover: int
-    inflight: int
-
-    @property
-    def holds(self) -> bool:
-        return self.pages * self.page_size == self.live + self.stocks + self.leftover + self.inflight
-
-
 def conservation(world: World, objcg: str) -> Conservation | None:
     """Byte conservation (spec I1) for one objcg: pages × PAGE_SIZE = live + stocks + leftover."""
-    rec = world.objcg(objcg)
-    if rec is None:
-        return None
-    stocks = sum(c["nr_bytes"] for c in world.cpus() if c["cached_objcg"] == objcg)
-    return Conservation(objcg, w.charged_pages(rec), world.page_size, w.live_bytes(rec), stocks,
-                        rec["nr_charged_bytes"], w.inflight_bytes(rec))
+    return byte_conservation(world.state, objcg)
 
 
 def conservation_text(c: Conservation | None) -> Text:

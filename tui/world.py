@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
-from typing import Any, Iterator, Sequence, cast
+from typing import Any, Iterator, Sequence
 
 from engine.diff import changed_fields
 from engine.model import SET, State, entries
@@ -138,7 +138,7 @@ def field_swings(changes: Sequence[Any]) -> dict[tuple[str, str, str], tuple[Any
     (SET, record, key, old, new)); the first old and the last new value win.
     """
     out: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-    for op, rec, key, old, new in entries(cast(list[Any], changes)):
+    for op, rec, key, old, new in entries(changes):
         if op != SET or "name" not in rec or "kind" not in rec:
             continue
         ident = (rec["kind"], rec["name"], key)
@@ -148,12 +148,6 @@ def field_swings(changes: Sequence[Any]) -> dict[tuple[str, str, str], tuple[Any
 
 
 def changed(changes: Sequence[Any]) -> set[tuple[str, str, str]]:
-    """engine.diff.changed_fields over a step's undo log (a tuple; the engine annotates a
-    list, hence the cast)."""
-    return changed_fields(cast(list[Any], changes))
+    """engine.diff.changed_fields over a step's undo log."""
+    return changed_fields(changes)
 
-
-def inflight_bytes(objcg: Record) -> int:
-    """The simulator's audit: bytes a kernel function holds in a local variable mid-call
-    (e.g. the unused tail of a page between obj_cgroup_charge and refill_obj_stock)."""
-    return int(objcg.get("inflight", 0))

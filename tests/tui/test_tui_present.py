@@ -5,7 +5,8 @@ import pytest
 from engine.diff import changed_fields
 
 from tui import present
-from tui.present import Conservation, Highlight, Position, TreeOptions
+from engine.conservation import Conservation
+from tui.present import Highlight, Position, TreeOptions
 from tui.world import World, field_swings
 
 

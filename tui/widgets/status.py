@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tui import present
-from tui.present import Conservation
+from engine.conservation import Conservation
 
 
 class InvariantStatus(Static):
