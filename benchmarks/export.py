@@ -61,8 +61,8 @@ def main(argv: list[str]) -> int:
     options = Options()
     print(f"recording: {commands} commands, {total} micro-steps, "
           f"{text.count('#@ chapter')} chapters; explorer at {options.size[0]}x{options.size[1]}")
-    print(f"| export | time | per picture/frame | output |")
-    print(f"| --- | ---: | ---: | ---: |")
+    print("| export | time | per picture/frame | output |")
+    print("| --- | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "bench.objcg"
         source.write_text(text)

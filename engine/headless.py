@@ -6,7 +6,7 @@ import sys
 from typing import Any, TextIO
 
 from engine.machine import CommandRecord, Machine
-from engine.script import ScriptError, parse_line
+from engine.script import ScriptError
 from engine.steps import describe
 
 

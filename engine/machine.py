@@ -139,7 +139,7 @@ class Machine:
 
     def _drive(self, work: Steps, index: int) -> Any:
         """Run one generator to its end, closing a micro-step at each yield."""
-        st, k = self.state, self.kernel
+        st = self.state
         if st.log is None:  # fast mode
             try:
                 while True:

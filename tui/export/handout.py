@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.recording import Loaded, Mark
-from tui.export.svg import Picture, chapter_pictures
+from tui.export.svg import Picture
 
 MAX_ROWS = 24
 FIGURES = {  # kind -> (key, fields shown, unit note)
