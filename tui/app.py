@@ -278,6 +278,8 @@ class ExplorerApp(App[int]):
         if self.session.at_end:
             self.playing = False
             return
+        if not self.query(MemcgTree):  # quitting while playing: the panels are gone
+            return
         self.action_micro(1)
         said = self.tape.arrival(self.session.cursor)  # a chapter or a recorded pause
         if said:
