@@ -50,7 +50,7 @@ class CommandRecord(NamedTuple):
     notes: list[str]
     first: int  # index of its first micro-step
     end: int  # index after its last micro-step
-    warned_at: list[int] = []  # for each warning, the index of the micro-step that printed it
+    warned_at: list[int] = []  # for each warning, the micro-step that printed it (history only)
 
 
 class Machine:
@@ -70,12 +70,14 @@ class Machine:
         self._checkpoints: dict[int, Any] = {}
         self._last_checkpoint = 0
         self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
+        self._touched: dict[int, dict[str, Any]] = {}  # records the current command changed
+        self._warned_at: list[int] = []  # the step of each of its warnings (history only)
         self._boot()
 
     def _boot(self) -> None:
         st = self.state
-        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes", "started": False,
-                       "ida_next": 0, "ida_free": (), "kmem_enabled": False})
+        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
+                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False})
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
         set_cpus(self.kernel, 2)
@@ -106,8 +108,7 @@ class Machine:
             self.goto(self._end_of_current_command())
         k = self.kernel
         k.warnings, k.notes, k.deferred = [], [], []
-        self._touched: dict[int, dict[str, Any]] = {}
-        self._warned_at: list[int] = []
+        self._touched, self._warned_at = {}, []
         try:
             work = prepare(k, command)
         except ScriptError as err:

@@ -194,10 +194,12 @@ class Session:
         return Submitted(record)
 
     def script_text(self) -> str:
-        """The session so far as a script that `objcg-lab run` replays."""
-        lines = [f"# objcg-lab session (started from {self.source})"]
-        lines += [c.command.text for c in self.machine.commands]
-        return "\n".join(lines) + "\n"
+        """The session so far as a recording with no chapters: `objcg-lab run` and
+        `objcg-lab replay` both take it."""
+        from engine.recording import render
+
+        commands = [(c.command.text, c.first, c.end) for c in self.machine.commands]
+        return render(commands, [], source=self.source)
 
     def save(self, path: str, force: bool = False) -> str:
         """Write the script (an existing file only with force); returns a one-line

@@ -24,13 +24,19 @@ def resolve(choice: str, directory: str | None = None) -> str | None:
     return None
 
 
+def _resolve_or_say(choice: str, err: TextIO) -> str | None:
+    found = resolve(choice)
+    if found is None:
+        print(f"objcg-lab: error: no lesson '{choice}' (objcg-lab lesson lists them)", file=err)
+    return found
+
+
 def reset(args: list[str], out: TextIO, err: TextIO) -> int:
     path = progress.default_path()
     lesson = None
     if args:
-        found = resolve(args[0])
+        found = _resolve_or_say(args[0], err)
         if found is None:
-            print(f"objcg-lab: error: no lesson '{args[0]}' (objcg-lab lesson lists them)", file=err)
             return 2
         lesson = os.path.splitext(os.path.basename(found))[0]
     try:
@@ -52,9 +58,8 @@ def main_play(args: list[str], *, reset_progress: bool = False,
         return 2
     path = None
     if args:
-        path = resolve(args[0])
+        path = _resolve_or_say(args[0], err)
         if path is None:
-            print(f"objcg-lab: error: no lesson '{args[0]}' (objcg-lab lesson lists them)", file=err)
             return 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         if path is not None:
