@@ -189,7 +189,9 @@ async def test_save_find_and_help_at_the_command_line(make_app, tmp_path):
     path = tmp_path / "mine.objcg"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("colon", *f"save {path}", "enter")
-        assert path.read_text().count("\n") == 14
+        lines = path.read_text().splitlines()
+        assert len([line for line in lines if not line.startswith("#")]) == 13  # the commands
+        assert lines[0] == "# objcg-lab recording v1" and lines[-1] == "#@ end"
         assert "saved 13 commands" in message(app)
         await pilot.press("colon", *"save", "enter")
         assert "usage: save FILE" in message(app)
