@@ -103,6 +103,8 @@ class ExplorerApp(App[int]):
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
+        # Figures drawn as '?' everywhere (the lesson player's pending prediction).
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()
         self._timer: Timer | None = None
         self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
 
@@ -154,7 +156,7 @@ class ExplorerApp(App[int]):
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
         """Push the state at the cursor to every panel."""
         s = self.session
-        world, hl = s.world(), s.highlight()
+        world, hl = s.world(), replace(s.highlight(), masked=self.masked)
         relayout = relayout or present.structural(hl.changed)
         ghost_memcgs, ghost_objcgs = s.ghosts()
         reveal = s.touched_memcgs() if self.tree_options.auto_collapse else frozenset()
@@ -186,6 +188,7 @@ class ExplorerApp(App[int]):
         index = s.current()
         rec = s.record(index if index is not None else 0)
         trail, why = self.query_one(Trail), self.query_one(Explanation)
+        trail.masked = self.masked
         if rec is None:
             trail.show(s.machine.steps, 0, 0, s.cursor)
             why.show(None, None, [], [], None)
@@ -197,6 +200,9 @@ class ExplorerApp(App[int]):
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
         line = describe(step.data)
+        if present.hides_step(self.masked, changed(step.changes)):
+            why.show(None, "hidden until you answer the prediction", [], [], None)
+            return
         cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
                  s.command_cpu(), now=line if cut else None)
@@ -204,7 +210,7 @@ class ExplorerApp(App[int]):
     def _draw_invariant(self) -> None:
         world = self.session.world()
         found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
-        self.query_one(InvariantStatus).show(found)
+        self.query_one(InvariantStatus).show(found, masked=bool(self.masked))
 
     def say(self, text: str | Text, error: bool = False) -> None:
         """The one-line message under the command line."""

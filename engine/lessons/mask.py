@@ -36,6 +36,7 @@ LAYOUT_VALUES: dict[tuple[str, str], frozenset[str]] = {
 # Masking one field must hide the figures that show the same thing another way.
 ALSO: dict[tuple[str, str], tuple[str, ...]] = {
     ("objcg", "refcnt"): ("holders",),  # the holder names can be counted
+    ("memcg", "css_refs"): ("holders",),  # a step that takes or drops one changes these
     ("object", "objcg"): ("accounted",),  # "unaccounted" is drawn in the objcg's place
     ("object", "accounted"): ("objcg",),
 }

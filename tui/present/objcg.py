@@ -7,7 +7,7 @@ from rich.text import Text
 
 from tui import world as w
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, holders_text, put
+from tui.present.style import DIM, GHOST, MASK, MASKED, OWN, PARENT, STATE_STYLE, SWING, holders_text, put
 from tui.world import Record, World
 
 
@@ -38,7 +38,10 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, narrow: b
     ghost = state == "released"
     put(text, name.ljust(label), hl.hit("objcg", name, "*"), GHOST if ghost else "bold")
     swing = hl.swing("objcg", name, "memcg")
-    if swing is not None:
+    if hl.hides("objcg", name, "memcg"):
+        text.append(" ─▶ ", DIM)
+        text.append(MASK, MASKED)
+    elif swing is not None:
         text.append(" ↷ ", SWING)
         text.append(str(swing[0]), "strike " + DIM)
         text.append(" → ", SWING)
@@ -53,13 +56,26 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, narrow: b
         text.append(rec["memcg"], "bold " + PARENT)
         text.append(" (parent)", PARENT)
     text.append(" ")
-    put(text, state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))
-    put(text, f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders"))
-    put(text, f" left {rec['nr_charged_bytes']}", hl.hit("objcg", name, "nr_charged_bytes"),
-         "cyan" if rec["nr_charged_bytes"] else DIM)
+    hide = hl.hides
+    if hide("objcg", name, "state"):
+        text.append(MASK, MASKED)
+    else:
+        put(text, state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))
+    if hide("objcg", name, "refcnt"):
+        text.append(f" ref {MASK}", MASKED)
+    else:
+        put(text, f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders"))
+    if hide("objcg", name, "nr_charged_bytes"):
+        text.append(f" left {MASK}", MASKED)
+    else:
+        put(text, f" left {rec['nr_charged_bytes']}", hl.hit("objcg", name, "nr_charged_bytes"),
+            "cyan" if rec["nr_charged_bytes"] else DIM)
     if not narrow:  # holders last: the row may be cut, the leftover bytes must not be
         text.append(" ")
-        put(text, holders_text(w.holders(rec)), hl.hit("objcg", name, "holders"), DIM)
+        if hide("objcg", name, "holders"):
+            text.append("{" + MASK + "}", MASKED)
+        else:
+            put(text, holders_text(w.holders(rec)), hl.hit("objcg", name, "holders"), DIM)
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, put
+from tui.present.style import DIM, GHOST, MASK, MASKED, put
 from tui.world import World
 
 
@@ -20,7 +20,10 @@ def object_text(world: World, name: str, hl: Highlight) -> Text:
     text = Text()
     put(text, f"{name:<8}", hl.hit("object", name, "*"), "bold")
     text.append(f"{rec['size']:>7} B  ")
-    if rec["objcg"] is None:
+    if hl.hides("object", name, "objcg", "accounted"):
+        text.append("→ objcg ", DIM)
+        text.append(MASK, MASKED)
+    elif rec["objcg"] is None:
         text.append("unaccounted", DIM)
     else:
         text.append("→ objcg ", DIM)

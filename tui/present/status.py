@@ -14,7 +14,11 @@ def conservation(world: World, objcg: str) -> Conservation | None:
     return byte_conservation(world.state, objcg)
 
 
-def conservation_text(c: Conservation | None) -> Text:
+def conservation_text(c: Conservation | None, masked: bool = False) -> Text:
+    """The sum for one objcg; `masked`: a prediction is pending, and the sum could give
+    its answer away (any one term follows from the others)."""
+    if masked:
+        return Text("bytes: the byte sum is hidden until you answer the prediction", DIM)
     if c is None:
         return Text("bytes: select an objcg to see its sum", DIM)
     ok = c.holds

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, bar, put
+from tui.present.style import DIM, MASK, MASKED, bar, put
 from tui.world import World
 
 
@@ -21,17 +21,35 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
     for cpu in cpus:
         name = f"cpu{cpu['cpu']}"
         page = Text.assemble((f"{name:<5}", "bold"), ("pg " if one_line else "page ", DIM))
-        put(page, f"{_ptr(cpu['cached']):<{label}}", hl.hit("cpu", name, "cached"))
-        put(page, f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages"))
-        page.append(bar(cpu["nr_pages"], world.batch, bar_width), "blue")
+        hide = hl.hides
+        _figure(page, f"{_ptr(cpu['cached']):<{label}}", hl, name, "cached")
+        if hide("cpu", name, "nr_pages"):  # the bar would give the figure away
+            page.append(f"{MASK:>4}", MASKED)
+            page.append(f"/{world.batch:<3}" + " " * bar_width)
+        else:
+            put(page, f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages"))
+            page.append(bar(cpu["nr_pages"], world.batch, bar_width), "blue")
         byte = Text.assemble((" B " if one_line else "     byte ", DIM))
-        put(byte, f"{_ptr(cpu['cached_objcg']):<{label}}", hl.hit("cpu", name, "cached_objcg"))
-        put(byte, f"{cpu['nr_bytes']:>5}B ", hl.hit("cpu", name, "nr_bytes"))
-        byte.append(bar(cpu["nr_bytes"], world.page_size, bar_width), "cyan")
-        if cpu["nr_bytes"] > world.page_size:
-            byte.append(" >PAGE", "bold red")
+        _figure(byte, f"{_ptr(cpu['cached_objcg']):<{label}}", hl, name, "cached_objcg")
+        if hide("cpu", name, "nr_bytes"):
+            byte.append(f"{MASK:>5}B", MASKED)
+            byte.append(" " * (bar_width + 1))
+        else:
+            put(byte, f"{cpu['nr_bytes']:>5}B ", hl.hit("cpu", name, "nr_bytes"))
+            byte.append(bar(cpu["nr_bytes"], world.page_size, bar_width), "cyan")
+            if cpu["nr_bytes"] > world.page_size:
+                byte.append(" >PAGE", "bold red")
         lines += [page + byte] if one_line else [page, byte]
     return lines
+
+
+def _figure(text: Text, shown: str, hl: Highlight, cpu: str, field: str) -> None:
+    """A cached pointer, or '?' padded to the same width while a prediction hides it."""
+    if hl.hides("cpu", cpu, field):
+        text.append(MASK, MASKED)
+        text.append(" " * (len(shown) - 1))
+    else:
+        put(text, shown, hl.hit("cpu", cpu, field))
 
 
 def _ptr(name: str | None) -> str:

@@ -10,6 +10,8 @@ OWN = "green"
 PARENT = "magenta"
 DIM = "grey50"
 GHOST = "grey42 strike"
+MASKED = "bold white on blue"
+MASK = "?"  # a figure hidden until the learner answers the prediction about it
 STATE_STYLE = {"online": "green", "dying": "yellow", "freed": GHOST, "allocated": DIM,
                "active": "green", "killed": "yellow", "released": GHOST}
 ERRNO = {0: "0", -12: "-ENOMEM", -16: "-EBUSY", -17: "-EEXIST", -22: "-EINVAL"}

@@ -11,6 +11,9 @@ from tui.present.style import DIM
 Where = Literal["past", "current", "future"]
 
 
+HIDDEN_LINE = "? (this micro-step changes what the prediction asks: hidden until you answer)"
+
+
 def trail_text(line: str, depth: int, where: Where) -> Text:
     """One micro-step of the current command: indented by call depth."""
     marker = {"past": "  ", "current": "▶ ", "future": "  "}[where]

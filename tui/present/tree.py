@@ -8,8 +8,8 @@ from rich.text import Text
 
 from tui import world as w
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, PARENT, STATE_STYLE, SWING, kib, put
-from tui.world import ROOT, World
+from tui.present.style import DIM, GHOST, MASK, MASKED, PARENT, STATE_STYLE, SWING, kib, put
+from tui.world import ROOT, Record, World
 
 LIST_PREVIEW = 3
 
@@ -143,28 +143,44 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
     kids = [c for c in world.children(name) if _shown(world, opts, c, None)]
     folded = (is_collapsed(opts, name, row.depth) and bool(kids) and not opts.find
               and name not in _ancestors(world, opts.reveal))
-    name_style = GHOST if ghost else ("bold" if state == "online" else "yellow")
+    hide = hl.hides
+    name_style = GHOST if ghost else ("bold" if state == "online" or hide("memcg", name, "state") else "yellow")
     put(text, name, hl.hit("memcg", name, "*"), name_style)
     marker = f" ▸{len(kids)}" if folded else ""
     text.append(marker, "cyan")
     text.append(" " * max(1, label - len(row.prefix) - len(name) - len(marker)))
     usage = rec["usage"]
-    put(text, f"{usage:>3} pg", hl.hit("memcg", name, "usage"), DIM if ghost else "")
+    if hide("memcg", name, "usage"):
+        text.append(f"{MASK:>3} pg" + ("" if narrow else f" {MASK:>5}"), MASKED)
+    else:
+        put(text, f"{usage:>3} pg", hl.hit("memcg", name, "usage"), DIM if ghost else "")
+        if not narrow:
+            text.append(f" {kib(usage * world.page_size):>5}", DIM)
     limit = rec["max"]
-    if not narrow:
-        text.append(f" {kib(usage * world.page_size):>5}", DIM)
-    if not narrow or limit is not None or hl.hit("memcg", name, "max"):
+    if hide("memcg", name, "max"):
+        text.append(f" max {MASK}", MASKED)
+    elif not narrow or limit is not None or hl.hit("memcg", name, "max"):
         shown = "∞" if limit is None else f"{limit}" + ("" if narrow else f" ({kib(limit * world.page_size)})")
         put(text, f" max {shown}", hl.hit("memcg", name, "max"), DIM if limit is None else "")
-    if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
+    if hide("memcg", name, "failcnt"):  # shown even at 0, or its absence would tell
+        text.append(f" failcnt {MASK}", MASKED)
+    elif rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
         put(text, f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red")
     refs = w.css_refs(rec)
-    put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
+    if hide("memcg", name, "css_refs"):
+        text.append(f" ref {MASK}", MASKED)
+    else:
+        put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
     text.append(" ")
-    put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
-         STATE_STYLE.get(state, ""))
+    if hide("memcg", name, "state"):
+        text.append(MASK, MASKED)
+    else:
+        put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
+            STATE_STYLE.get(state, ""))
     dying = rec["nr_dying_descendants"]
-    if dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
+    if hide("memcg", name, "nr_dying_descendants"):
+        text.append(f"{' dying' if narrow else ' dying-desc'} {MASK}", MASKED)
+    elif dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
         label_ = " dying" if narrow else " dying-desc"  # nr_dying_descendants
         put(text, f"{label_} {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
              "yellow" if dying else DIM)
@@ -176,7 +192,9 @@ def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool)
     assert rec is not None
     text.append("objcg ", DIM)
     swing = hl.swing("memcg", row.memcg, "objcg")
-    if row.objcg is None:
+    if hl.hides("memcg", row.memcg, "objcg"):
+        text.append(MASK, MASKED)
+    elif row.objcg is None:
         changed = hl.hit("memcg", row.memcg, "objcg")
         was = f" (was {swing[0]})" if swing and swing[0] else ""
         put(text, "NULL" + was, changed, DIM)
@@ -184,9 +202,8 @@ def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool)
         obj = world.objcg(row.objcg)
         put(text, row.objcg, hl.hit("memcg", row.memcg, "objcg"), "bold")
         if obj is not None:
-            put(text, f" {obj['state']}", hl.hit("objcg", row.objcg, "state"),
-                 STATE_STYLE.get(obj["state"], ""))
-            put(text, f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders"))
+            _objcg_state(text, row.objcg, obj, hl)
+            _objcg_ref(text, row.objcg, obj, hl)
     entries = w.objcg_list(rec)
     list_changed = hl.hit("memcg", row.memcg, "objcg_list")
     if entries or list_changed or not narrow:
@@ -200,17 +217,36 @@ def _list_item(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) 
     listed = hl.swing("memcg", row.memcg, "objcg_list")
     moved = listed is not None and row.objcg in listed[1] and row.objcg not in (listed[0] or ())
     text.append("  ↳ ", PARENT)
+    if hl.hides("objcg", row.objcg, "memcg"):  # where it is listed says where it points
+        text.append(f"{MASK} (hidden)", MASKED)
+        return
     put(text, row.objcg, moved, "bold")
     if obj is None:
         return
-    put(text, f" {obj['state']}", hl.hit("objcg", row.objcg, "state"),
-         STATE_STYLE.get(obj["state"], ""))
+    _objcg_state(text, row.objcg, obj, hl)
     if obj["memcg"] != row.memcg:  # mid-reparent: it points up before the list is spliced
         swinging = hl.swing("objcg", row.objcg, "memcg") is not None
         text.append(f" ⇧▶ {obj['memcg']}", SWING if swinging else PARENT)
     if not narrow:
-        put(text, f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders"))
-    put(text, f" left {obj['nr_charged_bytes']}",
-         hl.hit("objcg", row.objcg, "nr_charged_bytes"), DIM)
+        _objcg_ref(text, row.objcg, obj, hl)
+    if hl.hides("objcg", row.objcg, "nr_charged_bytes"):
+        text.append(f" left {MASK}", MASKED)
+    else:
+        put(text, f" left {obj['nr_charged_bytes']}",
+            hl.hit("objcg", row.objcg, "nr_charged_bytes"), DIM)
     if moved:
         text.append(" ◀ moved in", SWING)
+
+
+def _objcg_state(text: Text, name: str, obj: Record, hl: Highlight) -> None:
+    if hl.hides("objcg", name, "state"):
+        text.append(f" {MASK}", MASKED)
+    else:
+        put(text, f" {obj['state']}", hl.hit("objcg", name, "state"), STATE_STYLE.get(obj["state"], ""))
+
+
+def _objcg_ref(text: Text, name: str, obj: Record, hl: Highlight) -> None:
+    if hl.hides("objcg", name, "refcnt"):
+        text.append(f" ref {MASK}", MASKED)
+    else:
+        put(text, f" ref {obj['refcnt']}", hl.hit("objcg", name, "refcnt", "holders"))

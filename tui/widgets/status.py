@@ -14,8 +14,8 @@ class InvariantStatus(Static):
     InvariantStatus { height: 1; padding: 0 1; }
     """
 
-    def show(self, conservation: Conservation | None) -> None:
-        text = present.conservation_text(conservation)
+    def show(self, conservation: Conservation | None, masked: bool = False) -> None:
+        text = present.conservation_text(conservation, masked)
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.update(text)

@@ -11,6 +11,7 @@ from engine.steps import describe
 from tui import present
 from tui.present import Where
 from tui.widgets.rowlist import RowList
+from tui.world import changed
 
 
 class Trail(RowList[int]):
@@ -21,6 +22,7 @@ class Trail(RowList[int]):
         self.steps: Sequence[Step] = ()
         self.at = 0  # the machine's cursor: steps[at - 1] is the current one
         self._span: tuple[int, int] = (0, 0)
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()  # see Highlight.masked
 
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show steps[first:end]; steps before `at` are done."""
@@ -38,4 +40,6 @@ class Trail(RowList[int]):
     def _draw_row(self, index: int) -> Text:
         step = self.steps[index]
         where: Where = "current" if index == self.at - 1 else ("past" if index < self.at else "future")
-        return present.trail_text(describe(step.data), step.depth, where)
+        hidden = present.hides_step(self.masked, changed(step.changes))
+        line = present.HIDDEN_LINE if hidden else describe(step.data)
+        return present.trail_text(line, step.depth, where)
