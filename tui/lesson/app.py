@@ -252,7 +252,7 @@ class LessonApp(ExplorerApp):
             self.say("hints come with goal steps")
             return
         if player.hint() is None:
-            self.say("no more hints: s shows the solution")
+            self.say("no more hints for where you are now: s shows the solution")
         self._show_goal()
 
     def action_solution(self) -> None:
