@@ -398,3 +398,13 @@ def test_sizes_with_suffixes_in_answers_and_expect() -> None:
 
     assert as_value("8K") == 8192 and as_value("1M") == 1 << 20 and as_value("/A") == "/A"
     assert as_value("none") is None and as_value("4096") == "4096"  # digits alone stay a name
+
+
+def test_check_and_answers_take_a_number_or_a_name() -> None:
+    done = cli("lesson", "check", "3", "02-byte-stock")
+    assert done.returncode == 0, done.stderr
+    assert "03-page-rounding.toml: ok" in done.stdout and "02-byte-stock.toml: ok" in done.stdout
+    done = cli("lesson", "answers", "3")
+    assert done.returncode == 0 and "answer: 4096 bytes    [cpu 0 nr_bytes]" in done.stdout
+    done = cli("lesson", "check", "no-such-lesson")
+    assert done.returncode == 2 and "no lesson 'no-such-lesson'" in done.stderr
