@@ -21,6 +21,18 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.export.cli import add_parsers
 
     add_parsers(sub)
+    from engine.practice_cli import topics_help
+
+    practice = sub.add_parser(
+        "practice", help="generated problems with engine-computed answers (-c prints them)",
+        description="Generated problems: a short script, then a question about the state it "
+                    "leaves. Deterministic per seed. On a terminal without -c: the practice "
+                    "screen (score and streak). The script language: docs/script.md.",
+        epilog=f"topics: {topics_help()}")
+    practice.add_argument("--seed", type=int, default=0, help="which problems (default 0)")
+    practice.add_argument("--topic", metavar="T", help="one topic (default: all, in course order)")
+    practice.add_argument("-n", type=int, default=5, metavar="COUNT", help="problems to print (default 5)")
+    practice.add_argument("-c", action="store_true", help="print the answers too (OSTEP's -c)")
     lesson = sub.add_parser(
         "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers")
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
@@ -52,6 +64,8 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.lesson.cli import main_play
 
         return main_play(args.args, reset_progress=args.reset)
+    if args.cmd == "practice":
+        return _practice(args)
     if args.cmd in ("replay", "export"):
         from tui.export.cli import main_recording
 
@@ -59,6 +73,20 @@ def dispatch(args: argparse.Namespace) -> int:
     from tui.app import main_explore
 
     return main_explore(getattr(args, "file", None), getattr(args, "record", None))
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from engine.practice_cli import print_problems
+
+    if args.c or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return print_problems(args.seed, args.topic, args.n, args.c, sys.stdout, sys.stderr)
+    from engine.practice import TOPICS
+
+    if args.topic is not None and args.topic not in TOPICS:
+        return print_problems(args.seed, args.topic, args.n, False, sys.stdout, sys.stderr)
+    from tui.practice import main_practice_tui
+
+    return main_practice_tui(args.seed, args.topic)
 
 
 if __name__ == "__main__":
