@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal["memcg", "objcg"]
-MAX_CHAINS = 200  # enough for any teaching state; the rest is counted, not listed
+PER_HOLDER = 3  # chains listed per reference the count includes; the rest are counted
 GROUP_AFTER = 3  # more objects (or tasks) than this holding one thing: one node for all
 
 
@@ -40,7 +40,7 @@ class Pins:
     state: str  # online / dying / freed, or active / killed / released
     refcnt: int | None  # None for the root memcg, which is CSS_NO_REF
     chains: list[list[Link]]  # each from a holder that pins for its own sake to the target
-    more: int  # chains not listed past MAX_CHAINS
+    more: int  # chains not listed (past PER_HOLDER for one reference)
 
     def text(self) -> list[str]:
         """The answer as lines, as `objcg-lab run --pins` prints it: each chain, then each
@@ -56,7 +56,7 @@ class Pins:
             for link, pinned in zip(chain, labels[1:]):
                 lines.append(f"      {link.label} -> {pinned}: {link.why}")
         if self.more:
-            lines.append(f"  ... and {self.more} more chains")
+            lines.append(f"  ... and {self.more} longer chains through the same references")
         return lines
 
     def as_json(self) -> dict[str, Any]:
@@ -87,58 +87,105 @@ def parse_target(text: str) -> tuple[Kind, str]:
 
 
 def pins(state: dict[str, Any], target: str) -> Pins:
-    """Every chain of references keeping the named memcg or objcg alive in `state`."""
-    import networkx as nx
-
+    """Every chain of references keeping the named memcg or objcg alive in `state`: for
+    each reference its count includes, up to PER_HOLDER chains (shortest first), the rest
+    counted."""
     kind, name = parse_target(target)
-    graph = reference_graph(state)
     node = f"{kind}:{name}"
+    graph = reference_graph(state, node)
     if node not in graph:
         raise UnknownTarget(f"no {kind} named {name} in this state")
     record = graph.nodes[node]
-    holders = nx.ancestors(graph, node) | {node}
-    sub = graph.subgraph(holders)
-    sources = sorted(n for n in sub if sub.in_degree(n) == 0 and n != node)
     chains: list[list[Link]] = []
     more = 0
-    for source in sources:
-        for path in nx.all_simple_paths(sub, source, node):
-            if len(chains) == MAX_CHAINS:
-                more += 1
-                continue
-            chains.append([Link(n, sub.nodes[n]["label"], sub.edges[n, path[i + 1]]["why"])
-                           for i, n in enumerate(path[:-1])])
-    chains.extend(_cycles_only(sub, node, chains))
+    counted: dict[str, int] = {}  # chains through each node, shared by the holders
+    for holder in sorted(graph.predecessors(node), key=lambda n: _order(graph, n)):
+        found = _chains_to(graph, holder, node)[:PER_HOLDER]
+        chains.extend(found)
+        more += _count_sources(graph, holder, counted) - len(found)
     return Pins(node, record["label"], record["state"], record["refcnt"], chains, more)
 
 
-def _cycles_only(sub: Any, node: str, chains: list[list[Link]]) -> list[list[Link]]:
-    """Direct holders reached by no chain (they sit on a cycle): listed on their own, so
-    every reference the count includes is on screen."""
-    reached = {chain[-1].node for chain in chains}
-    return [[Link(h, sub.nodes[h]["label"], sub.edges[h, node]["why"])]
-            for h in sorted(sub.predecessors(node)) if h not in reached]
+def _order(graph: Any, node: str) -> tuple[int, str]:
+    """Holders for their own sake first, then objcgs, then child memcgs; by name."""
+    rank = 2 if node.startswith("memcg:") else 1 if node.startswith("objcg:") else 0
+    return rank, node
 
 
-def reference_graph(state: dict[str, Any]) -> Any:
-    """A networkx DiGraph: an edge holder -> held for every named reference in `state`."""
+def _chains_to(graph: Any, holder: str, target: str) -> list[list[Link]]:
+    """Chains from holders-for-their-own-sake through `holder` to `target`, shortest
+    first, at most PER_HOLDER of them (a breadth-first walk up the holders)."""
+    found: list[list[Link]] = []
+    frontier: list[list[str]] = [[holder, target]]
+    while frontier and len(found) < PER_HOLDER:
+        nxt: list[list[str]] = []
+        for path in frontier:
+            above = sorted(graph.predecessors(path[0]), key=lambda n: _order(graph, n))
+            if not above:
+                found.append([Link(n, graph.nodes[n]["label"], graph.edges[n, path[i + 1]]["why"])
+                              for i, n in enumerate(path[:-1])])
+            nxt += [[a] + path for a in above if a not in path]
+        frontier = nxt[:PER_HOLDER * 8]  # enough to find the shortest few
+    return found
+
+
+def _count_sources(graph: Any, holder: str, memo: dict[str, int]) -> int:
+    """How many chains run through `holder`: paths from holders-for-their-own-sake to it
+    (the reference graph is acyclic: a memcg pins only its active objcg, which pins
+    nothing, and killed objcgs and children pin upwards)."""
+    visiting: set[str] = set()  # on the walk's stack: a cycle, were there one, counts 0
+    stack = [holder]
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        visiting.add(n)
+        preds = list(graph.predecessors(n))
+        pending = [a for a in preds if a not in memo and a not in visiting]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        visiting.discard(n)
+        memo[n] = sum(memo.get(a, 0) for a in preds) if preds else 1
+    return memo[holder]
+
+
+def reference_graph(state: dict[str, Any], target: str | None = None) -> Any:
+    """A networkx DiGraph with an edge holder -> held for every named reference in
+    `state`; with a `target` node ("memcg:/A"), only the part that pins it (built upwards
+    from it, so a 10,000-objcg state costs what the target's holders cost)."""
     import networkx as nx
 
     graph = nx.DiGraph()
     memcgs = {m["name"]: m for m in state["memcgs"]}
+    objcgs = {o["name"]: o for o in state["objcgs"]}
     cpus = {f"cpu{c['cpu']}": c for c in state["cpus"]}
     # the state lists objects in creation order: rank keeps it for grouped names
     objects = {o["name"]: {**o, "rank": i} for i, o in enumerate(state["objects"])}
-    for m in memcgs.values():
-        graph.add_node(f"memcg:{m['name']}", label=f"memcg {m['name']}", state=m["state"],
-                       refcnt=m["css_refs"])
-    for o in state["objcgs"]:
-        graph.add_node(f"objcg:{o['name']}", label=f"objcg {o['name']}", state=o["state"],
-                       refcnt=o["refcnt"])
-    for m in memcgs.values():
-        _memcg_holders(graph, m, cpus, objects, state["tasks"])
-    for o in state["objcgs"]:
-        _objcg_holders(graph, o, memcgs, cpus, objects)
+
+    def add_record(node: str) -> None:
+        kind, _, name = node.partition(":")
+        rec = memcgs[name] if kind == "memcg" else objcgs[name]
+        graph.add_node(node, label=f"{kind} {name}", state=rec["state"],
+                       refcnt=rec["css_refs"] if kind == "memcg" else rec["refcnt"])
+        if kind == "memcg":
+            _memcg_holders(graph, rec, cpus, objects, state["tasks"])
+        else:
+            _objcg_holders(graph, rec, memcgs, cpus, objects)
+
+    todo = [target] if target is not None else \
+        [f"memcg:{n}" for n in memcgs] + [f"objcg:{n}" for n in objcgs]
+    done: set[str] = set()
+    while todo:
+        node = todo.pop()
+        kind, _, name = node.partition(":")
+        if node in done or name not in (memcgs if kind == "memcg" else objcgs):
+            continue
+        done.add(node)
+        add_record(node)
+        todo += [h for h in graph.predecessors(node) if h.startswith(("memcg:", "objcg:"))]
     return graph
 
 
