@@ -54,7 +54,7 @@ class Pins:
             labels = [link.label for link in chain] + [self.label]
             lines.append("  " + " -> ".join(labels))
             for link, pinned in zip(chain, labels[1:]):
-                lines.append(f"      {link.label} -> {pinned}: {link.why}")
+                lines.append(f"      -> {pinned}: {link.why}")
         if self.more:
             lines.append(f"  ... and {self.more} longer chains through the same references")
         return lines
