@@ -225,6 +225,8 @@ _MEMCG_SELF = {
                "mem_cgroup_id_put at offline drops it"),
     "hold": ("an external hold", "a css reference held outside memcg (as an fsnotify group's)"),
     "charge": ("a charge in progress", "obj_cgroup_charge's css_get around __memcg_kmem_charge"),
+    "current": ("get_mem_cgroup_from_current", "the lookup's css reference, held while "
+                "__memcg_kmem_charge_page charges the page"),
 }
 
 
