@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 BOM = "\ufeff"  # a UTF-8 byte order mark, as some editors start a file with
 
@@ -96,13 +97,18 @@ def strip_comment(text: str) -> list[str]:
     return words
 
 
-def script_lines(text: str) -> list[str]:
+def script_lines(text: str) -> Iterator[str]:
     """The lines of a script file as an editor numbers them: split at '\n' only (not at
     form feeds or U+2028, which str.splitlines also takes), a '\r\n' ending and a
-    leading byte order mark dropped."""
-    if text.startswith(BOM):
-        text = text[1:]
-    return [raw[:-1] if raw.endswith("\r") else raw for raw in text.split("\n")]
+    leading byte order mark dropped. One at a time: a huge script is not copied."""
+    start = 1 if text.startswith(BOM) else 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        raw = text[start:end]
+        yield raw[:-1] if raw.endswith("\r") else raw
+        start = end + 1
 
 
 def parse_line(text: str, line: int = 0) -> Command | None:
@@ -251,13 +257,29 @@ def _short(word: str) -> str:
     return word if len(word) <= 40 else f"{word[:12]}...{word[-6:]} ({len(word)} characters)"
 
 
+_PATH_CHARS = re.compile(r"[A-Za-z0-9_./-]*", re.ASCII)
+_NOT_A_NAME_START = "0123456789.-"  # so no '.', '..' or '-x' either
+
+
+def _bad_name_start(word: str) -> bool:
+    """A name of the path starts with a digit, '.' or '-' (substring searches: C speed)."""
+    if word and word[0] in _NOT_A_NAME_START:
+        return True
+    return any("/" + c in word for c in _NOT_A_NAME_START)
+
+
 def normalize_path(word: str) -> str:
-    """'A', '/A', 'A/B/' -> '/A', '/A/B'; '/' is the root."""
-    parts = [p for p in word.split("/") if p]
-    for part in parts:
-        if not _NAME.match(part) or part in (".", ".."):
-            raise ScriptError(f"'{word}' is not a cgroup path (names are letters, digits, _ . -)")
-    return "/" + "/".join(parts)
+    """'A', '/A', 'A/B/' -> '/A', '/A/B'; '/' is the root.
+
+    Checked over the whole word at once (every name starts with a letter or '_' and uses
+    letters, digits, _ . -), not name by name: a path thousands of levels deep is read
+    at C speed.
+    """
+    if not _PATH_CHARS.fullmatch(word) or _bad_name_start(word):
+        raise ScriptError(f"'{word}' is not a cgroup path (names are letters, digits, _ . -)")
+    if "//" in word or (word.endswith("/") and word != "/"):
+        return "/" + "/".join(p for p in word.split("/") if p)
+    return word if word.startswith("/") else "/" + word
 
 
 def check_name(word: str, what: str) -> str:
