@@ -13,7 +13,8 @@ from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, normalize_path, parse_int, parse_size,
+    Command, ScriptError, check_alloc_size, normalize_path, page_counter_max, parse_int,
+    parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -33,7 +34,7 @@ def prepare(k: Kernel, cmd: Command) -> Steps:
     """Check a command against the current state; return its work. Raises ScriptError."""
     k.current_cpu = 0
     work = HANDLERS[cmd.name](k, cmd)
-    if cmd.name != "config" and not k.st.sys["started"]:
+    if not k.st.sys["started"]:  # config too: a second config line is an error
         k.st.set(k.st.sys, "started", True)
     return work
 
@@ -95,7 +96,7 @@ def _exists(path: str) -> Steps:
 @handler("config")
 def _config(k: Kernel, cmd: Command) -> Steps:
     if k.st.sys["started"]:
-        raise ScriptError("config must come before every other command")
+        raise ScriptError("config must come before every other command, and only once")
     o = cmd.opts
     cpus = parse_int(o.get("cpus", str(k.nr_cpus)), "cpus")
     if not 1 <= cpus <= 64:
@@ -254,6 +255,7 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError(
             f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
             "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
+    check_alloc_size(size, "alloc: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return slab_alloc(k, obj, size, task, need_gfp(cmd))
 
@@ -275,7 +277,11 @@ def _write(k: Kernel, cmd: Command) -> Steps:
     if memcg == ROOT:
         raise ScriptError("the root cgroup has no memory.max")
     value = cmd.args[2]
-    max_pages = None if value == "max" else parse_size(value, "memory.max") // k.page_size
+    max_pages = parse_limit(value, "memory.max", k.page_size)
+    if max_pages is None and value != "max":
+        k.notes.append(f"memory.max {value}: page_counter_memparse clamps it to "
+                       f"PAGE_COUNTER_MAX ({page_counter_max(k.page_size)} pages), "
+                       "which reads back as 'max'")
     if "cpu" in cmd.opts:
         k.current_cpu = need_cpu(k, cmd)
     return memory_max_write(k, memcg, max_pages)
@@ -329,6 +335,7 @@ def _drain(k: Kernel, cmd: Command) -> Steps:
 @handler("charge")
 def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "charge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
 
@@ -336,6 +343,7 @@ def _charge(k: Kernel, cmd: Command) -> Steps:
 @handler("uncharge")
 def _uncharge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "uncharge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_uncharge(k, objcg, cmd.size)
 
