@@ -60,6 +60,8 @@ def check_step(st: State, log: list[Any], data: tuple[Any, ...],
                 _check_memcg(st, rec)
             elif kind == "cpu":
                 _check_cpu(st, rec)
+            elif kind == "object" and rec.get("type") == "pages":
+                _check_page_object(st, rec)
         for rec, holder in holder_changes:
             _check_holder(st, rec, holder)
         if levels:
@@ -344,13 +346,19 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
             if m["counter_parent"] != linked:
                 _fail("I4", f"{name}'s counters link to {m['counter_parent']}, expected {linked}")
     for x in st.objects.values():
-        if x.get("type") != "pages" or x["memcg"] is None:
-            continue
-        memcg = memcgs[x["memcg"]]
-        held = memcg["holders"].get(f"page:{x['name']}", 0)
-        if held != 1 or memcg["state"] == "freed" or memcg["name"] == ROOT:
-            _fail("I15 page pins its memcg",
-                  f"page object {x['name']} charged to {memcg['name']} ({memcg['state']}) "
-                  f"holds {held} css reference(s) on it, not 1")
-        if x["objcg"] is not None or not x["accounted"]:
-            _fail("I15", f"page object {x['name']} has objcg {x['objcg']} or is unaccounted")
+        if x.get("type") == "pages":
+            _check_page_object(st, x)
+
+
+def _check_page_object(st: State, x: dict[str, Any]) -> None:
+    """I15: a live, charged page object holds exactly one css reference on its memcg."""
+    if x["memcg"] is None or st.objects.get(x["name"]) is not x:
+        return  # unaccounted, or freed in this step (its holder check covers the put)
+    memcg = st.memcgs[x["memcg"]]
+    held = memcg["holders"].get(f"page:{x['name']}", 0)
+    if held != 1 or memcg["state"] == "freed" or memcg["name"] == ROOT:
+        _fail("I15 page pins its memcg",
+              f"page object {x['name']} charged to {memcg['name']} ({memcg['state']}) "
+              f"holds {held} css reference(s) on it, not 1")
+    if x["objcg"] is not None or not x["accounted"]:
+        _fail("I15", f"page object {x['name']} has objcg {x['objcg']} or is unaccounted")
