@@ -265,8 +265,11 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
         _put(text, f" max {shown}", hl.hit("memcg", name, "max"), DIM if limit is None else "")
     if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
         _put(text, f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red")
+    if world.v1:
+        _kmem_text(text, rec, hl, narrow)
     refs = w.css_refs(rec)
     _put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
+    _page_pins_text(text, rec, hl)
     text.append(" ")
     _put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
          STATE_STYLE.get(state, ""))
@@ -276,6 +279,26 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
         _put(text, f"{label_} {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
              "yellow" if dying else DIM)
     return text
+
+
+def _kmem_text(text: Text, rec: Record, hl: Highlight, narrow: bool) -> None:
+    """cgroup v1: the kmem counter beside the memory counter (pages, its max, failcnt)."""
+    name = rec["name"]
+    usage, limit, failcnt = w.kmem_counter(rec)
+    _put(text, f" kmem {usage}", hl.hit("memcg", name, "kmem_usage"), "cyan")
+    if limit is not None or hl.hit("memcg", name, "kmem_max"):
+        _put(text, f"/{'∞' if limit is None else limit}", hl.hit("memcg", name, "kmem_max"), "cyan")
+    if failcnt or hl.hit("memcg", name, "kmem_failcnt"):
+        _put(text, f" kfail {failcnt}", hl.hit("memcg", name, "kmem_failcnt"), "red")
+
+
+def _page_pins_text(text: Text, rec: Record, hl: Highlight) -> None:
+    """The pages (alloc_pages) among the css holders: what keeps a removed memcg dying."""
+    pages = w.page_pins(rec)
+    if pages:
+        shown = " ".join(pages[:3]) + (f" +{len(pages) - 3}" if len(pages) > 3 else "")
+        what = "page" if len(pages) == 1 else "pages"
+        _put(text, f" ({what} {shown})", hl.hit("memcg", rec["name"], "holders"), "magenta")
 
 
 def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) -> None:
@@ -424,12 +447,25 @@ def object_text(world: World, name: str, hl: Highlight) -> Text:
     text = Text()
     _put(text, f"{name:<8}", hl.hit("object", name, "*"), "bold")
     text.append(f"{rec['size']:>7} B  ")
-    if rec["objcg"] is None:
+    if w.object_kind(rec) == "pages":
+        _page_object_text(text, name, rec, hl)
+    elif rec["objcg"] is None:
         text.append("unaccounted", DIM)
     else:
         text.append("→ objcg ", DIM)
         _put(text, rec["objcg"], hl.hit("object", name, "objcg"))
     return text
+
+
+def _page_object_text(text: Text, name: str, rec: Record, hl: Highlight) -> None:
+    """A page block: it records its memcg and pins that memcg's css (no objcg)."""
+    text.append(f"pages o{rec['order']} ", DIM)
+    if rec["memcg"] is None:
+        text.append("unaccounted", DIM)
+        return
+    text.append("→ memcg ", DIM)
+    _put(text, rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
+    text.append(" (css ref)", DIM)
 
 
 # -- the kernel trail -----------------------------------------------------------------------------------
