@@ -7,13 +7,14 @@ from __future__ import annotations
 from engine.kernel.base import Kernel
 
 MEMORY, KMEM = "", "kmem_"  # field prefixes of the two counters
+# counter -> its fields (usage, max, failcnt, watermark), spelt once
+_FIELDS = {c: (c + "usage", c + "max", c + "failcnt", c + "watermark") for c in (MEMORY, KMEM)}
 
 
 def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> str | None:
     """page_counter_try_charge(): charge every level or none; returns the refusing memcg."""
     st = k.st
-    usage, limit_key, failcnt, watermark = (counter + "usage", counter + "max",
-                                            counter + "failcnt", counter + "watermark")
+    usage, limit_key, failcnt, watermark = _FIELDS[counter]
     charged = []
     for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
@@ -34,7 +35,7 @@ def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str =
 def page_counter_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:
     """page_counter_charge(): charge every level, ignoring limits."""
     st = k.st
-    usage, watermark = counter + "usage", counter + "watermark"
+    usage, _, _, watermark = _FIELDS[counter]
     for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
         new = rec[usage] + nr_pages
@@ -46,7 +47,7 @@ def page_counter_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEM
 def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:
     """page_counter_uncharge(): subtract at every level; negative usage warns, unclamped."""
     st = k.st
-    usage = counter + "usage"
+    usage = _FIELDS[counter][0]
     for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
         new = rec[usage] - nr_pages
