@@ -25,11 +25,12 @@ SHOWN: dict[str, frozenset[str]] = {
                         "objcg", "objcg_list"}),
     "objcg": frozenset({"memcg", "state", "refcnt", "nr_charged_bytes", "holders"}),
     "cpu": frozenset({"cached", "nr_pages", "cached_objcg", "nr_bytes"}),
-    "object": frozenset({"size", "objcg", "accounted", "charged"}),
+    "object": frozenset({"size", "objcg", "accounted", "charged", "memcg", "order"}),
 }
 # Drawn, but as rows or the absence of a row: no `?` can stand in for them.
 UNMASKABLE: frozenset[tuple[str, str]] = frozenset({
-    ("memcg", "objcg_list"), ("objcg", "holders"), ("object", "size"), ("object", "charged")})
+    ("memcg", "objcg_list"), ("objcg", "holders"), ("object", "size"), ("object", "charged"),
+    ("object", "order")})
 # Values that make a row disappear (or appear greyed) whatever the mask says.
 LAYOUT_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("memcg", "state"): frozenset({"freed"}), ("objcg", "state"): frozenset({"released"})}
@@ -38,7 +39,8 @@ ALSO: dict[tuple[str, str], tuple[str, ...]] = {
     ("objcg", "refcnt"): ("holders",),  # the holder names can be counted
     ("memcg", "css_refs"): ("holders",),  # a step that takes or drops one changes these
     ("object", "objcg"): ("accounted",),  # "unaccounted" is drawn in the objcg's place
-    ("object", "accounted"): ("objcg",),
+    ("object", "accounted"): ("objcg", "memcg"),
+    ("object", "memcg"): ("accounted",),  # a page block names its memcg instead
 }
 
 
