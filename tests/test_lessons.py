@@ -408,3 +408,48 @@ def test_check_and_answers_take_a_number_or_a_name() -> None:
     assert done.returncode == 0 and "answer: 4096 bytes    [cpu 0 nr_bytes]" in done.stdout
     done = cli("lesson", "check", "no-such-lesson")
     assert done.returncode == 2 and "no lesson 'no-such-lesson'" in done.stderr
+
+
+# -- the docs live in the repository ----------------------------------------------------------
+DOCS_BY_OTHERS = {"run.md", "v1-and-pages.md", "recordings.md", "compare.md"}  # added alongside
+
+
+def test_docs_links_resolve_and_nothing_points_outside_the_repository() -> None:
+    import re
+
+    root = os.path.dirname(LESSONS)
+    pages = glob.glob(os.path.join(root, "docs", "*.md")) + [os.path.join(LESSONS, "FORMAT.md")]
+    assert {"README.md", "script.md", "state.md", "lessons.md"} <= {os.path.basename(p) for p in pages}
+    for page in pages:
+        text = open(page, encoding="utf-8").read()
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if target.startswith("http"):
+                continue
+            path = os.path.normpath(os.path.join(os.path.dirname(page), target))
+            assert os.path.exists(path) or os.path.basename(target) in DOCS_BY_OTHERS, (page, target)
+    outside = ("/" + "work/", "../" + "shared")  # spelled apart, or this file would match
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
+    for name in tracked:
+        if name.endswith((".py", ".md", ".toml", ".objcg")):
+            text = open(os.path.join(root, name), encoding="utf-8", errors="replace").read()
+            assert not any(word in text for word in outside), name
+
+
+def test_script_doc_names_every_command_and_state_doc_every_field() -> None:
+    from engine import Machine
+    from engine.script import GRAMMAR
+
+    root = os.path.dirname(LESSONS)
+    script_doc = open(os.path.join(root, "docs", "script.md"), encoding="utf-8").read()
+    for command in GRAMMAR:
+        assert f"`{command}" in script_doc, command
+    state_doc = open(os.path.join(root, "docs", "state.md"), encoding="utf-8").read()
+    machine = Machine(history=False)
+    for n, line in enumerate(["mkdir A", "task t A", "alloc X 100 task=t cpu=0"], start=1):
+        machine.run_line(line, "<doc>", n)
+    state = machine.snapshot()
+    for table in ("memcgs", "objcgs", "cpus", "tasks", "objects"):
+        for key in state[table][-1]:
+            assert f"`{key}`" in state_doc, (table, key)
+    for key in state["config"]:
+        assert f"`{key}`" in state_doc, key

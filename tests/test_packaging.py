@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -30,7 +31,12 @@ def run(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 def installed(tmp_path_factory: Any) -> tuple[str, dict[str, str]]:
     """(the venv's python, its environment): the wheel installed without the clone."""
     base = tmp_path_factory.mktemp("wheel")
-    built = run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "-q", "-w", str(base / "dist")])
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = base / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", "tests", "screenshots", "benchmarks"))
+    built = run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w",
+                 str(base / "dist")])
     if built.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {built.stderr.strip().splitlines()[-1:]}")
     wheel = glob.glob(str(base / "dist" / "objcg_lab-*.whl"))[0]

@@ -9,9 +9,13 @@ import sys
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="objcg-lab",
-        description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.")
+        description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.",
+        epilog="Documentation in the repository's docs/: README.md (the index), script.md "
+               "(the script language), state.md (the JSON state), lessons.md (the lesson format).")
     sub = parser.add_subparsers(dest="cmd")
-    run = sub.add_parser("run", help="run a scenario script headless")
+    run = sub.add_parser("run", help="run a scenario script headless",
+                         description="Run a scenario script headless. The script language: "
+                                     "docs/script.md; the --json state: docs/state.md.")
     run.add_argument("file", help="a .objcg script")
     run.add_argument("--json", action="store_true", help="print results and final state as JSON")
     run.add_argument("--pins", metavar="NAME",
@@ -39,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     practice.add_argument("-n", type=int, default=5, metavar="COUNT", help="problems to print (default 5)")
     practice.add_argument("-c", action="store_true", help="print the answers too (OSTEP's -c)")
     lesson = sub.add_parser(
-        "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers")
+        "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers",
+        description="Play the course (N or NAME), or for teachers: 'check FILE|N|NAME...' "
+                    "validates lessons and plays their solutions, 'answers FILE|N|NAME' prints "
+                    "the answer key. The lesson format: docs/lessons.md.")
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
