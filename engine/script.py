@@ -245,6 +245,8 @@ def check_alloc_size(size: int, what: str, page_size: int) -> int:
 
 def parse_int(word: str, what: str) -> int:
     """A whole number of at most 18 digits (options such as cpu=, cpus=, page_size=)."""
+    if len(word) <= _INT_DIGITS and word.isascii() and word.isdigit():
+        return int(word)  # the common case, quickly
     if not _INT.fullmatch(word):
         raise ScriptError(f"{what} '{word}' is not a whole number")
     if len(word.lstrip("-").lstrip("0")) > _INT_DIGITS:
