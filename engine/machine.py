@@ -80,9 +80,11 @@ class Machine:
     def _boot(self) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
-                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False})
+                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
+                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False})
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
+        root["use_hierarchy"] = True  # mem_cgroup_bind() on the default hierarchy
         set_cpus(self.kernel, 2)
         if st.log is not None:
             st.log = []

@@ -71,6 +71,7 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "exit": (("NAME",), (), ()),
     "use_memcg": (("NAME", "PATH|none"), (), ()),
     "alloc": (("OBJ", "SIZE"), ("task", "cpu"), ("gfp",)),
+    "alloc_pages": (("NAME", "ORDER"), ("task", "cpu"), ("gfp",)),
     "free": (("OBJ",), ("cpu",), ()),
     "write": (("PATH", "FILE", "VALUE"), (), ("cpu",)),
     "hold": (("PATH",), (), ()),
@@ -146,8 +147,8 @@ def parse_line(text: str, line: int = 0) -> Command | None:
         if key not in opts:
             raise ScriptError(f"{name}: missing option {key}= (usage: {usage_of(name)})")
     size = parse_size(args[1]) if name in ("alloc", "charge", "uncharge") else 0
-    if name in ("alloc", "task", "kthread"):
-        check_name(args[0], {"alloc": "object"}.get(name, "task"))
+    if name in ("alloc", "alloc_pages", "task", "kthread"):
+        check_name(args[0], "task" if name in ("task", "kthread") else "object")
     cpu = parse_int(opts["cpu"], "cpu") if "cpu" in opts else None
     return Command(name, tuple(args), opts, " ".join(words), line, size, cpu)
 
