@@ -69,7 +69,9 @@ NUMBERS = st.one_of(
 WORDS = st.one_of(
     NUMBERS,
     st.sampled_from(["A", "/A", "A/B", "/", "//", "A#2", "/A#2", "..", "1A", "t", "u", "X0",
-                     "X1", "none", "memory.max", "memory.high", "GFP_KERNEL", "GFP_NOWAIT",
+                     "X1", "none", "memory.max", "memory.high", "memory.limit_in_bytes",
+                     "memory.kmem.limit_in_bytes", "memory.use_hierarchy", "-1", "P0",
+                     "GFP_KERNEL", "GFP_NOWAIT",
                      "GFP_KERNEL|__GFP_NOFAIL", "#", "# note", "\ufeff", "\x00", "\x0c"]),
     st.text(max_size=6),
 )
@@ -84,13 +86,16 @@ LINES = st.tuples(
 ).map(lambda cmd: " ".join([cmd[0], *cmd[1]]))
 # a set-up that makes most commands meaningful, so the command layer is reached too
 SETUP = ["mkdir A", "mkdir A/B", "task t A", "kthread k", "alloc X0 100 task=t cpu=0"]
+SETUPS = [[], SETUP, ["config cgroup=v1", "write / memory.use_hierarchy 1", *SETUP,
+                      "alloc_pages P0 1 task=t cpu=1"]]
 
 
 @FAST
-@given(st.booleans(), st.lists(LINES, min_size=1, max_size=8), st.booleans(), st.booleans())
-def test_random_token_lines(with_setup: bool, lines: list[str], as_json: bool,
+@given(st.sampled_from(SETUPS), st.lists(LINES, min_size=1, max_size=8), st.booleans(),
+       st.booleans())
+def test_random_token_lines(setup: list[str], lines: list[str], as_json: bool,
                             check: bool) -> None:
-    text = "\n".join((SETUP if with_setup else []) + lines) + "\n"
+    text = "\n".join(setup + lines) + "\n"
     data = text.encode("utf-8", "surrogatepass")
     code, _, err = run_bytes(data, as_json, check)
     assert_ran_or_one_error(data, code, err)
