@@ -11,6 +11,7 @@ from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
+from engine.kernel.v58 import choose_kernel
 from engine.model import Record
 from engine.script import (
     Command, ScriptError, normalize_path, parse_int, parse_size,
@@ -65,6 +66,9 @@ def need_cpu(k: Kernel, cmd: Command) -> int:
 
 
 def need_objcg(k: Kernel, word: str) -> str:
+    if k.v58:
+        raise ScriptError("kernel 5.8 has no obj_cgroup: charge, uncharge, get and put "
+                          "need kernel=5.9")
     name = word if word.startswith("/") else "/" + word
     rec = k.st.objcgs.get(name.rstrip("/") or "/")
     if rec is None:
@@ -105,21 +109,21 @@ def _config(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError(f"page_size={page_size}: one of {', '.join(map(str, PAGE_SIZES))}")
     if o.get("cgroup", "v2") != "v2":
         raise ScriptError("cgroup=v1 is not modelled yet; this engine simulates cgroup v2")
-    if o.get("kernel", "5.9") != "5.9":
-        raise ScriptError("kernel=5.9 is the only kernel modelled")
+    kernel = choose_kernel(k, o.get("kernel"))
     accounting = o.get("accounting", "bytes")
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
                           "'slab' (it charges obj_full_size = SIZE + 8)")
-    return _configure(k, cpus, page_size, accounting)
+    return _configure(k, cpus, page_size, accounting, kernel)
 
 
-def _configure(k: Kernel, cpus: int, page_size: int, accounting: str) -> Steps:
+def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, kernel: str) -> Steps:
     set_cpus(k, cpus)
     k.st.set(k.st.sys, "page_size", page_size)
     k.st.set(k.st.sys, "accounting", accounting)
+    k.st.set(k.st.sys, "kernel", kernel)
     k.read_config()
-    yield ("config.set", cpus, page_size, "v2", "5.9", accounting)
+    yield ("config.set", cpus, page_size, "v2", kernel, accounting)
     return 0
 
 

@@ -5,13 +5,14 @@ from typing import Any
 
 from engine.kernel.base import ROOT
 from engine.model import State
+from engine.slab_state import slab_json
 
 
 def state_json(st: State) -> dict[str, Any]:
     sysrec = st.sys
     return {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": "v2",
-                   "kernel": "5.9", "charge_batch": sysrec["charge_batch"],
+                   "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"]},
         "memcgs": [_memcg(m) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
@@ -21,6 +22,7 @@ def state_json(st: State) -> dict[str, Any]:
         "objects": [{"name": o["name"], "size": o["size"], "objcg": o["objcg"],
                      "accounted": o["accounted"], "charged": o["charged"]}
                     for o in st.in_order("objects")],
+        "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
 
 

@@ -77,7 +77,8 @@ class Machine:
     def _boot(self) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
-                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False})
+                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
+                       "kernel": "5.9", "slab_root_kept": 0})
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
         set_cpus(self.kernel, 2)
