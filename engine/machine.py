@@ -57,7 +57,7 @@ class Machine:
     """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
 
     def __init__(self, *, history: bool = True, check: bool = True,
-                 checkpoint_every: int = 8192) -> None:
+                 checkpoint_every: int = 8192, kernel: str | None = None) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
@@ -72,13 +72,15 @@ class Machine:
         self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
         self._touched: dict[int, dict[str, Any]] = {}  # records the current command changed
         self._warned_at: list[int] = []  # the step of each of its warnings (history only)
-        self._boot()
+        self._boot(kernel)
 
-    def _boot(self) -> None:
+    def _boot(self, kernel: str | None) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
-                       "kernel": "5.9", "slab_root_kept": 0})
+                       "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "kernel_forced": kernel is not None})  # compare: config can't change it
+        self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
         set_cpus(self.kernel, 2)
