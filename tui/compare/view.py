@@ -62,7 +62,7 @@ def utilisation_bar(f: SlabFigures, width: int) -> Text:
     """Object bytes against slab bytes, as a bar."""
     cells = max(10, width - 14)
     used = 0 if f.utilisation is None else round(f.utilisation * cells)
-    text = Text("used of slab ", DIM)
+    text = Text.assemble(("used of slab ", DIM))
     text.append("█" * used, "green")
     text.append("░" * (cells - used), DIM)
     return text
@@ -78,7 +78,7 @@ def memcg_lines(st: State, other: State, limit: int) -> list[Text]:
             freed += 1
             continue
         depth = 0 if m["name"] == ROOT else m["path"].count("/")
-        line = Text("  " * depth + m["name"], "bold")
+        line = Text.assemble(("  " * depth + m["name"], "bold"))
         line.append(f" {m['state']}", STATE_STYLE.get(m["state"], ""))
         their = theirs.get(m["name"])
         differs = their is None or their["usage"] != m["usage"] or their["state"] != m["state"]
@@ -134,14 +134,20 @@ def cache_lines(st: State, other: State, width: int, limit: int) -> list[Text]:
         if not c["slabs"] and c["state"] == "active" and c["root"] is None:
             hidden += 1  # an empty shared cache: nothing to see
             continue
-        head = Text(c["name"], "bold")
-        head.append(f" {c['state']}", STATE_STYLE.get(c["state"], ""))
-        if c["root"] is not None:
-            head.append(f" → {c['memcg']}", DIM)
+        head = Text.assemble((c["name"], "bold"), (f" {c['state']}", STATE_STYLE.get(c["state"], "")))
+        owner = Text.assemble((f" → {c['memcg']}", DIM)) if c["root"] is not None else Text()
+        picture = slab_picture(st, c, width - 2) if c["slabs"] else []
+        if len(picture) == 1:  # one line per cache when its slabs fit beside its name
+            if len(head) + len(owner) + 2 + len(picture[0]) <= width:
+                lines.append(head + owner + Text("  ") + picture[0])
+                continue
+            if len(head) + 2 + len(picture[0]) <= width:
+                lines.append(head + Text("  ") + picture[0])
+                continue
+        head.append_text(owner)
         head.append(f"  {len(c['slabs'])} slab(s) {c['nr_objects']} obj", DIM)
         lines.append(head)
-        if c["slabs"]:
-            lines += [Text("  ").append_text(t) for t in slab_picture(st, c, width - 2)]
+        lines += [Text("  ").append_text(t) for t in picture]
     if not lines:
         lines.append(Text("no slab page yet", DIM))
     if len(lines) > limit:
@@ -157,7 +163,7 @@ def trail_lines(steps: Sequence[Step], first: int, end: int, at: int, limit: int
         where = "current" if i == at - 1 else ("past" if i < at else "future")
         marker = "▶ " if where == "current" else "  "
         style = {"past": "", "current": "bold black on yellow", "future": DIM}[where]
-        text = Text(marker, "bold yellow")
+        text = Text.assemble((marker, "bold yellow"))
         indent = "  " * steps[i].depth
         if line.startswith(SIMPLIFIED):
             text.append(indent)
@@ -181,7 +187,7 @@ def why_text(steps: Sequence[Step], first: int, at: int) -> Text:
 
 
 def summary_text(old: SlabFigures, new: SlabFigures) -> Text:
-    text = Text("v5.9 uses ", "bold")
+    text = Text.assemble(("v5.9 uses ", "bold"))
     text.append(str(new.pages), "bold green")
     text.append(" slab pages where v5.8 uses ", "bold")
     text.append(str(old.pages), "bold red")
