@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 
 from engine.kernel.base import ROOT
+from engine.kernel.slab_pages import slot_objects
 from engine.model import State
 
 
@@ -13,6 +14,7 @@ def slab_json(st: State) -> dict[str, Any]:
     """{"pages", "objects", "object_bytes", "slab_bytes", "utilisation", "dead_caches", "caches"}."""
     ps = st.sys["page_size"]
     slabs = st.tables["slabs"]
+    slots = slot_objects(st)
     caches = []
     for c in st.in_order("caches"):
         per_slab = 1 << c["order"]
@@ -21,7 +23,7 @@ def slab_json(st: State) -> dict[str, Any]:
             "objects_per_slab": c["per_slab"], "order": c["order"],
             "slabs": len(c["slabs"]), "objects": c["nr_objects"],
             "pages": len(c["slabs"]) * per_slab,
-            "slab_list": [_slab(slabs[f"{c['name']}:{i}"]) for i in c["slabs"]],
+            "slab_list": [_slab(slabs[f"{c['name']}:{i}"], slots) for i in c["slabs"]],
         }
         caches.append(entry)
     f = figures(st)
@@ -30,8 +32,8 @@ def slab_json(st: State) -> dict[str, Any]:
             "dead_caches": f.dead_caches, "caches": caches}
 
 
-def _slab(s: dict[str, Any]) -> dict[str, Any]:
-    return {"index": s["index"], "inuse": s["inuse"], "objects": list(s["slots"]),
+def _slab(s: dict[str, Any], slots: dict[str, list[str | None]]) -> dict[str, Any]:
+    return {"index": s["index"], "inuse": s["inuse"], "objects": slots[s["name"]],
             "obj_cgroups": s["obj_cgroups"], "charged": s["charged"]}
 
 
@@ -87,17 +89,23 @@ def check_slabs(st: State) -> None:
 
     caches, slabs, objects = st.tables["caches"], st.tables["slabs"], st.objects
     placed: Counter[str] = Counter()
+    slots = slot_objects(st)
     for s in slabs.values():
         c = caches.get(s["cache"])
         if c is None or s["index"] not in c["slabs"]:
             fail(f"slab {s['name']} is not on its cache's list")
-        names = [o for o in s["slots"] if o is not None]
-        if len(names) != s["inuse"] or s["inuse"] == 0:
-            fail(f"slab {s['name']} inuse {s['inuse']} with {len(names)} objects")
+        names = [o for o in slots[s["name"]] if o is not None]
+        if len(names) != s["inuse"] or s["inuse"] == 0 or bin(s["used"]).count("1") != s["inuse"]:
+            fail(f"slab {s['name']} inuse {s['inuse']} with {len(names)} objects, "
+                 f"used slots {bin(s['used'])}")
+        if s["used"] >> c["per_slab"]:
+            fail(f"slab {s['name']} uses a slot beyond its {c['per_slab']}")
         for o in names:
             placed[o] += 1
             if o not in objects or objects[o].get("slab") != s["name"]:
-                fail(f"slot of {s['name']} holds {o}, which is not an object placed there")
+                fail(f"slab {s['name']} lists {o}, which is not an object placed there")
+            if not s["used"] >> objects[o]["slot"] & 1:
+                fail(f"object {o}'s slot {objects[o]['slot']} is free in {s['name']}")
         if s["charged"] and (c["root"] is None or st.sys["kernel"] != "5.8"):
             fail(f"slab {s['name']} charged outside a v5.8 clone")
     for name, o in objects.items():

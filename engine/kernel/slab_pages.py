@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 
 from engine.kernel.base import Kernel, Steps, kfunc
-from engine.model import Record
+from engine.model import Record, State
 
 COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
 
@@ -72,31 +72,115 @@ def slab_pages(cache: Record) -> int:
     return 1 << cache["order"]
 
 
-@kfunc
-def allocate_slab(k: Kernel, cache: Record, gfp: str) -> Steps:
-    """allocate_slab(): a new slab page for the cache; v5.8 charges it (charge_slab_page)."""
-    st = k.st
+def slot_objects(st: State) -> dict[str, list[str | None]]:
+    """Each slab's slots (the object in each, None when free), from the objects' records."""
+    caches, slabs = st.tables["caches"], st.tables["slabs"]
+    out: dict[str, list[str | None]] = {
+        name: [None] * caches[s["cache"]]["per_slab"] for name, s in slabs.items()}
+    for obj in st.in_order("objects"):
+        if obj.get("slab") is not None:
+            out[obj["slab"]][obj["slot"]] = obj["name"]
+    return out
+
+
+# -- the allocator's moves: plain functions, so that a v5.9 run without the slab trail
+# pays no generator per object; the kfuncs below add the trail's steps around them.
+def new_slab(k: Kernel, cache: Record) -> Record:
+    """A new slab page record, not yet on the cache's lists."""
     index = cache["next_slab"]
-    st.set(cache, "next_slab", index + 1)
+    k.st.set(cache, "next_slab", index + 1)
     name = slab_name(cache["name"], index)
-    slab = st.new("slabs", name, {
+    return k.st.new("slabs", name, {
         "kind": "slab", "name": name, "cache": cache["name"], "index": index,
-        "slots": (None,) * cache["per_slab"], "inuse": 0,
+        "used": 0,  # bit i set: slot i holds an object
+        "inuse": 0,
         "obj_cgroups": False,  # v5.9: page->obj_cgroups allocated
         "charged": False,  # v5.8: its pages are charged to the cache's memcg
     })
-    if k.trail_slab:
-        yield ("allocate_slab.new", cache["name"], index, slab_pages(cache), cache["per_slab"])
+
+
+def link_slab(k: Kernel, cache: Record, slab: Record) -> None:
+    """The new slab joins the cache (as its highest-numbered, partial slab)."""
+    k.st.set(cache, "slabs", cache["slabs"] + (slab["index"],))
+    k.st.set(cache, "partial", cache["partial"] + (slab["index"],))
+
+
+def first_partial(k: Kernel, cache: Record) -> Record | None:
+    partial = cache["partial"]
+    return k.st.tables["slabs"][slab_name(cache["name"], partial[0])] if partial else None
+
+
+def put_object(k: Kernel, cache: Record, slab: Record, obj: str) -> int:
+    """Take the slab's lowest free slot for obj; returns the slot."""
+    st = k.st
+    used = slab["used"]
+    slot = (~used & (used + 1)).bit_length() - 1  # the lowest clear bit
+    st.set(slab, "used", used | (1 << slot))
+    st.set(slab, "inuse", slab["inuse"] + 1)
+    st.set(cache, "nr_objects", cache["nr_objects"] + 1)
+    if slab["inuse"] == cache["per_slab"]:
+        st.set(cache, "partial", cache["partial"][1:])  # it was the first partial slab
+    return slot
+
+
+def place(k: Kernel, cache: Record, obj: str) -> tuple[Record, int]:
+    """The whole placement when no page needs charging (v5.9, or a root cache)."""
+    slab = first_partial(k, cache)
+    if slab is None:
+        slab = new_slab(k, cache)
+        link_slab(k, cache, slab)
+    return slab, put_object(k, cache, slab, obj)
+
+
+def take_object(k: Kernel, obj: Record) -> tuple[Record, Record]:
+    """Free the object's slot; returns (cache, slab). The caller frees an empty slab."""
+    st = k.st
+    slab = st.tables["slabs"][obj["slab"]]
+    cache = st.tables["caches"][slab["cache"]]
+    was_full = slab["inuse"] == cache["per_slab"]
+    st.set(slab, "used", slab["used"] & ~(1 << obj["slot"]))
+    st.set(slab, "inuse", slab["inuse"] - 1)
+    st.set(cache, "nr_objects", cache["nr_objects"] - 1)
+    if was_full:
+        partial = cache["partial"]
+        at = bisect.bisect_left(partial, slab["index"])
+        st.set(cache, "partial", partial[:at] + (slab["index"],) + partial[at:])
+    return cache, slab
+
+
+def unlink_slab(k: Kernel, cache: Record, slab: Record) -> None:
+    """An empty slab leaves its cache and is freed (its objcg vector with it)."""
+    st = k.st
+    index = slab["index"]
+    if slab["obj_cgroups"]:
+        st.set(slab, "obj_cgroups", False)
+    st.set(cache, "slabs", tuple(i for i in cache["slabs"] if i != index))
+    st.set(cache, "partial", tuple(i for i in cache["partial"] if i != index))
+    st.drop("slabs", slab["name"])
+
+
+def free_quietly(k: Kernel, obj: Record) -> None:
+    """v5.9 without the slab trail: do_slab_free and, if the slab empties, discard_slab."""
+    cache, slab = take_object(k, obj)
+    if slab["inuse"] == 0:
+        unlink_slab(k, cache, slab)
+
+
+# -- the same moves as kernel functions, with their steps in the trail ------------------
+@kfunc
+def allocate_slab(k: Kernel, cache: Record, gfp: str) -> Steps:
+    """allocate_slab(): a new slab page for the cache; v5.8 charges it (charge_slab_page)."""
+    slab = new_slab(k, cache)
+    yield ("allocate_slab.new", cache["name"], slab["index"], slab_pages(cache), cache["per_slab"])
     if cache["root"] is not None:  # a v5.8 clone: the page is charged to its memcg
         from engine.kernel.v58 import memcg_charge_slab
 
         ret = yield from memcg_charge_slab(k, cache, slab, gfp)
         if ret:
-            st.drop("slabs", name)
-            yield ("allocate_slab.failed", cache["name"], index, ret)
+            k.st.drop("slabs", slab["name"])
+            yield ("allocate_slab.failed", cache["name"], slab["index"], ret)
             return None
-    st.set(cache, "slabs", cache["slabs"] + (index,))
-    st.set(cache, "partial", cache["partial"] + (index,))  # the newest has the highest index
+    link_slab(k, cache, slab)
     return slab
 
 
@@ -104,47 +188,24 @@ def allocate_slab(k: Kernel, cache: Record, gfp: str) -> Steps:
 def slab_alloc_node(k: Kernel, cache: Record, obj: str, gfp: str) -> Steps:
     """slab_alloc_node(): a free slot in the lowest-numbered partial slab, else a new slab.
 
-    Returns the slab record (the object's slot is `slot_of`), or None if no page came."""
-    st = k.st
-    partial = cache["partial"]
-    if partial:
-        slab = st.tables["slabs"][slab_name(cache["name"], partial[0])]
-    else:
+    Returns (slab record, slot), or None if no page came."""
+    slab = first_partial(k, cache)
+    if slab is None:
         slab = yield from allocate_slab(k, cache, gfp)
         if slab is None:
             return None
-    slots = slab["slots"]
-    slot = slots.index(None)
-    st.set(slab, "slots", slots[:slot] + (obj,) + slots[slot + 1:])
-    st.set(slab, "inuse", slab["inuse"] + 1)
-    st.set(cache, "nr_objects", cache["nr_objects"] + 1)
-    if slab["inuse"] == cache["per_slab"]:
-        st.set(cache, "partial", cache["partial"][1:])  # it was the first partial slab
-    if k.trail_slab:
-        yield ("slab_alloc_node.place", obj, cache["name"], slab["index"], slot,
-               slab["inuse"], cache["per_slab"])
-    return slab
+    slot = put_object(k, cache, slab, obj)
+    yield ("slab_alloc_node.place", obj, cache["name"], slab["index"], slot,
+           slab["inuse"], cache["per_slab"])
+    return slab, slot
 
 
 @kfunc
 def slab_free_object(k: Kernel, obj: Record) -> Steps:
     """do_slab_free(): the object's slot is free again; an empty slab goes (discard_slab)."""
-    st = k.st
-    slab = st.tables["slabs"][obj["slab"]]
-    cache = st.tables["caches"][slab["cache"]]
-    slots = slab["slots"]
-    slot = slots.index(obj["name"])
-    was_full = slab["inuse"] == cache["per_slab"]
-    st.set(slab, "slots", slots[:slot] + (None,) + slots[slot + 1:])
-    st.set(slab, "inuse", slab["inuse"] - 1)
-    st.set(cache, "nr_objects", cache["nr_objects"] - 1)
-    if was_full:
-        partial = cache["partial"]
-        at = bisect.bisect_left(partial, slab["index"])
-        st.set(cache, "partial", partial[:at] + (slab["index"],) + partial[at:])
-    if k.trail_slab:
-        yield ("do_slab_free.slot", obj["name"], cache["name"], slab["index"], slot,
-               slab["inuse"], cache["per_slab"])
+    cache, slab = take_object(k, obj)
+    yield ("do_slab_free.slot", obj["name"], cache["name"], slab["index"], obj["slot"],
+           slab["inuse"], cache["per_slab"])
     if slab["inuse"] == 0:
         yield from discard_slab(k, cache, slab)
 
@@ -152,21 +213,14 @@ def slab_free_object(k: Kernel, obj: Record) -> Steps:
 @kfunc
 def discard_slab(k: Kernel, cache: Record, slab: Record) -> Steps:
     """discard_slab(): free an empty slab page (v5.9: and its objcg vector; v5.8: uncharge)."""
-    st = k.st
-    index = slab["index"]
     if slab["obj_cgroups"]:
-        st.set(slab, "obj_cgroups", False)
-        if k.trail_slab:
-            yield ("memcg_free_page_obj_cgroups.free", cache["name"], index)
+        yield ("memcg_free_page_obj_cgroups.free", cache["name"], slab["index"])
     if slab["charged"]:
         from engine.kernel.v58 import memcg_uncharge_slab
 
         yield from memcg_uncharge_slab(k, cache, slab)
-    st.set(cache, "slabs", tuple(i for i in cache["slabs"] if i != index))
-    st.set(cache, "partial", tuple(i for i in cache["partial"] if i != index))
-    st.drop("slabs", slab["name"])
-    if k.trail_slab:
-        yield ("discard_slab.freed", cache["name"], index, slab_pages(cache), len(cache["slabs"]))
+    unlink_slab(k, cache, slab)
+    yield ("discard_slab.freed", cache["name"], slab["index"], slab_pages(cache), len(cache["slabs"]))
     if cache["state"] == "dead" and not cache["slabs"]:
         from engine.kernel.v58 import kmemcg_cache_shutdown
 

@@ -43,14 +43,15 @@ def slab_alloc_v58(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> St
     yield ("slab_alloc_v58.call", obj, size, task["name"], k.current_cpu)
     root = get_root_cache(k, size)
     cache = yield from memcg_kmem_get_cache(k, root, task)
-    slab = yield from slab_alloc_node(k, cache, obj, gfp)
-    if slab is None:
+    placed = yield from slab_alloc_node(k, cache, obj, gfp)
+    if placed is None:
         yield ("slab_alloc_v58.nomem", obj, cache["name"])
         return ENOMEM
+    slab, slot = placed
     k.st.new("objects", obj, {
         "kind": "object", "name": obj, "size": size, "charged": 0, "objcg": None,
         "accounted": cache["root"] is not None, "cpu": k.current_cpu,
-        "slab": slab["name"],
+        "slab": slab["name"], "slot": slot,
     })
     if cache["root"] is not None:
         yield ("memcg_kmem_put_cache.put", cache["name"])

@@ -110,9 +110,9 @@ def slab_picture(st: State, cache: dict, width: int) -> list[Text]:
         for at in range(0, len(rows), per_line):
             text = Text()
             for s in rows[at:at + per_line]:
-                for slot in s["slots"]:
-                    text.append("■" if slot is not None else "·",
-                                "cyan" if slot is not None else DIM)
+                for slot in range(per):
+                    used = s["used"] >> slot & 1
+                    text.append("■" if used else "·", "cyan" if used else DIM)
                 text.append(" ")
             lines.append(text)
         return lines
