@@ -10,9 +10,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from engine.headless import result_json
+from engine.headless import read_script, result_json
 from engine.machine import CommandRecord, Machine
-from engine.script import ScriptError
+from engine.script import ScriptError, printable, script_lines
 from engine.slab_state import SlabFigures, figures
 
 KERNELS = ("5.8", "5.9")
@@ -42,11 +42,11 @@ class Side:
         return figures(self.machine.state)
 
 
-def run_both(text: str, where: str, *, history: bool = False, check: bool = True,
+def run_both(text: str, where: str, *, history: bool = False, check: bool = False,
              trail: bool = False) -> dict[str, Side]:
     """Run every line on both kernels; the first error (on either) raises ScriptError."""
     sides = {k: Side(k, history=history, check=check, trail=trail) for k in KERNELS}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(script_lines(text), start=1):
         for side in sides.values():
             side.run_line(raw, where, number)
     return sides
@@ -68,17 +68,18 @@ def compare_json(sides: dict[str, Side]) -> dict[str, Any]:
                 "state": side.machine.snapshot()} for k, side in sides.items()}
 
 
-def main_compare(path: str, as_json: bool, out: TextIO = sys.stdout,
-                 err: TextIO = sys.stderr) -> int:
+def main_compare(path: str, as_json: bool, out: TextIO | None = None,
+                 err: TextIO | None = None, *, check: bool = False) -> int:
+    """Run the script at `path` on both kernels; 0, or 2 with one error line."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: error: cannot read the script: {getattr(exc, 'strerror', None) or exc}",
-              file=err)
+        text = read_script(path)
+    except ScriptError as exc:
+        print(exc if exc.where else f"{path}: error: {printable(exc.message)}", file=err)
         return 2
     try:
-        sides = run_both(text, path)
+        sides = run_both(text, path, check=check)
     except ScriptError as exc:
         print(exc, file=err)
         return 2

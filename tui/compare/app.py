@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
 from engine.compare import KERNELS, Side, run_both
-from engine.script import ScriptError
+from engine.headless import read_script
+from engine.script import ScriptError, printable
 from tui.compare import view
 
 
@@ -188,21 +189,15 @@ class CompareApp(App[int]):
 
 
 def load(path: str) -> dict[str, Side]:
-    """Run the script on both kernels with history, ready to step; ScriptError or OSError."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    return run_both(text, path, history=True, check=False, trail=True)
+    """Run the script on both kernels with history, ready to step; ScriptError if not."""
+    return run_both(read_script(path), path, history=True, check=False, trail=True)
 
 
 def main_compare_tui(path: str) -> int:
     try:
         sides = load(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: error: cannot read the script: {getattr(exc, 'strerror', None) or exc}",
-              file=sys.stderr)
-        return 2
     except ScriptError as err:
-        print(err, file=sys.stderr)
+        print(err if err.where else f"{path}: error: {printable(err.message)}", file=sys.stderr)
         return 2
     CompareApp(sides, path).run()
     return 0
