@@ -65,10 +65,12 @@ class Prompting(_Base):
             self.action_help()  # type: ignore[attr-defined]
         cmdline = self.query_one(CommandLine)
         cmdline.remember(line)  # a refused line too: up-arrow brings it back to mend
-        if outcome.consumed:  # as vim's ':' does, Enter hands the keys back to the panels
+        # A prompt: the keys stay here for the next command (Escape leaves). A refused
+        # line stays, selected, so the next keystrokes replace it (or an arrow edits it).
+        if outcome.consumed:
             cmdline.value = ""
-            if isinstance(self.screen.focused, CommandLine):
-                self.query_one(MemcgTree).focus()
+        else:
+            cmdline.select_all()
 
     def _names(self) -> Names:
         from tui import typed

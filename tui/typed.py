@@ -41,8 +41,8 @@ def execute(session: Session, line: str) -> Outcome:
     rec = done.record
     text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
                           "green" if rec.ret == 0 else "bold red"))
-    text.append(f"  playing its {rec.end - rec.first} micro-steps (space: pause, N: skip to the end)",
-                present.DIM)
+    text.append(f"  playing its {rec.end - rec.first} micro-steps (Esc, then space pauses, "
+                "N skips to its end)", present.DIM)
     if dropped > 0:
         text.append(f"; typed in the past, it replaced the {dropped} later command(s)", "yellow")
     return Outcome(True, text, record=rec)
