@@ -202,6 +202,11 @@ class Machine:
         current = self.command_index_at(self.cursor)
         return self.commands[current].end if current is not None else 0
 
+    def truncate(self, keep: int) -> None:
+        """Keep only the first `keep` commands (the cursor goes to the end of the last kept)."""
+        self.goto(self.commands[keep - 1].end if keep > 0 else 0)
+        self._drop_future()
+
     def _drop_future(self) -> None:
         """Forget the history after the cursor (a command boundary)."""
         end = self.cursor

@@ -74,6 +74,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
+        Binding("y", "other_branch", "branch", show=False, priority=True),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
         Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),

@@ -123,4 +123,5 @@ class Drawing(_Base):
     def show_position(self, playing: bool, speed: float) -> None:
         tape = self.tape
         recording = tape.path.name if tape.recording and tape.path is not None else None
-        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording)
+        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording,
+                                         branches=len(self.session.branches))

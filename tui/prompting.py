@@ -60,7 +60,9 @@ class Prompting(_Base):
         if outcome.record is not None:
             self.session.goto(outcome.record.first)
             self.playing = True
-        self.redraw(relayout=True)
+        elif outcome.moved:
+            self.playing = False
+        self.redraw(relayout=True, follow=outcome.moved)
         if outcome.help:
             self.action_help()  # type: ignore[attr-defined]
         cmdline = self.query_one(CommandLine)
