@@ -132,7 +132,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self._place_objects()
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
-        self.say(Text.assemble((self.greeting, "italic")) if self.greeting else "")
+        if self.greeting:  # stays while the command ahead of the start has not been run
+            s = self.session
+            start = s.cursor
+            ahead = s.record(s.machine.command_index_at(start + 1)) if not s.at_end else None
+            end = ahead.end if ahead is not None else start
+            self.say(Text.assemble((self.greeting, "italic")),
+                     until=lambda: not start <= s.cursor < end if end > start else s.cursor != start)
 
     # -- who may use which key ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -203,18 +203,11 @@ def _shown(world: World, opts: TreeOptions, name: str, keep: set[str] | None) ->
     return keep is None or name in keep
 
 
-def _find_keep(world: World, needle: str, top: str) -> set[str]:
-    """Memcgs whose name, or an objcg they list, contains `needle`, with their ancestors."""
-    keep: set[str] = set()
-    for rec, _depth in world.walk(top):
-        names = (rec["name"], rec["objcg"] or "", *w.objcg_list(rec))
-        if any(needle in n for n in names):
-            node: str | None = rec["name"]
-            while node is not None and node not in keep:
-                keep.add(node)
-                parent = world.memcg(node)
-                node = None if parent is None or node == top else parent["parent"]
-    return keep
+def _find_keep(world: World, needle: str, top: str) -> frozenset[str]:
+    """Memcgs a find keeps: matches and their context, with ancestors (tui.find)."""
+    from tui.find import found
+
+    return found(world, needle).memcgs
 
 
 def tree_label_width(rows: Sequence[Row], cap: int = 22) -> int:
@@ -326,12 +319,15 @@ def _list_item(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) 
 # -- the objcg view -------------------------------------------------------------------------------
 def objcg_rows(world: World, find: str = "", ghosts: frozenset[str] = frozenset()) -> list[str]:
     """Objcg names in creation order: live ones, plus those released by this command."""
+    from tui.find import found
+
     out = []
+    keep = found(world, find).objcgs if find else None
     for rec in world.objcgs():
         name = rec["name"]
         if rec["state"] == "released" and name not in ghosts:
             continue
-        if find and find not in name and find not in rec["memcg"]:
+        if keep is not None and name not in keep:
             continue
         out.append(name)
     return out
@@ -413,8 +409,10 @@ def _ptr(name: str | None) -> str:
 
 # -- objects ------------------------------------------------------------------------------------------
 def object_rows(world: World, find: str = "") -> list[str]:
-    return [o["name"] for o in world.objects()
-            if not find or find in o["name"] or find in (o["objcg"] or "")]
+    from tui.find import found
+
+    keep = found(world, find).objects if find else None
+    return [o["name"] for o in world.objects() if keep is None or o["name"] in keep]
 
 
 def object_text(world: World, name: str, hl: Highlight) -> Text:

@@ -51,12 +51,16 @@ class Prompting(_Base):
         from tui import typed
 
         outcome = typed.execute(self.session, line)
-        self.say(outcome.message)
+        if outcome.settled is not None:  # "playing its N micro-steps" goes when play stops
+            self.say(outcome.message, until=lambda: not self.playing, then=outcome.settled)
+        else:
+            self.say(outcome.message)
         problem = self.tape.committed(self.session)  # when recording: the file follows
         if problem:
             self.say(problem, error=True)
         if outcome.find is not None:
             self.find_text = outcome.find
+            self.say(self._find_summary() if outcome.find else outcome.message)
         if outcome.record is not None:
             self.session.goto(outcome.record.first)
             self.playing = True
@@ -73,6 +77,28 @@ class Prompting(_Base):
             cmdline.value = ""
         else:
             cmdline.select_all()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Find filters as you type (`/` opens the prompt with 'find ')."""
+        if not isinstance(event.input, CommandLine):
+            return
+        words = event.value.split(maxsplit=1)
+        if not words or words[0] != "find" or not event.value.startswith("find "):
+            return
+        needle = words[1].strip() if len(words) > 1 else ""
+        if needle != self.find_text:
+            self.find_text = needle
+            self.redraw(relayout=True)
+        self.say(self._find_summary() if needle else "find: type a name (memcg, objcg, object)")
+
+    def _find_summary(self) -> str:
+        from tui.find import found
+
+        hit = found(self.session.world(), self.find_text)
+        if not hit:
+            return f"find {self.find_text!r}: no match (Esc, then Esc again clears)"
+        return (f"find {self.find_text!r}: {hit.matches} match(es), shown with their objcgs, "
+                "memcgs and ancestors (Enter keeps it; Esc, Esc clears)")
 
     def _names(self) -> Names:
         from tui import typed

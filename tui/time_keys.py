@@ -79,6 +79,7 @@ class TimeKeys(_Base):
         if self._timer is not None:
             self._timer.resume() if playing else self._timer.pause()
         self.show_position(playing, self.speed)
+        self.expire_message()
 
     def watch_speed(self, speed: float) -> None:
         if self._timer is not None:

@@ -23,6 +23,7 @@ class Outcome:
     help: bool = False
     violation: bool = False
     moved: bool = False  # the timeline changed under the cursor (a branch switched to)
+    settled: Text | None = None  # the message once the command's play is over
 
 
 def execute(session: Session, line: str) -> Outcome:
@@ -38,16 +39,15 @@ def execute(session: Session, line: str) -> Outcome:
             return Outcome(True, _red(done.violation), violation=True)
         return Outcome(True, Text(""))
     rec = done.record
-    text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
-                          "green" if rec.ret == 0 else "bold red"))
+    result = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
+                            "green" if rec.ret == 0 else "bold red"))
+    if done.forked is not None:
+        result.append(f"  a new branch: the {len(done.forked.lines)} later command(s) "
+                      f"({done.forked.lines[0]}...) are kept, y switches back", "yellow")
+    text = result.copy()
     text.append(f"  playing its {rec.end - rec.first} micro-steps (Esc, then space pauses, "
                 "N skips to its end)", present.DIM)
-    if done.forked is not None:
-        text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
-                              "green" if rec.ret == 0 else "bold red"))
-        text.append(f"  a new branch: the {len(done.forked.lines)} later command(s) "
-                    f"({done.forked.lines[0]}...) are kept, y switches back", "yellow")
-    return Outcome(True, text, record=rec)
+    return Outcome(True, text, record=rec, settled=result)
 
 
 def _explorer_command(session: Session, words: list[str]) -> Outcome:

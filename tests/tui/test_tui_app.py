@@ -92,7 +92,10 @@ async def test_play_stops_at_the_end(make_app):
     async with app.run_test(size=SIZE) as pilot:
         app.speed = 60.0
         await pilot.press("space")
-        await pilot.pause(1.0)
+        for _ in range(400):  # bounded: however loaded the machine, play ends by itself
+            if not app.playing:
+                break
+            await pilot.pause(0.05)
         assert app.session.at_end and not app.playing
         await pilot.press("space")  # nothing left to play: says so
         assert not app.playing and "end of history" in message(app)
@@ -202,10 +205,21 @@ async def test_save_find_and_help_at_the_command_line(make_app, tmp_path):
         assert "usage: save FILE" in message(app)
         await pilot.press("escape", "slash")
         assert app.query_one(CommandLine).value == "find "
-        await pilot.press(*"Y1", "enter")
-        assert app.find_text == "Y1"
-        assert app.query_one(ObjcgList).rows == []  # no objcg is named Y1
+        await pilot.press("Y")
+        assert app.find_text == "Y"  # filters as you type
+        assert app.query_one(ObjectList).rows == ["Y0", "Y1"]
+        await pilot.press("1")
         assert app.query_one(ObjectList).rows == ["Y1"]
+        # Y1 is shown with its objcg, the memcg that objcg points at, and its ancestors
+        assert app.query_one(ObjcgList).rows == ["/A/B"]
+        assert [r.memcg for r in app.query_one(MemcgTree).rows if r.kind == "memcg"] == [
+            "/", "/A", "/A/B"]
+        assert "1 match" in message(app)
+        await pilot.press("enter")
+        assert app.find_text == "Y1" and app.query_one(CommandLine).value == ""
+        await pilot.press(*"find NOPE")
+        assert "no match" in message(app) and app.query_one(ObjectList).rows == []
+        await pilot.press("ctrl+u", *"find Y1", "enter")
         await pilot.press("escape", "escape")  # leave the prompt, then clear the filter
         assert app.find_text == ""
         await pilot.press("colon", *"help", "enter")
@@ -401,3 +415,23 @@ async def test_ctrl_q_quits_even_from_the_command_line(make_app):
         assert app.query_one(CommandLine).value == "q" and app.is_running
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_messages_go_when_they_stop_being_true():
+    from tui import scenarios
+    from tui.session import Session
+
+    session = Session.from_text(scenarios.default_text(), scenarios.DEFAULT_NAME)
+    rmdir = session.machine.commands[-1]
+    app = ExplorerApp(session, start_at=rmdir.first, greeting="stopped before its last command")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert "stopped before" in message(app)  # still true: the rmdir is being stepped
+        await pilot.press("N")  # the rmdir has run
+        assert "stopped before" not in message(app)
+        await pilot.press("B", "colon", *"drain cpu=0", "enter")
+        assert "playing its" in message(app) or not app.playing
+        app.playing = False  # paused (or play already over: the same either way)
+        await pilot.pause()
+        assert "playing its" not in message(app) and "drain cpu=0 → 0" in message(app)
+        assert "a new branch" in message(app)
