@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
@@ -33,6 +33,10 @@ class MarkKeeper(Protocol):
     def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
         """Put a branch's marks back, on the commands in `spans` that now run."""
         ...
+
+
+BIG_SCRIPT = 5000  # lines; a longer script keeps micro-step history for its end only
+HISTORY_TAIL = 200  # commands of a big script run with history (and invariant checks)
 
 
 class LoadError(Exception):
@@ -64,28 +68,38 @@ class Session:
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
-    def from_text(cls, text: str, where: str) -> Session:
+    def from_text(cls, text: str, where: str,
+                  progress: Callable[[int, int], None] | None = None) -> Session:
         """Run a whole script. ScriptError propagates; an engine invariant violation stops
-        the load where it happened and is kept for the banner."""
+        the load where it happened and is kept for the banner.
+
+        A script longer than BIG_SCRIPT lines opens in seconds, not tens of seconds: all
+        but its last HISTORY_TAIL commands run in the engine's fast mode (no undo log, no
+        per-step checks), then history starts; the explorer steps through that tail.
+        `progress(lines done, lines)` is called every 1,000 lines."""
         lines = text.splitlines()
-        session = cls(Machine(), where)
+        big = len(lines) > BIG_SCRIPT
+        machine = Machine(history=False, check=False, books=True) if big else Machine()
+        session = cls(machine, where)
+        tail_from = _tail_start(lines, HISTORY_TAIL) if big else 0
         for number, raw in enumerate(lines, start=1):
+            if number == tail_from:
+                machine.start_history()
+            if progress is not None and number % 1000 == 0:
+                progress(number, len(lines))
             try:
-                session.machine.run_line(raw, where, number)
+                machine.run_line(raw, where, number)
             except InvariantViolation as err:
                 session.violation = f"{where}:{number}: {err}"
                 break
+        machine.start_history()  # (a no-op unless the tail was empty)
         return session
 
     @classmethod
-    def from_file(cls, path: str) -> Session:
+    def from_file(cls, path: str, progress: Callable[[int, int], None] | None = None) -> Session:
+        text = read_script(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
-        try:
-            return cls.from_text(text, path)
+            return cls.from_text(text, path, progress)
         except ScriptError as exc:
             raise LoadError(str(exc)) from None
 
@@ -106,8 +120,12 @@ class Session:
         return World(self.machine.state)
 
     def current(self) -> int | None:
-        """Index of the command whose micro-step was applied last (None at the start)."""
-        return self.machine.command_index_at(self.cursor)
+        """Index of the command whose micro-step was applied last (None at the start;
+        after a fast prelude, its last command)."""
+        index = self.machine.command_index_at(self.cursor)
+        if index is None and self.machine.prelude:
+            return self.machine.prelude - 1
+        return index
 
     def record(self, index: int | None) -> CommandRecord | None:
         commands = self.machine.commands
@@ -223,7 +241,7 @@ class Session:
     def _kept(self) -> int:
         """Commands a line typed now keeps: the current one runs to its end first."""
         index = self.current()
-        return 0 if index is None else index + 1
+        return max(self.machine.prelude, 0 if index is None else index + 1)
 
     def _forked(self, keep: int, future: list[CommandRecord]) -> Branch | None:
         """If the commands in `future` were dropped, keep them as a branch."""
@@ -323,3 +341,23 @@ def _rebase(branch: Branch, onto: Branch) -> Branch:
     shared = branch.fork - onto.fork
     marks = tuple((index + shared, step, mark) for index, step, mark in branch.marks)
     return Branch(onto.fork, onto.lines[:shared] + branch.lines, marks)
+
+
+def read_script(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
+
+
+def _tail_start(lines: list[str], commands: int) -> int:
+    """The line number where the last `commands` command lines begin."""
+    seen = 0
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].split("#", 1)[0].strip()
+        if text:
+            seen += 1
+            if seen == commands:
+                return index + 1
+    return 1

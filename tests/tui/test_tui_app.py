@@ -435,3 +435,30 @@ async def test_messages_go_when_they_stop_being_true():
         await pilot.pause()
         assert "playing its" not in message(app) and "drain cpu=0 → 0" in message(app)
         assert "a new branch" in message(app)
+
+
+async def test_a_big_scenario_opens_behind_a_progress_bar():
+    from engine import Machine
+    from tui.loading import LoadingScreen
+    from tui.scenarios import scale_script
+    from tui.session import Session
+
+    text = scale_script(memcgs=20, objcgs=40, cpus=2)
+    seen: list[int] = []
+
+    def load(progress):
+        progress(1, 2)
+        seen.append(1)
+        return Session.from_text(text, "<big>"), "loaded: hello"
+
+    app = ExplorerApp(Session(Machine(), "<big>"), loader=load)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(400):  # bounded wait for the worker thread
+            if app.loader is None:
+                break
+            await pilot.pause(0.05)
+        assert seen and not isinstance(app.screen, LoadingScreen)
+        assert len(app.session.machine.commands) == len(text.splitlines())
+        assert "loaded: hello" in message(app)
+        await pilot.press("b")
+        assert app.session.cursor == app.session.total - 1

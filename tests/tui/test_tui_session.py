@@ -175,3 +175,41 @@ def test_a_bad_command_typed_in_the_past_keeps_the_future(default_session):
     s.goto(s.total)
     assert s.machine.snapshot() == Session.from_text(
         "\n".join(before[2]), "<replay>").machine.snapshot()
+
+
+def test_a_big_script_runs_a_fast_prelude_then_keeps_history(monkeypatch):
+    from engine import Machine
+    from tui import session as session_module
+    from tui.scenarios import scale_script
+
+    monkeypatch.setattr(session_module, "BIG_SCRIPT", 50)
+    monkeypatch.setattr(session_module, "HISTORY_TAIL", 10)
+    text = scale_script(memcgs=20, objcgs=40, cpus=2)
+    lines = text.splitlines()
+    progress: list[tuple[int, int]] = []
+    s = Session.from_text(text * 1 + "\n" * 1000, "<big>", lambda d, t: progress.append((d, t)))
+    full = Machine()
+    for number, line in enumerate(lines, start=1):
+        full.run_line(line, "<full>", number)
+    assert s.violation is None and progress and progress[-1][1] == len(lines) + 1000
+    m = s.machine
+    assert m.prelude == len(m.commands) - 10 and len(m.commands) == len(full.commands)
+    assert m.snapshot() == full.snapshot()  # the same end state, checks on for the tail
+    full.goto(full.commands[m.prelude - 1].end)
+    s.goto(0)  # the timeline starts after the prelude
+    assert m.snapshot() == full.snapshot()
+    assert s.position().command == m.prelude - 1 and s.position().steps_in_command == 0
+    s.submit("mkdir NEW")  # typed at the start of the timeline: the prelude stays
+    assert len(m.commands) == m.prelude + 1 and len(s.branches[0].lines) == 10
+
+
+def test_scenarios_module_has_a_help_and_one_line_errors():
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "--help"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "usage:" in out.stdout and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "x"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "invalid int" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "12", "3", "2"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("config cpus=2\n")
