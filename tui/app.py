@@ -177,7 +177,9 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
                 return
             self.call_from_thread(self._install, session, greeting, screen)
 
-        self.run_worker(work, thread=True, exclusive=True, name="load")
+        # The worker starts once the progress bar is painted: a thread running the engine
+        # from the start would share the interpreter with that very first frame.
+        self.call_after_refresh(self.run_worker, work, thread=True, exclusive=True, name="load")
 
     def _install(self, session: Session, greeting: str, screen: ModalScreen[None]) -> None:
         self.session, self.greeting = session, greeting

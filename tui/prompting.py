@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from engine import CommandRecord
+
 from tui.record import Tape
 from tui.session import Session
 from tui.widgets.command_line import CommandLine
@@ -24,6 +26,7 @@ class Prompting(_Base):
     tape: Tape
     find_text: str
     playing: bool
+    _played: CommandRecord | None = None  # the typed command being played
 
     def action_prompt(self, prefill: str = "") -> None:
         line = self.query_one(CommandLine)
@@ -49,8 +52,15 @@ class Prompting(_Base):
         if not line:
             return
         from tui import typed
+        from tui.complete import UI_COMMANDS
 
-        outcome = typed.execute(self.session, line)
+        s = self.session
+        if (self.playing and line.split()[0] not in UI_COMMANDS and s.machine.commands
+                and s.machine.commands[-1] is self._played):
+            # Typed while the last typed command still plays: it follows that command (the
+            # play is only a replay of what already ran), it does not fork before it.
+            s.goto(s.total)
+        outcome = typed.execute(s, line)
         if outcome.settled is not None:  # "playing its N micro-steps" goes when play stops
             self.say(outcome.message, until=lambda: not self.playing, then=outcome.settled)
         else:
@@ -63,6 +73,7 @@ class Prompting(_Base):
             self.say(self._find_summary() if outcome.find else outcome.message)
         if outcome.record is not None:
             self.session.goto(outcome.record.first)
+            self._played = outcome.record
             self.playing = True
         elif outcome.moved:
             self.playing = False
