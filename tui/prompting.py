@@ -84,9 +84,8 @@ class Prompting(_Base):
         cmdline.remember(line)  # a refused line too: up-arrow brings it back to mend
         # A prompt: the keys stay here for the next command (Escape leaves). A refused
         # line stays, selected, so the next keystrokes replace it (or an arrow edits it).
-        if outcome.consumed:
-            cmdline.value = ""
-        else:
+        if not outcome.consumed and not cmdline.value:  # (unless typing went on behind it)
+            cmdline.value = line
             cmdline.select_all()
 
     def on_input_changed(self, event: Input.Changed) -> None:

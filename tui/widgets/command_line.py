@@ -72,7 +72,10 @@ class CommandLine(Input):
         if event.key == "enter":  # likewise: submit what is typed so far
             event.stop()
             event.prevent_default()
-            await self.action_submit()
+            # ...and empty the line now: keys typed behind Enter (a burst from tmux, a fast
+            # typist) start the next line instead of joining this one before it is run.
+            line, self.value = self.value, ""
+            self.post_message(self.Submitted(self, line))
             return
         if not self.value and event.character in (":", "/"):
             # The prompt stays open after Enter: a ':' or '/' typed out of habit at the
