@@ -167,7 +167,9 @@ async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
         assert (app.session.cursor, app.session.total, app.session.machine.snapshot()) == before
         assert app.query_one(CommandLine).value == "free NOPE cpu=0"  # kept to fix it
         assert isinstance(app.focused, CommandLine)
-        await pilot.press("ctrl+u", *"frob", "enter")
+        selection = app.query_one(CommandLine).selection  # selected: typing replaces it
+        assert (min(selection), max(selection)) == (0, len("free NOPE cpu=0"))
+        await pilot.press(*"frob", "enter")
         assert "unknown command 'frob'" in message(app)
         await pilot.press("escape", "colon", *"drain cpu=0", "enter")  # ':' starts afresh
         assert "drain cpu=0 → 0" in message(app)

@@ -19,7 +19,7 @@ class PositionBar(Static):
              recording: str | None = None, branches: int = 0) -> None:
         text = present.header_text(position, playing, speed, recording)
         if branches:  # other futures kept: said early in the line, where it is never cut
-            mark = Text(f" ⑂ {branches} other branch{'es' if branches > 1 else ''} (y) ",
+            mark = Text(f" {branches} other branch{'es' if branches > 1 else ''} (y) ",
                         "bold black on yellow")
             head = len(" objcg-lab ")
             text = Text.assemble(text[:head], mark, text[head:])
