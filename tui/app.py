@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from engine import ScriptError
-from engine.steps import describe, explain, function_of
+from engine.steps import explain, function_of
 from tui import present, scenarios
 from tui.present import Row, TreeOptions
 from tui.session import LoadError, Session
@@ -76,6 +76,7 @@ class ExplorerApp(App[int]):
         Binding("slash", "find", "find", show=False, priority=True, key_display="/"),
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
+        Binding("t", "trail_future", "rest of the trail", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
@@ -196,10 +197,8 @@ class ExplorerApp(App[int]):
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
-        line = describe(step.data)
-        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
-                 s.command_cpu(), now=line if cut else None)
+                 s.command_cpu())
 
     def _draw_invariant(self) -> None:
         world = self.session.world()
@@ -209,8 +208,7 @@ class ExplorerApp(App[int]):
     def say(self, text: str | Text, error: bool = False) -> None:
         """The one-line message under the command line."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
-        line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#message", Static).update(line)
+        self.query_one("#message", Static).update(line)  # wraps (app.tcss): never cut
 
     # -- who may use which key ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -298,6 +296,11 @@ class ExplorerApp(App[int]):
         self.tree_options = replace(self.tree_options, zoom=zoom)
         self.redraw(relayout=True)
         self.say(f"showing the subtree of {zoom} (z again: whole tree)" if zoom else "whole tree")
+
+    def action_trail_future(self) -> None:
+        shown = self.query_one(Trail).toggle_future()
+        self.say("the trail shows the rest of the command, dimmed (t hides it)" if shown
+                 else "the trail shows only what has run (t shows the rest)")
 
     def action_clear(self) -> None:
         self.find_text = ""

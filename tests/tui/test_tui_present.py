@@ -159,8 +159,21 @@ def test_memcg_row_reads_usage_in_pages_and_bytes_refs_and_state(default_session
     row = next(r for r in rows if r.kind == "memcg" and r.memcg == "/A")
     plain = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions()).plain
     assert "/A" in plain and " pg" in plain and "max ∞" in plain and "ref " in plain and "online" in plain
-    narrow = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions(), narrow=True).plain
-    assert len(narrow) < len(plain) and "max" not in narrow
+    narrow = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions(), width=30).plain
+    assert len(narrow) <= 30 and "max" not in narrow  # the default limit goes first, silently
+    assert f"{world.memcg('/A')['usage']} pg" in narrow and "ref 5" in narrow
+
+
+def test_fit_shortens_labels_then_drops_fields_with_a_marker_never_cuts():
+    from tui.present.fit import field, fit
+
+    fields = [field("/A/B"), field(" nr_charged_bytes 3096", " left 3096", drop=1),
+              field(" ref 2", drop=2), field(" 132K", drop=3, quiet=True)]
+    assert fit(fields, None).plain == "/A/B nr_charged_bytes 3096 ref 2 132K"
+    assert fit(fields, 32).plain == "/A/B nr_charged_bytes 3096 ref 2"  # quiet: no marker
+    assert fit(fields, 22).plain == "/A/B left 3096 ref 2"
+    assert fit(fields, 16).plain == "/A/B left 3096 …"
+    assert fit(fields, 8).plain == "/A/B …"
 
 
 # -- the objcg view -------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, put
+from tui.present.fit import PAD, field, fit
+from tui.present.style import DIM, GHOST, styled
 from tui.world import World
 
 
@@ -13,16 +14,16 @@ def object_rows(world: World, find: str = "") -> list[str]:
             if not find or find in o["name"] or find in (o["objcg"] or "")]
 
 
-def object_text(world: World, name: str, hl: Highlight) -> Text:
+def object_text(world: World, name: str, hl: Highlight, width: int | None = None) -> Text:
     rec = world.object(name)
     if rec is None:
         return Text(f"{name}: freed", GHOST)
-    text = Text()
-    put(text, f"{name:<8}", hl.hit("object", name, "*"), "bold")
-    text.append(f"{rec['size']:>7} B  ")
+    fields = [field(styled(f"{name:<8}", hl.hit("object", name, "*"), "bold"),
+                    styled(name, hl.hit("object", name, "*"), "bold"), shrink=PAD),
+              field(f"{rec['size']:>7} B", f" {rec['size']} B")]
     if rec["objcg"] is None:
-        text.append("unaccounted", DIM)
+        fields.append(field(Text("  unaccounted", DIM), Text(" unaccounted", DIM), drop=1))
     else:
-        text.append("→ objcg ", DIM)
-        put(text, rec["objcg"], hl.hit("object", name, "objcg"))
-    return text
+        objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))
+        fields.append(field(Text("  → objcg ", DIM) + objcg, Text(" → ", DIM) + objcg, drop=1))
+    return fit(fields, width)

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import present
+from tui.themes import palette, recolor
 
 
 class Explanation(Static):
@@ -19,11 +20,8 @@ class Explanation(Static):
     lines: list[Text] = []
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
-             notes: list[str], cpu: int | None, now: str | None = None) -> None:
-        """`now`: the current trail line in full, when the trail had to cut it."""
+             notes: list[str], cpu: int | None) -> None:
         lines: list[Text] = []
-        if now is not None:
-            lines.append(Text.assemble(("now: ", "bold yellow"), now))
         if why is not None:
             line = Text.assemble(("why: ", "bold cyan"))
             if function:
@@ -35,6 +33,8 @@ class Explanation(Static):
                 lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
+        family = palette(self.app)
         self.lines = lines
-        self.update(Group(*lines) if lines else Text("(no command yet: press n to step, : to type one)",
-                                                      present.DIM))
+        lines = [recolor(line, family) for line in lines]
+        self.update(Group(*lines) if lines else recolor(
+            Text("(no command yet: press n to step, : to type one)", present.DIM), family))

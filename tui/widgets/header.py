@@ -1,10 +1,12 @@
 """The top line: where in the timeline the cursor is, and whether it is playing."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
 
 from tui import present
 from tui.present import Position
+from tui.themes import palette, recolor
 
 
 class PositionBar(Static):
@@ -16,7 +18,14 @@ class PositionBar(Static):
 
     def show(self, position: Position, playing: bool, speed: float,
              recording: str | None = None) -> None:
-        text = present.header_text(position, playing, speed, recording)
+        self._shown = (position, playing, speed, recording)
+        self.refresh()
+
+    _shown: tuple[Position, bool, float, str | None] | None = None
+
+    def render(self) -> Text:
+        if self._shown is None:
+            return Text()
+        text = present.header_text(*self._shown, width=self.content_size.width)
         text.no_wrap = True
-        text.overflow = "ellipsis"
-        self.update(text)
+        return recolor(text, palette(self.app))

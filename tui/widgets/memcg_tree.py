@@ -6,7 +6,7 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight, Row, TreeOptions
-from tui.widgets.rowlist import NARROW, RowList
+from tui.widgets.rowlist import RowList
 from tui.world import World
 
 
@@ -42,7 +42,7 @@ class MemcgTree(RowList[Row]):
     def _draw_row(self, row: Row) -> Text:
         assert self.world is not None
         return present.tree_row_text(self.world, row, self.highlight, self.options, self._label,
-                                     narrow=self.size.width < NARROW)
+                                     width=self.row_width)
 
     def first_changed(self) -> int | None:
         """The first row showing something the current step changed (to scroll it into view)."""

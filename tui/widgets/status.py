@@ -1,10 +1,12 @@
 """The invariant status line: byte conservation for the selected objcg, as a sum."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
 
 from tui import present
 from engine.conservation import Conservation
+from tui.themes import palette, recolor
 
 
 class InvariantStatus(Static):
@@ -14,8 +16,13 @@ class InvariantStatus(Static):
     InvariantStatus { height: 1; padding: 0 1; }
     """
 
+    _shown: Conservation | None = None
+
     def show(self, conservation: Conservation | None) -> None:
-        text = present.conservation_text(conservation)
+        self._shown = conservation
+        self.refresh()
+
+    def render(self) -> Text:
+        text = present.conservation_text(self._shown, width=self.content_size.width)
         text.no_wrap = True
-        text.overflow = "ellipsis"
-        self.update(text)
+        return recolor(text, palette(self.app))

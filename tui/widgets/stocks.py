@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from tui import present
 from tui.present import Highlight
+from tui.themes import palette, recolor
 from tui.world import World
 
 
@@ -31,10 +32,11 @@ class CpuStocks(Widget):
             return ""
         lines = present.stock_lines(self.world, self.highlight, self.content_size.width,
                                     one_line=self.one_line)
+        family = palette(self.app)
         for line in lines:
             line.no_wrap = True
             line.overflow = "crop"
-        return Group(*lines)
+        return Group(*(recolor(line, family) for line in lines))
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
         if self.world is None:
