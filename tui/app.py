@@ -26,6 +26,7 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
+from tui.themes import install as install_themes
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -89,8 +90,9 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """Micro-steps per second while playing."""
 
     def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
-                 tape: Tape | None = None) -> None:
+                 tape: Tape | None = None, projector: bool = False) -> None:
         super().__init__()
+        install_themes(self, projector)  # the projector theme, for a class (--projector)
         self.session = session
         self.greeting = greeting
         if start_at is not None:

@@ -22,6 +22,7 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+from tui.widgets.layout import share_rows
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -48,6 +49,7 @@ class Drawing(_Base):
 
     def on_resize(self) -> None:
         self._place_objects()
+        share_rows(self)
 
     def _place_objects(self) -> None:
         shown = self.objects_shown
@@ -83,6 +85,7 @@ class Drawing(_Base):
             self.selected_objcg = objcgs.selected
         self._draw_invariant()
         self.query_one(ViolationBanner).show(s.violation)
+        share_rows(self)
         if follow:
             for panel in (tree, objcgs):
                 index = panel.first_changed()

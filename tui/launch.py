@@ -10,7 +10,7 @@ from tui.record import Tape
 from tui.session import LoadError, Session
 
 
-def main_explore(path: str | None, record: str | None = None) -> int:
+def main_explore(path: str | None, record: str | None = None, projector: bool = False) -> int:
     """2 and a one-line error for a bad FILE."""
     try:
         if path is None:
@@ -34,7 +34,7 @@ def main_explore(path: str | None, record: str | None = None) -> int:
         except OutputError as err:
             print(err, file=sys.stderr)
             return 2
-    ExplorerApp(session, start_at=start, greeting=greeting, tape=tape).run()
+    ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, projector=projector).run()
     if tape.recording:
         print(tape.stop(session))
     return 0

@@ -192,6 +192,13 @@ def check_stocks(world: World, lines: list[str], names: set[str], problems: Prob
     cpu = None
     for line in lines:
         row = line.strip()
+        match = re.match(r"cpu(\d+)-cpu(\d+)\b", row)
+        if match:  # a run of CPUs with both stocks empty
+            for n in range(int(match.group(1)), int(match.group(2)) + 1):
+                rec = world.state.cpus[f"cpu{n}"]
+                if rec["nr_pages"] or rec["nr_bytes"] or rec["cached"] or rec["cached_objcg"]:
+                    problems.add(line, f"cpu{n} is drawn empty but is not")
+            row = row[match.end():]
         match = re.match(r"cpu(\d+)\b", row)
         if match:
             cpu = world.state.cpus[f"cpu{match.group(1)}"]
@@ -209,6 +216,7 @@ def check_stocks(world: World, lines: list[str], names: set[str], problems: Prob
                 problems.add(line, f"cpu{cpu['cpu']} byte stock shows {got}, engine {want}")
         rest = re.sub(r"(?:page|pg) \S+\s+\d+/\d+|(?:byte|B) \S+\s+\d+B", " ", row)
         rest = re.sub(r"[█▏▎▍▌▋▊▉]+", " ", rest).replace(">PAGE", " ")
+        rest = re.sub(r"\(\d+ CPUs, both stocks empty\)", " ", rest)
         _leftovers(rest.replace("NULL", " "), names, problems, line)
 
 
@@ -295,7 +303,7 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
 
 def _is_call_line(piece: str) -> bool:
     """The trail's caller lines ('memcg_offline_kmem(/A/B)') are drawn, not described."""
-    return re.fullmatch(r"[a-z_0-9]+\([^()]*\)( .*)?", piece) is not None
+    return re.fullmatch(r"[a-z_0-9]+\([^()]*\)", piece) is not None
 
 
 def check_message(app: ExplorerApp, lines: list[str], problems: Problems) -> None:

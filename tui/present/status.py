@@ -39,7 +39,7 @@ def conservation_text(c: Conservation | None, width: int | None = None) -> Text:
         total = c.live + c.stocks + c.leftover + c.inflight
         fields.append(field(Text(f"  (off by {charged - total})", "bold red")))
     plain = fit(fields, None).cell_len
-    room = (width - plain - 3) if width is not None else 0
+    room = (width - plain - 4) if width is not None else 0  # 4: the gap and the bar's ends
     if ok and charged and room >= 8:
         fields.append(field(Text("  ") + charged_bar(c, min(room, 40)), drop=9, quiet=True))
     return fit(fields, width)
@@ -49,12 +49,12 @@ def charged_bar(c: Conservation, width: int) -> Text:
     """The objcg's charged bytes as one bar: live, then in stocks, then nr_charged_bytes."""
     total = c.pages * c.page_size
     parts = [(c.live, LIVE), (c.stocks, STOCKS), (c.leftover, LEFTOVER)]
-    cells = [round(v * width / total) for v, _ in parts]
-    for i, (value, _) in enumerate(parts):  # a nonzero part gets at least one cell
-        if value and not cells[i]:
-            cells[i] = 1
-    while sum(cells) > width:
-        cells[cells.index(max(cells))] -= 1
+    cells, done, edge = [], 0, 0
+    for value, _ in parts:  # cumulative rounding: the parts fill the bar exactly
+        done += value
+        end = min(width, round(done * width / total))
+        cells.append(end - edge)
+        edge = end
     text = Text("▕", DIM)
     for n, (_, style) in zip(cells, parts):
         text.append("█" * n, style)

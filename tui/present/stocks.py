@@ -1,12 +1,14 @@
 """Per-CPU stocks: the page stock and the byte stock of every CPU."""
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.text import Text
 
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, Field, field, fit
 from tui.present.style import DIM, bar, styled
-from tui.world import World
+from tui.world import Record, World
 
 
 def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False) -> list[Text]:
@@ -16,7 +18,11 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
     cpus = world.cpus()
     label = min(12, max([4] + [len(_ptr(c[k])) for c in cpus for k in ("cached", "cached_objcg")]))
     lines = []
-    for cpu in cpus:
+    for group in _groups(cpus, hl):
+        if len(group) > 1:  # CPUs whose stocks are both empty share one line
+            lines.append(_empty_line(group, world, width))
+            continue
+        cpu = group[0]
         name = f"cpu{cpu['cpu']}"
         page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD),
                 field(Text("pg " if one_line else "page ", DIM), Text("pg ", DIM)),
@@ -36,6 +42,27 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
         else:
             lines += [_with_bars([page], [page_bar], width), _with_bars([byte + over], [byte_bar], width)]
     return lines
+
+
+def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
+    """Runs of CPUs with both stocks empty (and untouched by this step) go together."""
+    def empty(cpu: Record) -> bool:
+        return (cpu["cached"] is None and cpu["cached_objcg"] is None and not cpu["nr_pages"]
+                and not cpu["nr_bytes"] and not hl.touched("cpu", f"cpu{cpu['cpu']}"))
+
+    out: list[list[Record]] = []
+    for is_empty, run in groupby(cpus, key=empty):
+        run_list = list(run)
+        out += [run_list] if is_empty else [[cpu] for cpu in run_list]
+    return out
+
+
+def _empty_line(group: list[Record], world: World, width: int) -> Text:
+    first, last = group[0]["cpu"], group[-1]["cpu"]
+    return fit([field(Text(f"cpu{first}-cpu{last}", "bold")),
+                field(Text(f"  page NULL 0/{world.batch}, byte NULL 0B", DIM),
+                      Text(" page NULL 0/{}, byte NULL 0B".format(world.batch), DIM)),
+                field(Text(f" ({len(group)} CPUs, both stocks empty)", DIM), drop=9, quiet=True)], width)
 
 
 def _named(name: str, label: int, changed: bool) -> Field:

@@ -71,6 +71,8 @@ def call_line(function: str, data: tuple[Any, ...]) -> str:
     subject = next((a for a in data[1:] if isinstance(a, str) and a.startswith("/")), None)
     if subject is None:
         return f"{function}(…)"
+    if function == "percpu_ref_switch_to_atomic_rcu":  # an RCU callback: its argument is the rcu_head
+        return f"{function}(rcu of {subject})"
     return f"{function}({subject})" if function in ONE_ARGUMENT else f"{function}({subject}, …)"
 
 

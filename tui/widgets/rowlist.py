@@ -143,10 +143,10 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def _marker(self, y: int, index: int) -> Text | None:
         """'▲ N more above' on the first line, '▼ N more below' on the last, when they scroll."""
         height = self.scrollable_content_region.height
-        if len(self.rows) <= height or height < 3:
+        if len(self.rows) <= height or height < 2:
             return None
         top = self.scroll_offset.y
-        if y == 0 and top > 0:
+        if y == 0 and top > 0 and height >= 3:
             hidden = top + 1
             return Text(f" ▲ {hidden} more above ", MORE_STYLE)
         if y == height - 1 and index < len(self.rows) - 1:

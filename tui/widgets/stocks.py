@@ -39,9 +39,13 @@ class CpuStocks(Widget):
         return Group(*(recolor(line, family) for line in lines))
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return self.rows_needed()
+
+    def rows_needed(self) -> int:
         if self.world is None:
             return 0
-        return len(self.world.cpus()) * (1 if self.one_line else 2)
+        width = max(20, self.content_size.width)
+        return len(present.stock_lines(self.world, self.highlight, width, one_line=self.one_line))
 
     @property
     def one_line(self) -> bool:

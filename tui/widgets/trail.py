@@ -22,6 +22,7 @@ class Trail(RowList[TrailLine]):
         self._span: tuple[int, int, int | None] = (0, 0, None)
         self._entries: list[Entry] = []
         self._laid_out: tuple[int, int, bool] | None = None
+        self._full: tuple[object, int] | None = None
 
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show the entries of steps[first:end] that have run (steps before `at`)."""
@@ -32,6 +33,17 @@ class Trail(RowList[TrailLine]):
             self._entries = present.trail_entries(steps, first, end)
             self._laid_out = None
         self._layout()
+
+    def full_height(self) -> int:
+        """Screen lines of the whole command, run or not: the trail's need (stable all along
+        a command, so panels do not move from one micro-step to the next)."""
+        width = self.size.width - 1
+        if width <= 0:
+            return len(self._entries)
+        if self._full is None or self._full[0] != (self._span, width):
+            lines = present.trail_lines(self._entries, len(self.steps) + 1, width, future=True)
+            self._full = ((self._span, width), len(lines))
+        return self._full[1]
 
     def toggle_future(self) -> bool:
         self.show_future = not self.show_future
