@@ -108,7 +108,7 @@ class Drawing(_Base):
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
-                 s.command_cpu())
+                 s.command_cpu(), delta=present.delta_text(s.highlight(), s.world()))
 
     def _draw_invariant(self) -> None:
         world = self.session.world()

@@ -79,12 +79,35 @@ def _style(style: str, family: str) -> str:
 
 
 def cursor_style(app: App[object], focused: bool) -> Style:
-    """The row cursor: the theme's primary colour blended into its background."""
+    """The row cursor: the theme's primary colour blended into its background, as strongly
+    as the theme's text allows (WCAG contrast at least 4.5 against the foreground)."""
     theme = app.current_theme
     background = Color.parse(theme.background or ("#000000" if theme.dark else "#ffffff"))
+    foreground = Color.parse(theme.foreground or ("#e0e0e0" if theme.dark else "#000000"))
+    if foreground.ansi is not None or background.ansi is not None:
+        # ANSI themes leave colours to the terminal: no blend can be judged, so no colour
+        return Style(bold=True, underline=focused, reverse=not focused)
     primary = Color.parse(theme.primary)
     amount = (0.45 if focused else 0.2) if app.theme != PROJECTOR else (0.7 if focused else 0.35)
-    return Style(bgcolor=background.blend(primary, amount).rich_color)
+    blend = background.blend(primary, amount)
+    while amount > 0.1 and contrast(foreground, blend) < 4.5:
+        amount -= 0.05
+        blend = background.blend(primary, amount)
+    return Style(bgcolor=blend.rich_color)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _luminance(color: Color) -> float:
+    def channel(c: int) -> float:
+        c_ = c / 255
+        return c_ / 12.92 if c_ <= 0.03928 else ((c_ + 0.055) / 1.055) ** 2.4
+    r, g, b = color.rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
 def install(app: App[object], projector: bool) -> None:

@@ -7,6 +7,7 @@ from engine.diff import changed_fields
 from tui import present
 from engine.conservation import Conservation
 from tui.present import Highlight, Position, TreeOptions
+from rich.text import Text
 from tui.world import World, field_swings
 
 
@@ -292,3 +293,64 @@ def test_inherited_objcgs_swing_then_are_spliced_in_kernel_order(make_machine, r
     splice = step_index(m, "memcg_reparent_objcgs.splice", "/A/B")
     assert "◀ moved in" in item(splice, "/A", "/A/B/C")
     assert "◀ moved in" not in item(splice, "/A", "/A/B")  # it came in a step earlier
+
+
+def _reparent_step(session):
+    rec = session.machine.commands[-1]
+    session.goto(rec.first)
+    while session.step() is not None:
+        if present.delta_parts(session.highlight()) and any(
+                "objcg_list +" in p for p in present.delta_parts(session.highlight())):
+            return session.highlight()
+    raise AssertionError("no reparenting step")
+
+
+def test_delta_names_the_last_steps_changes_in_kernel_words(default_session):
+    hl = _reparent_step(default_session)
+    parts = present.delta_parts(hl, default_session.world())
+    assert "/A objcg_list +/A/B" in parts and "/A css_refs 5→6" in parts
+    assert "objcg /A/B memcg /A/B→/A" in parts
+    assert present.delta_text(hl).plain.startswith("Δ ")
+
+
+def test_the_reparented_objcg_travels_up_the_tree_frame_by_frame(default_session):
+    from tui.present.travel import FRAMES, arrivals, travel_rows
+
+    hl = _reparent_step(default_session)
+    assert arrivals(hl) == [("/A/B", "/A/B", "/A")]
+    rows = present.tree_rows(default_session.world(), TreeOptions())
+    places = []
+    for frame in range(FRAMES - 1):
+        moved = travel_rows(rows, arrivals(hl), frame)
+        assert len(moved) == len(rows)
+        places.append(next(i for i, r in enumerate(moved) if r.kind == "travel"))
+    assert places == sorted(places, reverse=True) and places[0] > places[-1]  # it climbs
+    assert travel_rows(rows, arrivals(hl), FRAMES - 1) == rows  # the last frame: where it landed
+
+
+def test_selected_rows_and_colours_stay_readable_in_every_theme():
+    """The row cursor keeps the theme's text readable (light themes: no dark bar), and under
+    light themes and the projector the dark-terminal colours are swapped."""
+    from textual.app import App
+    from textual.color import Color
+
+    from tui import themes
+
+    app = App()
+    themes.install(app, projector=False)
+    for name in app.available_themes:
+        app.theme = name
+        theme = app.current_theme
+        text = Color.parse(theme.foreground or ("#e0e0e0" if theme.dark else "#000000"))
+        for focused in (True, False):
+            style = themes.cursor_style(app, focused)
+            if text.ansi is not None:  # the terminal's own colours: bold and underline/reverse
+                assert style.bold and (style.underline or style.reverse)
+                continue
+            cursor = style.bgcolor
+            rgb = Color(*cursor.get_truecolor())
+            assert themes.contrast(text, rgb) >= 4.5, (name, focused)
+    light = themes.recolor(present.trail_text("x", 0, "current"), "light")
+    assert all("yellow" not in str(span.style).replace("on #", "") for span in light.spans)
+    projector = themes.recolor(Text("faint", present.DIM), "projector")
+    assert "grey" not in str(projector.spans[0].style if projector.spans else projector.style)

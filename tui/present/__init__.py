@@ -13,6 +13,7 @@ in the "changed" style wherever it shows.
 """
 from __future__ import annotations
 
+from tui.present.delta import delta_parts, delta_text
 from tui.present.header import Position, header_text
 from tui.present.highlight import NO_HIGHLIGHT, Highlight, structural
 from tui.present.objcg import objcg_label_width, objcg_rows, objcg_text, pointer_kind
@@ -29,7 +30,7 @@ from tui.present.tree_text import tree_row_text
 from tui.present.warn import kernel_warning, warn_function
 
 __all__ = [
-    "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
+    "delta_parts", "delta_text", "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
     "STATE_STYLE", "SWING", "Highlight", "Position", "Row", "RowKind", "TreeOptions", "Where", "bar",
     "conservation", "conservation_text", "errno_name", "header_text", "Entry", "TrailLine",
     "call_line", "trail_entries", "trail_line_text", "trail_lines",

@@ -10,7 +10,7 @@ from tui.world import ROOT, World
 LIST_PREVIEW = 3
 
 
-RowKind = Literal["memcg", "objcg", "item", "more"]
+RowKind = Literal["memcg", "objcg", "item", "more", "travel"]
 
 
 class Row(NamedTuple):

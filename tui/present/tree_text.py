@@ -10,7 +10,8 @@ from tui import world as w
 from tui.present.fit import PAD, Field, field, fit
 from tui.present.highlight import Highlight
 from tui.present.style import (COUNT, DIM, GHOST, PARENT, STATE_STYLE, SWING, charged_label,
-                               kib, styled)
+                               holders_text, kib, styled)
+from tui.present.travel import travel_text
 from tui.present.tree import LIST_PREVIEW, Row, TreeOptions, _ancestors, _shown, is_collapsed
 from tui.world import World
 
@@ -20,6 +21,8 @@ def tree_row_text(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     """Draw one tree row in at most `width` cells, never cutting a figure."""
     if row.kind == "memcg":
         return fit(_memcg_fields(world, row, hl, opts, label), width)
+    if row.kind == "travel":
+        return travel_text(row, width)
     head = field(Text(row.prefix, DIM))
     if row.kind == "objcg":
         return fit([head, *_objcg_fields(world, row, hl)], width)
@@ -69,6 +72,10 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
                                            STATE_STYLE.get(state, "")),
                         Text(" ") + styled("freed" if ghost else state, state_changed,
                                            STATE_STYLE.get(state, ""))))
+    if state == "dying":  # what still holds it: the answer to "why isn't it freed?"
+        holders = w.holders(rec)
+        fields.append(field(*(Text(" held by ", DIM) + Text(holders_text(holders, n), STATE_STYLE["dying"])
+                              for n in (6, 3, 1)), drop=5))
     dying = rec["nr_dying_descendants"]
     changed = hl.hit("memcg", name, "nr_dying_descendants")
     style = COUNT if dying else DIM  # a count of dying descendants, not a dying state

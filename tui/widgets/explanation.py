@@ -20,8 +20,9 @@ class Explanation(Static):
     lines: list[Text] = []
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
-             notes: list[str], cpu: int | None) -> None:
-        lines: list[Text] = []
+             notes: list[str], cpu: int | None, delta: Text | None = None) -> None:
+        """`delta`: the last micro-step's changes in one line (tui.present.delta)."""
+        lines: list[Text] = [delta] if delta is not None else []
         if why is not None:
             line = Text.assemble(("why: ", "bold cyan"))
             if function:
