@@ -239,7 +239,7 @@ def check_objects(world: World, lines: list[str], names: set[str], problems: Pro
 
 
 def check_status(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
-    text = " ".join(lines).strip()
+    text = " ".join(" ".join(lines).split())  # it may wrap onto a second line
     if not text or text.startswith("bytes: select"):
         return
     match = re.search(r"(\S+): (\d+) pg × (\d+) = (?:(\d+) = )?(\d+) live \+ (\d+) (?:in )?stocks? \+ (\d+)"

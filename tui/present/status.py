@@ -42,7 +42,12 @@ def conservation_text(c: Conservation | None, width: int | None = None) -> Text:
     room = (width - plain - 4) if width is not None else 0  # 4: the gap and the bar's ends
     if ok and charged and room >= 8:
         fields.append(field(Text("  ") + charged_bar(c, min(room, 40)), drop=9, quiet=True))
-    return fit(fields, width)
+    line = fit(fields, width)
+    if width is None or line.cell_len <= width:
+        return line
+    # too narrow even with short labels: the sum on two lines, never a cut figure
+    head, terms = fields[:4], fields[4:]
+    return Text("\n").join([fit(head, width), fit([field("  "), *terms], width)])
 
 
 def charged_bar(c: Conservation, width: int) -> Text:

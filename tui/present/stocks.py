@@ -45,7 +45,7 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
 
 
 def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
-    """Runs of CPUs with both stocks empty (and untouched by this step) go together."""
+    """Runs of three or more CPUs with both stocks empty (untouched by this step) go together."""
     def empty(cpu: Record) -> bool:
         return (cpu["cached"] is None and cpu["cached_objcg"] is None and not cpu["nr_pages"]
                 and not cpu["nr_bytes"] and not hl.touched("cpu", f"cpu{cpu['cpu']}"))
@@ -53,15 +53,17 @@ def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
     out: list[list[Record]] = []
     for is_empty, run in groupby(cpus, key=empty):
         run_list = list(run)
-        out += [run_list] if is_empty else [[cpu] for cpu in run_list]
+        grouped = is_empty and len(run_list) >= 3  # a pair still reads better one by one
+        out += [run_list] if grouped else [[cpu] for cpu in run_list]
     return out
 
 
 def _empty_line(group: list[Record], world: World, width: int) -> Text:
     first, last = group[0]["cpu"], group[-1]["cpu"]
     return fit([field(Text(f"cpu{first}-cpu{last}", "bold")),
-                field(Text(f"  page NULL 0/{world.batch}, byte NULL 0B", DIM),
-                      Text(" page NULL 0/{}, byte NULL 0B".format(world.batch), DIM)),
+                field(Text(f"  page NULL 0/{world.batch}", DIM), Text(f" pg NULL 0/{world.batch}", DIM),
+                      drop=2),
+                field(Text(", byte NULL 0B", DIM), Text(" B NULL 0B", DIM), drop=1),
                 field(Text(f" ({len(group)} CPUs, both stocks empty)", DIM), drop=9, quiet=True)], width)
 
 

@@ -23,6 +23,9 @@ class PositionBar(Static):
 
     _shown: tuple[Position, bool, float, str | None] | None = None
 
+    def on_resize(self) -> None:
+        self.refresh()  # fitted to the width: fit again
+
     def render(self) -> Text:
         if self._shown is None:
             return Text()

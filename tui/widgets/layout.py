@@ -34,8 +34,10 @@ def share_rows(app: App[int]) -> None:
     stocks, objcgs, objects = app.query_one(CpuStocks), app.query_one(ObjcgList), app.query_one(ObjectList)
     trail, why = app.query_one(Trail), app.query_one(Explanation)
     frame = 1 if screen.has_class("-compact") else 2  # a border top only, or a round frame
-    fixed = sum(w.outer_size.height for w in screen.children
-                if w.display and w.id not in ("main", "trail-panel"))
+    # one row each for the header, the command line, the message, the sum and the footer
+    # (their sizes are not known before the first layout), more if the message wraps
+    fixed = sum(max(1, w.outer_size.height) if w.id != "banner" else w.outer_size.height
+                for w in screen.children if w.display and w.id not in ("main", "trail-panel"))
     room = max(0, app.size.height - fixed)
     why_rows = max(1, min(len(why.lines), 8))
     trail_need = trail.full_height() + why_rows + frame

@@ -49,14 +49,14 @@ class MemcgTree(RowList[Row]):
             self.redraw()
         if moved:
             self._journeys = journeys
-            self._travel(0 if journeys and self.animate else FRAMES - 1)
+            self.show_travel_frame(0 if journeys and self.animate else FRAMES - 1)
 
     @property
     def animate(self) -> bool:
-        """Headless runs (tests, screenshots) draw a chosen frame with `_travel` instead."""
+        """Headless runs (tests, screenshots) draw a chosen frame with `show_travel_frame` instead."""
         return not self.app.is_headless
 
-    def _travel(self, frame: int) -> None:
+    def show_travel_frame(self, frame: int) -> None:
         """Draw frame `frame` of the objcgs' journey; schedule the next at the play speed."""
         if self._timer is not None:
             self._timer.stop()
@@ -66,7 +66,7 @@ class MemcgTree(RowList[Row]):
         if frame < FRAMES - 1 and self.animate:
             playing, speed = getattr(self.app, "playing", False), getattr(self.app, "speed", 4.0)
             pause = 1 / (speed * FRAMES) if playing else 0.12  # a step's time, or a short glide
-            self._timer = self.set_timer(pause, lambda: self._travel(frame + 1))
+            self._timer = self.set_timer(pause, lambda: self.show_travel_frame(frame + 1))
 
     def _draw_row(self, row: Row) -> Text:
         assert self.world is not None

@@ -13,7 +13,7 @@ class InvariantStatus(Static):
     """One line: ✓/✗ and pages × PAGE_SIZE = live + stocks + leftover."""
 
     DEFAULT_CSS = """
-    InvariantStatus { height: 1; padding: 0 1; }
+    InvariantStatus { height: auto; max-height: 2; padding: 0 1; }
     """
 
     _shown: Conservation | None = None
@@ -21,6 +21,9 @@ class InvariantStatus(Static):
     def show(self, conservation: Conservation | None) -> None:
         self._shown = conservation
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.refresh()  # fitted to the width: fit again
 
     def render(self) -> Text:
         text = present.conservation_text(self._shown, width=self.content_size.width)
