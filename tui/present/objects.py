@@ -6,6 +6,7 @@ from rich.text import Text
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, field, fit
 from tui.present.style import DIM, GHOST, styled
+from tui import world as w
 from tui.world import World
 
 
@@ -21,7 +22,15 @@ def object_text(world: World, name: str, hl: Highlight, width: int | None = None
     fields = [field(styled(f"{name:<8}", hl.hit("object", name, "*"), "bold"),
                     styled(name, hl.hit("object", name, "*"), "bold"), shrink=PAD),
               field(f"{rec['size']:>7} B", f" {rec['size']} B")]
-    if rec["objcg"] is None:
+    if w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
+        fields.append(field(Text(f"  pages o{rec['order']}", DIM)))
+        if rec["memcg"] is None:
+            fields.append(field(Text(" unaccounted", DIM), drop=1))
+        else:
+            memcg = styled(rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
+            fields.append(field(Text(" → memcg ", DIM) + memcg + Text(" (css ref)", DIM),
+                                Text(" → memcg ", DIM) + memcg, Text(" → ", DIM) + memcg, drop=1))
+    elif rec["objcg"] is None:
         fields.append(field(Text("  unaccounted", DIM), Text(" unaccounted", DIM), drop=1))
     else:
         objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))

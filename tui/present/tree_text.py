@@ -64,9 +64,18 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
         fields.append(field(styled(f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red"),
                             drop=4))
+    if world.v1:
+        fields += _kmem_fields(rec, hl)
     refs = w.css_refs(rec)
     fields.append(field(styled(f" ref {'-' if refs is None else refs}",
                                hl.hit("memcg", name, "refcnt", "holders")), drop=2))
+    pages = w.page_pins(rec)  # alloc_pages blocks among the css holders
+    if pages:
+        what = "page" if len(pages) == 1 else "pages"
+        changed_pins = hl.hit("memcg", name, "holders")
+        fields.append(field(*(styled(f" ({what} {' '.join(pages[:n])}"
+                                     + (f" +{len(pages) - n}" if len(pages) > n else "") + ")",
+                                     changed_pins, "magenta") for n in (3, 1)), drop=4))
     state_changed = hl.hit("memcg", name, "state")
     fields.append(field(Text(" ") + styled("ghost (freed)" if ghost else state, state_changed,
                                            STATE_STYLE.get(state, "")),
@@ -82,6 +91,21 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     fields.append(field(styled(f" nr_dying_descendants {dying}", changed, style),
                         styled(f" dying-desc {dying}", changed, style),
                         drop=1 if dying or changed else 7, quiet=not (dying or changed)))
+    return fields
+
+
+def _kmem_fields(rec: w.Record, hl: Highlight) -> list[Field]:
+    """cgroup v1: the kmem counter beside the memory counter (pages, its max, failcnt)."""
+    name = rec["name"]
+    usage, limit, failcnt = w.kmem_counter(rec)
+    counter = f" kmem {usage}"
+    if limit is not None or hl.hit("memcg", name, "kmem_max"):
+        counter += f"/{'∞' if limit is None else limit}"
+    changed = hl.hit("memcg", name, "kmem_usage", "kmem_max")
+    fields = [field(styled(counter, changed, "cyan"), drop=3)]
+    if failcnt or hl.hit("memcg", name, "kmem_failcnt"):
+        fields.append(field(styled(f" kfail {failcnt}", hl.hit("memcg", name, "kmem_failcnt"), "red"),
+                            drop=4))
     return fields
 
 

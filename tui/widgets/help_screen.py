@@ -28,6 +28,8 @@ one micro-step at a time.
   t          the rest of the current command in the trail, dimmed (off: only
              what has run, so "what happens next?" stays a question)
   /          find: filter memcgs, objcgs and objects by name
+  p          who pins the selected memcg or objcg? every chain of references
+             keeping it alive (for a dying memcg: why it is not freed yet)
   : or i     the command line        ctrl+p  command palette (theme: any;
              objcg-projector, or objcg-lab --projector, for a class)
   escape     clear find and zoom     q       quit
