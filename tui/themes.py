@@ -28,8 +28,9 @@ PROJECTOR_THEME = Theme(
     primary="#4fa3ff", secondary="#ffd700", accent="#ffd700", warning="#ffd700",
     error="#ff4040", success="#40ff40", foreground="#ffffff", background="#000000",
     surface="#000000", panel="#1a1a1a", boost="#262626",
-    variables={"footer-key-foreground": "#ffd700", "input-cursor-foreground": "#000000",
-               "block-cursor-text-style": "bold"},
+    variables={"footer-key-foreground": "#ffd700", "footer-description-foreground": "#ffffff",
+               "input-cursor-foreground": "#000000", "block-cursor-text-style": "bold",
+               "text-muted": "#ffffff", "text-disabled": "#d0d0d0"},
 )
 
 # colour words of tui.present -> the colour to use instead
