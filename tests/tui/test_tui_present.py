@@ -375,3 +375,46 @@ def test_v2_rows_show_no_kmem_counter(make_machine, reparent_script):
     world = World(make_machine(reparent_script).state)
     for row in present.tree_rows(world, TreeOptions()):
         assert "kmem" not in present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions()).plain
+
+
+def test_trail_puts_callers_before_callees_at_the_real_depth(default_session):
+    """rmdir: cgroup_rmdir -> cgroup_destroy_locked -> kill_css -> css_killed_work_fn ->
+    mem_cgroup_css_offline -> memcg_offline_kmem -> memcg_reparent_objcgs, one level each."""
+    steps = default_session.machine.steps
+    rec = default_session.machine.commands[-1]
+    entries = present.trail_entries(steps, rec.first, rec.end)
+    heads = [(e.depth, e.text.split("(")[0].split(":")[0]) for e in entries[:7]]
+    assert heads == [(0, "cgroup_rmdir"), (1, "cgroup_destroy_locked"), (2, "kill_css"),
+                     (3, "css_killed_work_fn"), (4, "mem_cgroup_css_offline"),
+                     (5, "memcg_offline_kmem"), (6, "memcg_reparent_objcgs")]
+    offline = next(e for e in entries if e.text.startswith("memcg_offline_kmem: kmemcg_id"))
+    assert offline.depth == 5  # its own line comes after the function it called, at its depth
+
+
+def test_no_trail_line_goes_deeper_than_one_level_below_its_caller():
+    import glob
+
+    from engine import Machine
+
+    for path in sorted(glob.glob("tests/scenarios/*.objcg")):
+        m = Machine()
+        for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
+            m.run_line(line, path, number)
+        for rec in m.commands:
+            depth = -1
+            for entry in present.trail_entries(m.steps, rec.first, rec.end):
+                assert entry.depth <= depth + 1, (path, rec.command.text, entry.text)
+                depth = entry.depth
+
+
+def test_trail_shows_nothing_before_its_micro_step_has_run(default_session):
+    steps = default_session.machine.steps
+    rec = default_session.machine.commands[-1]
+    entries = present.trail_entries(steps, rec.first, rec.end)
+    at = rec.first + 5  # five micro-steps of rmdir applied
+    lines = present.trail_lines(entries, at, 80)
+    assert all(line.entry.at < at for line in lines)
+    assert [line.where for line in lines if line.first and line.entry.step is not None][-1] == "current"
+    future = present.trail_lines(entries, at, 80, future=True)
+    assert len(future) > len(lines) and {line.where for line in future[len(lines):]} == {"future"}
+    assert all(len(line.text) <= 78 for line in future)  # wrapped, not cut
