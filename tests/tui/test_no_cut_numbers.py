@@ -19,6 +19,7 @@ from engine.steps import describe
 from tui import scenarios
 from tui.app import ExplorerApp, opening
 from tui.session import Session
+from tui.widgets.explanation import Explanation
 from tui.widgets.header import PositionBar
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.objcg_list import ObjcgList
@@ -43,6 +44,8 @@ move t A
 hold A/B
 rmdir A/B
 """
+
+WARN = "mkdir A\ncharge /A 100 cpu=0\nuncharge /A 50 cpu=0\nrmdir A\n"
 
 # label words that always carry a figure: one left of a figure stub or alone is a cut
 LABELS = ("pg", "ref", "max", "failcnt", "dying-desc", "nr_dying_descendants", "left",
@@ -314,6 +317,14 @@ def check_message(app: ExplorerApp, lines: list[str], problems: Problems) -> Non
         problems.add(shown, f"the message is cut (whole: {text!r})")
 
 
+def check_explanation(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
+    """Under the trail: the step's delta, its reason, a kernel WARN, notes; all whole."""
+    shown = " ".join(" ".join(lines).split())
+    text = " ".join(" ".join(line.plain for line in app.query_one(Explanation).lines).split())
+    if text and shown != text:
+        problems.add(shown, f"the explanation is cut (whole: {text!r})")
+
+
 def check_screen(app: ExplorerApp, where: str) -> list[str]:
     problems = Problems(where)
     world = app.session.world()
@@ -328,6 +339,7 @@ def check_screen(app: ExplorerApp, where: str) -> list[str]:
     check_header(app, panel_lines(app, lines, app.query_one(PositionBar)), problems)
     check_trail(app, panel_lines(app, lines, app.query_one(Trail)), problems)
     check_message(app, panel_lines(app, lines, app.query_one("#message")), problems)
+    check_explanation(app, panel_lines(app, lines, app.query_one(Explanation)), problems)
     return problems.found
 
 
@@ -368,6 +380,13 @@ async def test_limits_scenario_shows_every_figure_whole(size):
     points = [("end", ()), ("rmdir start", ("B",)), ("mid rmdir", ("n",) * 5),
               ("failed alloc", ("B", "B", "B", "N"))]
     found = await _walk(session, None, size, points)
+    assert not found, _report(found)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_kernel_warn_is_shown_whole(size):
+    session = Session.from_text(WARN, "<warn>")
+    found = await _walk(session, None, size, [("end", ()), ("the release", ("b", "b", "b"))])
     assert not found, _report(found)
 
 

@@ -14,7 +14,7 @@ class Explanation(Static):
     """A few lines, redrawn at every step."""
 
     DEFAULT_CSS = """
-    Explanation { height: auto; max-height: 8; padding: 0 1; }
+    Explanation { height: auto; max-height: 10; padding: 0 1; }
     """
 
     lines: list[Text] = []

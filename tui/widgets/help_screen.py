@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 HELP = """\
 [b]objcg-lab explorer[/b]: Linux v5.9 obj_cgroup (memcg slab accounting),
-one micro-step at a time.
+one micro-step at a time. A glossary of the kernel's words is at the end (scroll down).
 
 [b]Moving through time[/b] (whatever panel has focus)
   n   F7     one micro-step forward
