@@ -26,6 +26,7 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
+from tui.themes import install as install_themes
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -76,6 +77,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("slash", "find", "find", show=False, priority=True, key_display="/"),
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
+        Binding("t", "trail_future", "rest of the trail", show=False, priority=True),
         Binding("p", "pins", "who pins", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
         Binding("y", "other_branch", "branch", show=False, priority=True),
@@ -93,10 +95,12 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """Micro-steps per second while playing."""
 
     def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
-                 tape: Tape | None = None, loader: Loader | None = None) -> None:
+                 tape: Tape | None = None, loader: Loader | None = None,
+                 projector: bool = False) -> None:
         """With `loader`, `session` is a stand-in: the real one is loaded in a worker
         thread behind a progress bar (tui.loading) and installed when ready."""
         super().__init__()
+        install_themes(self, projector)  # the projector theme, for a class (--projector)
         self.session = session
         self.greeting = greeting
         self.loader = loader

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual.widgets import Footer, Static
 
-from engine.steps import describe, explain, function_of
+from engine.steps import explain, function_of
 from tui import present
 from tui.present import TreeOptions
 from tui.record import Tape
@@ -22,6 +22,7 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+from tui.widgets.layout import share_rows
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -49,6 +50,7 @@ class Drawing(_Base):
 
     def on_resize(self) -> None:
         self._place_objects()
+        share_rows(self)
 
     def _place_objects(self) -> None:
         shown = self.objects_shown
@@ -84,6 +86,7 @@ class Drawing(_Base):
             self.selected_objcg = objcgs.selected
         self._draw_invariant()
         self.query_one(ViolationBanner).show(s.violation)
+        share_rows(self)
         if follow:
             for panel in (tree, objcgs):
                 index = panel.first_changed()
@@ -106,10 +109,8 @@ class Drawing(_Base):
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
-        line = describe(step.data)
-        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
-                 s.command_cpu(), now=line if cut else None)
+                 s.command_cpu(), delta=present.delta_text(s.highlight(), s.world()))
 
     def _draw_invariant(self) -> None:
         world = self.session.world()
@@ -122,8 +123,7 @@ class Drawing(_Base):
         `then` as soon as `until()` is true (checked at every redraw and play change), so
         it never stays on screen after it stopped being true."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
-        line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#message", Static).update(line)
+        self.query_one("#message", Static).update(line)  # wraps (app.tcss): never cut
         self._expiry = (until, Text(then) if isinstance(then, str) else then) if until else None
 
     def expire_message(self) -> None:

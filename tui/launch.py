@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tui.loading import Loader
 
 
-def main_explore(path: str | None, record: str | None = None) -> int:
+def main_explore(path: str | None, record: str | None = None, projector: bool = False) -> int:
     """2 and a one-line error for a bad FILE."""
     loader = None
     try:
@@ -43,7 +43,8 @@ def main_explore(path: str | None, record: str | None = None) -> int:
         except OutputError as err:
             print(err, file=sys.stderr)
             return 2
-    app = ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, loader=loader)
+    app = ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, loader=loader,
+                      projector=projector)
     code = app.run()
     if app.load_error:
         print(app.load_error, file=sys.stderr)
