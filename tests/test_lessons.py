@@ -453,3 +453,23 @@ def test_script_doc_names_every_command_and_state_doc_every_field() -> None:
             assert f"`{key}`" in state_doc, (table, key)
     for key in state["config"]:
         assert f"`{key}`" in state_doc, key
+
+
+def test_an_explain_step_can_restart_on_another_kernel() -> None:
+    """lessons/15: the v5.8 half and the v5.9 half, each on its own machine."""
+    from engine.lessons.loader import load_lesson
+    from engine.lessons.player import Player
+
+    lesson, problems = load_lesson(os.path.join(ROOT, "lessons", "15-before-and-after.toml"))
+    assert lesson is not None and not problems
+    player = Player(lesson, history=False)
+    assert player.state()["config"]["kernel"] == "5.8"
+    restart = next(i for i, s in enumerate(lesson.steps) if getattr(s, "restart", None))
+    player.goto(restart - 1)
+    assert player.state()["config"]["kernel"] == "5.8"
+    assert player.state()["slab"]["pages"] == 10  # ten dead clones, a page each
+    player.next()  # into the restart: a fresh v5.9 machine
+    assert player.index == restart
+    assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["pages"] == 0
+    player.goto(len(lesson.steps))
+    assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["objects"] == 0
