@@ -19,7 +19,7 @@ from textual.widgets import Markdown, Static
 from engine.lessons import Goal, Predict, check_file, load_lesson
 from engine.lessons.check import read_field
 from engine.fields import parse_ref
-from engine.lessons.mask import mask_for
+from engine.lessons.mask import SHOWN, mask_for
 from engine.lessons.model import WIDGETS
 from tui import present
 from tui.present import MASK
@@ -110,6 +110,8 @@ def assert_masked(app: LessonApp, step: Predict) -> None:
     value, and draw a '?' for it."""
     assert app.masked == mask_for(step.field), (step.field, app.masked)
     kind, name, field = parse_ref(step.field)
+    if field not in SHOWN.get(kind, ()):  # not drawn by the explorer at all: nothing to hide
+        return
     world = app.session.world()
     record = {"memcg": world.memcg, "objcg": world.objcg, "object": world.object,
               "cpu": lambda n: next(c for c in world.cpus() if str(c["cpu"]) == n)}[kind](name)

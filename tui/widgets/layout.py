@@ -36,9 +36,16 @@ def share_rows(app: App[int]) -> None:
     frame = 1 if screen.has_class("-compact") else 2  # a border top only, or a round frame
     # one row each for the header, the command line, the message, the sum and the footer
     # (their sizes are not known before the first layout), more if the message wraps
+    # The panels' container: the screen in the explorer, the pane beside the lesson's
+    # narration in the lesson player (whose height the screen's other rows leave it).
+    holder = app.query_one("#main").parent
+    if holder is None or holder is screen:
+        holder, total = screen, app.size.height
+    else:
+        total = holder.size.height
     fixed = sum(max(1, w.outer_size.height) if w.id != "banner" else w.outer_size.height
-                for w in screen.children if w.display and w.id not in ("main", "trail-panel"))
-    room = max(0, app.size.height - fixed)
+                for w in holder.children if w.display and w.id not in ("main", "trail-panel"))
+    room = max(0, total - fixed)
     why_rows = max(1, min(len(why.lines), 8))
     trail_need = trail.full_height() + why_rows + frame
     stock_rows = stocks.rows_needed() + frame
