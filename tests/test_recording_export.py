@@ -173,7 +173,7 @@ def test_existing_output_is_never_overwritten(recording: Path, tmp_path: Path,
     pics.mkdir()
     (pics / "02-freed-on-another-cpu.svg").write_text("mine")
     code, _, err = run(capsys, "export", "svg", str(recording), "-o", str(pics))
-    assert code == 2 and "02-freed-on-another-cpu.svg: error: already exists" in err
+    assert code == 2 and f"{pics}: error: the folder is not empty" in err
     assert sorted(p.name for p in pics.iterdir()) == ["02-freed-on-another-cpu.svg"]
     assert run(capsys, "export", "cast", str(recording), "-o", str(out), "--force")[0] == 0
     assert out.read_text().startswith('{"version": 2')

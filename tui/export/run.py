@@ -10,7 +10,7 @@ from engine.recording import Loaded
 from tui.export import cast, handout, svg
 from tui.export.screen import Options, parse_size
 from tui.export.source import SourceError, read
-from tui.outfiles import OutputError, ready_dir, refuse_existing, write_file
+from tui.outfiles import OutputError, staged
 
 
 class ExportError(Exception):
@@ -30,49 +30,47 @@ def load_complete(path: str) -> Loaded:
 
 
 def _not_the_source(out: Path, source: str) -> None:
-    if out.exists() and out.resolve() == Path(source).resolve():
-        raise ExportError(f"{out}: error: that is the recording itself; not overwriting it")
+    source_path = Path(source).resolve()
+    if out.exists() and (out.resolve() == source_path or
+                         (out.is_dir() and out.resolve() in source_path.parents)):
+        raise ExportError(f"{out}: error: that is the recording itself (or holds it); "
+                          "not overwriting it")
 
 
 def export_cast(path: str, out: Path, options: Options, force: bool) -> str:
-    loaded = load_complete(path)
     _not_the_source(out, path)
-    refuse_existing([out], force)
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise ExportError(f"{out}: error: cannot write: no directory {parent}")
-    text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem))
-    write_file(out, text, replace=force)
+    with staged(out, folder=False, force=force) as work:
+        loaded = load_complete(path)
+        text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem))
+        work.write_text(text, encoding="utf-8")
     chapters = len(loaded.chapters())
     return f"{out}: {len(loaded.machine.steps)} micro-steps, {chapters} chapter markers"
 
 
 def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
                force: bool) -> str:
-    loaded = load_complete(path)
-    pictures = svg.chapter_pictures(loaded) if each == "chapter" else svg.step_pictures(loaded)
-    if not pictures:
-        raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
-                          "lines, or use --each step)")
-    directory = ready_dir(out)
-    targets = [directory / f"{p.name}.svg" for p in pictures]
+    _not_the_source(out, path)
     if png:
-        targets += [t.with_suffix(".png") for t in targets]
-    refuse_existing(targets, force)
-    written = asyncio.run(svg.render(loaded, path, pictures, options, directory,
-                                     replace=force, png=png))
-    return f"{directory}: {len(written)} files"
+        svg.need_rsvg(out)
+    with staged(out, folder=True, force=force) as work:
+        loaded = load_complete(path)
+        pictures = svg.chapter_pictures(loaded) if each == "chapter" else svg.step_pictures(loaded)
+        if not pictures:
+            raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
+                              "lines, or use --each step)")
+        written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png))
+    return f"{out}: {len(written)} files"
 
 
 def export_handout(path: str, out: Path, options: Options, force: bool) -> str:
-    loaded = load_complete(path)
-    pictures = svg.chapter_pictures(loaded)
-    directory = ready_dir(out)
-    document = directory / "handout.md"
-    refuse_existing([document, *(directory / f"{p.name}.svg" for p in pictures)], force)
-    asyncio.run(svg.render(loaded, path, pictures, options, directory, replace=force))
-    write_file(document, handout.markdown(loaded, path, pictures), replace=force)
-    return f"{document}: {len(pictures)} chapters, {len(pictures)} pictures"
+    _not_the_source(out, path)
+    with staged(out, folder=True, force=force) as work:
+        loaded = load_complete(path)
+        pictures = svg.chapter_pictures(loaded)
+        asyncio.run(svg.render(loaded, path, pictures, options, work))
+        (work / "handout.md").write_text(handout.markdown(loaded, path, pictures),
+                                         encoding="utf-8")
+    return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
 def main_export(args: argparse.Namespace) -> int:
@@ -95,4 +93,7 @@ def main_export(args: argparse.Namespace) -> int:
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{args.output}: interrupted; nothing written", file=sys.stderr)
+        return 130
     return 0

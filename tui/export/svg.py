@@ -7,11 +7,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from engine.recording import Loaded, Mark
 from tui.export.screen import Options, Screen
 from tui.export.source import slug
-from tui.outfiles import OutputError, write_file
+from tui.outfiles import OutputError
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,15 @@ def step_pictures(loaded: Loaded) -> list[Picture]:
             for cursor in range(total + 1)]
 
 
+def _plain_write(path: Path, data: str | bytes) -> None:
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
 async def render(loaded: Loaded, where: str, pictures: list[Picture], options: Options,
-                 directory: Path, *, replace: bool, png: bool = False) -> list[Path]:
-    """Write each picture as DIR/NAME.svg (and .png); returns the files written."""
+                 directory: Path, *, png: bool = False,
+                 save: Callable[[Path, str | bytes], None] = _plain_write) -> list[Path]:
+    """Write each picture as DIR/NAME.svg (and .png) with `save`; returns the files written.
+    Exports write into a staging folder (tui.outfiles.staged), so plain writes suffice."""
     written: list[Path] = []
     async with Screen(loaded, where, options.size) as screen:
         for picture in pictures:
@@ -52,19 +59,25 @@ async def render(loaded: Loaded, where: str, pictures: list[Picture], options: O
                 await screen.goto(picture.cursor)
             svg = screen.svg(f"objcg-lab: {picture.caption}")
             path = directory / f"{picture.name}.svg"
-            write_file(path, svg, replace=replace)
+            save(path, svg)
             written.append(path)
             if png:
                 target = path.with_suffix(".png")
-                write_file(target, svg_to_png(svg, path), replace=replace)
+                save(target, svg_to_png(svg, path))
                 written.append(target)
     return written
 
 
+def need_rsvg(where: Path) -> None:
+    """Before any rendering: PNGs need rsvg-convert."""
+    if shutil.which("rsvg-convert") is None:
+        raise OutputError(f"{where}: error: PNG needs rsvg-convert (Debian: apt-get install "
+                          "librsvg2-bin); nothing written")
+
+
 def svg_to_png(svg: str, where: Path) -> bytes:
     """rsvg-convert drops runs of &#160; (Rich's spaces): give it plain preserved spaces."""
-    if shutil.which("rsvg-convert") is None:
-        raise OutputError(f"{where}: error: PNG needs rsvg-convert (apt-get install librsvg2-bin)")
+    need_rsvg(where)
     text = svg.replace("&#160;", " ").replace("<svg ", '<svg xml:space="preserve" ', 1)
     with tempfile.TemporaryDirectory() as tmp:
         fixed, png = Path(tmp) / "in.svg", Path(tmp) / "out.png"
