@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui.cli import main
+from tui.export.svgdraw import screen_text
 
 RECORDING = """\
 # objcg-lab recording v1
@@ -94,7 +95,10 @@ def test_exports_are_byte_identical_run_to_run(recording: Path, tmp_path: Path,
 
 
 def _svg_text(path: Path) -> str:
-    return path.read_text().replace("&#160;", " ")
+    """The picture's title and the screen rows it shows."""
+    picture = path.read_text()
+    title = picture.split("<title>")[1].split("</title>")[0]
+    return "\n".join([title, *screen_text(picture)])
 
 
 def test_svg_per_chapter_shows_each_chapter(recording: Path, tmp_path: Path,
@@ -104,8 +108,9 @@ def test_svg_per_chapter_shows_each_chapter(recording: Path, tmp_path: Path,
     files = sorted(p.name for p in out.iterdir())
     assert files == ["01-a-task-in-a.svg", "02-freed-on-another-cpu.svg"]
     for number, (name, title) in enumerate(zip(files, TITLES), start=1):
+        assert (out / name).read_text().startswith("<svg")
         text = _svg_text(out / name)
-        assert text.startswith("<svg") and f"chapter {number}/2: {title}" in text
+        assert f"chapter {number}/2: {title}" in text
         assert f"objcg-lab: {title}" in text
 
 

@@ -80,14 +80,15 @@ class Tape:
         i = bisect.bisect_left(points, cursor) - 1
         return (i + 1, chapters[i]) if i >= 0 else None
 
-    def arrival(self, cursor: int) -> str:
-        """What the message line says on arriving at `cursor` ('' if nothing marked)."""
+    def arrival(self, cursor: int, hints: bool = True) -> str:
+        """What the message line says on arriving at `cursor` ('' if nothing marked).
+        `hints=False` (exports): no key hints, nobody can press a key in a cast."""
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
             return f"chapter {number}/{len(self.chapters())}: {mark.title}"
         if cursor in self.stops():
-            return "recorded pause: space plays on"
+            return "recorded pause: space plays on" if hints else ""
         return ""
 
     # -- marking -----------------------------------------------------------------------

@@ -58,7 +58,8 @@ def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
         if not pictures:
             raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
                               "lines, or use --each step)")
-        written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png))
+        written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png,
+                                         named=out))
     return f"{out}: {len(written)} files"
 
 

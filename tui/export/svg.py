@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -47,9 +46,11 @@ def _plain_write(path: Path, data: str | bytes) -> None:
 
 async def render(loaded: Loaded, where: str, pictures: list[Picture], options: Options,
                  directory: Path, *, png: bool = False,
-                 save: Callable[[Path, str | bytes], None] = _plain_write) -> list[Path]:
+                 save: Callable[[Path, str | bytes], None] = _plain_write,
+                 named: Path | None = None) -> list[Path]:
     """Write each picture as DIR/NAME.svg (and .png) with `save`; returns the files written.
-    Exports write into a staging folder (tui.outfiles.staged), so plain writes suffice."""
+    Exports write into a staging folder (tui.outfiles.staged), so plain writes suffice;
+    `named` is the folder errors name (the one the staging folder becomes)."""
     written: list[Path] = []
     async with Screen(loaded, where, options.size) as screen:
         for picture in pictures:
@@ -63,7 +64,7 @@ async def render(loaded: Loaded, where: str, pictures: list[Picture], options: O
             written.append(path)
             if png:
                 target = path.with_suffix(".png")
-                save(target, svg_to_png(svg, path))
+                save(target, svg_to_png(svg, (named or directory) / path.name))
                 written.append(target)
     return written
 
@@ -76,15 +77,11 @@ def need_rsvg(where: Path) -> None:
 
 
 def svg_to_png(svg: str, where: Path) -> bytes:
-    """rsvg-convert drops runs of &#160; (Rich's spaces): give it plain preserved spaces."""
+    """The PNG of an SVG picture by rsvg-convert; `where` names it in an error."""
     need_rsvg(where)
-    text = svg.replace("&#160;", " ").replace("<svg ", '<svg xml:space="preserve" ', 1)
-    with tempfile.TemporaryDirectory() as tmp:
-        fixed, png = Path(tmp) / "in.svg", Path(tmp) / "out.png"
-        fixed.write_text(text, encoding="utf-8")
-        done = subprocess.run(["rsvg-convert", str(fixed), "-o", str(png)],
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["failed"])[0]
-            raise OutputError(f"{where}: error: rsvg-convert: {reason}")
-        return png.read_bytes()
+    done = subprocess.run(["rsvg-convert", "--format", "png"], input=svg.encode("utf-8"),
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[0]
+        raise OutputError(f"{where}: error: rsvg-convert: {reason}")
+    return done.stdout

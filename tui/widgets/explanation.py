@@ -17,6 +17,7 @@ class Explanation(Static):
     """
 
     lines: list[Text] = []
+    _height = -1  # rows the text took at the last update (-1: not laid out yet)
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
              notes: list[str], cpu: int | None, now: str | None = None) -> None:
@@ -36,5 +37,14 @@ class Explanation(Static):
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
         self.lines = lines
-        self.update(Group(*lines) if lines else Text("(no command yet: press n to step, : to type one)",
-                                                      present.DIM))
+        shown = lines or [Text("(no command yet: press n to step, : to type one)", present.DIM)]
+        height = self._height_of(shown)
+        self.update(Group(*lines) if lines else shown[0],
+                    layout=height != self._height)  # a layout pass only when the height changes
+        self._height = height
+
+    def _height_of(self, lines: list[Text]) -> int:
+        width = self.content_size.width
+        if width <= 0:
+            return -1
+        return sum(len(line.wrap(self.app.console, width)) for line in lines)

@@ -19,4 +19,4 @@ class PositionBar(Static):
         text = present.header_text(position, playing, speed, recording)
         text.no_wrap = True
         text.overflow = "ellipsis"
-        self.update(text)
+        self.update(text, layout=False)  # one line whatever it says: no layout pass

@@ -18,4 +18,4 @@ class InvariantStatus(Static):
         text = present.conservation_text(conservation)
         text.no_wrap = True
         text.overflow = "ellipsis"
-        self.update(text)
+        self.update(text, layout=False)  # one line whatever it says: no layout pass

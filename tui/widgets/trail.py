@@ -33,7 +33,7 @@ class Trail(RowList[int]):
             self.set_reactive(RowList.cursor, current)
             self.show_row(min(len(self.rows) - 1, current + 2))
             self.show_row(current)
-        self.refresh()
+        self.redraw()  # the lines whose text or cursor changed
 
     def _draw_row(self, index: int) -> Text:
         step = self.steps[index]
