@@ -86,7 +86,8 @@ class Tape:
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
-            return f"chapter {number}/{len(self.chapters())}: {mark.title}"
+            caption = f" — {' '.join(mark.notes)}" if mark.notes else ""  # its notes, as a caption
+            return f"chapter {number}/{len(self.chapters())}: {mark.title}{caption}"
         if cursor in self.stops():
             return "recorded pause: space plays on" if hints else ""
         return ""

@@ -21,6 +21,10 @@ def add_parsers(sub: Any) -> None:
     cast.add_argument("-o", "--output", required=True, metavar="OUT.cast")
     cast.add_argument("--speed", type=float, default=4.0,
                       help="micro-steps per second (default 4)")
+    cast.add_argument("--from", dest="first", metavar="CHAPTER",
+                      help="start at this chapter (its number or title)")
+    cast.add_argument("--to", dest="last", metavar="CHAPTER",
+                      help="end with this chapter (its number or title; default: --from's)")
     svg = kinds.add_parser("svg", help="an SVG picture per chapter or per micro-step")
     svg.add_argument("file", help="a recording")
     svg.add_argument("-o", "--output", required=True, metavar="DIR")

@@ -9,7 +9,8 @@ from pathlib import Path
 from engine.recording import Loaded
 from tui.export import cast, handout, svg
 from tui.export.screen import Options, parse_size
-from tui.export.source import SourceError, read
+from tui.export.progress import progress_bar
+from tui.export.source import SourceError, read, slug
 from tui.outfiles import OutputError, staged
 
 
@@ -37,14 +38,43 @@ def _not_the_source(out: Path, source: str) -> None:
                           "not overwriting it")
 
 
-def export_cast(path: str, out: Path, options: Options, force: bool) -> str:
+def chapter_range(loaded: Loaded, first: str | None, last: str | None) -> tuple[int, int | None]:
+    """--from/--to CHAPTER (a number or a title) -> (first micro-step, end or None)."""
+    if first is None and last is None:
+        return 0, None
+    chapters = loaded.chapters()
+    points = sorted(m.cursor for m in chapters)
+
+    def find(spec: str, option: str) -> int:
+        if spec.isdigit() and 1 <= int(spec) <= len(chapters):
+            return int(spec) - 1
+        for index, mark in enumerate(chapters):
+            if mark.title == spec or slug(mark.title) == slug(spec):
+                return index
+        known = "; ".join(f"{n}. {m.title}" for n, m in enumerate(chapters, 1)) or "none"
+        raise ExportError(f"error: {option} {spec}: no such chapter (chapters: {known})")
+
+    start = find(first, "--from") if first is not None else 0
+    stop = find(last, "--to") if last is not None else start if first is not None else len(chapters) - 1
+    if stop < start:
+        raise ExportError(f"error: --to {last} comes before --from {first}")
+    end = points[stop + 1] if stop + 1 < len(points) else None
+    return chapters[start].cursor if first is not None else 0, end
+
+
+def export_cast(path: str, out: Path, options: Options, force: bool,
+                first: str | None = None, last: str | None = None) -> str:
     _not_the_source(out, path)
     with staged(out, folder=False, force=force) as work:
         loaded = load_complete(path)
-        text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem))
+        start, end = chapter_range(loaded, first, last)
+        frames = (end if end is not None else len(loaded.machine.steps)) - start
+        with progress_bar(f"{out.name}", frames) as advance:
+            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
+                                         first=start, end=end, progress=advance))
         work.write_text(text, encoding="utf-8")
-    chapters = len(loaded.chapters())
-    return f"{out}: {len(loaded.machine.steps)} micro-steps, {chapters} chapter markers"
+    markers = sum(1 for m in loaded.chapters() if start <= m.cursor and (end is None or m.cursor < end))
+    return f"{out}: {frames} micro-steps, {markers} chapter markers"
 
 
 def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
@@ -86,7 +116,7 @@ def main_export(args: argparse.Namespace) -> int:
         options = Options(size=size, speed=speed)
         out = Path(args.output)
         if args.kind == "cast":
-            print(export_cast(args.file, out, options, args.force))
+            print(export_cast(args.file, out, options, args.force, args.first, args.last))
         elif args.kind == "svg":
             print(export_svg(args.file, out, options, args.each, args.png, args.force))
         else:

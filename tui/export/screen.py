@@ -45,10 +45,16 @@ class Screen:
     (only the widgets it changed), then the composed screen is read back."""
 
     def __init__(self, loaded: Loaded, where: str, size: tuple[int, int] = DEFAULT_SIZE,
-                 in_export: bool = True) -> None:
+                 in_export: bool = True, playing_at: float | None = None) -> None:
         self.session = session_of(loaded, where)
         self.tape = Tape.from_loaded(loaded)
         self.app = ExplorerApp(self.session, start_at=0, tape=self.tape)
+        if playing_at is not None:
+            # A cast plays by itself: its status line says so, at the cast's own speed.
+            # Only the words: the app's play timer stays off, the export moves it.
+            app = self.app
+            app.show_position = (  # type: ignore[method-assign]
+                lambda _playing, _speed: ExplorerApp.show_position(app, True, playing_at))
         self.size = size
         self.in_export = in_export  # no interactive hints: nobody can press a key in a cast
         self._context: Any = None
