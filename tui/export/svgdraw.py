@@ -23,7 +23,7 @@ from rich.terminal_theme import SVG_EXPORT_THEME
 FONT_SIZE = 14
 CELL_WIDTH = 8.43  # 0.602 em: DejaVu Sans Mono's advance at 14px
 LINE_HEIGHT = 17
-BASELINE = 13  # from the top of a row
+BASELINE = 12  # from the top of a row: room below for descenders and "_"
 CHUNK = 16  # cells: bounds the drift of a long word in a fallback font of another width
 FONTS = ("'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, 'Courier New', "
          "monospace")
