@@ -134,7 +134,7 @@ def test_handout_has_the_chapters_commands_pictures_and_figures(
     for number, title in enumerate(TITLES, 1):
         assert f"## {number}. {title}" in md
     assert "The cgroup is empty." in md
-    assert "alloc X0 4000 task=t cpu=0\nalloc X1 92 task=t cpu=1" in md
+    assert "alloc X0 4000 task=t cpu=0   -> 0\nalloc X1 92 task=t cpu=1   -> 0" in md
     assert "| objcg `/A` refcnt | 1 | 5 |" in md and "| memcg `/A` usage | 0 | 64 |" in md
     for link in [line.split("](")[1][:-1] for line in md.splitlines() if line.startswith("![")]:
         assert (out / link).is_file(), link

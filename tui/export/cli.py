@@ -30,9 +30,14 @@ def add_parsers(sub: Any) -> None:
     svg.add_argument("-o", "--output", required=True, metavar="DIR")
     svg.add_argument("--each", choices=("chapter", "step"), default="chapter")
     svg.add_argument("--png", action="store_true", help="also PNG (needs rsvg-convert)")
-    handout = kinds.add_parser("handout", help="a Markdown handout with a picture per chapter")
+    handout = kinds.add_parser("handout", help="a folder to publish: handout.md, a PNG and SVG "
+                                               "per chapter, the recording")
     handout.add_argument("file", help="a recording")
     handout.add_argument("-o", "--output", required=True, metavar="DIR")
+    handout.add_argument("--title", help="the handout's title (default: the recording's "
+                                         "'#@ title', else its file name)")
+    handout.add_argument("--no-png", action="store_true",
+                         help="SVG pictures only (PNGs need rsvg-convert)")
     for parser in (cast, svg, handout):
         parser.add_argument("--size", default="120x40", help="terminal size WIDTHxHEIGHT "
                                                              "(default 120x40)")

@@ -88,19 +88,30 @@ def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
         if not pictures:
             raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
                               "lines, or use --each step)")
-        written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png,
-                                         named=out))
+        with progress_bar(out.name, len(pictures)) as advance:
+            written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png,
+                                             named=out, progress=advance))
     return f"{out}: {len(written)} files"
 
 
-def export_handout(path: str, out: Path, options: Options, force: bool) -> str:
+def export_handout(path: str, out: Path, options: Options, force: bool, title: str = "",
+                   png: bool = True) -> str:
+    """A folder to publish as is: handout.md, a picture per chapter (SVG, and PNG unless
+    png=False), and the recording itself."""
     _not_the_source(out, path)
+    if png:
+        svg.need_rsvg(out)
     with staged(out, folder=True, force=force) as work:
         loaded = load_complete(path)
         pictures = svg.chapter_pictures(loaded)
-        asyncio.run(svg.render(loaded, path, pictures, options, work))
-        (work / "handout.md").write_text(handout.markdown(loaded, path, pictures),
-                                         encoding="utf-8")
+        with progress_bar(out.name, len(pictures)) as advance:
+            asyncio.run(svg.render(loaded, path, pictures, options, work, png=png, named=out,
+                                   progress=advance))
+        name = Path(path).name
+        (work / name).write_bytes(Path(path).read_bytes())  # the students replay this copy
+        (work / "handout.md").write_text(
+            handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png),
+            encoding="utf-8")
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
@@ -120,7 +131,8 @@ def main_export(args: argparse.Namespace) -> int:
         elif args.kind == "svg":
             print(export_svg(args.file, out, options, args.each, args.png, args.force))
         else:
-            print(export_handout(args.file, out, options, args.force))
+            print(export_handout(args.file, out, options, args.force, args.title or "",
+                                 not args.no_png))
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2

@@ -47,7 +47,8 @@ def _plain_write(path: Path, data: str | bytes) -> None:
 async def render(loaded: Loaded, where: str, pictures: list[Picture], options: Options,
                  directory: Path, *, png: bool = False,
                  save: Callable[[Path, str | bytes], None] = _plain_write,
-                 named: Path | None = None) -> list[Path]:
+                 named: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[Path]:
     """Write each picture as DIR/NAME.svg (and .png) with `save`; returns the files written.
     Exports write into a staging folder (tui.outfiles.staged), so plain writes suffice;
     `named` is the folder errors name (the one the staging folder becomes)."""
@@ -66,6 +67,8 @@ async def render(loaded: Loaded, where: str, pictures: list[Picture], options: O
                 target = path.with_suffix(".png")
                 save(target, svg_to_png(svg, (named or directory) / path.name))
                 written.append(target)
+            if progress is not None:
+                progress(len(written) // (2 if png else 1))
     return written
 
 
