@@ -1,4 +1,4 @@
-"""`objcg-lab replay FILE` and `objcg-lab export cast|svg|handout FILE -o OUT`.
+"""`objcg-lab replay FILE` and `objcg-lab export cast|svg|handout|html|gif FILE -o OUT`.
 
 Parsers only here (cheap to import); the work is imported when a command runs.
 Exit status 2 and one line on stderr for any bad input; nothing is written then.
@@ -15,7 +15,7 @@ def add_parsers(sub: Any) -> None:
     replay.add_argument("file", help="a recording (.objcg written by explore --record)")
     export = sub.add_parser("export", help="export a recording: an asciicast, SVG pictures "
                                            "or a Markdown handout")
-    kinds = export.add_subparsers(dest="kind", required=True, metavar="cast|svg|handout")
+    kinds = export.add_subparsers(dest="kind", required=True, metavar="cast|svg|handout|html|gif")
     cast = kinds.add_parser("cast", help="an asciicast v2 file (asciinema play, web player)")
     cast.add_argument("file", help="a recording")
     cast.add_argument("-o", "--output", required=True, metavar="OUT.cast")
@@ -38,7 +38,12 @@ def add_parsers(sub: Any) -> None:
                                          "'#@ title', else its file name)")
     handout.add_argument("--no-png", action="store_true",
                          help="SVG pictures only (PNGs need rsvg-convert)")
-    for parser in (cast, svg, handout):
+    page = kinds.add_parser("html", help="a folder with an offline web page: step through "
+                                         "the recording with buttons and keys")
+    page.add_argument("file", help="a recording")
+    page.add_argument("-o", "--output", required=True, metavar="DIR")
+    page.add_argument("--title", help="the page's title (default: the recording's '#@ title')")
+    for parser in (cast, svg, handout, page):
         parser.add_argument("--size", default="120x40", help="terminal size WIDTHxHEIGHT "
                                                              "(default 120x40)")
         parser.add_argument("--force", action="store_true",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.recording import Loaded
-from tui.export import cast, handout, svg
+from tui.export import cast, handout, html, svg
 from tui.export.screen import Options, parse_size
 from tui.export.progress import progress_bar
 from tui.export.source import SourceError, read, slug
@@ -115,6 +115,21 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
+def export_html(path: str, out: Path, options: Options, force: bool, title: str = "") -> str:
+    """A folder that works offline: index.html, frames.js and the recording."""
+    _not_the_source(out, path)
+    with staged(out, folder=True, force=force) as work:
+        loaded = load_complete(path)
+        name = title or loaded.title or Path(path).stem
+        with progress_bar(out.name, len(loaded.machine.steps)) as advance:
+            data = asyncio.run(html.frames(loaded, path, options, name, progress=advance))
+        (work / "index.html").write_text(html.index_html(name), encoding="utf-8")
+        (work / "frames.js").write_text(html.frames_js(data), encoding="utf-8")
+        (work / Path(path).name).write_bytes(Path(path).read_bytes())
+    return (f"{out / 'index.html'}: {len(data['frames']) + 1} frames, "
+            f"{len(data['chapters'])} chapters; open it in a browser, offline")
+
+
 def main_export(args: argparse.Namespace) -> int:
     try:
         try:
@@ -130,6 +145,8 @@ def main_export(args: argparse.Namespace) -> int:
             print(export_cast(args.file, out, options, args.force, args.first, args.last))
         elif args.kind == "svg":
             print(export_svg(args.file, out, options, args.each, args.png, args.force))
+        elif args.kind == "html":
+            print(export_html(args.file, out, options, args.force, args.title or ""))
         else:
             print(export_handout(args.file, out, options, args.force, args.title or "",
                                  not args.no_png))
