@@ -25,6 +25,15 @@ def add_parsers(sub: Any) -> None:
                       help="start at this chapter (its number or title)")
     cast.add_argument("--to", dest="last", metavar="CHAPTER",
                       help="end with this chapter (its number or title; default: --from's)")
+    gif = kinds.add_parser("gif", help="an animated GIF of the cast, for slides (needs agg: "
+                                       "pip install 'objcg-lab[gif]')")
+    gif.add_argument("file", help="a recording")
+    gif.add_argument("-o", "--output", required=True, metavar="OUT.gif")
+    gif.add_argument("--speed", type=float, default=4.0, help="micro-steps per second (default 4)")
+    gif.add_argument("--from", dest="first", metavar="CHAPTER",
+                     help="start at this chapter (its number or title)")
+    gif.add_argument("--to", dest="last", metavar="CHAPTER",
+                     help="end with this chapter (default: --from's)")
     svg = kinds.add_parser("svg", help="an SVG picture per chapter or per micro-step")
     svg.add_argument("file", help="a recording")
     svg.add_argument("-o", "--output", required=True, metavar="DIR")
@@ -43,7 +52,7 @@ def add_parsers(sub: Any) -> None:
     page.add_argument("file", help="a recording")
     page.add_argument("-o", "--output", required=True, metavar="DIR")
     page.add_argument("--title", help="the page's title (default: the recording's '#@ title')")
-    for parser in (cast, svg, handout, page):
+    for parser in (cast, gif, svg, handout, page):
         parser.add_argument("--size", default="120x40", help="terminal size WIDTHxHEIGHT "
                                                              "(default 120x40)")
         parser.add_argument("--force", action="store_true",

