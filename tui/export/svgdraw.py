@@ -49,8 +49,17 @@ def _x(cells: float) -> str:
     return f"{cells * CELL_WIDTH:.2f}".rstrip("0").rstrip(".")
 
 
+_WORD = re.compile(r"[^ ]+")
+
+
 def _words(text: str) -> Iterable[tuple[int, str]]:
     """(cell offset, word) for each run of non-space characters, cut every CHUNK cells."""
+    if text.isascii():  # one cell per character: the fast path
+        for match in _WORD.finditer(text):
+            word, start = match.group(), match.start()
+            for cut in range(0, len(word), CHUNK):
+                yield start + cut, word[cut:cut + CHUNK]
+        return
     offset, word, start = 0, "", 0
     for ch in text:
         width = cell_len(ch)
@@ -88,6 +97,7 @@ def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -
     page_w, page_h = _x(width), height * LINE_HEIGHT
     screen_bg = THEME.background_color.hex
     rects: list[tuple[int, str, int, int]] = []  # row, colour, first cell, end cell
+    looks: dict[Style, tuple[str, str, str]] = {}  # style -> fg, bg, text attributes
     texts: list[str] = []
     for row, line in enumerate(lines):
         y_top = row * LINE_HEIGHT
@@ -98,18 +108,22 @@ def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -
             if segment.control or not text:
                 continue
             style = style or Style.null()
-            cells = cell_len(text)
-            fg, bg = _colors(style)
+            cells = len(text) if text.isascii() else cell_len(text)
+            look = looks.get(style)
+            if look is None:
+                fg, bg = _colors(style)
+                look = looks[style] = (fg, bg, _text_attrs(style, fg))
+            fg, bg, attrs = look
             if bg != screen_bg:
                 if rects and rects[-1][:2] == (row, bg) and rects[-1][3] == col:
                     rects[-1] = (row, bg, rects[-1][2], col + cells)  # one rectangle per run
                 else:
                     rects.append((row, bg, col, col + cells))
             if not style.conceal:
-                attrs = _text_attrs(style, fg)
                 for offset, word in _words(text):
+                    width = len(word) if word.isascii() else cell_len(word)
                     texts.append(f'<text x="{_x(col + offset)}" y="{y_base}" '
-                                 f'textLength="{_x(cell_len(word))}" '
+                                 f'textLength="{_x(width)}" '
                                  f'lengthAdjust="spacingAndGlyphs" {attrs}>'
                                  f"{escape(word, quote=False)}</text>")
             col += cells
