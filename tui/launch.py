@@ -10,7 +10,8 @@ from tui.record import Tape
 from tui.session import LoadError, Session
 
 
-def main_explore(path: str | None, record: str | None = None) -> int:
+def main_explore(path: str | None, record: str | None = None,
+                 dwell: float | None = None) -> int:
     """2 and a one-line error for a bad FILE."""
     try:
         if path is None:
@@ -25,7 +26,7 @@ def main_explore(path: str | None, record: str | None = None) -> int:
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
-    tape = Tape()
+    tape = Tape(dwell=dwell)
     if record is not None:
         from tui.outfiles import OutputError
 

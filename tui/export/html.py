@@ -115,7 +115,9 @@ nav li.here { color: #ffb454; font-weight: bold; }
 #screen { margin: 0; font: 13px/1.16 'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas,
           'Courier New', monospace; white-space: pre; background: #292929; }
 /* 1.16 em: the box-drawing glyphs join from row to row */
-#screen span { white-space: pre; }
+#screen > div { height: 1.16em; }
+#screen span { white-space: pre; display: inline-block; height: 1.16em; vertical-align: top; }
+/* inline blocks: a run's background fills its whole row, no stripes between rows */
 #controls { margin: 8px 0; display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 button { font: inherit; padding: 2px 10px; }
 #slider { flex: 1; min-width: 200px; }
