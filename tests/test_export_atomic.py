@@ -145,3 +145,32 @@ def test_an_empty_folder_is_filled_and_force_replaces_a_file(
     assert cast_file.read_text().startswith('{"version": 2')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "rec", "x.cast"]
 
+
+
+def test_ctrl_c_in_a_real_process_leaves_nothing_and_no_traceback(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from benchmarks.export import recording as generated
+
+    path = tmp_path / "big.objcg"
+    path.write_text(generated(400)[0])
+    out = tmp_path / "steps"
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "export", "svg", str(path), "-o", str(out),
+         "--each", "step"], cwd=root, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    for _ in range(600):  # until it is rendering into its hidden staging folder
+        if any(p.name.startswith(".steps.") for p in tmp_path.iterdir()):
+            break
+        time.sleep(0.1)
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err == f"{out}: interrupted; nothing written\n"  # one line, no traceback
+    assert sorted(os.listdir(tmp_path)) == ["big.objcg"]

@@ -13,8 +13,8 @@ def add_parsers(sub: Any) -> None:
     replay = sub.add_parser("replay", help="open a recording in the explorer: chapters, "
                                            "stepping, play/pause")
     replay.add_argument("file", help="a recording (.objcg written by explore --record)")
-    export = sub.add_parser("export", help="export a recording: an asciicast, SVG pictures "
-                                           "or a Markdown handout")
+    export = sub.add_parser("export", help="export a recording: a handout, an offline web "
+                                           "page, an asciicast, a GIF or SVG pictures")
     kinds = export.add_subparsers(dest="kind", required=True, metavar="cast|svg|handout|html|gif")
     cast = kinds.add_parser("cast", help="an asciicast v2 file (asciinema play, web player)")
     cast.add_argument("file", help="a recording")

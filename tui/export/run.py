@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.recording import Loaded
 from tui.export import cast, handout, html, svg
 from tui.export.screen import Options, parse_size
+from tui.export.interrupt import Interrupted, interruptible
 from tui.export.progress import progress_bar
 from tui.export.source import SourceError, read, slug
 from tui.outfiles import OutputError, staged
@@ -168,6 +169,11 @@ def export_html(path: str, out: Path, options: Options, force: bool, title: str 
 
 
 def main_export(args: argparse.Namespace) -> int:
+    with interruptible():
+        return _main_export(args)
+
+
+def _main_export(args: argparse.Namespace) -> int:
     try:
         try:
             size = parse_size(args.size)
@@ -192,7 +198,7 @@ def main_export(args: argparse.Namespace) -> int:
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         print(f"{args.output}: interrupted; nothing written", file=sys.stderr)
         return 130
     return 0

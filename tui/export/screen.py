@@ -14,6 +14,7 @@ from engine.recording import Loaded
 from tui.app import ExplorerApp
 from tui.record import Tape
 from tui.export import svgdraw
+from tui.export.interrupt import check
 from tui.export.source import session_of
 from tui.export.textual_bridge import Painter
 
@@ -94,12 +95,14 @@ class Screen:
 
     async def step(self) -> None:
         """One micro-step forward, as `n` in the explorer."""
+        check()  # Ctrl-C: stop here, between two frames
         self.app.action_micro(1)
         self._arrive()
         await self._settle()
 
     async def goto(self, cursor: int) -> None:
         """Jump to a point, as `]` jumps to a chapter."""
+        check()
         self.session.goto(cursor)
         self.app.redraw(relayout=True, follow=True)
         self._arrive()
