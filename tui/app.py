@@ -114,6 +114,8 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
+        # Figures drawn as '?' everywhere (the lesson player's pending prediction).
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()
         self._timer: Timer | None = None
         self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
         self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
