@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
+    from tui.serve.cli import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 
@@ -52,6 +55,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.lesson.cli import main_play
 
         return main_play(args.args, reset_progress=args.reset)
+    if args.cmd == "serve":
+        from tui.serve.cli import main_serve
+
+        return main_serve(args)
     if args.cmd in ("replay", "export"):
         from tui.export.cli import main_recording
 

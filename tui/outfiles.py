@@ -13,6 +13,25 @@ class OutputError(Exception):
     """A file or directory that cannot be written; str() is one line."""
 
 
+# Set by `objcg-lab serve` in each browser session: every file the session writes must
+# lie inside this directory (the teacher's --data DIR), whatever path a student types.
+CONFINE_ENV = "OBJCG_LAB_CONFINE_DIR"
+
+
+def confined(path: str | Path) -> Path:
+    """`path` itself, or under $OBJCG_LAB_CONFINE_DIR its place inside that directory;
+    an absolute path or one leading out of it is an OutputError."""
+    root = os.environ.get(CONFINE_ENV)
+    if not root:
+        return Path(path)
+    base = Path(root).resolve()
+    target = (base / path).resolve()
+    if Path(path).is_absolute() or not target.is_relative_to(base) or target == base:
+        raise OutputError(f"{path}: error: this served session writes only inside its own "
+                          "folder; give a plain file name such as my-session.objcg")
+    return target
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
@@ -55,7 +74,7 @@ def _temp(path: Path, data: bytes) -> str:
 def write_file(path: str | Path, data: str | bytes, *, replace: bool = False) -> None:
     """Write `data` to `path` atomically: readers see the old file or the whole new one.
     Without `replace`, an existing file is never touched (OutputError instead)."""
-    path = Path(path)
+    path = confined(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if not replace and path.exists():
         raise OutputError(f"{path}: error: already exists; not overwriting it "
@@ -82,7 +101,7 @@ def write_file(path: str | Path, data: str | bytes, *, replace: bool = False) ->
 
 def ready_dir(directory: str | Path) -> Path:
     """Create `directory` if needed and check that files can be written in it."""
-    directory = Path(directory)
+    directory = confined(directory)
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"{directory}: error: not a directory")
     try:
