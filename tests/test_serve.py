@@ -223,24 +223,52 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
     assert probe.children(server.pid) == []
 
 
-def test_lesson_progress_is_per_tab_and_killing_the_server_ends_sessions(browser, tmp_path):
+def test_a_lesson_per_tab_with_its_own_progress_and_ctrl_c_ends_it(browser, tmp_path):
     data = tmp_path / "class"
     port = probe.free_port()
     server = probe.start_server(port, data, "lesson", "1", max_sessions=2)
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"http://127.0.0.1:{port}/")
-        wait_until(lambda: "lesson" in screen(page).lower(), 30, "the lesson")
+        wait_for_text(page, "Lesson 1 · step 1/", timeout=30)
         pids = wait_until(lambda: probe.session_processes(data), what="the session process")
-        environ = Path(f"/proc/{pids[0]}/environ").read_bytes().split(b"\0")
-        xdg = next(v for v in environ if v.startswith(b"XDG_DATA_HOME="))
-        assert not xdg.startswith(b"XDG_DATA_HOME=" + os.environ.get("HOME", "~").encode())
-        assert b"/tab-1/" in xdg
-        # The server dies without cleaning up (SIGKILL): its sessions still go
-        server.send_signal(signal.SIGKILL)
-        server.wait(timeout=10)
-        wait_until(lambda: probe.session_processes(data) == [], what="orphaned sessions to end")
+        environ = dict(item.split(b"=", 1) for item in
+                       Path(f"/proc/{pids[0]}/environ").read_bytes().split(b"\0") if b"=" in item)
+        # progress goes to the session's own private data folder, not the teacher's
+        assert environ[b"XDG_DATA_HOME"].endswith(b"/tab-1/data_home")
+        assert environ[b"XDG_DATA_HOME"] != os.environ.get("XDG_DATA_HOME", "").encode()
+        assert environ[b"OBJCG_LAB_CONFINE_DIR"] == str(data.resolve() / "tab-1").encode()
+        printed = probe.stop_server(server)  # Ctrl+C with a student still working
+        assert server.returncode == 0
+        assert probe.session_processes(data) == []
+        assert "tab-1: session started" in printed
         page.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_a_killed_server_leaves_no_session(tmp_path):
+    """SIGKILL gives the server no chance to clean up: the kernel ends its sessions
+    (PR_SET_PDEATHSIG), so nothing is orphaned."""
+    data = tmp_path / "class"
+    port = probe.free_port()
+    server = probe.start_server(port, data, max_sessions=1)
+
+    async def session_then_kill() -> list[int]:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24"):
+                pids = wait_until(lambda: probe.session_processes(data), 30, "a session")
+                server.send_signal(signal.SIGKILL)
+                server.wait(timeout=10)
+                return pids
+    try:
+        with ThreadPoolExecutor(1) as thread:
+            pids = thread.submit(asyncio.run, session_then_kill()).result(timeout=60)
+        assert len(pids) == 1
+        wait_until(lambda: probe.session_processes(data) == [], what="the orphaned session to end")
     finally:
         if server.poll() is None:
             server.kill()

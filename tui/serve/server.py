@@ -136,7 +136,8 @@ class ClassroomServer(Server):
         loop.add_signal_handler(signal.SIGINT, self.request_exit)
         loop.add_signal_handler(signal.SIGTERM, self.request_exit)
         web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False,
-                    loop=loop, print=lambda *args: None, access_log=None)
+                    loop=loop, print=lambda *args: None, access_log=None,
+                    shutdown_timeout=5)  # sessions were killed: their sockets close at once
 
 
 def _same_origin(request: web.Request) -> bool:

@@ -96,6 +96,12 @@ class SessionProcess(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """Relay the app's output until it ends, then close the tab's websocket: a session
+        that quit (q), crashed or was killed shows "session ended", never a frozen screen."""
+        await super().run()
+        await self.remote_close()
+
     async def stop(self) -> None:
         """Ask the app to quit; if it has not within QUIT_GRACE, terminate, then kill
         its process group. Idempotent; removes the session's private state."""
@@ -110,14 +116,18 @@ class SessionProcess(AppService):
         if self._task is not None:
             await self._task  # the reader ends at EOF once the process is gone
             self._task = None
-        shutil.rmtree(self.state_dir, ignore_errors=True)
-        if self.work_dir.is_dir() and not any(self.work_dir.iterdir()):
-            self.work_dir.rmdir()  # nothing saved: no empty folder left for the teacher
+        self._tidy()
 
     def kill_now(self) -> None:
         """At server exit, synchronously: no session outlives the server."""
         if self._process is not None and self._process.returncode is None:
             _signal_group(self._process.pid, signal.SIGKILL)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        if self.work_dir.is_dir() and not any(self.work_dir.iterdir()):
+            self.work_dir.rmdir()  # nothing saved: no empty folder left for the teacher
 
 
 async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
