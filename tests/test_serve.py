@@ -52,6 +52,26 @@ def test_saves_are_confined_to_the_session_folder(tmp_path, monkeypatch):
     assert list((tmp_path / "outside").iterdir()) == []
 
 
+def test_a_served_session_neither_lists_nor_records_outside_its_folder(tmp_path, monkeypatch):
+    from tui.complete import candidates
+    from tui.record import Tape
+    from tui.scenarios import DEFAULT_NAME, default_text
+    from tui.session import Session
+
+    (tmp_path / "mine.objcg").write_text("mkdir A\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CONFINE_ENV, str(tmp_path))
+    names = None  # `save` completes file names only: no names of the session needed
+    assert candidates("save /etc/", names) == ("/etc/", [])
+    assert candidates("save ../", names) == ("../", [])
+    assert candidates("save mi", names) == ("mi", ["mine.objcg"])
+    session = Session.from_text(default_text(), DEFAULT_NAME)
+    with pytest.raises(OutputError, match="writes only inside its own folder"):
+        Tape().start("/etc/passwd", session)  # refused before even looking at it
+    assert "recording to" in Tape().start("rec.objcg", session)
+    assert (tmp_path / "rec.objcg").exists()
+
+
 def test_taken_port_is_one_clear_line(tmp_path):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))

@@ -19,14 +19,14 @@ CONFINE_ENV = "OBJCG_LAB_CONFINE_DIR"
 
 
 def confined(path: str | Path) -> Path:
-    """`path` itself, or under $OBJCG_LAB_CONFINE_DIR its place inside that directory;
-    an absolute path or one leading out of it is an OutputError."""
+    """`path` itself, or under $OBJCG_LAB_CONFINE_DIR its place inside that directory
+    (relative paths are taken from there); any path leading out of it is an OutputError."""
     root = os.environ.get(CONFINE_ENV)
     if not root:
         return Path(path)
     base = Path(root).resolve()
     target = (base / path).resolve()
-    if Path(path).is_absolute() or not target.is_relative_to(base) or target == base:
+    if not target.is_relative_to(base) or target == base:
         raise OutputError(f"{path}: error: this served session writes only inside its own "
                           "folder; give a plain file name such as my-session.objcg")
     return target
