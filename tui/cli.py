@@ -63,7 +63,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.export.cli import main_recording
 
         return main_recording(args)
-    from tui.app import main_explore
+    from tui.launch import main_explore
 
     return main_explore(getattr(args, "file", None), getattr(args, "record", None))
 

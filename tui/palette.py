@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterator
 from textual.app import SystemCommand
 
 if TYPE_CHECKING:
-    from tui.app import ExplorerApp
+    from tui.host import Explorer
 
 # (title, help, action) — actions of ExplorerApp
 ENTRIES = [
@@ -33,12 +33,12 @@ ENTRIES = [
 ]
 
 
-def explorer_commands(app: ExplorerApp) -> Iterator[SystemCommand]:
+def explorer_commands(app: Explorer) -> Iterator[SystemCommand]:
     for title, help_text, action in ENTRIES:
         yield SystemCommand(title, help_text, _runner(app, action))
 
 
-def _runner(app: ExplorerApp, action: str):  # type: ignore[no-untyped-def]
+def _runner(app: Explorer, action: str):  # type: ignore[no-untyped-def]
     async def run() -> None:
         await app.run_action(action)
 
