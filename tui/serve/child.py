@@ -13,7 +13,7 @@ def main(argv: list[str]) -> int:
     mode, rest = argv[0], argv[1:]
     target = rest[0] if rest else None
     if mode == "explore":
-        from tui.app import main_explore
+        from tui.launch import main_explore
 
         return main_explore(target)
     if mode == "lesson":
