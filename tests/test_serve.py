@@ -210,8 +210,9 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
         assert sorted(pids) == sorted(probe.children(server.pid))
         command(first, "mkdir C")
         command(second, "mkdir D")
-        wait_for_text(first, "└─ /C")
-        wait_for_text(second, "└─ /D")
+        # a typed command plays its micro-steps: wait until both have played to the end
+        wait_for_text(first, "step 3/3 · mkdir C → 0  paused")
+        wait_for_text(second, "step 3/3 · mkdir D → 0  paused")
         first.keyboard.press("b")  # only the first tab steps back
         wait_for_text(first, "step 2/3 · mkdir C")
         assert "step 3/3 · mkdir D" in screen(second)
