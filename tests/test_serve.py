@@ -72,6 +72,15 @@ def test_a_served_session_neither_lists_nor_records_outside_its_folder(tmp_path,
     assert (tmp_path / "rec.objcg").exists()
 
 
+def test_a_forged_terminal_size_is_bounded():
+    from tui.serve.sessions import _bounded
+
+    assert _bounded(140, 38) == (140, 38)
+    assert _bounded(100_000, 100_000) == (400, 150)
+    assert _bounded(-5, 0) == (20, 8)
+    assert _bounded("80; rm", None) == (80, 24)
+
+
 def test_taken_port_is_one_clear_line(tmp_path):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))

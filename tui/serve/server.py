@@ -89,9 +89,14 @@ class ClassroomServer(Server):
             return websocket
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
-        session = SessionProcess(self.plan, write_bytes=websocket.send_bytes,
-                                 write_str=websocket.send_str, close=websocket.close,
-                                 download_manager=self.download_manager, debug=self.debug)
+        try:
+            session = SessionProcess(self.plan, write_bytes=websocket.send_bytes,
+                                     write_str=websocket.send_str, close=websocket.close,
+                                     download_manager=self.download_manager, debug=self.debug)
+        except OSError as error:  # the data folder went away or filled up
+            log.error("cannot make a folder for a new session: %s", error)
+            await websocket.close(code=WSCloseCode.INTERNAL_ERROR)
+            return websocket
         self.sessions.add(session)
         try:
             await session.start(width, height)

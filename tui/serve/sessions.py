@@ -23,6 +23,7 @@ from tui.outfiles import CONFINE_ENV
 
 QUIT_GRACE = 3.0  # seconds a session has to quit after the tab closed, before SIGTERM
 TERM_GRACE = 2.0  # seconds after SIGTERM before SIGKILL
+MAX_COLUMNS, MAX_ROWS = 400, 150  # larger than any screen, small enough to draw
 PR_SET_PDEATHSIG = 1  # prctl option: a signal to the child when its parent dies
 
 
@@ -96,6 +97,12 @@ class SessionProcess(AppService):
         self._stdin = process.stdin
         return process
 
+    async def start(self, width: int, height: int) -> None:
+        await super().start(*_bounded(width, height))
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        await super().set_terminal_size(*_bounded(width, height))
+
     async def run(self) -> None:
         """Relay the app's output until it ends, then close the tab's websocket: a session
         that quit (q), crashed or was killed shows "session ended", never a frozen screen."""
@@ -128,6 +135,14 @@ class SessionProcess(AppService):
         shutil.rmtree(self.state_dir, ignore_errors=True)
         if self.work_dir.is_dir() and not any(self.work_dir.iterdir()):
             self.work_dir.rmdir()  # nothing saved: no empty folder left for the teacher
+
+
+def _bounded(width: object, height: object) -> tuple[int, int]:
+    """A terminal size a browser may ask for: a forged 100000x100000 would have the
+    session draw a screen that size."""
+    def clamp(value: object, low: int, high: int, default: int) -> int:
+        return max(low, min(high, value)) if isinstance(value, int) else default
+    return clamp(width, 20, MAX_COLUMNS, 80), clamp(height, 8, MAX_ROWS, 24)
 
 
 async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
