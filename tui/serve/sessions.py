@@ -14,7 +14,7 @@ import os
 import shutil
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual_serve.app_service import AppService
@@ -27,13 +27,17 @@ MAX_COLUMNS, MAX_ROWS = 400, 150  # larger than any screen, small enough to draw
 PR_SET_PDEATHSIG = 1  # prctl option: a signal to the child when its parent dies
 
 
+try:  # looked up here, in the server: between fork and exec only the call itself runs
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the server's own shutdown stops sessions
+    _prctl = None
+
+
 def _die_with_parent() -> None:
     """In the child before exec: if the server is killed outright (SIGKILL, a crash),
     the kernel sends the session SIGTERM instead of leaving it orphaned."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: the server's own shutdown still stops every session
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -45,7 +49,6 @@ class SessionPlan:
     state_dir: Path  # private per-server scratch: each session's XDG directories
     project_root: Path  # where the tui and engine packages are imported from
     max_sessions: int = 20
-    numbers: set[int] = field(default_factory=set)
 
     def claim_folders(self) -> tuple[int, Path, Path]:
         """A session number N, its folder DATA/tab-N (new, never reused, so files from a
