@@ -232,7 +232,7 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
         response = third.goto(url)
         assert response.status == 503
         assert third.locator("#full").inner_text() == "The class is full"
-        assert "all 2 sessions are in use" in third.inner_text("body")
+        assert "All 2 sessions are in use." in third.inner_text("body")
         third.close()
         assert len(probe.session_processes(data)) == 2
 

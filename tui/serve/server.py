@@ -55,8 +55,9 @@ class ClassroomServer(Server):
 
     # -- pages ------------------------------------------------------------------------------
     def full_message(self) -> str:
-        return (f"The class is full: all {self.plan.max_sessions} sessions are in use. "
-                "Try again when someone closes a tab.")
+        n = self.plan.max_sessions
+        taken = "The one session is in use." if n == 1 else f"All {n} sessions are in use."
+        return f"{taken} Try again when someone closes a tab."
 
     async def handle_index(self, request: web.Request) -> web.Response:
         """The terminal page, or a 503 "class is full" page when no session is free."""
