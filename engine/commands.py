@@ -2,18 +2,24 @@
 ScriptError before any change), then returns the generator that does the work."""
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from engine.kernel.base import ROOT, Kernel, Steps
 from engine.kernel.drain import drain_local_stock
 from engine.kernel.lifecycle import cgroup_mkdir, cgroup_rmdir
+from engine.kernel.kmem_v1 import (
+    mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
+)
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
+from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, normalize_path, parse_int, parse_size,
+    Command, ScriptError, check_alloc_size, normalize_path, page_counter_max, parse_int,
+    parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -33,7 +39,7 @@ def prepare(k: Kernel, cmd: Command) -> Steps:
     """Check a command against the current state; return its work. Raises ScriptError."""
     k.current_cpu = 0
     work = HANDLERS[cmd.name](k, cmd)
-    if cmd.name != "config" and not k.st.sys["started"]:
+    if not k.st.sys["started"]:  # config too: a second config line is an error
         k.st.set(k.st.sys, "started", True)
     return work
 
@@ -76,6 +82,13 @@ def need_objcg(k: Kernel, word: str) -> str:
     return rec["name"]
 
 
+def parse_order(word: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > MAX_ORDER:
+        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {MAX_ORDER} "
+                          "(2^ORDER pages)")
+    return int(word)
+
+
 def need_gfp(cmd: Command) -> str:
     gfp = cmd.opts.get("gfp", "GFP_KERNEL")
     if gfp not in GFP_MASKS:
@@ -95,7 +108,7 @@ def _exists(path: str) -> Steps:
 @handler("config")
 def _config(k: Kernel, cmd: Command) -> Steps:
     if k.st.sys["started"]:
-        raise ScriptError("config must come before every other command")
+        raise ScriptError("config must come before every other command, and only once")
     o = cmd.opts
     cpus = parse_int(o.get("cpus", str(k.nr_cpus)), "cpus")
     if not 1 <= cpus <= 64:
@@ -103,23 +116,28 @@ def _config(k: Kernel, cmd: Command) -> Steps:
     page_size = parse_int(o.get("page_size", str(k.page_size)), "page_size")
     if page_size not in PAGE_SIZES:
         raise ScriptError(f"page_size={page_size}: one of {', '.join(map(str, PAGE_SIZES))}")
-    if o.get("cgroup", "v2") != "v2":
-        raise ScriptError("cgroup=v1 is not modelled yet; this engine simulates cgroup v2")
+    cgroup = o.get("cgroup", "v2")
+    if cgroup not in ("v1", "v2"):
+        raise ScriptError(f"cgroup={cgroup}: 'v2' (the unified hierarchy) or 'v1' (legacy, with the kmem counter)")
     if o.get("kernel", "5.9") != "5.9":
         raise ScriptError("kernel=5.9 is the only kernel modelled")
     accounting = o.get("accounting", "bytes")
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
                           "'slab' (it charges obj_full_size = SIZE + 8)")
-    return _configure(k, cpus, page_size, accounting)
+    return _configure(k, cpus, page_size, accounting, cgroup)
 
 
-def _configure(k: Kernel, cpus: int, page_size: int, accounting: str) -> Steps:
+def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: str) -> Steps:
     set_cpus(k, cpus)
     k.st.set(k.st.sys, "page_size", page_size)
     k.st.set(k.st.sys, "accounting", accounting)
+    k.st.set(k.st.sys, "cgroup", cgroup)
+    # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
+    # root starts without it.
+    k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2")
     k.read_config()
-    yield ("config.set", cpus, page_size, "v2", "5.9", accounting)
+    yield ("config.set", cpus, page_size, cgroup, "5.9", accounting)
     return 0
 
 
@@ -254,8 +272,53 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError(
             f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
             "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
+    check_alloc_size(size, "alloc: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
-    return slab_alloc(k, obj, size, task, need_gfp(cmd))
+    gfp = need_gfp(cmd)
+    if k.v1:  # v2 counters always have a parent below the root
+        _refuse_oopsing_walk(k, task)
+    return slab_alloc(k, obj, size, task, gfp)
+
+
+def _refuse_oopsing_walk(k: Kernel, task: Record) -> None:
+    """get_obj_cgroup_from_current() walks up with parent_mem_cgroup() past memcgs with
+    no objcg; in v1 without use_hierarchy that is NULL below the root, and v5.9 would
+    dereference it. Only reachable by remote charging into a dying memcg."""
+    if not task["mm"] and task["active_memcg"] is None:
+        return
+    memcg: str | None = task["active_memcg"] or task["memcg"]
+    while memcg is not None and memcg != ROOT:
+        if k.memcgs[memcg]["objcg"] is not None:
+            return
+        memcg = k.parent_mem_cgroup(memcg)
+    if memcg is None:
+        raise ScriptError(
+            f"task {task['name']} charges remotely into a dying memcg without use_hierarchy: "
+            "v5.9's get_obj_cgroup_from_current would dereference parent_mem_cgroup() = NULL "
+            "(a kernel oops; the page path, alloc_pages, charges the dying memcg itself)")
+
+
+@handler("alloc_pages")
+def _alloc_pages(k: Kernel, cmd: Command) -> Steps:
+    obj = cmd.args[0]
+    if obj in k.st.objects:
+        raise ScriptError(f"object '{obj}' already exists (free it first or pick another name)")
+    order = parse_order(cmd.args[1])
+    task = need_task(k, cmd.opts["task"])
+    _need_live_active_memcg(task, k)
+    k.current_cpu = need_cpu(k, cmd)
+    gfp = need_gfp(cmd)
+    if not k.st.sys["pages_seen"]:
+        k.st.set(k.st.sys, "pages_seen", True)  # objects now show their kind in the JSON
+    return alloc_pages(k, obj, order, task, gfp)
+
+
+def _need_live_active_memcg(task: Record, k: Kernel) -> None:
+    active = task["active_memcg"]
+    if active is not None and k.memcgs[active]["state"] == "freed":
+        raise ScriptError(
+            f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
+            "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
 
 
 @handler("free")
@@ -264,21 +327,92 @@ def _free(k: Kernel, cmd: Command) -> Steps:
     if obj not in k.st.objects:
         raise ScriptError(f"no live object '{obj}' (never allocated, or already freed)")
     k.current_cpu = need_cpu(k, cmd)
+    if k.st.objects[obj].get("type") == "pages":
+        return free_pages(k, obj)
     return slab_free(k, obj)
+
+
+V2_FILES = ("memory.max",)
+V1_FILES = ("memory.limit_in_bytes", "memory.kmem.limit_in_bytes", "memory.use_hierarchy")
 
 
 @handler("write")
 def _write(k: Kernel, cmd: Command) -> Steps:
     memcg = live_memcg(k, cmd.args[0])
-    if cmd.args[1] != "memory.max":
-        raise ScriptError(f"write: only memory.max is modelled, not '{cmd.args[1]}'")
-    if memcg == ROOT:
-        raise ScriptError("the root cgroup has no memory.max")
-    value = cmd.args[2]
-    max_pages = None if value == "max" else parse_size(value, "memory.max") // k.page_size
+    file, value = cmd.args[1], cmd.args[2]
+    if file not in V2_FILES + V1_FILES:
+        raise ScriptError(f"write: '{file}' is not modelled (cgroup v2: memory.max; "
+                          f"cgroup v1: {', '.join(V1_FILES)})")
+    if k.v1 and file in V2_FILES:
+        raise ScriptError(f"{file} is a cgroup v2 file; this machine runs cgroup v1 "
+                          "(use memory.limit_in_bytes)")
+    if not k.v1 and file in V1_FILES:
+        raise ScriptError(f"{file} is a cgroup v1 file; this machine runs cgroup v2 "
+                          "('config cgroup=v1' first, or use memory.max)")
     if "cpu" in cmd.opts:
         k.current_cpu = need_cpu(k, cmd)
+    if file == "memory.use_hierarchy":
+        return mem_cgroup_hierarchy_write(k, memcg, parse_u64(value, file))
+    if file != "memory.max":
+        return _write_v1_limit(k, memcg, file, value)
+    if memcg == ROOT:
+        raise ScriptError("the root cgroup has no memory.max")
+    max_pages = parse_limit(value, "memory.max", k.page_size)
+    if max_pages is None and value != "max":
+        k.notes.append(f"memory.max {value}: page_counter_memparse clamps it to "
+                       f"PAGE_COUNTER_MAX ({page_counter_max(k.page_size)} pages), "
+                       "which reads back as 'max'")
     return memory_max_write(k, memcg, max_pages)
+
+
+def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
+    """mem_cgroup_write(): page_counter_memparse(buf, "-1"), root refused, then the
+    memory or the kmem counter's limit."""
+    max_pages = page_counter_memparse(value, file, k.page_size)
+    if max_pages is EINVAL_WORD:
+        return _einval(f"{file}: '{value}' is not a size: v1 writes -1 for no limit "
+                       "(page_counter_memparse(buf, \"-1\"))")
+    if memcg == ROOT:
+        return _einval(f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
+    if file == "memory.limit_in_bytes":
+        return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
+    return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
+
+
+EINVAL = -22
+EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
+PAGE_COUNTER_MAX_BYTES = (1 << 63) - 1  # LONG_MAX
+
+
+def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
+    """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
+    an optional K, M or G suffix is rounded down to pages and clamped at
+    PAGE_COUNTER_MAX; any other word gives -EINVAL (EINVAL_WORD)."""
+    if value == "-1":
+        return None
+    match = _V1_SIZE.match(value)
+    if not match:
+        return EINVAL_WORD
+    digits, suffix = match.groups()
+    if len(digits) > 30:
+        raise ScriptError(f"{what} '{value}': more digits than any size the kernel parses")
+    nbytes = int(digits) << {"": 0, "K": 10, "M": 20, "G": 30}[suffix]
+    return min(nbytes, PAGE_COUNTER_MAX_BYTES) // page_size
+
+
+_V1_SIZE = re.compile(r"^([0-9]+)([KMG]?)$")
+
+
+def parse_u64(value: str, what: str) -> int:
+    """kstrtoull() of a write_u64 file: a plain decimal number."""
+    if not re.fullmatch(r"[0-9]{1,20}", value):
+        raise ScriptError(f"{what} takes 0 or 1, not '{value}'")
+    return int(value)
+
+
+def _einval(note: str) -> Steps:
+    yield ("write.einval", note)
+    return EINVAL
 
 
 @handler("hold")
@@ -329,6 +463,7 @@ def _drain(k: Kernel, cmd: Command) -> Steps:
 @handler("charge")
 def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "charge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
 
@@ -336,6 +471,7 @@ def _charge(k: Kernel, cmd: Command) -> Steps:
 @handler("uncharge")
 def _uncharge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "uncharge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_uncharge(k, objcg, cmd.size)
 

@@ -6,7 +6,8 @@ from typing import Any, Sequence
 from engine.model import HOLD, SET, entries
 
 # Audit and book-keeping fields are not shown as kernel changes.
-_HIDDEN = {"expected", "inflight", "seq", "base_pending", "listed"}
+_HIDDEN = {"expected", "inflight", "seq", "base_pending", "listed",
+           "kmem_expected", "kmem_inflight", "kmem_unbacked"}
 
 
 def changed_fields(changes: Sequence[Any]) -> set[tuple[str, str, str]]:

@@ -9,24 +9,38 @@ from engine.model import State
 
 def state_json(st: State) -> dict[str, Any]:
     sysrec = st.sys
+    v1 = sysrec["cgroup"] == "v1"
+    # The extensions show only where a script uses them, so the JSON of every v2 script
+    # without alloc_pages stays byte for byte what it was.
+    kinds = v1 or sysrec["pages_seen"]
     return {
-        "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": "v2",
+        "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
                    "kernel": "5.9", "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"]},
-        "memcgs": [_memcg(m) for m in st.in_order("memcgs")],
+        "memcgs": [_memcg(m, v1) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
         "cpus": [_cpu(c) for c in st.in_order("cpus")],
         "tasks": [{"name": t["name"], "memcg": t["memcg"], "mm": t["mm"],
                    "active_memcg": t["active_memcg"]} for t in st.in_order("tasks")],
-        "objects": [{"name": o["name"], "size": o["size"], "objcg": o["objcg"],
-                     "accounted": o["accounted"], "charged": o["charged"]}
-                    for o in st.in_order("objects")],
+        "objects": [_object(o, kinds) for o in st.in_order("objects")],
     }
 
 
-def _memcg(m: dict[str, Any]) -> dict[str, Any]:
+def _object(o: dict[str, Any], kinds: bool) -> dict[str, Any]:
+    out = {"name": o["name"], "size": o["size"], "objcg": o["objcg"],
+           "accounted": o["accounted"], "charged": o["charged"]}
+    if kinds:
+        kind = o.get("type", "slab")
+        out["kind"] = kind
+        if kind == "pages":
+            out["memcg"] = o["memcg"]  # page->mem_cgroup: the memcg the page pins
+            out["order"] = o["order"]
+    return out
+
+
+def _memcg(m: dict[str, Any], v1: bool) -> dict[str, Any]:
     root = m["name"] == ROOT
-    return {
+    out = {
         "name": m["name"], "path": m["path"], "state": m["state"],
         "usage": m["usage"], "max": m["max"], "watermark": m["watermark"],
         "failcnt": m["failcnt"], "events_max": m["events_max"],
@@ -40,6 +54,15 @@ def _memcg(m: dict[str, Any]) -> dict[str, Any]:
         "kmem_state": m["kmem_state"], "parent": m["parent"],
         "css_holders": dict(sorted(m["holders"].items())),
     }
+    if v1:
+        out.update({
+            "kmem_usage": m["kmem_usage"], "kmem_max": m["kmem_max"],
+            "kmem_failcnt": m["kmem_failcnt"], "kmem_watermark": m["kmem_watermark"],
+            "use_hierarchy": m["use_hierarchy"],
+            # parent_mem_cgroup(): the memory counter's parent (null without use_hierarchy)
+            "counter_parent": m["counter_parent"],
+        })
+    return out
 
 
 def _objcg(o: dict[str, Any]) -> dict[str, Any]:

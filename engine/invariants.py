@@ -60,6 +60,8 @@ def check_step(st: State, log: list[Any], data: tuple[Any, ...],
                 _check_memcg(st, rec)
             elif kind == "cpu":
                 _check_cpu(st, rec)
+            elif kind == "object" and rec.get("type") == "pages":
+                _check_page_object(st, rec)
         for rec, holder in holder_changes:
             _check_holder(st, rec, holder)
         if levels:
@@ -100,7 +102,12 @@ def _check_memcg(st: State, m: dict[str, Any]) -> None:
     name = m["name"]
     if m["state"] in ("online",) and m["usage"] != m["expected"]:
         _fail("I5 usage decomposition",
-              f"{name} usage {m['usage']} != stocks + objcg pages + in-flight = {m['expected']}")
+              f"{name} usage {m['usage']} != stocks + objcg pages + page objects + in-flight "
+              f"= {m['expected']}")
+    if m["state"] == "online" and m["kmem_usage"] != m["kmem_expected"]:
+        _fail("I14 kmem counter",
+              f"{name} kmem usage {m['kmem_usage']} != objcg pages + page objects + in-flight "
+              f"= {m['kmem_expected']}")
     objcg = m["objcg"]
     if objcg is not None:
         o = st.objcgs[objcg]
@@ -158,7 +165,10 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
         return child is not None and child["parent"] == name and child["state"] != "freed"
     if what == "css_set":
         return rec["nr_tasks"] > 0
-    return None  # "hold", "charge": explicit or transient holders
+    if what == "page":
+        obj = st.objects.get(who)
+        return obj is not None and obj.get("memcg") == name
+    return None  # "hold", "charge", "current": explicit or transient holders
 
 
 def _check_holder(st: State, rec: dict[str, Any], holder: str) -> None:
@@ -202,8 +212,8 @@ def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> No
     for rec in records:
         kind = rec["kind"]
         if kind in ("memcg", "objcg"):
-            if rec.get("inflight"):
-                _fail("I1/I5", f"{kind} {rec['name']} still has {rec['inflight']} in hand")
+            if rec.get("inflight") or rec.get("kmem_inflight"):
+                _fail("I1/I5", f"{kind} {rec['name']} still has pages or bytes in hand")
             for transient in ("current", "charge"):
                 if transient in rec["holders"]:
                     _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{transient}' reference")
@@ -237,20 +247,32 @@ def check_all(st: State) -> None:
             _fail("I6", f"objcg {o['name']} refcnt {o['refcnt']} != its holders")
         if o["state"] == "released" and o["refcnt"] != 0:
             _fail("I6", f"released objcg {o['name']} has refcnt {o['refcnt']}")
-    subtree_pages: Counter[str] = Counter()
+    subtree_pages: Counter[str] = Counter()  # what each memory counter must hold
+    kmem_pages: Counter[str] = Counter()  # what each v1 kmem counter must hold
 
-    def credit(memcg: str | None, pages: int) -> None:
-        while memcg is not None:
-            subtree_pages[memcg] += pages
-            memcg = memcgs[memcg]["parent"]
+    v1 = st.sys["cgroup"] == "v1"
+
+    def credit(memcg: str | None, pages: int, books: Counter[str] = subtree_pages) -> None:
+        if books is kmem_pages and not v1:
+            return  # v2 has no kmem counter
+        while memcg is not None:  # a charge reaches the memcg and its counter parents
+            books[memcg] += pages
+            memcg = memcgs[memcg]["counter_parent"]
 
     for c in cpus.values():
         if c["cached"] is not None:
             credit(c["cached"], c["nr_pages"])
     for o in objcgs.values():
         credit(o["memcg"], o["pages"])
+        credit(o["memcg"], o["pages"], kmem_pages)
+    for x in st.objects.values():
+        if x.get("type") == "pages" and x["memcg"] is not None:
+            credit(x["memcg"], 1 << x["order"])
+            credit(x["memcg"], 1 << x["order"], kmem_pages)
     for m in memcgs.values():
         credit(m["name"], m["inflight"] - m["unbacked"])
+        credit(m["name"], m["kmem_inflight"] - m["kmem_unbacked"], kmem_pages)
+    _check_v1_and_pages(st, kmem_pages)
     listed: Counter[str] = Counter()
     for m in memcgs.values():
         for o in m["objcg_list"]:
@@ -277,6 +299,7 @@ def check_all(st: State) -> None:
         want = {f"stock:{c['name']}" for c in cpus.values() if c["cached"] == name}
         want |= {f"objcg:{o}" for o in m["objcg_list"]}
         want |= {f"child:{c}" for c in m["children"] if memcgs[c]["state"] != "freed"}
+        want |= {f"page:{x['name']}" for x in st.objects.values() if x.get("memcg") == name}
         if m["state"] == "online":
             want |= {"base", "online"}
         if m["nr_tasks"]:
@@ -297,3 +320,45 @@ def check_all(st: State) -> None:
         if (live, dying) != (m["nr_descendants"], m["nr_dying_descendants"]):
             _fail("I10", f"{m['name']} counts ({m['nr_descendants']}, {m['nr_dying_descendants']}) "
                          f"!= ({live}, {dying})")
+
+
+def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
+    """I14 (cgroup v1): each online memcg's kmem counter holds exactly the pages charged
+    through the objcgs and the page path in the memcgs it covers (no stock term: the
+    kmem charge is never batched); v2 never touches it. I15: every accounted page
+    object holds exactly one css reference on the memcg it recorded, which is not freed
+    and not the root. I4: counter links follow use_hierarchy."""
+    memcgs = st.memcgs
+    v1 = st.sys["cgroup"] == "v1"
+    for m in memcgs.values():
+        name = m["name"]
+        if not v1:
+            if m["kmem_usage"] or m["kmem_expected"] or not m["use_hierarchy"]:
+                _fail("I14", f"v2 memcg {name} has a kmem counter or lacks use_hierarchy")
+        elif m["state"] == "online" and m["kmem_usage"] != kmem_pages[name]:
+            _fail("I14 kmem counter", f"{name} kmem usage {m['kmem_usage']} != objcg pages "
+                                      f"+ page objects = {kmem_pages[name]}")
+        if m["state"] == "online" and m["kmem_expected"] != kmem_pages[name]:
+            _fail("I14", f"{name} running kmem books {m['kmem_expected']} != {kmem_pages[name]}")
+        parent = m["parent"]
+        if m["state"] != "freed" and parent is not None:
+            linked = parent if memcgs[parent]["use_hierarchy"] else None
+            if m["counter_parent"] != linked:
+                _fail("I4", f"{name}'s counters link to {m['counter_parent']}, expected {linked}")
+    for x in st.objects.values():
+        if x.get("type") == "pages":
+            _check_page_object(st, x)
+
+
+def _check_page_object(st: State, x: dict[str, Any]) -> None:
+    """I15: a live, charged page object holds exactly one css reference on its memcg."""
+    if x["memcg"] is None or st.objects.get(x["name"]) is not x:
+        return  # unaccounted, or freed in this step (its holder check covers the put)
+    memcg = st.memcgs[x["memcg"]]
+    held = memcg["holders"].get(f"page:{x['name']}", 0)
+    if held != 1 or memcg["state"] == "freed" or memcg["name"] == ROOT:
+        _fail("I15 page pins its memcg",
+              f"page object {x['name']} charged to {memcg['name']} ({memcg['state']}) "
+              f"holds {held} css reference(s) on it, not 1")
+    if x["objcg"] is not None or not x["accounted"]:
+        _fail("I15", f"page object {x['name']} has objcg {x['objcg']} or is unaccounted")

@@ -72,14 +72,19 @@ class Machine:
         self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
         self._touched: dict[int, dict[str, Any]] = {}  # records the current command changed
         self._warned_at: list[int] = []  # the step of each of its warnings (history only)
+        # Sees each micro-step (its data and the generator chain) as it closes, in every
+        # mode: a streaming trace (engine.headless) needs no history to print it.
+        self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
         self._boot()
 
     def _boot(self) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
-                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False})
+                       "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
+                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False})
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
+        root["use_hierarchy"] = True  # mem_cgroup_bind() on the default hierarchy
         set_cpus(self.kernel, 2)
         if st.log is not None:
             st.log = []
@@ -141,10 +146,14 @@ class Machine:
     def _drive(self, work: Steps, index: int) -> Any:
         """Run one generator to its end, closing a micro-step at each yield."""
         st = self.state
+        on_step = self.on_step
         if st.log is None:  # fast mode
             try:
+                if on_step is None:
+                    while True:
+                        next(work)
                 while True:
-                    next(work)
+                    on_step(next(work), work)
             except StopIteration as stop:
                 return stop.value
         steps, check, history = self.steps, self.check, self.history
@@ -159,6 +168,8 @@ class Machine:
             changes, st.log = tuple(st.log), []
             if check:
                 invariants.check_step(st, changes, data, self._touched)
+            if on_step is not None:
+                on_step(data, work)
             while len(self._warned_at) < len(warnings):
                 self._warned_at.append(len(steps))
             if history:

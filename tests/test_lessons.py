@@ -106,7 +106,8 @@ def test_find_by_number_and_name() -> None:
     assert find("2", LESSONS).id == "02-byte-stock"  # type: ignore[union-attr]
     assert find("10-limits.toml", LESSONS).number == 10  # type: ignore[union-attr]
     assert find("99", LESSONS) is None
-    assert [e.number for e in entries(LESSONS)[0]] == list(range(1, 11))
+    numbers = [e.number for e in entries(LESSONS)[0]]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 10
 
 
 # -- malformed lessons, as a new teacher writes them --------------------------------------

@@ -73,6 +73,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("slash", "find", "find", show=False, priority=True, key_display="/"),
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
+        Binding("p", "pins", "who pins", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),

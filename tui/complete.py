@@ -28,12 +28,14 @@ class Names:
 def _for_argument(command: str, slot: str, names: Names) -> tuple[str, ...]:
     if command == "alloc" and slot == "OBJ":
         return ()  # a new name: nothing to complete
-    if command in ("task", "kthread") and slot == "NAME":
+    if command in ("task", "kthread", "alloc_pages") and slot == "NAME":
         return ()
     table: dict[str, tuple[str, ...]] = {
         "PATH": names.paths, "NAME": names.tasks, "OBJ": names.objects, "OBJCG": names.objcgs,
         "PATH|none": names.paths + ("none",), "PATH|NAME": names.paths + names.memcgs,
-        "FILE": ("memory.max",), "VALUE": ("max",),
+        "FILE": ("memory.max", "memory.limit_in_bytes", "memory.kmem.limit_in_bytes",
+                 "memory.use_hierarchy"),
+        "VALUE": ("max",), "ORDER": tuple(str(n) for n in range(11)),
     }
     return table.get(slot, ())
 

@@ -40,6 +40,27 @@ class LookKeys(_Base):
         self.redraw(relayout=True)
         self.say(f"showing the subtree of {zoom} (z again: whole tree)" if zoom else "whole tree")
 
+    def action_pins(self) -> None:
+        """Who pins the selected memcg (tree) or objcg (objcgs panel, or an objcg row of
+        the tree)? Every chain of references keeping it alive, in a screen of its own."""
+        from engine.pins import pins
+        from tui.widgets.pins_screen import PinsScreen
+
+        target = self.pins_target()
+        if target is None:
+            self.say("select a memcg in the tree or an objcg first, then p", error=True)
+            return
+        self.push_screen(PinsScreen(pins(self.session.machine.snapshot(), target)))
+
+    def pins_target(self) -> str | None:
+        objcgs, tree = self.query_one(ObjcgList), self.query_one(MemcgTree)
+        if objcgs.has_focus and self.selected_objcg is not None:
+            return f"objcg:{self.selected_objcg}"
+        row = tree.selected
+        if row is None:
+            return None
+        return f"memcg:{row.memcg}" if row.kind == "memcg" or not row.objcg else f"objcg:{row.objcg}"
+
     def action_clear(self) -> None:
         self.find_text = ""
         self.tree_options = replace(self.tree_options, zoom=None)

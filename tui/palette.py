@@ -21,6 +21,8 @@ ENTRIES = [
     ("Jump to end", "After the last command (end)", "jump('end', 'any')"),
     ("Toggle objects panel", "Show or hide live objects (o)", "objects"),
     ("Zoom to selected memcg", "Show only the selected memcg's subtree (z)", "zoom"),
+    ("Who pins this?", "Every chain of references keeping the selected memcg or objcg "
+     "alive (p)", "pins"),
     ("Find", "Filter memcgs, objcgs and objects by name (/)", "find"),
     ("Clear find and zoom", "Show everything again (escape)", "clear"),
     ("Command line", "Type a scenario command (:)", "prompt"),

@@ -37,6 +37,11 @@ class World:
     def batch(self) -> int:
         return int(self.state.sys["charge_batch"])
 
+    @property
+    def v1(self) -> bool:
+        """cgroup v1: memcgs also have the kmem counter."""
+        return self.state.sys.get("cgroup") == "v1"
+
     # -- tables ------------------------------------------------------------------------
     def memcg(self, name: str) -> Record | None:
         return self.state.memcgs.get(name)
@@ -151,3 +156,19 @@ def changed(changes: Sequence[Any]) -> set[tuple[str, str, str]]:
     """engine.diff.changed_fields over a step's undo log."""
     return changed_fields(changes)
 
+
+
+# -- page-charged kmem (alloc_pages) and the v1 kmem counter -----------------------------------
+def object_kind(rec: Record) -> str:
+    """"slab" (charged through an objcg) or "pages" (charged to a memcg it pins)."""
+    return str(rec.get("type", "slab"))
+
+
+def page_pins(rec: Record) -> list[str]:
+    """The page objects holding a css reference on this memcg (holder "page:NAME")."""
+    return [h.split(":", 1)[1] for h in rec["holders"] if h.startswith("page:")]
+
+
+def kmem_counter(rec: Record) -> tuple[int, int | None, int]:
+    """The v1 kmem counter of a memcg: usage, max (None: unlimited), failcnt, in pages."""
+    return rec["kmem_usage"], rec["kmem_max"], rec["kmem_failcnt"]

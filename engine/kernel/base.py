@@ -25,6 +25,7 @@ class Kernel:
         self.current_cpu = 0  # the CPU running the current command
         self.books = True  # keep memcg `expected` (engine.kernel.audit) for the I5 checks
         self.page_size = self.batch = self.nr_cpus = 0
+        self.v1 = False  # cgroup v1 (`!cgroup_subsys_on_dfl(memory_cgrp_subsys)`)
         self.read_config()
 
     def read_config(self) -> None:
@@ -33,13 +34,19 @@ class Kernel:
         self.page_size = sysrec.get("page_size", 4096)
         self.batch = sysrec.get("charge_batch", 32)
         self.nr_cpus = sysrec.get("cpus", 0)
+        self.v1 = sysrec.get("cgroup", "v2") == "v1"
 
     def cpu(self, n: int) -> Record:
         return self.st.cpus[CPU_NAMES[n]]
 
     def is_descendant(self, name: str, ancestor: str) -> bool:
-        """mem_cgroup_is_descendant(): name is ancestor or lies below it."""
+        """mem_cgroup_is_descendant(): name is ancestor, or lies below it in the cgroup
+        tree and ancestor has use_hierarchy (always set in v2)."""
         memcgs = self.st.memcgs
+        if name == ancestor:
+            return True
+        if not memcgs[ancestor]["use_hierarchy"]:
+            return False
         node: str | None = name
         while node is not None:
             if node == ancestor:
@@ -49,12 +56,51 @@ class Kernel:
 
     def ancestry(self, name: str) -> list[str]:
         """name and its ancestors, nearest first, root last."""
+        memcgs = self.st.memcgs
         out = []
         node: str | None = name
         while node is not None:
             out.append(node)
-            node = self.st.memcgs[node]["parent"]
+            node = memcgs[node]["parent"]
         return out
+
+    def add_up(self, name: str | None, key: str, delta: int, key2: str = "",
+               delta2: int = 0) -> None:
+        """Add delta to `key` (and delta2 to `key2`) of name and each of its ancestors: the
+        cgroup core's loops up the tree. The walk is the kernel's own cost, depth per
+        mkdir or rmdir; this keeps it one tight loop (no call per level in fast mode)."""
+        st = self.st
+        memcgs = st.memcgs
+        if st.log is None:
+            while name is not None:
+                rec = memcgs[name]
+                rec[key] += delta
+                if key2:
+                    rec[key2] += delta2
+                name = rec["parent"]
+            return
+        while name is not None:
+            rec = memcgs[name]
+            st.add(rec, key, delta)
+            if key2:
+                st.add(rec, key2, delta2)
+            name = rec["parent"]
+
+    def counter_chain(self, name: str) -> list[str]:
+        """The memcgs whose page counters a charge of name's counter reaches: name, then
+        its counter parents (the css parents in v2; none without use_hierarchy in v1)."""
+        out = []
+        memcgs = self.st.memcgs
+        node: str | None = name
+        while node is not None:
+            out.append(node)
+            node = memcgs[node]["counter_parent"]
+        return out
+
+    def parent_mem_cgroup(self, name: str) -> str | None:
+        """parent_mem_cgroup(): the memcg of the memory counter's parent (v5.9), so NULL
+        for the root and for a v1 memcg created without use_hierarchy."""
+        return self.st.memcgs[name]["counter_parent"]
 
     def warn_once(self, site: str, text: str) -> str:
         """Report a WARN_ON_ONCE hit; say whether the kernel would print this one."""

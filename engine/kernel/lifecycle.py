@@ -12,11 +12,15 @@ EBUSY = -16
 
 
 def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
-    """mem_cgroup_alloc(): counters linked to the parent's, an empty objcg_list."""
+    """mem_cgroup_css_alloc(): page counters linked to the parent's when it has
+    use_hierarchy (always in v2), else (v1, v5.9) to no parent at; an empty objcg_list."""
+    hierarchy = parent is not None and k.memcgs[parent]["use_hierarchy"]
     return k.st.new("memcgs", name, {
         "kind": "memcg", "name": name, "path": path, "parent": parent,
+        "counter_parent": parent if hierarchy else None, "use_hierarchy": hierarchy,
         "children": (), "state": "allocated",
         "usage": 0, "max": None, "watermark": 0, "failcnt": 0,
+        "kmem_usage": 0, "kmem_max": None, "kmem_watermark": 0, "kmem_failcnt": 0,
         "events_max": 0, "events_oom": 0,
         "refcnt": 1 if parent is not None else 0,
         "holders": {"base": 1} if parent is not None else {},
@@ -25,6 +29,7 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         "base_pending": False,  # killed, base reference not yet dropped (RCU)
         # audit (not kernel fields): see engine.kernel.audit
         "expected": 0, "inflight": 0, "unbacked": 0,
+        "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
     })
 
 
@@ -49,9 +54,17 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     st.set(parent_rec, "children", parent_rec["children"] + (name,))
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
     st.new("paths", path, {"kind": "path", "memcg": name})
-    for ancestor in k.ancestry(parent):
-        st.add(k.memcgs[ancestor], "nr_descendants", 1)
-    yield ("mem_cgroup_css_alloc.alloc", name, parent)
+    k.add_up(parent, "nr_descendants", 1)
+    if rec["counter_parent"] is not None:
+        yield ("mem_cgroup_css_alloc.alloc", name, parent)
+    else:
+        # v1 (v5.9): the parent lacks use_hierarchy, so the counters have no parent at all
+        yield ("mem_cgroup_css_alloc.no_hierarchy", name, parent)
+        if parent != ROOT and not st.sys.get("warned_broken_hierarchy"):
+            st.set(st.sys, "warned_broken_hierarchy", True)
+            k.notes.append('cgroup: a nested cgroup for controller "memory" which has incomplete '
+                           'hierarchy support; "memory" requires setting use_hierarchy to 1 on '
+                           'the root (pr_warn, printed once)')
     yield from memcg_online_kmem(k, name)
     css_get(k, name, "online")
     st.set(rec, "state", "online")
@@ -97,10 +110,7 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
         return EBUSY
     st.drop("paths", rec["path"])
     st.set(rec, "state", "dying")
-    for ancestor in k.ancestry(rec["parent"]):
-        anc = k.memcgs[ancestor]
-        st.add(anc, "nr_descendants", -1)
-        st.add(anc, "nr_dying_descendants", 1)
+    k.add_up(rec["parent"], "nr_descendants", -1, "nr_dying_descendants", 1)
     yield ("cgroup_destroy_locked.unlinked", memcg)
     # kill_css(): percpu_ref_kill drops the base reference; the count can only be seen
     # to reach zero after an RCU grace period, so the drop is queued.
@@ -128,13 +138,17 @@ def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
     if rec["kmem_state"] != "ONLINE":
         return
     st.set(rec, "kmem_state", "ALLOCATED")
-    parent = rec["parent"] or ROOT
+    # parent_mem_cgroup() follows the memory counter: NULL without use_hierarchy (v1),
+    # and then the objcgs go to the root, whose counters never saw their charges.
+    parent = k.parent_mem_cgroup(memcg) or ROOT
     yield from memcg_reparent_objcgs(k, memcg, parent)
     kmemcg_id, parent_id = rec["kmemcg_id"], k.memcgs[parent]["kmemcg_id"]
     for name in _subtree(k, memcg):  # css_for_each_descendant_pre
         child = k.memcgs[name]
         if child["kmemcg_id"] == kmemcg_id:
             st.set(child, "kmemcg_id", parent_id)
+        if not rec["use_hierarchy"]:
+            break  # v1 without use_hierarchy: only the memcg itself
     st.set(st.sys, "ida_free", st.sys["ida_free"] + (kmemcg_id,))  # memcg_free_cache_id
     yield ("memcg_offline_kmem.id", memcg, kmemcg_id, parent_id)
 
@@ -186,8 +200,21 @@ def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
     """xchg(&objcg->memcg, parent); its charged pages leave the dying subtree."""
     rec = k.objcgs[objcg]
     k.st.set(rec, "memcg", parent)
-    # audit: memcg's subtree no longer contains this objcg; ancestors above still do
-    k.st.add(k.memcgs[memcg], "expected", -rec["pages"])
+    # audit: memcg's counter no longer covers this objcg; its counter parents still do.
+    # Without a counter parent (v1, no use_hierarchy) the objcg lands on the root,
+    # whose counters never saw its pages: they are "unbacked" there.
+    pages = rec["pages"]
+    if not pages or not k.books:
+        return
+    st, dying, target = k.st, k.memcgs[memcg], k.memcgs[parent]
+    backed = dying["counter_parent"] is not None
+    st.add(dying, "expected", -pages)
+    if not backed:
+        st.add(target, "unbacked", pages)
+    if k.v1:
+        st.add(dying, "kmem_expected", -pages)
+        if not backed:
+            st.add(target, "kmem_unbacked", pages)
 
 
 @kfunc
@@ -218,7 +245,6 @@ def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     rec = k.memcgs[memcg]
     st.set(rec, "state", "freed")
     # In a memory-only world the cgroup leaves nr_dying_descendants with its memcg.
-    for ancestor in k.ancestry(rec["parent"]):
-        st.add(k.memcgs[ancestor], "nr_dying_descendants", -1)
+    k.add_up(rec["parent"], "nr_dying_descendants", -1)
     css_put(k, rec["parent"], f"child:{memcg}")
     yield ("css_free_rwork_fn.freed", memcg, rec["usage"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
+from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
 from engine.kernel.page_counter import page_counter_charge, page_counter_try_charge
 from engine.kernel.stock import consume_stock, refill_stock
 
@@ -21,11 +22,14 @@ GFP_MASKS = {
 
 
 def memcg_memory_event(k: Kernel, memcg: str, field: str) -> None:
-    """memcg_memory_event(): count in memory.events here and in ancestors below root (v2)."""
+    """memcg_memory_event(): count in memory.events here and, in v2 only, in the
+    ancestors below root."""
     for name in k.ancestry(memcg):
         if name == ROOT:
             break
         k.st.add(k.memcgs[name], field, 1)
+        if k.v1:
+            break
 
 
 def get_order(nr_pages: int) -> int:
@@ -104,9 +108,9 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
 
 
 def _margin(k: Kernel, memcg: str) -> int:
-    """mem_cgroup_margin(): pages left below max (v2 memory counter only)."""
+    """mem_cgroup_margin(): pages left below max on the memory counter (no memsw)."""
     rec = k.memcgs[memcg]
-    return rec["max"] - rec["usage"] if rec["max"] is not None else 1 << 62
+    return max(rec["max"] - rec["usage"], 0) if rec["max"] is not None else 1 << 62
 
 
 @kfunc
@@ -120,8 +124,11 @@ def _force(k: Kernel, memcg: str, nr_pages: int, why: str) -> Steps:
 
 @kfunc
 def __memcg_kmem_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
-    """__memcg_kmem_charge(): try_charge; cgroup v2 has no separate kmem counter."""
-    return (yield from try_charge(k, memcg, gfp, nr_pages))
+    """__memcg_kmem_charge(): try_charge; v1 then charges memcg->kmem exactly."""
+    ret = yield from try_charge(k, memcg, gfp, nr_pages)
+    if ret or not k.v1:
+        return ret
+    return (yield from memcg_kmem_charge_v1(k, memcg, "nofail" in GFP_MASKS[gfp], nr_pages))
 
 
 @kfunc

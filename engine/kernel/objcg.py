@@ -35,7 +35,8 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
         if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
             yield ("get_obj_cgroup_from_current.found", memcg, objcg)
             return objcg
-        parent = k.memcgs[memcg]["parent"]
+        parent = k.parent_mem_cgroup(memcg)
+        assert parent is not None, "alloc refuses a walk that would oops (see commands)"
         yield ("get_obj_cgroup_from_current.up", memcg, parent)
         memcg = parent
     yield ("get_obj_cgroup_from_current.root",)
@@ -64,6 +65,8 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     if ret == 0:
         # The pages are now the objcg's; `size` bytes are live, the tail is in hand.
         audit.inflight_pages(k, memcg, -nr_pages)
+        if k.v1:
+            audit.kmem_inflight(k, memcg, -nr_pages)
         audit.objcg_pages(k, objcg, nr_pages)
         k.st.add(rec, "live", size)
         k.st.add(rec, "inflight", nr_pages * k.page_size - size)

@@ -1,49 +1,72 @@
-"""mm/page_counter.c: hierarchical page counters (v2 `memory` only)."""
+"""mm/page_counter.c: hierarchical page counters. A memcg has the `memory` counter
+(fields usage, max, watermark, failcnt) and, in cgroup v1, the `kmem` counter (fields
+kmem_usage, kmem_max, kmem_watermark, kmem_failcnt). Counters reach their parents
+through `counter_parent` (Kernel.counter_chain)."""
 from __future__ import annotations
 
 from engine.kernel.base import Kernel
 
+MEMORY, KMEM = "", "kmem_"  # field prefixes of the two counters
+# counter -> its fields (usage, max, failcnt, watermark), spelt once
+_FIELDS = {c: (c + "usage", c + "max", c + "failcnt", c + "watermark") for c in (MEMORY, KMEM)}
 
-def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int) -> str | None:
+
+def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> str | None:
     """page_counter_try_charge(): charge every level or none; returns the refusing memcg."""
     st = k.st
+    usage, limit_key, failcnt, watermark = _FIELDS[counter]
     charged = []
-    for name in k.ancestry(memcg):
+    for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
-        new = rec["usage"] + nr_pages
-        limit = rec["max"]
+        new = rec[usage] + nr_pages
+        limit = rec[limit_key]
         if limit is not None and new > limit:
-            st.add(rec, "failcnt", 1)  # only the refusing level counts the failure
+            st.add(rec, failcnt, 1)  # only the refusing level counts the failure
             for done in charged:
-                st.add(st.memcgs[done], "usage", -nr_pages)
+                st.add(st.memcgs[done], usage, -nr_pages)
             return name
-        st.set(rec, "usage", new)
-        if new > rec["watermark"]:
-            st.set(rec, "watermark", new)  # lower levels keep it even if a higher one refuses
+        st.set(rec, usage, new)
+        if new > rec[watermark]:
+            st.set(rec, watermark, new)  # lower levels keep it even if a higher one refuses
         charged.append(name)
     return None
 
 
-def page_counter_charge(k: Kernel, memcg: str, nr_pages: int) -> None:
+def page_counter_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:
     """page_counter_charge(): charge every level, ignoring limits."""
     st = k.st
-    for name in k.ancestry(memcg):
+    usage, _, _, watermark = _FIELDS[counter]
+    for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
-        new = rec["usage"] + nr_pages
-        st.set(rec, "usage", new)
-        if new > rec["watermark"]:
-            st.set(rec, "watermark", new)
+        new = rec[usage] + nr_pages
+        st.set(rec, usage, new)
+        if new > rec[watermark]:
+            st.set(rec, watermark, new)
 
 
-def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int) -> None:
+def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:
     """page_counter_uncharge(): subtract at every level; negative usage warns, unclamped."""
     st = k.st
-    for name in k.ancestry(memcg):
+    usage = _FIELDS[counter][0]
+    for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
-        new = rec["usage"] - nr_pages
-        st.set(rec, "usage", new)
+        new = rec[usage] - nr_pages
+        st.set(rec, usage, new)
         if new < 0:
+            what = "kmem usage" if counter == KMEM else "usage"
             k.warn_once(
                 "page_counter_cancel",
-                f"WARNING in page_counter_cancel: {name} usage went negative ({new} pages)",
+                f"WARNING in page_counter_cancel: {name} {what} went negative ({new} pages)",
             )
+
+
+def page_counter_set_max(k: Kernel, memcg: str, max_pages: int | None, counter: str = MEMORY) -> bool:
+    """page_counter_set_max(): refuse (False: -EBUSY) while usage is above the new max.
+    The kernel compares a signed usage with an unsigned max, so a negative usage (after
+    an underflow) reads as huge and is refused too."""
+    rec = k.st.memcgs[memcg]
+    usage = rec[counter + "usage"]
+    if usage < 0 or (max_pages is not None and usage > max_pages):
+        return False
+    k.st.set(rec, counter + "max", max_pages)
+    return True

@@ -8,7 +8,8 @@ NAMES = Names(paths=("/", "/A", "/A/B", "/C"), memcgs=("/", "/A", "/A/B", "/C"),
 
 
 def test_command_names():
-    assert complete("al", NAMES) == ("alloc ", ["alloc"])
+    assert complete("al", NAMES) == ("alloc", ["alloc", "alloc_pages"])
+    assert complete("alloc_", NAMES) == ("alloc_pages ", ["alloc_pages"])
     new, found = complete("u", NAMES)
     assert new == "u" and found == ["uncharge", "unhold", "use_memcg"]
     assert "save" in candidates("", NAMES)[1] and "find" in candidates("", NAMES)[1]

@@ -279,3 +279,24 @@ def test_inherited_objcgs_swing_then_are_spliced_in_kernel_order(make_machine, r
     splice = step_index(m, "memcg_reparent_objcgs.splice", "/A/B")
     assert "◀ moved in" in item(splice, "/A", "/A/B/C")
     assert "◀ moved in" not in item(splice, "/A", "/A/B")  # it came in a step earlier
+
+
+def test_v1_rows_show_the_kmem_counter_and_pages_pin_their_memcg(make_machine):
+    m = make_machine("config cgroup=v1\nmkdir A\ntask t A\nalloc X 100 task=t cpu=0\n"
+                     "alloc_pages P 1 task=t cpu=0\nwrite A memory.kmem.limit_in_bytes 64K\n"
+                     "move t /\nrmdir A\n")
+    world = World(m.state)
+    rows = {r.memcg: r for r in present.tree_rows(world, TreeOptions()) if r.kind == "memcg"}
+    dying = present.tree_row_text(world, rows["/A"], present.NO_HIGHLIGHT, TreeOptions()).plain
+    assert "kmem 3/16" in dying and "ref 1 (page P)" in dying and "dying" in dying
+    root = present.tree_row_text(world, rows["/"], present.NO_HIGHLIGHT, TreeOptions()).plain
+    assert "kmem 0" in root  # v1 without use_hierarchy: /A's counters reach no parent
+    page = present.object_text(world, "P", present.NO_HIGHLIGHT).plain
+    assert "pages o1" in page and "→ memcg /A" in page and "objcg" not in page
+    assert "→ objcg /A" in present.object_text(world, "X", present.NO_HIGHLIGHT).plain
+
+
+def test_v2_rows_show_no_kmem_counter(make_machine, reparent_script):
+    world = World(make_machine(reparent_script).state)
+    for row in present.tree_rows(world, TreeOptions()):
+        assert "kmem" not in present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions()).plain

@@ -5,6 +5,7 @@ from rich.text import Text
 
 from tui.present.highlight import Highlight
 from tui.present.style import DIM, GHOST, put
+from tui import world as w
 from tui.world import World
 
 
@@ -20,9 +21,22 @@ def object_text(world: World, name: str, hl: Highlight) -> Text:
     text = Text()
     put(text, f"{name:<8}", hl.hit("object", name, "*"), "bold")
     text.append(f"{rec['size']:>7} B  ")
-    if rec["objcg"] is None:
+    if w.object_kind(rec) == "pages":
+        _page_object_text(text, name, rec, hl)
+    elif rec["objcg"] is None:
         text.append("unaccounted", DIM)
     else:
         text.append("→ objcg ", DIM)
         put(text, rec["objcg"], hl.hit("object", name, "objcg"))
     return text
+
+
+def _page_object_text(text: Text, name: str, rec: w.Record, hl: Highlight) -> None:
+    """A page block: it records its memcg and pins that memcg's css (no objcg)."""
+    text.append(f"pages o{rec['order']} ", DIM)
+    if rec["memcg"] is None:
+        text.append("unaccounted", DIM)
+        return
+    text.append("→ memcg ", DIM)
+    put(text, rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
+    text.append(" (css ref)", DIM)

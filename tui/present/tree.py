@@ -158,8 +158,11 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
         put(text, f" max {shown}", hl.hit("memcg", name, "max"), DIM if limit is None else "")
     if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
         put(text, f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red")
+    if world.v1:
+        _kmem_text(text, rec, hl)
     refs = w.css_refs(rec)
     put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
+    _page_pins_text(text, rec, hl)
     text.append(" ")
     put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
          STATE_STYLE.get(state, ""))
@@ -170,6 +173,26 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
              "yellow" if dying else DIM)
     return text
 
+
+
+def _kmem_text(text: Text, rec: w.Record, hl: Highlight) -> None:
+    """cgroup v1: the kmem counter beside the memory counter (pages, its max, failcnt)."""
+    name = rec["name"]
+    usage, limit, failcnt = w.kmem_counter(rec)
+    put(text, f" kmem {usage}", hl.hit("memcg", name, "kmem_usage"), "cyan")
+    if limit is not None or hl.hit("memcg", name, "kmem_max"):
+        put(text, f"/{'∞' if limit is None else limit}", hl.hit("memcg", name, "kmem_max"), "cyan")
+    if failcnt or hl.hit("memcg", name, "kmem_failcnt"):
+        put(text, f" kfail {failcnt}", hl.hit("memcg", name, "kmem_failcnt"), "red")
+
+
+def _page_pins_text(text: Text, rec: w.Record, hl: Highlight) -> None:
+    """The pages (alloc_pages) among the css holders: what keeps a removed memcg dying."""
+    pages = w.page_pins(rec)
+    if pages:
+        shown = " ".join(pages[:3]) + (f" +{len(pages) - 3}" if len(pages) > 3 else "")
+        what = "page" if len(pages) == 1 else "pages"
+        put(text, f" ({what} {shown})", hl.hit("memcg", rec["name"], "holders"), "magenta")
 
 def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) -> None:
     rec = world.memcg(row.memcg)

@@ -1,0 +1,108 @@
+"""cgroup v1 (`!cgroup_subsys_on_dfl(memory_cgrp_subsys)`): the kmem page counter beside
+the memory counter, the v1 limit files and memory.use_hierarchy, as in v5.9.
+
+Swap accounting is off (do_memsw_account() is false), so the memsw counter plays no part.
+"""
+from __future__ import annotations
+
+from engine.kernel import audit
+from engine.kernel.base import ROOT, Kernel, Steps, kfunc
+from engine.kernel.drain import drain_all_stock
+from engine.kernel.page_counter import (
+    KMEM, MEMORY, page_counter_charge, page_counter_set_max, page_counter_try_charge,
+    page_counter_uncharge,
+)
+
+ENOMEM, EBUSY, EINVAL = -12, -16, -22
+
+
+@kfunc
+def memcg_kmem_charge_v1(k: Kernel, memcg: str, gfp_nofail: bool, nr_pages: int) -> Steps:
+    """The v1 half of __memcg_kmem_charge(): memcg->kmem charged exactly (no batch);
+    __GFP_NOFAIL forces it over its limit, anything else cancels the memory charge."""
+    refused = page_counter_try_charge(k, memcg, nr_pages, KMEM)
+    if refused is None:
+        audit.kmem_inflight(k, memcg, nr_pages)
+        yield ("memcg_kmem_charge.kmem", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
+        return 0
+    over = k.memcgs[refused]
+    yield ("memcg_kmem_charge.kmem_refused", memcg, nr_pages, refused, over["kmem_usage"],
+           over["kmem_max"], over["kmem_failcnt"])
+    if gfp_nofail:
+        page_counter_charge(k, memcg, nr_pages, KMEM)
+        audit.kmem_inflight(k, memcg, nr_pages)
+        yield ("memcg_kmem_charge.kmem_nofail", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
+        return 0
+    yield from cancel_charge(k, memcg, nr_pages)
+    return ENOMEM
+
+
+@kfunc
+def cancel_charge(k: Kernel, memcg: str, nr_pages: int) -> Steps:
+    """cancel_charge(): give back what try_charge took, straight to the memory counter
+    (not to the stock, even when try_charge was served from the stock)."""
+    if memcg == ROOT:
+        return
+    page_counter_uncharge(k, memcg, nr_pages, MEMORY)
+    audit.inflight_pages(k, memcg, -nr_pages)
+    yield ("cancel_charge.uncharge", memcg, nr_pages, k.memcgs[memcg]["usage"])
+
+
+@kfunc
+def mem_cgroup_resize_max(k: Kernel, memcg: str, max_pages: int | None) -> Steps:
+    """mem_cgroup_resize_max(): page_counter_set_max, refused while usage is above it;
+    then drain_all_stock once and retry; reclaim frees nothing here, so -EBUSY."""
+    rec = k.memcgs[memcg]
+    shown = "unlimited" if max_pages is None else max_pages
+    drained = False
+    while True:
+        if page_counter_set_max(k, memcg, max_pages):
+            yield ("mem_cgroup_resize_max.set", memcg, shown, rec["usage"])
+            return 0
+        yield ("mem_cgroup_resize_max.busy", memcg, shown, rec["usage"])
+        if not drained:
+            drained = True
+            yield from drain_all_stock(k, memcg)
+            continue
+        yield ("mem_cgroup_resize_max.ebusy", memcg, rec["usage"], shown)
+        return EBUSY
+
+
+@kfunc
+def memcg_update_kmem_max(k: Kernel, memcg: str, max_pages: int | None) -> Steps:
+    """memcg_update_kmem_max(): page_counter_set_max on memcg->kmem; -EBUSY below usage
+    (no drain: the kmem counter has no stock)."""
+    rec = k.memcgs[memcg]
+    shown = "unlimited" if max_pages is None else max_pages
+    if page_counter_set_max(k, memcg, max_pages, KMEM):
+        yield ("memcg_update_kmem_max.set", memcg, shown, rec["kmem_usage"])
+        return 0
+    yield ("memcg_update_kmem_max.ebusy", memcg, rec["kmem_usage"], shown)
+    return EBUSY
+
+
+def memcg_has_children(k: Kernel, memcg: str) -> bool:
+    """memcg_has_children(): css_next_child finds a child not yet released (dying
+    children count until they are freed)."""
+    memcgs = k.memcgs
+    return any(memcgs[c]["state"] != "freed" for c in memcgs[memcg]["children"])
+
+
+@kfunc
+def mem_cgroup_hierarchy_write(k: Kernel, memcg: str, val: int) -> Steps:
+    """mem_cgroup_hierarchy_write(): 0 if unchanged; -EINVAL if the parent has
+    use_hierarchy (or val is not 0/1); -EBUSY if the memcg has children."""
+    rec = k.memcgs[memcg]
+    if int(rec["use_hierarchy"]) == val:
+        yield ("mem_cgroup_hierarchy_write.same", memcg, val)
+        return 0
+    parent = rec["parent"]
+    if (parent is not None and k.memcgs[parent]["use_hierarchy"]) or val not in (0, 1):
+        yield ("mem_cgroup_hierarchy_write.einval", memcg, val, parent)
+        return EINVAL
+    if memcg_has_children(k, memcg):
+        yield ("mem_cgroup_hierarchy_write.ebusy", memcg)
+        return EBUSY
+    k.st.set(rec, "use_hierarchy", bool(val))
+    yield ("mem_cgroup_hierarchy_write.set", memcg, val)
+    return 0
