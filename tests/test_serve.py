@@ -204,7 +204,7 @@ def test_saves_stay_in_the_teachers_folder(browser, classroom):
         saved = wait_until(lambda: list(data.glob("tab-*/lab.objcg")), what="the saved file")
         assert len(saved) == 1 and "mkdir A" in saved[0].read_text()
         assert not Path("/etc/objcg-lab-x").exists()
-        assert not (data.parent.parent / "objcg-lab-x").exists()
+        assert not (data.parent / "objcg-lab-x").exists()  # ../../ from DIR/tab-1
     finally:
         page.close()
     wait_until(lambda: probe.session_processes(data) == [], what="the session to end")
