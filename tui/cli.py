@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
+    from tui.serve.cli import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 
@@ -106,6 +109,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return main_play(args.args, reset_progress=args.reset)
     if args.cmd == "practice":
         return _practice(args)
+    if args.cmd == "serve":
+        from tui.serve.cli import main_serve
+
+        return main_serve(args)
     if args.cmd in ("replay", "export"):
         from tui.export.cli import main_recording
 

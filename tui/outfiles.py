@@ -16,6 +16,25 @@ class OutputError(Exception):
     """A file or directory that cannot be written; str() is one line."""
 
 
+# Set by `objcg-lab serve` in each browser session: every file the session writes must
+# lie inside this directory (the teacher's --data DIR), whatever path a student types.
+CONFINE_ENV = "OBJCG_LAB_CONFINE_DIR"
+
+
+def confined(path: str | Path) -> Path:
+    """`path` itself, or under $OBJCG_LAB_CONFINE_DIR its place inside that directory
+    (relative paths are taken from there); any path leading out of it is an OutputError."""
+    root = os.environ.get(CONFINE_ENV)
+    if not root:
+        return Path(path)
+    base = Path(root).resolve()
+    target = (base / path).resolve()
+    if not target.is_relative_to(base) or target == base:
+        raise OutputError(f"{path}: error: this served session writes only inside its own "
+                          "folder; give a plain file name such as my-session.objcg")
+    return target
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
@@ -58,7 +77,7 @@ def _temp(path: Path, data: bytes) -> str:
 def write_file(path: str | Path, data: str | bytes, *, replace: bool = False) -> None:
     """Write `data` to `path` atomically: readers see the old file or the whole new one.
     Without `replace`, an existing file is never touched (OutputError instead)."""
-    path = Path(path)
+    path = confined(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if not replace and path.exists():
         raise OutputError(f"{path}: error: already exists; not overwriting it "
@@ -131,7 +150,7 @@ def staged(target: str | Path, *, folder: bool, force: bool) -> Iterator[Path]:
     """`with staged(OUT, folder=..., force=...) as work:` write the file or fill the folder
     `work`; it replaces OUT only when the block ends normally. The checks run on entry,
     before any rendering; an error, a missing tool or Ctrl-C leaves nothing behind."""
-    target = Path(target)
+    target = confined(target)
     check_target(target, folder=folder, force=force)
     parent = target.parent if str(target.parent) else Path(".")
     try:
@@ -170,3 +189,19 @@ def _publish(work: Path, target: Path, aside: Path, *, folder: bool, force: bool
     except OSError as exc:
         raise OutputError(f"{target}: error: cannot write: {_reason(exc)}") from None
     _fsync_dir(target.parent if str(target.parent) else Path("."))
+
+
+def ready_dir(directory: str | Path) -> Path:
+    """Create `directory` if needed and check that files can be written in it (serve's
+    --data folder)."""
+    directory = confined(directory)
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory}: error: not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".objcg-lab-probe.", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{directory}: error: cannot write there: {_reason(exc)}") from None
+    return directory

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from engine.recording import Branch, BranchMark, Loaded, Mark, render
-from tui.outfiles import OutputError, write_file
+from tui.outfiles import OutputError, confined, write_file
 from tui.session import Session, Span
 
 DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
@@ -220,7 +220,7 @@ class Tape:
     # -- recording ------------------------------------------------------------------------
     def start(self, path: str, session: Session) -> str:
         """Record to a new file (never an existing one). Raises OutputError."""
-        target = Path(path)
+        target = confined(path)  # refused at once in a served session: not even exists()
         if target.exists():
             raise OutputError(f"{target}: error: already exists; not overwriting it "
                               "(choose another name)")
