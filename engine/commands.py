@@ -19,8 +19,8 @@ from engine.kernel.slab import slab_alloc, slab_free
 from engine.kernel.v58 import choose_kernel
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, check_alloc_size, normalize_path, page_counter_max, parse_int,
-    parse_limit,
+    Command, ScriptError, check_alloc_size, is_size, normalize_path, page_counter_max,
+    parse_int, parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -388,26 +388,15 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
-PAGE_COUNTER_MAX_BYTES = (1 << 63) - 1  # LONG_MAX
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
     """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
     an optional K, M or G suffix is rounded down to pages and clamped at
-    PAGE_COUNTER_MAX; any other word gives -EINVAL (EINVAL_WORD)."""
-    if value == "-1":
-        return None
-    match = _V1_SIZE.match(value)
-    if not match:
+    PAGE_COUNTER_MAX (None as well); any other word gives -EINVAL (EINVAL_WORD)."""
+    if value != "-1" and not is_size(value):
         return EINVAL_WORD
-    digits, suffix = match.groups()
-    if len(digits) > 30:
-        raise ScriptError(f"{what} '{value}': more digits than any size the kernel parses")
-    nbytes = int(digits) << {"": 0, "K": 10, "M": 20, "G": 30}[suffix]
-    return min(nbytes, PAGE_COUNTER_MAX_BYTES) // page_size
-
-
-_V1_SIZE = re.compile(r"^([0-9]+)([KMG]?)$")
+    return parse_limit(value, what, page_size, unlimited="-1")
 
 
 def parse_u64(value: str, what: str) -> int:

@@ -57,12 +57,14 @@ class Machine:
     """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
 
     def __init__(self, *, history: bool = True, check: bool = True,
-                 checkpoint_every: int = 8192, kernel: str | None = None) -> None:
+                 checkpoint_every: int = 8192, kernel: str | None = None,
+                 books: bool | None = None) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
         self.kernel = Kernel(self.state)
-        self.kernel.books = check
+        self.kernel.books = check if books is None else books
+        self.prelude = 0  # commands run before history began (start_history)
         self.steps: list[Step] = []
         self.commands: list[CommandRecord] = []
         self.cursor = 0  # micro-steps applied
@@ -93,6 +95,23 @@ class Machine:
             st.log = []
         if self.history:
             self._checkpoints[0] = st.checkpoint()
+
+    def start_history(self) -> None:
+        """Keep history and check invariants from here on. A long script's prelude runs
+        in fast mode (made with books=True, so the checks' books stay right) and its
+        timeline starts here: cursor 0 is this state, the commands so far have no steps."""
+        if self.history:
+            return
+        if not self.kernel.books:
+            raise RuntimeError("start_history needs a machine made with books=True")
+        st = self.state
+        st.__dict__.pop("set", None)  # back to the logged mutation path
+        st.__dict__.pop("add", None)
+        st.log = []
+        self.history = self.check = True
+        self.prelude = len(self.commands)
+        self._checkpoints = {0: st.checkpoint()}
+        self._last_checkpoint = 0
 
     # -- running commands ----------------------------------------------------------
     def run_line(self, text: str, where: str = "<command>", line: int = 1) -> CommandRecord | None:
@@ -215,6 +234,11 @@ class Machine:
     def _end_of_current_command(self) -> int:
         current = self.command_index_at(self.cursor)
         return self.commands[current].end if current is not None else 0
+
+    def truncate(self, keep: int) -> None:
+        """Keep only the first `keep` commands (the cursor goes to the end of the last kept)."""
+        self.goto(self.commands[keep - 1].end if keep > 0 else 0)
+        self._drop_future()
 
     def _drop_future(self) -> None:
         """Forget the history after the cursor (a command boundary)."""

@@ -10,6 +10,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="objcg-lab",
         description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.")
+    projector = "high contrast and no faint text, for a projector in a class"
+    parser.add_argument("--projector", action="store_true", help=f"the explorer in {projector}")
     sub = parser.add_subparsers(dest="cmd")
     run = sub.add_parser("run", help="run a scenario script headless")
     run.add_argument("file", help="a .objcg script")
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
                          help="record the session to FILE (a new file), for replay and export")
+    explore.add_argument("--projector", action="store_true", default=argparse.SUPPRESS,
+                         help=projector)
     from tui.export.cli import add_parsers
 
     add_parsers(sub)
@@ -84,7 +88,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return main_recording(args)
     from tui.launch import main_explore
 
-    return main_explore(getattr(args, "file", None), getattr(args, "record", None))
+    return main_explore(getattr(args, "file", None), getattr(args, "record", None),
+                        projector=getattr(args, "projector", False))
 
 
 if __name__ == "__main__":
