@@ -57,7 +57,8 @@ class Machine:
     """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
 
     def __init__(self, *, history: bool = True, check: bool = True,
-                 checkpoint_every: int = 8192, books: bool | None = None) -> None:
+                 checkpoint_every: int = 8192, kernel: str | None = None,
+                 books: bool | None = None) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
@@ -76,13 +77,16 @@ class Machine:
         # Sees each micro-step (its data and the generator chain) as it closes, in every
         # mode: a streaming trace (engine.headless) needs no history to print it.
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
-        self._boot()
+        self._boot(kernel)
 
-    def _boot(self) -> None:
+    def _boot(self, kernel: str | None) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
-                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False})
+                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
+                       "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "kernel_forced": kernel is not None})  # compare: config can't change it
+        self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
         root["use_hierarchy"] = True  # mem_cgroup_bind() on the default hierarchy

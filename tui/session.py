@@ -135,12 +135,13 @@ class Session:
         index = self.current()
         rec = self.record(index)
         nxt = self.record(0 if index is None else index + 1)
+        kernel = self.machine.state.sys["kernel"]
         if rec is None:
             return Position(None, len(self.machine.commands), 0, 0, "", None,
-                            nxt.command.text if nxt else None)
+                            nxt.command.text if nxt else None, kernel)
         return Position(index, len(self.machine.commands), self.cursor - rec.first,
                         rec.end - rec.first, rec.command.text, rec.ret,
-                        nxt.command.text if nxt else None)
+                        nxt.command.text if nxt else None, kernel)
 
     def highlight(self) -> Highlight:
         """What the micro-step just applied changed."""

@@ -19,13 +19,14 @@ class Position:
     text: str  # the current command's text
     ret: int | None
     next_text: str | None  # the command after the current one, when at its end
+    kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
 
 
 def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None) -> Text:
     text = Text.assemble((" objcg-lab ", "bold reverse"))
     if recording is not None:
         text.append(f" ● REC {recording} ", "bold white on red")
-    text.append(" v5.9 ", DIM)
+    text.append(f" v{pos.kernel} ", DIM if pos.kernel == "5.9" else "bold magenta")
     if pos.command is None:
         text.append(f"· start · {pos.commands} command(s) ahead", "bold")
     else:
