@@ -375,26 +375,32 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
-PAGE_COUNTER_MAX_BYTES = (1 << 63) - 1  # LONG_MAX
+LONG_MAX, U64 = (1 << 63) - 1, (1 << 64) - 1
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
-    """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
-    an optional K, M or G suffix is rounded down to pages and clamped at
-    PAGE_COUNTER_MAX; any other word gives -EINVAL (EINVAL_WORD)."""
+    """page_counter_memparse(buf, "-1"): "-1" is PAGE_COUNTER_MAX, no limit (None); a
+    size in bytes with an optional K, M, G, T, P or E suffix (memparse, u64) is rounded
+    down to pages and clamped at PAGE_COUNTER_MAX = LONG_MAX / PAGE_SIZE, which is no
+    limit too; any other word gives -EINVAL (EINVAL_WORD)."""
     if value == "-1":
         return None
     match = _V1_SIZE.match(value)
     if not match:
         return EINVAL_WORD
     digits, suffix = match.groups()
-    if len(digits) > 30:
-        raise ScriptError(f"{what} '{value}': more digits than any size the kernel parses")
-    nbytes = int(digits) << {"": 0, "K": 10, "M": 20, "G": 30}[suffix]
-    return min(nbytes, PAGE_COUNTER_MAX_BYTES) // page_size
+    nbytes = int(digits[:40]) << _MEMPARSE_SHIFT[suffix.upper()]  # bounded first
+    if len(digits) > 40 or nbytes > U64:
+        shown = value if len(value) <= 24 else value[:20] + "..."
+        raise ScriptError(f"{what} '{shown}' does not fit in 64 bits (memparse would wrap it); "
+                          f"any size from {LONG_MAX // page_size * page_size} bytes up, "
+                          "or -1, means no limit")
+    pages = nbytes // page_size
+    return None if pages >= LONG_MAX // page_size else pages
 
 
-_V1_SIZE = re.compile(r"^([0-9]+)([KMG]?)$")
+_V1_SIZE = re.compile(r"^([0-9]+)([kKmMgGtTpPeE]?)$")
+_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 
 
 def parse_u64(value: str, what: str) -> int:

@@ -32,6 +32,12 @@ def run(lines: list[str]) -> Machine:
     (["mkdir A", "task t A", "alloc_pages P 0 task=t cpu=0"], "alloc_pages P 0 task=t cpu=0",
      "already exists"),
     ([], "config cgroup=v3", "cgroup=v3"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes 16777216T",
+     "does not fit in 64 bits"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes " + "9" * 5000,
+     r"'99999999999999999999\.\.\.' does not fit in 64 bits"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.kmem.limit_in_bytes 17179869184G",
+     "does not fit in 64 bits"),
     # remote charging into a dying memcg without use_hierarchy: v5.9's walk would oops
     (["config cgroup=v1", "mkdir A", "hold A", "kthread k", "use_memcg k A", "rmdir A"],
      "alloc X 100 task=k cpu=0", "dereference"),
@@ -72,10 +78,13 @@ def test_v1_results_are_kernel_results_not_errors() -> None:
         "write A/B memory.use_hierarchy 2",
         "write A memory.limit_in_bytes 0",      # usage 0: a limit of 0 is fine
         "write A memory.limit_in_bytes 1G",
+        "write A memory.kmem.limit_in_bytes 9223372036854775807",  # PAGE_COUNTER_MAX
+        "write A memory.limit_in_bytes 16t",    # memparse: K M G T P E, either case
+        "write A memory.limit_in_bytes 16X",
     ]]
-    assert rets == [-22, -22, -16, -22, 0, 0]
+    assert rets == [-22, -22, -16, -22, 0, 0, 0, 0, -22]
     a = next(x for x in m.snapshot()["memcgs"] if x["name"] == "/A")
-    assert a["max"] == (1 << 30) // 4096 and a["kmem_max"] is None
+    assert a["max"] == (16 << 40) // 4096 and a["kmem_max"] is None  # PAGE_COUNTER_MAX: none
 
 
 def test_v2_json_gains_kind_only_once_a_script_uses_alloc_pages() -> None:
