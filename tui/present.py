@@ -459,12 +459,13 @@ def object_text(world: World, name: str, hl: Highlight) -> Text:
 
 def _page_object_text(text: Text, name: str, rec: Record, hl: Highlight) -> None:
     """A page block: it records its memcg and pins that memcg's css (no objcg)."""
-    text.append(f"pages o{rec['order']} ", DIM)
-    if rec["memcg"] is None:
+    order, memcg = w.page_block(rec)
+    text.append(f"pages o{order} ", DIM)
+    if memcg is None:
         text.append("unaccounted", DIM)
         return
     text.append("→ memcg ", DIM)
-    _put(text, rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
+    _put(text, memcg, hl.hit("object", name, "memcg"), "magenta")
     text.append(" (css ref)", DIM)
 
 
