@@ -269,10 +269,10 @@ def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label:
         _kmem_text(text, rec, hl, narrow)
     refs = w.css_refs(rec)
     _put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
-    _page_pins_text(text, rec, hl)
     text.append(" ")
     _put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
          STATE_STYLE.get(state, ""))
+    _page_pins_text(text, rec, hl)
     dying = rec["nr_dying_descendants"]
     if dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
         label_ = " dying" if narrow else " dying-desc"  # nr_dying_descendants
@@ -285,7 +285,7 @@ def _kmem_text(text: Text, rec: Record, hl: Highlight, narrow: bool) -> None:
     """cgroup v1: the kmem counter beside the memory counter (pages, its max, failcnt)."""
     name = rec["name"]
     usage, limit, failcnt = w.kmem_counter(rec)
-    _put(text, f" kmem {usage}", hl.hit("memcg", name, "kmem_usage"), "cyan")
+    _put(text, f" {'k' if narrow else 'kmem '}{usage}", hl.hit("memcg", name, "kmem_usage"), "cyan")
     if limit is not None or hl.hit("memcg", name, "kmem_max"):
         _put(text, f"/{'∞' if limit is None else limit}", hl.hit("memcg", name, "kmem_max"), "cyan")
     if failcnt or hl.hit("memcg", name, "kmem_failcnt"):
@@ -293,7 +293,8 @@ def _kmem_text(text: Text, rec: Record, hl: Highlight, narrow: bool) -> None:
 
 
 def _page_pins_text(text: Text, rec: Record, hl: Highlight) -> None:
-    """The pages (alloc_pages) among the css holders: what keeps a removed memcg dying."""
+    """The pages (alloc_pages) among the css holders: what keeps a removed memcg dying
+    (after its state, so that a narrow row loses the page names before the state)."""
     pages = w.page_pins(rec)
     if pages:
         shown = " ".join(pages[:3]) + (f" +{len(pages) - 3}" if len(pages) > 3 else "")
