@@ -42,3 +42,23 @@ def dead_cgroups_workload(cgroups: int = 10_000) -> list[str]:
         lines += [f"mkdir D{i}", f"move keeper D{i}", f"alloc O{i} 100 task=keeper cpu={i % 2}",
                   "move keeper /", f"rmdir D{i}"]
     return lines
+
+
+
+def nested_workload(depth: int = 2_000, objects: int = 10) -> list[str]:
+    """One chain of `depth` nested cgroups A/A/...: mkdir every level, a task at the
+    bottom allocates and frees `objects` objects on both CPUs, then every level is
+    removed, deepest first."""
+    lines = ["config cpus=2", "task t /"]
+    path = ""
+    for _ in range(depth):
+        path += "/A"
+        lines.append(f"mkdir {path}")
+    lines.append(f"move t {path}")
+    lines += [f"alloc O{i} {100 + i} task=t cpu={i % 2}" for i in range(objects)]
+    lines += [f"free O{i} cpu={(i + 1) % 2}" for i in range(objects)]
+    lines.append("move t /")
+    for _ in range(depth):
+        lines.append(f"rmdir {path}")
+        path = path[:-2]
+    return lines

@@ -12,13 +12,14 @@ from engine.kernel.kmem_v1 import (
     mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
-from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
+from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, normalize_path, parse_int, parse_size,
+    U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
+    parse_bytes, parse_int, parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -38,7 +39,7 @@ def prepare(k: Kernel, cmd: Command) -> Steps:
     """Check a command against the current state; return its work. Raises ScriptError."""
     k.current_cpu = 0
     work = HANDLERS[cmd.name](k, cmd)
-    if cmd.name != "config" and not k.st.sys["started"]:
+    if not k.st.sys["started"]:  # config too: a second config line is an error
         k.st.set(k.st.sys, "started", True)
     return work
 
@@ -82,8 +83,8 @@ def need_objcg(k: Kernel, word: str) -> str:
 
 
 def parse_order(word: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > MAX_ORDER:
-        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {MAX_ORDER} "
+    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > LARGEST_ORDER:
+        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {LARGEST_ORDER} "
                           "(2^ORDER pages)")
     return int(word)
 
@@ -107,7 +108,7 @@ def _exists(path: str) -> Steps:
 @handler("config")
 def _config(k: Kernel, cmd: Command) -> Steps:
     if k.st.sys["started"]:
-        raise ScriptError("config must come before every other command")
+        raise ScriptError("config must come before every other command, and only once")
     o = cmd.opts
     cpus = parse_int(o.get("cpus", str(k.nr_cpus)), "cpus")
     if not 1 <= cpus <= 64:
@@ -271,6 +272,7 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError(
             f"task {task['name']}'s active_memcg {active} has been freed: a use-after-free "
             "in the kernel (real remote chargers hold a css reference: 'hold PATH')")
+    check_alloc_size(size, "alloc: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     gfp = need_gfp(cmd)
     if k.v1:  # v2 counters always have a parent below the root
@@ -355,7 +357,11 @@ def _write(k: Kernel, cmd: Command) -> Steps:
         return _write_v1_limit(k, memcg, file, value)
     if memcg == ROOT:
         raise ScriptError("the root cgroup has no memory.max")
-    max_pages = None if value == "max" else parse_size(value, "memory.max") // k.page_size
+    max_pages = parse_limit(value, "memory.max", k.page_size)
+    if max_pages is None and value != "max":
+        k.notes.append(f"memory.max {value}: page_counter_memparse clamps it to "
+                       f"PAGE_COUNTER_MAX ({page_counter_max(k.page_size)} pages), "
+                       "which reads back as 'max'")
     return memory_max_write(k, memcg, max_pages)
 
 
@@ -368,6 +374,9 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
                        "(page_counter_memparse(buf, \"-1\"))")
     if memcg == ROOT:
         return _einval(f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
+    if max_pages is None and value != "-1":
+        k.notes.append(f"{file} {value}: page_counter_memparse clamps it to PAGE_COUNTER_MAX "
+                       f"({page_counter_max(k.page_size)} pages), which means no limit")
     if file == "memory.limit_in_bytes":
         return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
     return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
@@ -375,32 +384,28 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
-LONG_MAX, U64 = (1 << 63) - 1, (1 << 64) - 1
+_V1_SIZE = re.compile(r"([0-9]+)([kKmMgGtTpPeE]?)", re.ASCII)
+_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
     """page_counter_memparse(buf, "-1"): "-1" is PAGE_COUNTER_MAX, no limit (None); a
-    size in bytes with an optional K, M, G, T, P or E suffix (memparse, u64) is rounded
-    down to pages and clamped at PAGE_COUNTER_MAX = LONG_MAX / PAGE_SIZE, which is no
-    limit too; any other word gives -EINVAL (EINVAL_WORD)."""
+    size in bytes with an optional K, M, G, T, P or E suffix (memparse) is rounded down
+    to pages and clamped at PAGE_COUNTER_MAX, which is no limit too; any other word
+    (max, a negative number) gives -EINVAL (EINVAL_WORD)."""
     if value == "-1":
         return None
-    match = _V1_SIZE.match(value)
+    match = _V1_SIZE.fullmatch(value)
     if not match:
         return EINVAL_WORD
     digits, suffix = match.groups()
-    nbytes = int(digits[:40]) << _MEMPARSE_SHIFT[suffix.upper()]  # bounded first
-    if len(digits) > 40 or nbytes > U64:
-        shown = value if len(value) <= 24 else value[:20] + "..."
-        raise ScriptError(f"{what} '{shown}' does not fit in 64 bits (memparse would wrap it); "
-                          f"any size from {LONG_MAX // page_size * page_size} bytes up, "
-                          "or -1, means no limit")
-    pages = nbytes // page_size
-    return None if pages >= LONG_MAX // page_size else pages
-
-
-_V1_SIZE = re.compile(r"^([0-9]+)([kKmMgGtTpPeE]?)$")
-_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+    nbytes = parse_bytes(digits, what, allow_zero=True) << _MEMPARSE_SHIFT[suffix.upper()]
+    if nbytes > U64_MAX:
+        raise ScriptError(f"{what} {value} is more than 2^64 - 1 bytes, the largest number "
+                          "the kernel's memparse() reads (it would wrap around)")
+    top = page_counter_max(page_size)
+    pages = min(nbytes // page_size, top)
+    return None if pages == top else pages
 
 
 def parse_u64(value: str, what: str) -> int:
@@ -463,6 +468,7 @@ def _drain(k: Kernel, cmd: Command) -> Steps:
 @handler("charge")
 def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "charge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
 
@@ -470,6 +476,7 @@ def _charge(k: Kernel, cmd: Command) -> Steps:
 @handler("uncharge")
 def _uncharge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
+    check_alloc_size(cmd.size, "uncharge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
     return obj_cgroup_uncharge(k, objcg, cmd.size)
 

@@ -1,21 +1,31 @@
-"""`objcg-lab run FILE [--json]`: run a script to its end, print a trace or JSON."""
+"""`objcg-lab run FILE [--json] [--check]`: run a script to its end, print a trace or JSON.
+
+A headless run keeps no history: nobody steps back through it. By default it also skips
+the per-micro-step invariant checks (the engine's fast mode); `--check` runs every
+check after every micro-step, and the output is the same byte for byte. The text trace
+is printed command by command as the script runs, so its memory does not grow with
+the length of the script.
+"""
 from __future__ import annotations
 
 import json
 import sys
 from typing import Any, TextIO
 
-from engine.machine import CommandRecord, Machine
-from engine.script import ScriptError
+from engine.kernel.base import call_stack
+from engine.machine import CommandRecord, Machine, Step
+from engine.script import ScriptError, printable, script_lines
 from engine.steps import describe
 
+_quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what json.dump writes
 
-def run_script(text: str, where: str, *, history: bool = False, check: bool = True,
+
+def run_script(text: str, where: str, *, history: bool = False, check: bool = False,
                on_command: Any = None) -> tuple[Machine, list[CommandRecord]]:
     """Run every line; stop at the first error (ScriptError, located)."""
     machine = Machine(history=history, check=check)
     done = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(script_lines(text), start=1):
         record = machine.run_line(raw, where, number)
         if record is not None:
             done.append(record)
@@ -29,39 +39,99 @@ def result_json(record: CommandRecord) -> dict[str, Any]:
             "ret": record.ret, "warnings": record.warnings, "notes": record.notes}
 
 
-def main_run(path: str, as_json: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def read_script(path: str) -> str:
+    """The text of a script file; a file that is not UTF-8 is an error at its line."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: error: cannot read the script: {getattr(exc, 'strerror', None) or exc}",
-              file=err)
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ScriptError(f"cannot read the script: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 1].hex()
+        raise ScriptError(f"cannot read the script: not UTF-8 text (byte 0x{bad})",
+                          path, line) from None
+
+
+def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | None = None,
+             *, check: bool = False) -> int:
+    """Run the script at `path`; 0 when it ran to its end, 2 with one error line if not."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    try:
+        text = read_script(path)
+    except ScriptError as exc:
+        print(exc if exc.where else f"{path}: error: {printable(exc.message)}", file=err)
         return 2
-    trace = None if as_json else _TextTrace(out)
+    machine = Machine(history=False, check=check)
+    sink = _JsonResults() if as_json else _TextTrace(out, machine)
     try:
-        machine, done = run_script(text, path, history=not as_json,
-                                   on_command=None if trace is None else trace.command)
+        for number, raw in enumerate(script_lines(text), start=1):
+            record = machine.run_line(raw, path, number)
+            if record is not None:
+                sink.command(record)
+                machine.commands.clear()  # printed or kept as text: nobody steps back
     except ScriptError as exc:
         print(exc, file=err)
         return 2
-    if as_json:
-        doc = {"results": [result_json(r) for r in done], "state": machine.snapshot()}
-        json.dump(doc, out, indent=1)
-        out.write("\n")
+    if isinstance(sink, _JsonResults):
+        sink.write(out, machine.snapshot())
     return 0
 
 
+class _JsonResults:
+    """The JSON document, exactly as `json.dump(doc, out, indent=1)` writes it.
+
+    Each result is formatted when its command ends (a few strings instead of a command
+    record), with the fixed shape of result_json(); the json module's pure-Python
+    indenting encoder took a quarter of a long run.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+
+    def command(self, record: CommandRecord) -> None:
+        self.blocks.append(
+            f'  {{\n   "line": {record.command.line},\n   "command": '
+            f'{_quote(record.command.text)},\n   "ret": {record.ret},\n   "warnings": '
+            f'{_strings(record.warnings)},\n   "notes": {_strings(record.notes)}\n  }}')
+
+    def write(self, out: TextIO, state: dict[str, Any]) -> None:
+        results = "[\n" + ",\n".join(self.blocks) + "\n ]" if self.blocks else "[]"
+        nested = json.dumps(state, indent=1).replace("\n", "\n ")
+        out.write(f'{{\n "results": {results},\n "state": {nested}\n}}\n')
+
+
+def _strings(items: list[str]) -> str:
+    """A list of strings at the depth of a result's field, as json.dump indents it."""
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join(f"    {_quote(s)}" for s in items) + "\n   ]"
+
+
 class _TextTrace:
-    """Readable trace: each command, the kernel functions it went through, what changed."""
+    """Readable trace: each command, the kernel functions it went through, what changed.
 
-    def __init__(self, out: TextIO) -> None:
+    The machine reports each micro-step as it closes; the lines of the command running
+    now wait here until its result is known, then go out with it.
+    """
+
+    def __init__(self, out: TextIO, machine: Machine) -> None:
         self.out = out
+        self.lines: list[str] = []
+        machine.on_step = self.step
 
-    def command(self, machine: Machine, record: CommandRecord) -> None:
+    def step(self, data: tuple[Any, ...], work: Any) -> None:
+        depth = Step(data, tuple(call_stack(work)), (), 0).depth
+        self.lines.append(f"        {'  ' * depth}{describe(data)}\n")
+
+    def command(self, record: CommandRecord) -> None:
+        lines, self.lines = self.lines, []
         w = self.out.write
         w(f"{record.command.line:>4}  {record.command.text}   -> ret {record.ret}\n")
-        for step in machine.steps[record.first:record.end]:
-            w(f"        {'  ' * step.depth}{describe(step.data)}\n")
+        w("".join(lines))
         for warning in record.warnings:
             w(f"        ! {warning}\n")
         for note in record.notes:

@@ -72,6 +72,9 @@ class Machine:
         self._stacks: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each call stack
         self._touched: dict[int, dict[str, Any]] = {}  # records the current command changed
         self._warned_at: list[int] = []  # the step of each of its warnings (history only)
+        # Sees each micro-step (its data and the generator chain) as it closes, in every
+        # mode: a streaming trace (engine.headless) needs no history to print it.
+        self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
         self._boot()
 
     def _boot(self) -> None:
@@ -143,10 +146,14 @@ class Machine:
     def _drive(self, work: Steps, index: int) -> Any:
         """Run one generator to its end, closing a micro-step at each yield."""
         st = self.state
+        on_step = self.on_step
         if st.log is None:  # fast mode
             try:
+                if on_step is None:
+                    while True:
+                        next(work)
                 while True:
-                    next(work)
+                    on_step(next(work), work)
             except StopIteration as stop:
                 return stop.value
         steps, check, history = self.steps, self.check, self.history
@@ -161,6 +168,8 @@ class Machine:
             changes, st.log = tuple(st.log), []
             if check:
                 invariants.check_step(st, changes, data, self._touched)
+            if on_step is not None:
+                on_step(data, work)
             while len(self._warned_at) < len(warnings):
                 self._warned_at.append(len(steps))
             if history:

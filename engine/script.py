@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
+
+BOM = "\ufeff"  # a UTF-8 byte order mark, as some editors start a file with
 
 
 class ScriptError(Exception):
@@ -23,9 +26,25 @@ class ScriptError(Exception):
         return ScriptError(self.message, where, line)
 
     def __str__(self) -> str:
+        message = printable(self.message)
         if self.where:
-            return f"{self.where}:{self.line}: error: {self.message}"
-        return f"error: {self.message}"
+            return f"{self.where}:{self.line}: error: {message}"
+        return f"error: {message}"
+
+
+MESSAGE_MAX = 400  # characters: an error quoting a huge word stays one readable line
+
+
+def printable(text: str) -> str:
+    """Show invisible characters (a stray BOM, a control byte) as escapes, not as nothing,
+    and cut the middle out of a message that quotes a word thousands of characters long."""
+    if len(text) > MESSAGE_MAX:
+        half = MESSAGE_MAX // 2
+        text = f"{text[:half]} ...[{len(text) - 2 * half} characters]... {text[-half:]}"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 @dataclass(frozen=True)
@@ -64,12 +83,13 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "put": (("OBJCG",), (), ()),
 }
 
-_SIZE = re.compile(r"^(-?\d+)([KM]?)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def strip_comment(text: str) -> list[str]:
     """Words of a line, up to a word that starts with '#'."""
+    if "#" not in text:
+        return text.split()
     words = []
     for word in text.split():
         if word.startswith("#"):
@@ -78,16 +98,33 @@ def strip_comment(text: str) -> list[str]:
     return words
 
 
+def script_lines(text: str) -> Iterator[str]:
+    """The lines of a script file as an editor numbers them: split at '\n' only (not at
+    form feeds or U+2028, which str.splitlines also takes), a '\r\n' ending and a
+    leading byte order mark dropped. One at a time: a huge script is not copied."""
+    start = 1 if text.startswith(BOM) else 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        raw = text[start:end]
+        yield raw[:-1] if raw.endswith("\r") else raw
+        start = end + 1
+
+
 def parse_line(text: str, line: int = 0) -> Command | None:
     """Parse one line; None for a blank or comment line. Raises ScriptError."""
+    if line == 1 and text.startswith(BOM):
+        text = text[1:]  # a file that starts with a BOM, read line by line
     words = strip_comment(text)
     if not words:
         return None
     name, rest = words[0], words[1:]
-    if name not in GRAMMAR:
+    grammar = GRAMMAR.get(name)
+    if grammar is None:
         known = ", ".join(sorted(GRAMMAR))
         raise ScriptError(f"unknown command '{name}' (known: {known})")
-    positional, required, optional = GRAMMAR[name]
+    positional, required, optional = grammar
     args: list[str] = []
     opts: dict[str, str] = {}
     for word in rest:
@@ -103,13 +140,12 @@ def parse_line(text: str, line: int = 0) -> Command | None:
             opts[key] = value
         else:
             args.append(word)
-    usage = usage_of(name)
     if len(args) != len(positional):
         what = "missing" if len(args) < len(positional) else "too many"
-        raise ScriptError(f"{name}: {what} arguments (usage: {usage})")
+        raise ScriptError(f"{name}: {what} arguments (usage: {usage_of(name)})")
     for key in required:
         if key not in opts:
-            raise ScriptError(f"{name}: missing option {key}= (usage: {usage})")
+            raise ScriptError(f"{name}: missing option {key}= (usage: {usage_of(name)})")
     size = parse_size(args[1]) if name in ("alloc", "charge", "uncharge") else 0
     if name in ("alloc", "alloc_pages", "task", "kthread"):
         check_name(args[0], "task" if name in ("task", "kthread") else "object")
@@ -126,7 +162,7 @@ def usage_of(name: str) -> str:
 def parse_script(text: str, where: str = "<script>") -> list[Command]:
     """Parse a whole script; the first bad line raises a located ScriptError."""
     commands = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(script_lines(text), start=1):
         try:
             command = parse_line(raw, number)
         except ScriptError as err:
@@ -136,31 +172,115 @@ def parse_script(text: str, where: str = "<script>") -> list[Command]:
     return commands
 
 
-def parse_size(word: str, what: str = "size") -> int:
-    """Bytes, with an optional K or M (1024-based) suffix; must be positive."""
-    match = _SIZE.match(word)
+# -- numbers: bounded before any arithmetic ------------------------------------------------
+# Every number of a script goes through the functions below. They read decimal digits
+# only (ASCII: no other script's digits, no '_'), and never convert more digits than the
+# bound needs, so no input can be too long for int() or make arithmetic slow.
+
+U64_MAX = 2**64 - 1  # memparse() reads an unsigned long long
+LONG_MAX = 2**63 - 1
+MAX_ORDER = 11  # the default CONFIG_FORCE_MAX_ZONEORDER: blocks of up to 2^10 pages
+SHIFTS = {"": 0, "K": 10, "M": 20, "G": 30}
+_BYTES = re.compile(r"(-?)([0-9]+)([KMG]?)", re.ASCII)
+_INT = re.compile(r"-?[0-9]+", re.ASCII)
+_INT_DIGITS = 18  # any whole-number option (cpu=, cpus=, page_size=) fits easily
+
+
+def parse_bytes(word: str, what: str = "size", *, allow_zero: bool = False) -> int:
+    """Bytes: decimal digits with an optional K, M or G (1024-based), at most 2^64 - 1."""
+    match = _BYTES.fullmatch(word)
     if not match:
         raise ScriptError(f"{what} '{word}' is not a number of bytes (e.g. 4000, 8K, 1M)")
-    value = int(match.group(1)) * {"": 1, "K": 1024, "M": 1024 * 1024}[match.group(2)]
-    if value <= 0:
+    minus, digits, suffix = match.groups()
+    digits = digits.lstrip("0") or "0"
+    if minus and digits != "0":
+        floor = "0 or more" if allow_zero else "positive"
+        raise ScriptError(f"{what} must be {floor}, got {word}")
+    value = int(digits) << SHIFTS[suffix] if len(digits) <= 20 else U64_MAX + 1
+    if value > U64_MAX:
+        raise ScriptError(f"{what} {_short(word)} is more than 2^64 - 1 bytes, the largest "
+                          "number the kernel's memparse() reads (it would wrap around)")
+    if value == 0 and not allow_zero:
         raise ScriptError(f"{what} must be positive, got {word}")
     return value
 
 
+def parse_size(word: str, what: str = "size") -> int:
+    """An object or charge size in bytes: positive, at most 2^64 - 1 (see check_alloc_size)."""
+    return parse_bytes(word, what)
+
+
+def page_counter_max(page_size: int) -> int:
+    """PAGE_COUNTER_MAX on 64-bit: LONG_MAX / PAGE_SIZE pages."""
+    return LONG_MAX // page_size
+
+
+def parse_limit(word: str, what: str, page_size: int) -> int | None:
+    """page_counter_memparse(): a limit file's value in pages; None is unlimited ('max').
+
+    Bytes round down to whole pages (so 0 and anything below PAGE_SIZE are a limit of
+    0 pages), and a value of PAGE_COUNTER_MAX pages or more is clamped to it, which the
+    kernel reads back as 'max': it is returned as None, like 'max' itself.
+    """
+    if word == "max":
+        return None
+    top = page_counter_max(page_size)
+    pages = min(parse_bytes(word, what, allow_zero=True) // page_size, top)
+    return None if pages == top else pages
+
+
+def kmalloc_max_size(page_size: int) -> int:
+    """KMALLOC_MAX_SIZE (SLUB): the largest block kmalloc can return, 2^(MAX_ORDER-1) pages."""
+    return page_size << (MAX_ORDER - 1)
+
+
+def check_alloc_size(size: int, what: str, page_size: int) -> int:
+    """Refuse a size no allocation could have (kmalloc fails above KMALLOC_MAX_SIZE)."""
+    top = kmalloc_max_size(page_size)
+    if size > top:
+        raise ScriptError(f"{what} {size} bytes is above KMALLOC_MAX_SIZE, {top} bytes "
+                          f"({top // page_size} pages of {page_size}): no kernel allocation "
+                          "is that large")
+    return size
+
+
 def parse_int(word: str, what: str) -> int:
-    try:
-        return int(word)
-    except ValueError:
-        raise ScriptError(f"{what} '{word}' is not a whole number") from None
+    """A whole number of at most 18 digits (options such as cpu=, cpus=, page_size=)."""
+    if not _INT.fullmatch(word):
+        raise ScriptError(f"{what} '{word}' is not a whole number")
+    if len(word.lstrip("-").lstrip("0")) > _INT_DIGITS:
+        raise ScriptError(f"{what} {_short(word)} is far too large")
+    return int(word)
+
+
+def _short(word: str) -> str:
+    """A number quoted in an error, shortened if it has thousands of digits."""
+    return word if len(word) <= 40 else f"{word[:12]}...{word[-6:]} ({len(word)} characters)"
+
+
+_PATH_CHARS = re.compile(r"[A-Za-z0-9_./-]*", re.ASCII)
+_NOT_A_NAME_START = "0123456789.-"  # so no '.', '..' or '-x' either
+
+
+def _bad_name_start(word: str) -> bool:
+    """A name of the path starts with a digit, '.' or '-' (substring searches: C speed)."""
+    if word and word[0] in _NOT_A_NAME_START:
+        return True
+    return any("/" + c in word for c in _NOT_A_NAME_START)
 
 
 def normalize_path(word: str) -> str:
-    """'A', '/A', 'A/B/' -> '/A', '/A/B'; '/' is the root."""
-    parts = [p for p in word.split("/") if p]
-    for part in parts:
-        if not _NAME.match(part) or part in (".", ".."):
-            raise ScriptError(f"'{word}' is not a cgroup path (names are letters, digits, _ . -)")
-    return "/" + "/".join(parts)
+    """'A', '/A', 'A/B/' -> '/A', '/A/B'; '/' is the root.
+
+    Checked over the whole word at once (every name starts with a letter or '_' and uses
+    letters, digits, _ . -), not name by name: a path thousands of levels deep is read
+    at C speed.
+    """
+    if not _PATH_CHARS.fullmatch(word) or _bad_name_start(word):
+        raise ScriptError(f"'{word}' is not a cgroup path (names are letters, digits, _ . -)")
+    if "//" in word or (word.endswith("/") and word != "/"):
+        return "/" + "/".join(p for p in word.split("/") if p)
+    return word if word.startswith("/") else "/" + word
 
 
 def check_name(word: str, what: str) -> str:

@@ -194,7 +194,8 @@ def test_unreadable_script_is_a_one_line_error(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "tui.cli", "run", str(path)],
                               cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 2 and "Traceback" not in done.stderr
-        assert done.stderr.startswith(f"{path}: error: cannot read the script")
+        where = f"{path}:1" if content else f"{path}"  # bytes that are not UTF-8: their line
+        assert done.stderr.startswith(f"{where}: error: cannot read the script")
 
 
 def test_slab_accounting_charges_obj_full_size() -> None:

@@ -33,11 +33,11 @@ def run(lines: list[str]) -> Machine:
      "already exists"),
     ([], "config cgroup=v3", "cgroup=v3"),
     (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes 16777216T",
-     "does not fit in 64 bits"),
+     "more than 2\\^64 - 1 bytes"),
     (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes " + "9" * 5000,
-     r"'99999999999999999999\.\.\.' does not fit in 64 bits"),
+     "more than 2\\^64 - 1 bytes"),
     (["config cgroup=v1", "mkdir A"], "write A memory.kmem.limit_in_bytes 17179869184G",
-     "does not fit in 64 bits"),
+     "more than 2\\^64 - 1 bytes"),
     # remote charging into a dying memcg without use_hierarchy: v5.9's walk would oops
     (["config cgroup=v1", "mkdir A", "hold A", "kthread k", "use_memcg k A", "rmdir A"],
      "alloc X 100 task=k cpu=0", "dereference"),
@@ -110,3 +110,21 @@ def test_run_json_of_a_v1_script(tmp_path) -> None:  # type: ignore[no-untyped-d
     a = next(x for x in doc["state"]["memcgs"] if x["name"] == "/A")
     assert (a["kmem_usage"], a["kmem_max"], a["use_hierarchy"], a["counter_parent"]) == (1, None, False, None)
     assert doc["state"]["config"]["cgroup"] == "v1"
+
+
+def test_history_restores_a_freed_page_from_a_later_checkpoint() -> None:
+    """A page object changes after it is created (its memcg is set by the charge) and is
+    then dropped; going back from a checkpoint taken after the drop must bring it back
+    with the values it had, not those of an earlier visit (found by hypothesis)."""
+    m = Machine(checkpoint_every=8)
+    for line in ["config cpus=4 cgroup=v1", "write / memory.use_hierarchy 0", "kthread k0",
+                 "mkdir A", "mkdir B", "mkdir A/C",
+                 "task t0 A", "task t1 B", "task t2 A/C", *["mkdir A"] * 6,
+                 "alloc X 1 task=t0 cpu=0", "alloc_pages P 0 task=t0 cpu=0"]:
+        m.run_line(line)
+    charged = m.snapshot()
+    m.run_line("free P cpu=0")
+    assert len(m.steps) in m._checkpoints  # a checkpoint after the free
+    m.goto(m.commands[-2].first)  # before the page existed: its record is emptied
+    m.goto(m.commands[-2].end)  # nearer the checkpoint after the free: steps back from it
+    assert m.snapshot() == charged

@@ -14,6 +14,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario script headless")
     run.add_argument("file", help="a .objcg script")
     run.add_argument("--json", action="store_true", help="print results and final state as JSON")
+    run.add_argument("--pins", metavar="NAME",
+                     help="after the run, every chain of references keeping memcg NAME "
+                          "(or objcg:NAME) alive")
+    run.add_argument("--check", action="store_true",
+                     help="check every invariant after every micro-step (slower; same output)")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
@@ -40,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    if args.cmd == "run" and args.pins is not None:
+        from engine.pins import main_pins
+
+        return main_pins(args.file, args.pins, args.json, sys.stdout, sys.stderr)
     if args.cmd == "run":
         from engine.headless import main_run
 
-        return main_run(args.file, args.json)
+        return main_run(args.file, args.json, check=args.check)
     if args.cmd == "lesson":
         if args.args[:1] in (["check"], ["answers"]):
             from engine.lessons.cli import main_lesson
@@ -56,7 +65,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.export.cli import main_recording
 
         return main_recording(args)
-    from tui.app import main_explore
+    from tui.launch import main_explore
 
     return main_explore(getattr(args, "file", None), getattr(args, "record", None))
 

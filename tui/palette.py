@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterator
 from textual.app import SystemCommand
 
 if TYPE_CHECKING:
-    from tui.app import ExplorerApp
+    from tui.host import Explorer
 
 # (title, help, action) — actions of ExplorerApp
 ENTRIES = [
@@ -21,6 +21,8 @@ ENTRIES = [
     ("Jump to end", "After the last command (end)", "jump('end', 'any')"),
     ("Toggle objects panel", "Show or hide live objects (o)", "objects"),
     ("Zoom to selected memcg", "Show only the selected memcg's subtree (z)", "zoom"),
+    ("Who pins this?", "Every chain of references keeping the selected memcg or objcg "
+     "alive (p)", "pins"),
     ("Find", "Filter memcgs, objcgs and objects by name (/)", "find"),
     ("Clear find and zoom", "Show everything again (escape)", "clear"),
     ("Command line", "Type a scenario command (:)", "prompt"),
@@ -33,12 +35,12 @@ ENTRIES = [
 ]
 
 
-def explorer_commands(app: ExplorerApp) -> Iterator[SystemCommand]:
+def explorer_commands(app: Explorer) -> Iterator[SystemCommand]:
     for title, help_text, action in ENTRIES:
         yield SystemCommand(title, help_text, _runner(app, action))
 
 
-def _runner(app: ExplorerApp, action: str):  # type: ignore[no-untyped-def]
+def _runner(app: Explorer, action: str):  # type: ignore[no-untyped-def]
     async def run() -> None:
         await app.run_action(action)
 

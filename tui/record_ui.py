@@ -14,7 +14,7 @@ from tui.outfiles import OutputError
 from tui.record import free_name
 
 if TYPE_CHECKING:
-    from tui.app import ExplorerApp
+    from tui.host import Explorer
 
 
 class Prompt(ModalScreen[str | None]):
@@ -47,7 +47,7 @@ class Prompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def toggle_recording(app: ExplorerApp) -> None:
+def toggle_recording(app: Explorer) -> None:
     tape, session = app.tape, app.session
     if tape.recording:
         app.say(tape.stop(session))
@@ -69,7 +69,7 @@ def toggle_recording(app: ExplorerApp) -> None:
                            free_name()), chosen)
 
 
-def ask_chapter(app: ExplorerApp) -> None:
+def ask_chapter(app: Explorer) -> None:
     def given(text: str | None) -> None:
         if text:
             app.say(app.tape.add_chapter(app.session, text))
@@ -82,7 +82,7 @@ def ask_chapter(app: ExplorerApp) -> None:
     app.push_screen(Prompt(question, placeholder="e.g. The race in obj_cgroup_release"), given)
 
 
-def jump_chapter(app: ExplorerApp, delta: int) -> None:
+def jump_chapter(app: Explorer, delta: int) -> None:
     found = app.tape.next_chapter(app.session.cursor, delta)
     if found is None:
         if not app.tape.chapters():

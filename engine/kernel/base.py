@@ -56,12 +56,35 @@ class Kernel:
 
     def ancestry(self, name: str) -> list[str]:
         """name and its ancestors, nearest first, root last."""
+        memcgs = self.st.memcgs
         out = []
         node: str | None = name
         while node is not None:
             out.append(node)
-            node = self.st.memcgs[node]["parent"]
+            node = memcgs[node]["parent"]
         return out
+
+    def add_up(self, name: str | None, key: str, delta: int, key2: str = "",
+               delta2: int = 0) -> None:
+        """Add delta to `key` (and delta2 to `key2`) of name and each of its ancestors: the
+        cgroup core's loops up the tree. The walk is the kernel's own cost, depth per
+        mkdir or rmdir; this keeps it one tight loop (no call per level in fast mode)."""
+        st = self.st
+        memcgs = st.memcgs
+        if st.log is None:
+            while name is not None:
+                rec = memcgs[name]
+                rec[key] += delta
+                if key2:
+                    rec[key2] += delta2
+                name = rec["parent"]
+            return
+        while name is not None:
+            rec = memcgs[name]
+            st.add(rec, key, delta)
+            if key2:
+                st.add(rec, key2, delta2)
+            name = rec["parent"]
 
     def counter_chain(self, name: str) -> list[str]:
         """The memcgs whose page counters a charge of name's counter reaches: name, then

@@ -54,8 +54,7 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     st.set(parent_rec, "children", parent_rec["children"] + (name,))
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
     st.new("paths", path, {"kind": "path", "memcg": name})
-    for ancestor in k.ancestry(parent):
-        st.add(k.memcgs[ancestor], "nr_descendants", 1)
+    k.add_up(parent, "nr_descendants", 1)
     if rec["counter_parent"] is not None:
         yield ("mem_cgroup_css_alloc.alloc", name, parent)
     else:
@@ -111,10 +110,7 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
         return EBUSY
     st.drop("paths", rec["path"])
     st.set(rec, "state", "dying")
-    for ancestor in k.ancestry(rec["parent"]):
-        anc = k.memcgs[ancestor]
-        st.add(anc, "nr_descendants", -1)
-        st.add(anc, "nr_dying_descendants", 1)
+    k.add_up(rec["parent"], "nr_descendants", -1, "nr_dying_descendants", 1)
     yield ("cgroup_destroy_locked.unlinked", memcg)
     # kill_css(): percpu_ref_kill drops the base reference; the count can only be seen
     # to reach zero after an RCU grace period, so the drop is queued.
@@ -249,7 +245,6 @@ def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     rec = k.memcgs[memcg]
     st.set(rec, "state", "freed")
     # In a memory-only world the cgroup leaves nr_dying_descendants with its memcg.
-    for ancestor in k.ancestry(rec["parent"]):
-        st.add(k.memcgs[ancestor], "nr_dying_descendants", -1)
+    k.add_up(rec["parent"], "nr_dying_descendants", -1)
     css_put(k, rec["parent"], f"child:{memcg}")
     yield ("css_free_rwork_fn.freed", memcg, rec["usage"])

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from engine.recording import load
-from tui.app import ExplorerApp, main_explore
+from tui.app import ExplorerApp
+from tui.launch import main_explore
 from tui.export.source import SourceError, read, session_of
 from tui.record import DWELL, Tape
 from tui.replay import greeting, main_replay

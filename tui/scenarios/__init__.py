@@ -3,6 +3,10 @@ ones (for the scale test, the benchmark, and a teacher curious about 10,000 objc
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.session import Session
 
 DEFAULT_NAME = "<built-in scenario>"
 
@@ -31,3 +35,12 @@ def scale_script(memcgs: int = 1000, objcgs: int = 10000, cpus: int = 8, tops: i
                   f"exit w{i}", f"rmdir {gone}"]
     return "\n".join(lines) + "\n"
 
+
+
+def opening(session: Session) -> int:
+    """The built-in scenario opens just before its last rmdir, so the first `n` steps
+    into reparenting."""
+    for rec in reversed(session.machine.commands):
+        if rec.command.name == "rmdir":
+            return rec.first
+    return session.total

@@ -26,6 +26,8 @@ one micro-step at a time.
   z          only the selected memcg's subtree (z again: whole tree)
   o          show / hide the objects panel
   /          find: filter memcgs, objcgs and objects by name
+  p          who pins the selected memcg or objcg? every chain of references
+             keeping it alive (for a dying memcg: why it is not freed yet)
   : or i     the command line        ctrl+p  command palette
   escape     clear find and zoom     q       quit
 

@@ -1,0 +1,126 @@
+"""The explorer's drawing: push the state at the cursor to every panel, the message
+line, the position bar, and which panels the terminal's size leaves room for."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Footer, Static
+
+from engine.steps import describe, explain, function_of
+from tui import present
+from tui.present import TreeOptions
+from tui.record import Tape
+from tui.session import Session
+from tui.widgets.banner import ViolationBanner
+from tui.widgets.explanation import Explanation
+from tui.widgets.header import PositionBar
+from tui.widgets.memcg_tree import MemcgTree
+from tui.widgets.object_list import ObjectList
+from tui.widgets.objcg_list import ObjcgList
+from tui.widgets.status import InvariantStatus
+from tui.widgets.stocks import CpuStocks
+from tui.widgets.trail import Trail
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    _Base = App[int]
+else:
+    _Base = object
+
+COMPACT_HEIGHT = 32  # below this many rows the objects panel starts hidden
+
+
+class Drawing(_Base):
+    """Mixed into ExplorerApp: everything that turns the session into what is on screen."""
+
+    session: Session
+    tape: Tape
+    tree_options: TreeOptions
+    find_text: str
+    objects_shown: bool | None
+    selected_objcg: str | None
+    picked: bool
+    playing: bool
+    speed: float
+
+    def on_resize(self) -> None:
+        self._place_objects()
+
+    def _place_objects(self) -> None:
+        shown = self.objects_shown
+        if shown is None:
+            shown = self.size.height >= COMPACT_HEIGHT
+        self.query_one(ObjectList).display = shown
+        self.query_one(ObjcgList).border_title = "objcgs" if shown else "objcgs (o: objects)"
+        self.screen.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
+        self.screen.set_class(self.size.width < 100, "-narrow")
+        self.query_one(Footer).compact = self.size.width < 100
+
+    def redraw(self, relayout: bool = False, follow: bool = False) -> None:
+        """Push the state at the cursor to every panel."""
+        s = self.session
+        world, hl = s.world(), s.highlight()
+        relayout = relayout or present.structural(hl.changed)
+        ghost_memcgs, ghost_objcgs = s.ghosts()
+        reveal = s.touched_memcgs() if self.tree_options.auto_collapse else frozenset()
+        opts = replace(self.tree_options, find=self.find_text, ghosts=ghost_memcgs, reveal=reveal)
+        tree, objcgs = self.query_one(MemcgTree), self.query_one(ObjcgList)
+        tree.show(world, hl, opts, relayout)
+        objcgs.show(world, hl, self.find_text, ghost_objcgs, relayout)
+        objects = self.query_one(ObjectList)
+        if objects.display:
+            objects.show(world, hl, self.find_text, relayout)
+        self.query_one(CpuStocks).show(world, hl)
+        self._draw_trail()
+        self.show_position(self.playing, self.speed)
+        touched = sorted(n for k, n, _ in hl.changed if k == "objcg")
+        if touched and not self.picked:
+            self.selected_objcg = touched[0]
+        if self.selected_objcg is None or world.objcg(self.selected_objcg) is None:
+            self.selected_objcg = objcgs.selected
+        self._draw_invariant()
+        self.query_one(ViolationBanner).show(s.violation)
+        if follow:
+            for panel in (tree, objcgs):
+                index = panel.first_changed()
+                if index is not None:
+                    panel.show_row(index)
+
+    def _draw_trail(self) -> None:
+        s = self.session
+        index = s.current()
+        rec = s.record(index if index is not None else 0)
+        trail, why = self.query_one(Trail), self.query_one(Explanation)
+        if rec is None:
+            trail.show(s.machine.steps, 0, 0, s.cursor)
+            why.show(None, None, [], [], None)
+            return
+        trail.show(s.machine.steps, rec.first, rec.end, s.cursor)
+        if s.cursor == 0:
+            why.show(None, "Nothing applied yet: press n to apply the first micro-step.", [], [], None)
+            return
+        step = s.machine.steps[s.cursor - 1]
+        notes = rec.notes if s.cursor == rec.end else []
+        line = describe(step.data)
+        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
+        why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
+                 s.command_cpu(), now=line if cut else None)
+
+    def _draw_invariant(self) -> None:
+        world = self.session.world()
+        found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
+        self.query_one(InvariantStatus).show(found)
+
+    def say(self, text: str | Text, error: bool = False) -> None:
+        """The one-line message under the command line."""
+        line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
+        line.no_wrap, line.overflow = True, "ellipsis"
+        self.query_one("#message", Static).update(line)
+
+    def show_position(self, playing: bool, speed: float) -> None:
+        tape = self.tape
+        recording = tape.path.name if tape.recording and tape.path is not None else None
+        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording)
