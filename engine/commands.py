@@ -12,7 +12,7 @@ from engine.kernel.kmem_v1 import (
     mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
-from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
+from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
@@ -87,8 +87,8 @@ def need_objcg(k: Kernel, word: str) -> str:
 
 
 def parse_order(word: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > MAX_ORDER:
-        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {MAX_ORDER} "
+    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > LARGEST_ORDER:
+        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {LARGEST_ORDER} "
                           "(2^ORDER pages)")
     return int(word)
 
@@ -382,6 +382,9 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
                        "(page_counter_memparse(buf, \"-1\"))")
     if memcg == ROOT:
         return _einval(f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
+    if max_pages is None and value != "-1":
+        k.notes.append(f"{file} {value}: page_counter_memparse clamps it to PAGE_COUNTER_MAX "
+                       f"({page_counter_max(k.page_size)} pages), which means no limit")
     if file == "memory.limit_in_bytes":
         return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
     return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
