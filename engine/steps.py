@@ -191,11 +191,11 @@ STEPS: dict[str, tuple[str, str]] = {
                               "Online children must be removed first; dying ones do not block."),
     "cgroup_destroy_locked.unlinked": ("cgroup_destroy_locked({0}): gone from the filesystem, now dying",
                                        "Ancestors count it in nr_dying_descendants until it is freed."),
-    "kill_css.kill": ("kill_css({0}): percpu_ref_kill; offline follows (css_killed_work_fn, after an RCU grace period)",
+    "kill_css.kill": ("kill_css({0}): percpu_ref_kill; after an RCU grace period css_killed_work_fn takes it offline (here: at once)",
                       "The css lives on while anything references it; the simulator runs the offline work at once."),
     "mem_cgroup_id_put.put": ("mem_cgroup_id_put({0}): the ID pin is dropped, css refcnt {1}",
                               "Offline is done; only real holders keep the memcg now."),
-    "memcg_offline_kmem.id": ("memcg_offline_kmem({0}), after reparenting: kmemcg_id {1} handed over as {2}",
+    "memcg_offline_kmem.id": ("memcg_offline_kmem: kmemcg_id {1} of {0} handed over to the parent as {2}",
                               "list_lru entries move to the parent; the id is freed."),
     "memcg_reparent_objcgs.detach": ("memcg_reparent_objcgs: {0}->objcg = NULL (was {1})",
                                      "New charges can no longer find this memcg's objcg."),
@@ -205,11 +205,11 @@ STEPS: dict[str, tuple[str, str]] = {
                                         "Objcgs of dead descendants move up too, each keeping one css reference."),
     "memcg_reparent_objcgs.splice": ("memcg_reparent_objcgs: list_splice {0}'s {2} inherited objcg(s) onto {1}'s head",
                                      "Order is now: inherited, the former active, then the parent's own entries."),
-    "percpu_ref_kill.objcg": ("percpu_ref_kill(objcg {0}): killed; base reference dropped after an RCU grace period",
-                              "A killed objcg is released once its last object and stock let go."),
-    "rcu.objcg_kill": ("RCU grace period: objcg {0} switches to atomic mode, base reference dropped",
-                       "From now on the count reaching zero releases the objcg."),
-    "rcu.css_kill": ("RCU grace period: css {0} base reference dropped, refcnt {1}",
+    "percpu_ref_kill.objcg": ("percpu_ref_kill(objcg {0}): marked dead, base reference put; the switch to atomic mode waits for an RCU grace period",
+                              "A killed objcg is released once its last object and stock let go; a zero can only be seen in atomic mode."),
+    "rcu.objcg_kill": ("RCU grace period: objcg {0} is in atomic mode; the base reference's put shows in refcnt",
+                       "The per-CPU counts are summed now, so the count reaching zero releases the objcg (the simulator applies the put here)."),
+    "rcu.css_kill": ("RCU grace period: css {0} is in atomic mode; the base reference's put shows, refcnt {1}",
                      "A css whose count reaches zero after its kill is released."),
     "css_release_work_fn.released": ("css_release_work_fn({0}): refcnt reached 0",
                                      "The memcg is released; it is freed after an RCU grace period."),
@@ -257,3 +257,12 @@ def _show(value: Any) -> Any:
     if value is False:
         return "no"
     return value
+
+
+def _merge_slab_steps() -> None:
+    from engine.slab_steps import SLAB_STEPS  # the slab allocator and v5.8, in their own module
+
+    STEPS.update(SLAB_STEPS)
+
+
+_merge_slab_steps()

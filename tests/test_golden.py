@@ -1,8 +1,9 @@
 """Golden scenarios: hand-derived expectations checked against the engine.
 
 Every tests/scenarios/*.objcg is a scenario script whose expected figures were worked out
-by hand from the spec (/work/shared/spec/kernel-semantics.md) and kernel v5.9, *not*
-copied from engine output. Expectations are comment lines the engine ignores:
+by hand from kernel v5.9's code and the modelling choices of docs/script.md, *not*
+copied from engine output (docs/state.md names the fields). Expectations are comment
+lines the engine ignores:
 
     alloc X0 4000 task=tA cpu=0
     #= memcg /A usage 32          # a field of the JSON state after that command
@@ -58,7 +59,7 @@ def parse_expectation(body: str, where: str, line: int) -> Expectation:
     words = body.split()
     if not words:
         raise ScenarioFormatError(f"{where}:{line}: empty expectation")
-    if words[0] in RECORD_FIELDS or words[0] == "config":
+    if words[0] in RECORD_FIELDS or words[0] in ("config", "slab"):
         n = 1 if words[0] in RECORD_FIELDS else 2
     else:
         n = 3

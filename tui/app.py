@@ -8,7 +8,7 @@ responsibility: tui.drawing (panels), tui.time_keys (moving through time), tui.l
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,6 +26,7 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
+from tui.themes import install as install_themes
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -37,6 +38,9 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+
+if TYPE_CHECKING:
+    from tui.loading import Loader
 
 __all__ = ["ExplorerApp", "opening"]
 
@@ -73,10 +77,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("slash", "find", "find", show=False, priority=True, key_display="/"),
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
+        Binding("t", "trail_future", "rest of the trail", show=False, priority=True),
         Binding("p", "pins", "who pins", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
+        Binding("y", "other_branch", "branch", show=False, priority=True),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
+        Binding("P", "recording('pause')", "pause mark", show=False, priority=True),
         Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),
         Binding("left_square_bracket", "chapter_jump(-1)", show=False, priority=True),
         Binding("question_mark", "help", "help", priority=True, key_display="?"),
@@ -89,10 +96,16 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """Micro-steps per second while playing."""
 
     def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
-                 tape: Tape | None = None) -> None:
+                 tape: Tape | None = None, loader: Loader | None = None,
+                 projector: bool = False) -> None:
+        """With `loader`, `session` is a stand-in: the real one is loaded in a worker
+        thread behind a progress bar (tui.loading) and installed when ready."""
         super().__init__()
+        install_themes(self, projector)  # the projector theme, for a class (--projector)
         self.session = session
         self.greeting = greeting
+        self.loader = loader
+        self.load_error: str | None = None  # the loader failed: printed after exit
         if start_at is not None:
             session.goto(start_at)
         big = len(session.world().memcg_names()) > BIG_TREE
@@ -101,8 +114,11 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
+        # Figures drawn as '?' everywhere (the lesson player's pending prediction).
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()
         self._timer: Timer | None = None
         self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
+        self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
 
     def compose(self) -> ComposeResult:
         yield PositionBar(id="position")
@@ -132,7 +148,57 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self._place_objects()
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
-        self.say(Text.assemble((self.greeting, "italic")) if self.greeting else "")
+        if self.loader is not None:
+            self._load_in_background(self.loader)
+        else:
+            self._greet()
+
+    def _greet(self) -> None:
+        if self.greeting:  # stays while the command ahead of the start has not been run
+            s = self.session
+            start = s.cursor
+            ahead = s.record(s.machine.command_index_at(start + 1)) if not s.at_end else None
+            end = ahead.end if ahead is not None else start
+            self.say(Text.assemble((self.greeting, "italic")),
+                     until=lambda: not start <= s.cursor < end if end > start else s.cursor != start)
+
+    # -- a big scenario loads behind a progress bar ---------------------------------------------
+    def _load_in_background(self, loader: Loader) -> None:
+        from tui.loading import LoadingScreen
+
+        what = self.session.source
+        screen = LoadingScreen(what)
+        self.push_screen(screen)
+
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(screen.advance, done, total)
+
+        def work() -> None:
+            from engine import ScriptError
+            from tui.session import LoadError
+
+            try:
+                session, greeting = loader(progress)
+            except (LoadError, ScriptError) as err:
+                self.load_error = str(err)
+                self.call_from_thread(self.exit, 2)
+                return
+            self.call_from_thread(self._install, session, greeting, screen)
+
+        # The worker starts once the progress bar is painted: a thread running the engine
+        # from the start would share the interpreter with that very first frame.
+        self.call_after_refresh(self.run_worker, work, thread=True, exclusive=True, name="load")
+
+    def _install(self, session: Session, greeting: str, screen: ModalScreen[None]) -> None:
+        self.session, self.greeting = session, greeting
+        self.loader = None
+        self.tape = self.tape.attach(session)
+        big = len(session.world().memcg_names()) > BIG_TREE
+        self.tree_options = TreeOptions(auto_collapse=big)
+        self.selected_objcg, self.picked = None, False
+        screen.dismiss()
+        self.redraw(relayout=True)
+        self._greet()
 
     # -- who may use which key ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -170,6 +236,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         from tui.record_ui import ask_chapter
 
         ask_chapter(self)
+
+    def action_recording(self, what: str) -> None:
+        """P marks a pause; the palette sets the title, renames or deletes a chapter."""
+        from tui import record_ui
+
+        {"pause": record_ui.mark_pause, "title": record_ui.ask_title,
+         "rename": record_ui.ask_rename_chapter, "delete": record_ui.delete_chapter}[what](self)
 
     def action_chapter_jump(self, delta: int) -> None:
         from tui.record_ui import jump_chapter

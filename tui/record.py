@@ -3,22 +3,23 @@
 A `Tape` keeps the marks (engine.recording.Mark) of the session shown in the explorer.
 While recording, every change (a command typed, a chapter, a pause) rewrites the file
 atomically with the whole session so far, so a crash or a killed terminal loses at most
-the command being typed. A pause is recorded when the teacher pauses playback, or stays
-at least DWELL seconds at a point reached by stepping. Plain Python: tested without a
-terminal; the app calls these and shows the returned one-line messages.
+the command being typed. A pause is recorded when the teacher asks for one (P), pauses
+playback, or (only if they set a dwell threshold: explore --record --dwell SECONDS)
+stays that long at a point reached by stepping; each is written at once. Plain Python:
+tested without a terminal; the app calls these and shows the returned one-line messages.
 """
 from __future__ import annotations
 
 import bisect
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from engine.recording import Loaded, Mark, render
-from tui.outfiles import OutputError, write_file
-from tui.session import Session
+from engine.recording import Branch, BranchMark, Loaded, Mark, render
+from tui.outfiles import OutputError, confined, write_file
+from tui.session import Session, Span
 
-DWELL = 2.0  # seconds at a stepped-to point that make it a recorded pause
+DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
 DEFAULT_NAME = "objcg-recording.objcg"
 
 
@@ -26,24 +27,57 @@ class Tape:
     """Marks on the timeline, and the file they are recorded to (if any)."""
 
     def __init__(self, marks: list[Mark] | None = None, *, title: str = "",
-                 intro: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic) -> None:
+                 intro: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic,
+                 dwell: float | None = None) -> None:
         self.marks: list[Mark] = list(marks or [])
         self.title = title
         self.intro = intro
         self.path: Path | None = None
         self.clock = clock
+        self.dwell = dwell  # None: staying at a point never makes a pause
+        # The app's timer: schedule(delay, callback); a dwelt pause is then written as soon
+        # as the threshold passes, not at the next move.
+        self.schedule: Callable[[float, Callable[[], None]], object] | None = None
         self._written = ""
-        self._commands: list[str] = []  # the timeline as last seen
         self._pending: tuple[int, float] | None = None  # a stepped-to point and when
+        self._branches: list[Branch] = []  # a loaded recording's, until attached
 
     @classmethod
     def from_loaded(cls, loaded: Loaded) -> Tape:
-        return cls(loaded.marks, title=loaded.title, intro=loaded.intro)
+        tape = cls(loaded.marks, title=loaded.title, intro=loaded.intro)
+        tape._branches = list(loaded.branches)
+        return tape
 
     def attach(self, session: Session) -> Tape:
-        """Start watching `session`'s timeline (as it is now)."""
-        self._commands = [c.command.text for c in session.machine.commands]
+        """Keep `session`'s marks: when its history forks, the marks of the future it
+        leaves go with that branch, and come back when it is switched to."""
+        session.marks = self
+        if self._branches and not session.branches:
+            session.branches = self._branches
+        self._branches = []
         return self
+
+    def cut(self, bound: int, spans: Sequence[Span]) -> tuple[BranchMark, ...]:
+        out: list[BranchMark] = []
+        kept: list[Mark] = []
+        for mark in self.marks:
+            if mark.cursor <= bound or not spans:
+                kept.append(mark)
+                continue
+            for index, (_text, first, end) in enumerate(spans):
+                if first < mark.cursor <= end or index == len(spans) - 1:
+                    step = None if mark.cursor >= end else mark.cursor - first
+                    out.append((index, step, Mark(0, mark.kind, mark.title, mark.notes)))
+                    break
+        self.marks = kept
+        return tuple(out)
+
+    def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
+        for index, step, mark in marks:
+            if index < len(spans):
+                _text, first, end = spans[index]
+                cursor = end if step is None else min(first + step, end)
+                self.marks.append(Mark(cursor, mark.kind, mark.title, mark.notes))
 
     def committed(self, session: Session) -> str | None:
         """A line was entered at the command line: the timeline may have changed."""
@@ -80,14 +114,16 @@ class Tape:
         i = bisect.bisect_left(points, cursor) - 1
         return (i + 1, chapters[i]) if i >= 0 else None
 
-    def arrival(self, cursor: int) -> str:
-        """What the message line says on arriving at `cursor` ('' if nothing marked)."""
+    def arrival(self, cursor: int, hints: bool = True) -> str:
+        """What the message line says on arriving at `cursor` ('' if nothing marked).
+        `hints=False` (exports): no key hints, nobody can press a key in a cast."""
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
-            return f"chapter {number}/{len(self.chapters())}: {mark.title}"
+            caption = f" — {' '.join(mark.notes)}" if mark.notes else ""  # its notes, as a caption
+            return f"chapter {number}/{len(self.chapters())}: {mark.title}{caption}"
         if cursor in self.stops():
-            return "recorded pause: space plays on"
+            return "recorded pause: space plays on" if hints else ""
         return ""
 
     # -- marking -----------------------------------------------------------------------
@@ -109,9 +145,15 @@ class Tape:
         return self._saved(session, where)
 
     def moved(self, session: Session) -> None:
-        """The teacher stepped or jumped: a pause there if they stay DWELL seconds."""
+        """The teacher stepped or jumped: a pause there if they stay `dwell` seconds."""
         self._settle(session)
-        self._pending = (session.cursor, self.clock())
+        self._pending = pending = (session.cursor, self.clock())
+        if self.dwell is not None and self.recording and self.schedule is not None:
+            self.schedule(self.dwell, lambda: self._dwelt(session, pending))
+
+    def _dwelt(self, session: Session, pending: tuple[int, float]) -> None:
+        if self._pending == pending:  # not moved since
+            self._settle(session)
 
     def paused(self, session: Session) -> None:
         """The teacher paused playback before its end: a pause there."""
@@ -120,21 +162,65 @@ class Tape:
             self._add_pause(session.cursor)
         self.sync(session)
 
+    def add_pause(self, session: Session) -> str:
+        """The pause key: replay's play will stop here."""
+        self._pending = None
+        if not self.recording:
+            return "not recording: R records the session, then P marks pauses"
+        if session.cursor in self.stops():
+            return f"micro-step {session.cursor} is already marked"
+        self._add_pause(session.cursor)
+        return self._saved(session, f"pause at micro-step {session.cursor}")
+
     def _settle(self, session: Session) -> None:
-        if self._pending is not None and self.recording:
+        if self._pending is not None and self.recording and self.dwell is not None:
             cursor, since = self._pending
-            if self.clock() - since >= DWELL and cursor <= session.total:
-                self._add_pause(cursor)
+            if self.clock() - since >= self.dwell and cursor <= session.total:
+                if self._add_pause(cursor):
+                    self.sync(session)  # written at once
         self._pending = None
 
-    def _add_pause(self, cursor: int) -> None:
+    def _add_pause(self, cursor: int) -> bool:
         if self.recording and cursor not in self.stops():
             self.marks.append(Mark(cursor, "pause"))
+            return True
+        return False
+
+    # -- editing ------------------------------------------------------------------------
+    def set_title(self, session: Session, text: str) -> str:
+        self.title = " ".join(text.split())
+        said = f"title: {self.title}" if self.title else "title removed"
+        return self._saved(session, said)
+
+    def rename_chapter(self, session: Session, number: int, text: str) -> str:
+        """Chapter `number` (1-based, timeline order) gets a new title."""
+        text = " ".join(text.split())
+        found = self._chapter(number)
+        if found is None or not text:
+            return "no such chapter" if found is None else "no change: the title was empty"
+        i, mark = found
+        self.marks[i] = Mark(mark.cursor, "chapter", text, mark.notes, mark.line)
+        return self._saved(session, f"chapter {number} renamed '{text}'")
+
+    def delete_chapter(self, session: Session, number: int) -> str:
+        found = self._chapter(number)
+        if found is None:
+            return "no such chapter"
+        i, mark = found
+        del self.marks[i]
+        return self._saved(session, f"chapter {number} '{mark.title}' deleted")
+
+    def _chapter(self, number: int) -> tuple[int, Mark] | None:
+        chapters = self.chapters()
+        if not 1 <= number <= len(chapters):
+            return None
+        mark = chapters[number - 1]
+        return next(i for i, m in enumerate(self.marks) if m is mark), mark
 
     # -- recording ------------------------------------------------------------------------
     def start(self, path: str, session: Session) -> str:
         """Record to a new file (never an existing one). Raises OutputError."""
-        target = Path(path)
+        target = confined(path)  # refused at once in a served session: not even exists()
         if target.exists():
             raise OutputError(f"{target}: error: already exists; not overwriting it "
                               "(choose another name)")
@@ -150,24 +236,14 @@ class Tape:
         self._settle(session)
         self.sync(session)
         path, self.path = self.path, None
+        branches = f", {len(session.branches)} branches" if session.branches else ""
         return f"recording stopped: {path} has {len(session.machine.commands)} commands " \
-               f"and {len(self.chapters())} chapters; objcg-lab replay {path}"
+               f"and {len(self.chapters())} chapters{branches}; objcg-lab replay {path}"
 
     def sync(self, session: Session) -> str | None:
-        """The timeline may have changed: forget marks past a replaced future, and rewrite
-        the file if anything changed. Returns an error line if the file could not be written."""
-        commands = session.machine.commands
-        texts = [c.command.text for c in commands]
-        if texts != self._commands:
-            same = 0
-            for old, new in zip(self._commands, texts):
-                if old != new:
-                    break
-                same += 1
-            if same < len(self._commands):  # a command typed in the past replaced these
-                bound = commands[same - 1].end if same else 0
-                self.marks = [m for m in self.marks if m.cursor <= bound]
-            self._commands = texts
+        """The timeline may have changed: rewrite the file if anything changed (a future
+        left behind is a branch of the session, with its marks: nothing is dropped).
+        Returns an error line if the file could not be written."""
         if self.path is None:
             return None
         try:
@@ -179,10 +255,9 @@ class Tape:
     def text(self, session: Session) -> str:
         commands = [(c.command.text, c.first, c.end) for c in session.machine.commands]
         return render(commands, self.marks, source=session.source, title=self.title,
-                      intro=self.intro)
+                      intro=self.intro, branches=session.branches)
 
     def _write(self, path: Path, session: Session, first: bool = False) -> None:
-        self._commands = [c.command.text for c in session.machine.commands]
         text = self.text(session)
         if text == self._written and not first:
             return

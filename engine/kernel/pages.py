@@ -15,9 +15,9 @@ from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.refs import css_get, css_put
 from engine.kernel.slab import memcg_kmem_bypass
 from engine.model import Record
-from engine.script import MAX_ORDER
+from engine.script import KERNEL_MAX_ORDER
 
-LARGEST_ORDER = MAX_ORDER - 1  # the largest block the buddy allocator hands out
+LARGEST_ORDER = KERNEL_MAX_ORDER - 1  # the largest block the buddy allocator hands out
 
 
 @kfunc

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import CommandRecord, Machine
-from engine.lessons.check import FieldCheck, compare, read_field
-from engine.lessons.model import Commands, Goal, Lesson, Predict, Run, Step
+from engine.lessons.check import FieldCheck, compare, read_field, when_checks
+from engine.lessons.model import Commands, Explain, Goal, Lesson, Predict, Run, Step
 from engine.lessons.values import parse_typed, same
 
 
@@ -44,6 +44,12 @@ class GoalStatus:
         return tuple(c for c in self.checks if not c.ok)
 
 
+def restarts(lesson: Lesson, index: int) -> bool:
+    """Does step `index` start over on a fresh machine (an explain step's `restart`)?"""
+    steps = lesson.steps
+    return index < len(steps) and isinstance(steps[index], Explain) and bool(steps[index].restart)  # type: ignore[union-attr]
+
+
 def canonical(step: Step) -> Commands:
     """The commands a step contributes to the canonical path."""
     if isinstance(step, (Run, Predict)):
@@ -62,7 +68,7 @@ class Player:
         self.index = 0
         self.finished: set[int] = set()  # steps done (run, answered, reached)
         self.records: list[CommandRecord] = []  # of the current step
-        self.hints_shown = 0
+        self.given: list[int] = []  # indices of the current goal's hints given so far
         self.machine = self._build(0)
 
     # -- where we are ------------------------------------------------------------------
@@ -87,6 +93,8 @@ class Player:
             self.machine = self._build(self.index + 1)
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
+        if restarts(self.lesson, self.index + 1):
+            self.machine = self._build(self.index + 1)
         self._enter(self.index + 1)
 
     def back(self) -> None:
@@ -102,7 +110,7 @@ class Player:
     def _enter(self, index: int) -> None:
         self.index = index
         self.records = []
-        self.hints_shown = 0
+        self.given = []
         self._ran = False
 
     # -- the step types ------------------------------------------------------------------
@@ -150,12 +158,32 @@ class Player:
         return GoalStatus(tuple(compare(self.state(), step.expect)))
 
     def hint(self) -> str | None:
-        """The next hint of a goal step, or None when there are no more."""
-        step = self.step
-        if not isinstance(step, Goal) or self.hints_shown >= len(step.hints):
+        """The next hint of a goal step that applies to the state now (a hint with `when`
+        only while its fields have their values), or None when none is left."""
+        waiting = self.hints_left()
+        if not waiting:
             return None
-        self.hints_shown += 1
-        return step.hints[self.hints_shown - 1]
+        self.given.append(waiting[0])
+        step = self.step
+        assert isinstance(step, Goal)
+        return step.hints[waiting[0]].text
+
+    def hints_left(self) -> list[int]:
+        """Indices of the hints not given yet that apply now, in order."""
+        step = self.step
+        if not isinstance(step, Goal):
+            return []
+        state = self.state()
+        return [i for i, hint in enumerate(step.hints)
+                if i not in self.given and all(c.ok for c in when_checks(state, hint.when))]
+
+    def given_hints(self) -> list[str]:
+        step = self.step
+        return [step.hints[i].text for i in self.given] if isinstance(step, Goal) else []
+
+    @property
+    def hints_shown(self) -> int:
+        return len(self.given)
 
     def show_solution(self) -> GoalStatus:
         """Reset to the state before the goal and play its solution."""
@@ -188,7 +216,9 @@ class Player:
     def _build(self, index: int) -> Machine:
         """The canonical machine before step `index`."""
         machine = Machine(history=self.history)
-        commands = [self.lesson.setup, *(canonical(s) for s in self.lesson.steps[:index])]
+        start = max((i for i in range(index + 1) if restarts(self.lesson, i)), default=-1)
+        first = self.lesson.steps[start].restart if start >= 0 else self.lesson.setup  # type: ignore[union-attr]
+        commands = [first, *(canonical(s) for s in self.lesson.steps[max(start, 0):index])]
         for block in commands:
             for line, text in block.lines:
                 self._line(machine, text, line)
