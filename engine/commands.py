@@ -19,8 +19,8 @@ from engine.kernel.slab import slab_alloc, slab_free
 from engine.kernel.v58 import choose_kernel, slab_alloc_v58, slab_free_v58
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, check_alloc_size, is_size, normalize_path, page_counter_max,
-    parse_int, parse_limit,
+    U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
+    parse_bytes, parse_int, parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -392,15 +392,28 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
+_V1_SIZE = re.compile(r"([0-9]+)([kKmMgGtTpPeE]?)", re.ASCII)
+_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
-    """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
-    an optional K, M or G suffix is rounded down to pages and clamped at
-    PAGE_COUNTER_MAX (None as well); any other word gives -EINVAL (EINVAL_WORD)."""
-    if value != "-1" and not is_size(value):
+    """page_counter_memparse(buf, "-1"): "-1" is PAGE_COUNTER_MAX, no limit (None); a
+    size in bytes with an optional K, M, G, T, P or E suffix (memparse) is rounded down
+    to pages and clamped at PAGE_COUNTER_MAX, which is no limit too; any other word
+    (max, a negative number) gives -EINVAL (EINVAL_WORD)."""
+    if value == "-1":
+        return None
+    match = _V1_SIZE.fullmatch(value)
+    if not match:
         return EINVAL_WORD
-    return parse_limit(value, what, page_size, unlimited="-1")
+    digits, suffix = match.groups()
+    nbytes = parse_bytes(digits, what, allow_zero=True) << _MEMPARSE_SHIFT[suffix.upper()]
+    if nbytes > U64_MAX:
+        raise ScriptError(f"{what} {value} is more than 2^64 - 1 bytes, the largest number "
+                          "the kernel's memparse() reads (it would wrap around)")
+    top = page_counter_max(page_size)
+    pages = min(nbytes // page_size, top)
+    return None if pages == top else pages
 
 
 def parse_u64(value: str, what: str) -> int:

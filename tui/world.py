@@ -164,11 +164,6 @@ def object_kind(rec: Record) -> str:
     return str(rec.get("type", "slab"))
 
 
-def page_block(rec: Record) -> tuple[int, str | None]:
-    """A page object's order and the memcg it pins (page->mem_cgroup; None: unaccounted)."""
-    return rec["order"], rec["memcg"]
-
-
 def page_pins(rec: Record) -> list[str]:
     """The page objects holding a css reference on this memcg (holder "page:NAME")."""
     return [h.split(":", 1)[1] for h in rec["holders"] if h.startswith("page:")]
