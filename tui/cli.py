@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
                          help="record the session to FILE (a new file), for replay and export")
+    explore.add_argument("--dwell", type=float, metavar="SECONDS",
+                         help="when recording, staying this long at a point marks a pause "
+                              "(default: only P and pausing playback do)")
     explore.add_argument("--projector", action="store_true", default=argparse.SUPPRESS,
                          help=projector)
     from tui.export.cli import add_parsers
@@ -63,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
+    from tui.serve.cli import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 
@@ -103,14 +109,22 @@ def dispatch(args: argparse.Namespace) -> int:
         return main_play(args.args, reset_progress=args.reset)
     if args.cmd == "practice":
         return _practice(args)
+    if args.cmd == "serve":
+        from tui.serve.cli import main_serve
+
+        return main_serve(args)
     if args.cmd in ("replay", "export"):
         from tui.export.cli import main_recording
 
         return main_recording(args)
     from tui.launch import main_explore
 
+    dwell = getattr(args, "dwell", None)
+    if dwell is not None and not 0.1 <= dwell <= 3600:
+        print(f"error: --dwell {dwell} is out of range (0.1 .. 3600 seconds)", file=sys.stderr)
+        return 2
     return main_explore(getattr(args, "file", None), getattr(args, "record", None),
-                        projector=getattr(args, "projector", False))
+                        projector=getattr(args, "projector", False), dwell=dwell)
 
 
 def _practice(args: argparse.Namespace) -> int:
