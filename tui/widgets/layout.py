@@ -39,10 +39,10 @@ def share_rows(app: App[int]) -> None:
     # The panels' container: the screen in the explorer, the pane beside the lesson's
     # narration in the lesson player (whose height the screen's other rows leave it).
     holder = app.query_one("#main").parent
-    if holder is None or holder is screen:
-        holder, total = screen, app.size.height
-    else:
+    if holder is not None and holder.id == "explorer-pane" and holder.size.height:
         total = holder.size.height
+    else:
+        holder, total = screen, app.size.height
     fixed = sum(max(1, w.outer_size.height) if w.id != "banner" else w.outer_size.height
                 for w in holder.children if w.display and w.id not in ("main", "trail-panel"))
     room = max(0, total - fixed)
