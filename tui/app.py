@@ -26,6 +26,7 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
+from tui.themes import install as install_themes
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -76,11 +77,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("slash", "find", "find", show=False, priority=True, key_display="/"),
         Binding("o", "objects", "objects", show=False, priority=True),
         Binding("z", "zoom", "zoom", show=False, priority=True),
+        Binding("t", "trail_future", "rest of the trail", show=False, priority=True),
         Binding("p", "pins", "who pins", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
         Binding("y", "other_branch", "branch", show=False, priority=True),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
+        Binding("P", "recording('pause')", "pause mark", show=False, priority=True),
         Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),
         Binding("left_square_bracket", "chapter_jump(-1)", show=False, priority=True),
         Binding("question_mark", "help", "help", priority=True, key_display="?"),
@@ -93,10 +96,12 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """Micro-steps per second while playing."""
 
     def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
-                 tape: Tape | None = None, loader: Loader | None = None) -> None:
+                 tape: Tape | None = None, loader: Loader | None = None,
+                 projector: bool = False) -> None:
         """With `loader`, `session` is a stand-in: the real one is loaded in a worker
         thread behind a progress bar (tui.loading) and installed when ready."""
         super().__init__()
+        install_themes(self, projector)  # the projector theme, for a class (--projector)
         self.session = session
         self.greeting = greeting
         self.loader = loader
@@ -109,8 +114,11 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
+        # Figures drawn as '?' everywhere (the lesson player's pending prediction).
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()
         self._timer: Timer | None = None
         self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
+        self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
 
     def compose(self) -> ComposeResult:
         yield PositionBar(id="position")
@@ -228,6 +236,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         from tui.record_ui import ask_chapter
 
         ask_chapter(self)
+
+    def action_recording(self, what: str) -> None:
+        """P marks a pause; the palette sets the title, renames or deletes a chapter."""
+        from tui import record_ui
+
+        {"pause": record_ui.mark_pause, "title": record_ui.ask_title,
+         "rename": record_ui.ask_rename_chapter, "delete": record_ui.delete_chapter}[what](self)
 
     def action_chapter_jump(self, delta: int) -> None:
         from tui.record_ui import jump_chapter

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual.widgets import Footer, Static
 
-from engine.steps import describe, explain, function_of
+from engine.steps import explain, function_of
 from tui import present
 from tui.present import TreeOptions
 from tui.record import Tape
@@ -22,6 +22,8 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+from tui.widgets.layout import share_rows
+from tui.world import changed
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,10 +47,12 @@ class Drawing(_Base):
     picked: bool
     playing: bool
     speed: float
+    masked: frozenset[tuple[str, str, str]]  # figures drawn as '?' (a pending prediction)
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
 
     def on_resize(self) -> None:
         self._place_objects()
+        share_rows(self)
 
     def _place_objects(self) -> None:
         shown = self.objects_shown
@@ -63,7 +67,7 @@ class Drawing(_Base):
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
         """Push the state at the cursor to every panel."""
         s = self.session
-        world, hl = s.world(), s.highlight()
+        world, hl = s.world(), replace(s.highlight(), masked=self.masked)
         relayout = relayout or present.structural(hl.changed)
         ghost_memcgs, ghost_objcgs = s.ghosts()
         reveal = s.touched_memcgs() if self.tree_options.auto_collapse else frozenset()
@@ -84,6 +88,7 @@ class Drawing(_Base):
             self.selected_objcg = objcgs.selected
         self._draw_invariant()
         self.query_one(ViolationBanner).show(s.violation)
+        share_rows(self)
         if follow:
             for panel in (tree, objcgs):
                 index = panel.first_changed()
@@ -96,6 +101,7 @@ class Drawing(_Base):
         index = s.current()
         rec = s.record(index if index is not None else 0)
         trail, why = self.query_one(Trail), self.query_one(Explanation)
+        trail.masked = self.masked
         if rec is None:
             trail.show(s.machine.steps, 0, 0, s.cursor)
             why.show(None, None, [], [], None)
@@ -106,15 +112,16 @@ class Drawing(_Base):
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
-        line = describe(step.data)
-        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
+        if present.hides_step(self.masked, changed(step.changes)):  # its delta would tell
+            why.show(None, "hidden until you answer the prediction", [], [], None)
+            return
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
-                 s.command_cpu(), now=line if cut else None)
+                 s.command_cpu(), delta=present.delta_text(s.highlight(), s.world()))
 
     def _draw_invariant(self) -> None:
         world = self.session.world()
         found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
-        self.query_one(InvariantStatus).show(found)
+        self.query_one(InvariantStatus).show(found, masked=bool(self.masked))
 
     def say(self, text: str | Text, error: bool = False, *,
             until: Callable[[], bool] | None = None, then: str | Text = "") -> None:
@@ -122,8 +129,7 @@ class Drawing(_Base):
         `then` as soon as `until()` is true (checked at every redraw and play change), so
         it never stays on screen after it stopped being true."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
-        line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#message", Static).update(line)
+        self.query_one("#message", Static).update(line)  # wraps (app.tcss): never cut
         self._expiry = (until, Text(then) if isinstance(then, str) else then) if until else None
 
     def expire_message(self) -> None:

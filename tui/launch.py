@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from tui.loading import Loader
 
 
-def main_explore(path: str | None, record: str | None = None) -> int:
+def main_explore(path: str | None, record: str | None = None, projector: bool = False,
+                 dwell: float | None = None) -> int:
     """2 and a one-line error for a bad FILE."""
     loader = None
     try:
@@ -34,7 +35,7 @@ def main_explore(path: str | None, record: str | None = None) -> int:
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
-    tape = Tape()
+    tape = Tape(dwell=dwell)
     if record is not None:
         from tui.outfiles import OutputError
 
@@ -43,7 +44,8 @@ def main_explore(path: str | None, record: str | None = None) -> int:
         except OutputError as err:
             print(err, file=sys.stderr)
             return 2
-    app = ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, loader=loader)
+    app = ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, loader=loader,
+                      projector=projector)
     code = app.run()
     if app.load_error:
         print(app.load_error, file=sys.stderr)

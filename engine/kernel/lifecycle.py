@@ -99,7 +99,6 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
 @kfunc
 def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     """cgroup_rmdir(): refuse a busy cgroup, else unlink it, kill the css and offline it."""
-    st = k.st
     rec = k.memcgs[memcg]
     yield ("cgroup_rmdir.call", memcg, k.current_cpu)
     if memcg == ROOT:
@@ -111,17 +110,39 @@ def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     if rec["nr_descendants"]:
         yield ("cgroup_rmdir.children", memcg, rec["nr_descendants"])
         return EBUSY
+    yield from cgroup_destroy_locked(k, memcg)
+    return 0
+
+
+@kfunc
+def cgroup_destroy_locked(k: Kernel, memcg: str) -> Steps:
+    """cgroup_destroy_locked(): unlink the cgroup, count it dying in its ancestors, kill_css."""
+    st = k.st
+    rec = k.memcgs[memcg]
     st.drop("paths", rec["path"])
     st.set(rec, "state", "dying")
     k.add_up(rec["parent"], "nr_descendants", -1, "nr_dying_descendants", 1)
     yield ("cgroup_destroy_locked.unlinked", memcg)
-    # kill_css(): percpu_ref_kill drops the base reference; the count can only be seen
-    # to reach zero after an RCU grace period, so the drop is queued.
-    st.set(rec, "base_pending", True)
+    yield from kill_css(k, memcg)
+
+
+@kfunc
+def kill_css(k: Kernel, memcg: str) -> Steps:
+    """kill_css(): percpu_ref_kill_and_confirm; css_killed_work_fn takes the css offline."""
+    # The base reference drop is seen only after an RCU grace period, so it is queued.
+    k.st.set(k.memcgs[memcg], "base_pending", True)
     k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "css", memcg))
     yield ("kill_css.kill", memcg)
+    yield from css_killed_work_fn(k, memcg)
+
+
+@kfunc
+def css_killed_work_fn(k: Kernel, memcg: str) -> Steps:
+    """css_killed_work_fn() -> offline_css(): the memory controller's css_offline.
+
+    The kernel runs it from a workqueue after kill_css's RCU grace period; the simulator
+    runs it at once, nested where kill_css started it."""
     yield from mem_cgroup_css_offline(k, memcg)
-    return 0
 
 
 @kfunc
