@@ -191,11 +191,11 @@ STEPS: dict[str, tuple[str, str]] = {
                               "Online children must be removed first; dying ones do not block."),
     "cgroup_destroy_locked.unlinked": ("cgroup_destroy_locked({0}): gone from the filesystem, now dying",
                                        "Ancestors count it in nr_dying_descendants until it is freed."),
-    "kill_css.kill": ("kill_css({0}): percpu_ref_kill; offline follows (css_killed_work_fn, after an RCU grace period)",
+    "kill_css.kill": ("kill_css({0}): percpu_ref_kill; after an RCU grace period css_killed_work_fn takes it offline (here: at once)",
                       "The css lives on while anything references it; the simulator runs the offline work at once."),
     "mem_cgroup_id_put.put": ("mem_cgroup_id_put({0}): the ID pin is dropped, css refcnt {1}",
                               "Offline is done; only real holders keep the memcg now."),
-    "memcg_offline_kmem.id": ("memcg_offline_kmem({0}), after reparenting: kmemcg_id {1} handed over as {2}",
+    "memcg_offline_kmem.id": ("memcg_offline_kmem: kmemcg_id {1} of {0} handed over to the parent as {2}",
                               "list_lru entries move to the parent; the id is freed."),
     "memcg_reparent_objcgs.detach": ("memcg_reparent_objcgs: {0}->objcg = NULL (was {1})",
                                      "New charges can no longer find this memcg's objcg."),
@@ -257,3 +257,12 @@ def _show(value: Any) -> Any:
     if value is False:
         return "no"
     return value
+
+
+def _merge_slab_steps() -> None:
+    from engine.slab_steps import SLAB_STEPS  # the slab allocator and v5.8, in their own module
+
+    STEPS.update(SLAB_STEPS)
+
+
+_merge_slab_steps()

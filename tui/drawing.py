@@ -3,12 +3,12 @@ line, the position bar, and which panels the terminal's size leaves room for."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual.widgets import Footer, Static
 
-from engine.steps import describe, explain, function_of
+from engine.steps import explain, function_of
 from tui import present
 from tui.present import TreeOptions
 from tui.record import Tape
@@ -22,6 +22,7 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+from tui.widgets.layout import share_rows
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,9 +46,11 @@ class Drawing(_Base):
     picked: bool
     playing: bool
     speed: float
+    _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
 
     def on_resize(self) -> None:
         self._place_objects()
+        share_rows(self)
 
     def _place_objects(self) -> None:
         shown = self.objects_shown
@@ -83,11 +86,13 @@ class Drawing(_Base):
             self.selected_objcg = objcgs.selected
         self._draw_invariant()
         self.query_one(ViolationBanner).show(s.violation)
+        share_rows(self)
         if follow:
             for panel in (tree, objcgs):
                 index = panel.first_changed()
                 if index is not None:
                     panel.show_row(index)
+        self.expire_message()
 
     def _draw_trail(self) -> None:
         s = self.session
@@ -104,23 +109,31 @@ class Drawing(_Base):
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
-        line = describe(step.data)
-        cut = 2 + 2 * step.depth + len(line) > trail.size.width  # repeat it whole below
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
-                 s.command_cpu(), now=line if cut else None)
+                 s.command_cpu(), delta=present.delta_text(s.highlight(), s.world()))
 
     def _draw_invariant(self) -> None:
         world = self.session.world()
         found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
         self.query_one(InvariantStatus).show(found)
 
-    def say(self, text: str | Text, error: bool = False) -> None:
-        """The one-line message under the command line."""
+    def say(self, text: str | Text, error: bool = False, *,
+            until: Callable[[], bool] | None = None, then: str | Text = "") -> None:
+        """The one-line message under the command line. With `until`, it is replaced by
+        `then` as soon as `until()` is true (checked at every redraw and play change), so
+        it never stays on screen after it stopped being true."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
-        line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#message", Static).update(line)
+        self.query_one("#message", Static).update(line)  # wraps (app.tcss): never cut
+        self._expiry = (until, Text(then) if isinstance(then, str) else then) if until else None
+
+    def expire_message(self) -> None:
+        if self._expiry is not None and self._expiry[0]():
+            then = self._expiry[1]
+            self._expiry = None
+            self.say(then)
 
     def show_position(self, playing: bool, speed: float) -> None:
         tape = self.tape
         recording = tape.path.name if tape.recording and tape.path is not None else None
-        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording)
+        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording,
+                                         branches=len(self.session.branches))

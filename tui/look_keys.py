@@ -11,6 +11,7 @@ from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.rowlist import RowList
+from tui.widgets.trail import Trail
 
 if TYPE_CHECKING:
     from tui.drawing import Drawing as _Base
@@ -39,6 +40,11 @@ class LookKeys(_Base):
         self.tree_options = replace(self.tree_options, zoom=zoom)
         self.redraw(relayout=True)
         self.say(f"showing the subtree of {zoom} (z again: whole tree)" if zoom else "whole tree")
+
+    def action_trail_future(self) -> None:
+        shown = self.query_one(Trail).toggle_future()
+        self.say("the trail shows the rest of the command, dimmed (t hides it)" if shown
+                 else "the trail shows only what has run (t shows the rest)")
 
     def action_pins(self) -> None:
         """Who pins the selected memcg (tree) or objcg (objcgs panel, or an objcg row of

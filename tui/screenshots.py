@@ -27,6 +27,12 @@ class Shot:
     size: tuple[int, int] = (120, 40)
     script: str | None = None  # None: the built-in scenario, opened before its rmdir
     at_end: bool = False
+    theme: str | None = None  # a Textual theme name, or "projector" (objcg-lab --projector)
+    travel_frame: int | None = None  # freeze the reparented objcg on its way up (travel.py)
+
+
+REPARENT = ("n",) * 5  # rmdir A/B: objcg /A/B just moved to /A's objcg_list
+THEMES = (("dark", "textual-dark"), ("light", "textual-light"), ("projector", "projector"))
 
 
 SHOTS = (
@@ -36,6 +42,12 @@ SHOTS = (
     Shot("help", "The ? screen.", ("question_mark",)),
     Shot("scale", "1,000 memcgs, 10,000 objcgs, 8 CPUs: folded tree, one line per CPU.",
          script="scale", at_end=True),
+    Shot("reparent-travel", "objcg /A/B on its way up the tree to /A's objcg_list "
+         "(one of the frames drawn while memcg_reparent_objcgs runs).", REPARENT, travel_frame=1),
+    *(Shot(f"theme-{family}-{w}x{h}", f"The reparenting step at {w}x{h}, {family} theme"
+           + (" (objcg-lab --projector: high contrast, no faint text)." if family == "projector" else "."),
+           REPARENT, (w, h), theme=theme)
+      for family, theme in THEMES for (w, h) in ((80, 24), (120, 40))),
 )
 
 
@@ -49,12 +61,19 @@ def _session(shot: Shot) -> tuple[Session, int | None]:
 
 async def _take(shot: Shot) -> str:
     session, start = _session(shot)
-    app = ExplorerApp(session, start_at=start)
+    app = ExplorerApp(session, start_at=start, projector=shot.theme == "projector")
     async with app.run_test(size=shot.size) as pilot:
+        if shot.theme not in (None, "projector"):
+            app.theme = shot.theme
         await pilot.pause()
         await pilot.press(*shot.keys)
         app.playing = False
         await pilot.pause()
+        if shot.travel_frame is not None:
+            from tui.widgets.memcg_tree import MemcgTree
+
+            app.query_one(MemcgTree).show_travel_frame(shot.travel_frame)
+            await pilot.pause()
         return app.export_screenshot(title=f"objcg-lab: {shot.name}")
 
 
@@ -94,6 +113,11 @@ def main(argv: list[str]) -> int:
             svg_to_png(svg, out / f"{shot.name}.png")
         lines += [f"## {shot.name}", "", shot.caption, "", f"![{shot.name}]({shot.name}.svg)", ""]
         print(svg)
+    from tui.compare.shots import take_all  # objcg-lab compare, from screenshots/compare-ten.objcg
+
+    for name, caption in take_all(out, png):
+        lines += [f"## {name}", "", caption, "", f"![{name}]({name}.svg)", ""]
+        print(out / f"{name}.svg")
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
     return 0
 

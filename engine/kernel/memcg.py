@@ -113,9 +113,9 @@ def _margin(k: Kernel, memcg: str) -> int:
     return max(rec["max"] - rec["usage"], 0) if rec["max"] is not None else 1 << 62
 
 
-@kfunc
 def _force(k: Kernel, memcg: str, nr_pages: int, why: str) -> Steps:
-    """try_charge's force: label: charge nr_pages ignoring limits."""
+    """try_charge's force: label: charge nr_pages ignoring limits (a label, not a function:
+    no @kfunc, so its lines sit in try_charge in the trail)."""
     page_counter_charge(k, memcg, nr_pages)
     audit.inflight_pages(k, memcg, nr_pages)
     yield ("try_charge.force", memcg, nr_pages, why, k.memcgs[memcg]["usage"])

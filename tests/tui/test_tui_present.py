@@ -7,6 +7,7 @@ from engine.diff import changed_fields
 from tui import present
 from engine.conservation import Conservation
 from tui.present import Highlight, Position, TreeOptions
+from rich.text import Text
 from tui.world import World, field_swings
 
 
@@ -159,8 +160,21 @@ def test_memcg_row_reads_usage_in_pages_and_bytes_refs_and_state(default_session
     row = next(r for r in rows if r.kind == "memcg" and r.memcg == "/A")
     plain = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions()).plain
     assert "/A" in plain and " pg" in plain and "max ∞" in plain and "ref " in plain and "online" in plain
-    narrow = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions(), narrow=True).plain
-    assert len(narrow) < len(plain) and "max" not in narrow
+    narrow = present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions(), width=30).plain
+    assert len(narrow) <= 30 and "max" not in narrow  # the default limit goes first, silently
+    assert f"{world.memcg('/A')['usage']} pg" in narrow and "ref 5" in narrow
+
+
+def test_fit_shortens_labels_then_drops_fields_with_a_marker_never_cuts():
+    from tui.present.fit import field, fit
+
+    fields = [field("/A/B"), field(" nr_charged_bytes 3096", " left 3096", drop=1),
+              field(" ref 2", drop=2), field(" 132K", drop=3, quiet=True)]
+    assert fit(fields, None).plain == "/A/B nr_charged_bytes 3096 ref 2 132K"
+    assert fit(fields, 32).plain == "/A/B nr_charged_bytes 3096 ref 2"  # quiet: no marker
+    assert fit(fields, 22).plain == "/A/B left 3096 ref 2"
+    assert fit(fields, 16).plain == "/A/B left 3096 …"
+    assert fit(fields, 8).plain == "/A/B …"
 
 
 # -- the objcg view -------------------------------------------------------------------------------
@@ -281,6 +295,67 @@ def test_inherited_objcgs_swing_then_are_spliced_in_kernel_order(make_machine, r
     assert "◀ moved in" not in item(splice, "/A", "/A/B")  # it came in a step earlier
 
 
+def _reparent_step(session):
+    rec = session.machine.commands[-1]
+    session.goto(rec.first)
+    while session.step() is not None:
+        if present.delta_parts(session.highlight()) and any(
+                "objcg_list +" in p for p in present.delta_parts(session.highlight())):
+            return session.highlight()
+    raise AssertionError("no reparenting step")
+
+
+def test_delta_names_the_last_steps_changes_in_kernel_words(default_session):
+    hl = _reparent_step(default_session)
+    parts = present.delta_parts(hl, default_session.world())
+    assert "/A objcg_list +/A/B" in parts and "/A css_refs 5→6" in parts
+    assert "objcg /A/B memcg /A/B→/A" in parts
+    assert present.delta_text(hl).plain.startswith("Δ ")
+
+
+def test_the_reparented_objcg_travels_up_the_tree_frame_by_frame(default_session):
+    from tui.present.travel import FRAMES, arrivals, travel_rows
+
+    hl = _reparent_step(default_session)
+    assert arrivals(hl) == [("/A/B", "/A/B", "/A")]
+    rows = present.tree_rows(default_session.world(), TreeOptions())
+    places = []
+    for frame in range(FRAMES - 1):
+        moved = travel_rows(rows, arrivals(hl), frame)
+        assert len(moved) == len(rows)
+        places.append(next(i for i, r in enumerate(moved) if r.kind == "travel"))
+    assert places == sorted(places, reverse=True) and places[0] > places[-1]  # it climbs
+    assert travel_rows(rows, arrivals(hl), FRAMES - 1) == rows  # the last frame: where it landed
+
+
+def test_selected_rows_and_colours_stay_readable_in_every_theme():
+    """The row cursor keeps the theme's text readable (light themes: no dark bar), and under
+    light themes and the projector the dark-terminal colours are swapped."""
+    from textual.app import App
+    from textual.color import Color
+
+    from tui import themes
+
+    app = App()
+    themes.install(app, projector=False)
+    for name in app.available_themes:
+        app.theme = name
+        theme = app.current_theme
+        text = Color.parse(theme.foreground or ("#e0e0e0" if theme.dark else "#000000"))
+        for focused in (True, False):
+            style = themes.cursor_style(app, focused)
+            if text.ansi is not None:  # the terminal's own colours: bold and underline/reverse
+                assert style.bold and (style.underline or style.reverse)
+                continue
+            cursor = style.bgcolor
+            rgb = Color(*cursor.get_truecolor())
+            assert themes.contrast(text, rgb) >= 4.5, (name, focused)
+    light = themes.recolor(present.trail_text("x", 0, "current"), "light")
+    assert all("yellow" not in str(span.style).replace("on #", "") for span in light.spans)
+    projector = themes.recolor(Text("faint", present.DIM), "projector")
+    assert "grey" not in str(projector.spans[0].style if projector.spans else projector.style)
+
+
 def test_v1_rows_show_the_kmem_counter_and_pages_pin_their_memcg(make_machine):
     m = make_machine("config cgroup=v1\nmkdir A\ntask t A\nalloc X 100 task=t cpu=0\n"
                      "alloc_pages P 1 task=t cpu=0\nwrite A memory.kmem.limit_in_bytes 64K\n"
@@ -300,3 +375,46 @@ def test_v2_rows_show_no_kmem_counter(make_machine, reparent_script):
     world = World(make_machine(reparent_script).state)
     for row in present.tree_rows(world, TreeOptions()):
         assert "kmem" not in present.tree_row_text(world, row, present.NO_HIGHLIGHT, TreeOptions()).plain
+
+
+def test_trail_puts_callers_before_callees_at_the_real_depth(default_session):
+    """rmdir: cgroup_rmdir -> cgroup_destroy_locked -> kill_css -> css_killed_work_fn ->
+    mem_cgroup_css_offline -> memcg_offline_kmem -> memcg_reparent_objcgs, one level each."""
+    steps = default_session.machine.steps
+    rec = default_session.machine.commands[-1]
+    entries = present.trail_entries(steps, rec.first, rec.end)
+    heads = [(e.depth, e.text.split("(")[0].split(":")[0]) for e in entries[:7]]
+    assert heads == [(0, "cgroup_rmdir"), (1, "cgroup_destroy_locked"), (2, "kill_css"),
+                     (3, "css_killed_work_fn"), (4, "mem_cgroup_css_offline"),
+                     (5, "memcg_offline_kmem"), (6, "memcg_reparent_objcgs")]
+    offline = next(e for e in entries if e.text.startswith("memcg_offline_kmem: kmemcg_id"))
+    assert offline.depth == 5  # its own line comes after the function it called, at its depth
+
+
+def test_no_trail_line_goes_deeper_than_one_level_below_its_caller():
+    import glob
+
+    from engine import Machine
+
+    for path in sorted(glob.glob("tests/scenarios/*.objcg")):
+        m = Machine()
+        for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
+            m.run_line(line, path, number)
+        for rec in m.commands:
+            depth = -1
+            for entry in present.trail_entries(m.steps, rec.first, rec.end):
+                assert entry.depth <= depth + 1, (path, rec.command.text, entry.text)
+                depth = entry.depth
+
+
+def test_trail_shows_nothing_before_its_micro_step_has_run(default_session):
+    steps = default_session.machine.steps
+    rec = default_session.machine.commands[-1]
+    entries = present.trail_entries(steps, rec.first, rec.end)
+    at = rec.first + 5  # five micro-steps of rmdir applied
+    lines = present.trail_lines(entries, at, 80)
+    assert all(line.entry.at < at for line in lines)
+    assert [line.where for line in lines if line.first and line.entry.step is not None][-1] == "current"
+    future = present.trail_lines(entries, at, 80, future=True)
+    assert len(future) > len(lines) and {line.where for line in future[len(lines):]} == {"future"}
+    assert all(len(line.text) <= 78 for line in future)  # wrapped, not cut

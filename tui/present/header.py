@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tui.present.fit import field, fit
 from tui.present.style import DIM, errno_name
 
 
@@ -19,24 +20,34 @@ class Position:
     text: str  # the current command's text
     ret: int | None
     next_text: str | None  # the command after the current one, when at its end
+    kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
 
 
-def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None) -> Text:
-    text = Text.assemble((" objcg-lab ", "bold reverse"))
+def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None,
+                width: int | None = None) -> Text:
+    """The top line, fitted to `width`: the position's figures never cut."""
+    fields = [field(Text(" objcg-lab ", "bold reverse"), Text(" objcg-lab", "bold reverse"), drop=9)]
     if recording is not None:
-        text.append(f" ● REC {recording} ", "bold white on red")
-    text.append(" v5.9 ", DIM)
+        fields.append(field(Text(f" ● REC {recording} ", "bold white on red"),
+                            Text(" ● REC ", "bold white on red")))
+    fields.append(field(Text(f" v{pos.kernel} ", DIM if pos.kernel == "5.9" else "bold magenta"),
+                        Text(" ", DIM)))
     if pos.command is None:
-        text.append(f"· start · {pos.commands} command(s) ahead", "bold")
+        fields.append(field(Text("· start ", "bold")))
+        fields.append(field(Text(f"· {pos.commands} command(s) ahead", "bold"),
+                            Text(f"· {pos.commands} ahead", "bold"), drop=4))
     else:
-        text.append(f"· command {pos.command + 1}/{pos.commands} ", "bold")
-        text.append(f"· step {pos.step_in_command}/{pos.steps_in_command} ")
-        text.append(f"· {pos.text}", "bold cyan")
+        fields.append(field(Text(f"· command {pos.command + 1}/{pos.commands} ", "bold"),
+                            Text(f"· cmd {pos.command + 1}/{pos.commands} ", "bold")))
+        fields.append(field(f"· step {pos.step_in_command}/{pos.steps_in_command} "))
+        fields.append(field(Text(f"· {pos.text}", "bold cyan"), drop=5))
         if pos.ret is not None and pos.step_in_command == pos.steps_in_command:
-            text.append(f" → {errno_name(pos.ret)}", "green" if pos.ret == 0 else "bold red")
+            fields.append(field(Text(f" → {errno_name(pos.ret)}", "green" if pos.ret == 0 else "bold red"),
+                                drop=4))
     if pos.next_text is not None and (pos.command is None
                                       or pos.step_in_command == pos.steps_in_command):
-        text.append(f" · next: {pos.next_text}", DIM)
-    text.append("  ▶ playing" if playing else "  paused", "bold green" if playing else DIM)
-    text.append(f" {speed:g}/s", DIM)
-    return text
+        fields.append(field(Text(f" · next: {pos.next_text}", DIM), drop=6, quiet=True))
+    fields.append(field(Text("  ▶ playing" if playing else "  paused", "bold green" if playing else DIM),
+                        Text(" ▶" if playing else " ‖", "bold green" if playing else DIM)))
+    fields.append(field(Text(f" {speed:g}/s", DIM), drop=7, quiet=True))
+    return fit(fields, width)

@@ -7,18 +7,23 @@ from rich.text import Text
 
 from tui import world as w
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, holders_text, put
+from tui.present.fit import PAD, field, fit
+from tui.present.style import (DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, charged_label,
+                               holders_text, styled)
 from tui.world import Record, World
 
 
 def objcg_rows(world: World, find: str = "", ghosts: frozenset[str] = frozenset()) -> list[str]:
     """Objcg names in creation order: live ones, plus those released by this command."""
+    from tui.find import found
+
     out = []
+    keep = found(world, find).objcgs if find else None
     for rec in world.objcgs():
         name = rec["name"]
         if rec["state"] == "released" and name not in ghosts:
             continue
-        if find and find not in name and find not in rec["memcg"]:
+        if keep is not None and name not in keep:
             continue
         out.append(name)
     return out
@@ -29,38 +34,36 @@ def pointer_kind(objcg: Record) -> Literal["own", "parent"]:
     return "own" if objcg["memcg"] == objcg["name"] else "parent"
 
 
-def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, narrow: bool = False) -> Text:
+def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, width: int | None = None) -> Text:
+    """One objcg: its memcg pointer, state, refs, nr_charged_bytes and holders, fitted to `width`."""
     rec = world.objcg(name)
-    text = Text()
     if rec is None:
         return Text(f"{name}: gone", DIM)
     state = rec["state"]
     ghost = state == "released"
-    put(text, name.ljust(label), hl.hit("objcg", name, "*"), GHOST if ghost else "bold")
+    fields = [field(styled(name.ljust(label), hl.hit("objcg", name, "*"), GHOST if ghost else "bold"),
+                    styled(name, hl.hit("objcg", name, "*"), GHOST if ghost else "bold"), shrink=PAD)]
     swing = hl.swing("objcg", name, "memcg")
     if swing is not None:
-        text.append(" ↷ ", SWING)
-        text.append(str(swing[0]), "strike " + DIM)
-        text.append(" → ", SWING)
-        text.append(str(swing[1]), SWING)
+        fields.append(field(Text.assemble((" ↷ ", SWING), (str(swing[0]), "strike " + DIM),
+                                          (" → ", SWING), (str(swing[1]), SWING))))
     elif pointer_kind(rec) == "own":
-        text.append(" ─▶ ", OWN)
-        text.append(rec["memcg"], OWN)
-        if not narrow:  # the green ─▶ already says it
-            text.append(" (own)", DIM)
+        arrow = Text.assemble((" ─▶ ", OWN), (rec["memcg"], OWN))
+        fields.append(field(arrow + Text(" (own)", DIM), arrow))
     else:
-        text.append(" ⇧▶ ", PARENT)
-        text.append(rec["memcg"], "bold " + PARENT)
-        text.append(" (parent)", PARENT)
-    text.append(" ")
-    put(text, state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))
-    put(text, f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders"))
-    put(text, f" left {rec['nr_charged_bytes']}", hl.hit("objcg", name, "nr_charged_bytes"),
-         "cyan" if rec["nr_charged_bytes"] else DIM)
-    if not narrow:  # holders last: the row may be cut, the leftover bytes must not be
-        text.append(" ")
-        put(text, holders_text(w.holders(rec)), hl.hit("objcg", name, "holders"), DIM)
-    return text
+        arrow = Text.assemble((" ⇧▶ ", PARENT), (rec["memcg"], "bold " + PARENT))
+        fields.append(field(arrow + Text(" (parent)", PARENT), arrow))
+    fields.append(field(Text(" ") + styled(state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))))
+    fields.append(field(styled(f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders")), drop=2))
+    left = rec["nr_charged_bytes"]
+    changed = hl.hit("objcg", name, "nr_charged_bytes")
+    fields.append(field(*(styled(f" {lab} {left}", changed, "cyan" if left else DIM)
+                          for lab in charged_label()), drop=1))
+    holders = w.holders(rec)
+    holders_changed = hl.hit("objcg", name, "holders")
+    fields.append(field(*(Text(" ") + styled(holders_text(holders, limit), holders_changed, DIM)
+                          for limit in (6, 3, 1)), drop=3))
+    return fit(fields, width)
 
 
 def objcg_label_width(names: Sequence[str], cap: int = 16) -> int:

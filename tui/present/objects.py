@@ -4,39 +4,37 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, put
+from tui.present.fit import PAD, field, fit
+from tui.present.style import DIM, GHOST, styled
 from tui import world as w
 from tui.world import World
 
 
 def object_rows(world: World, find: str = "") -> list[str]:
-    return [o["name"] for o in world.objects()
-            if not find or find in o["name"] or find in (o["objcg"] or "")]
+    from tui.find import found
+
+    keep = found(world, find).objects if find else None
+    return [o["name"] for o in world.objects() if keep is None or o["name"] in keep]
 
 
-def object_text(world: World, name: str, hl: Highlight) -> Text:
+def object_text(world: World, name: str, hl: Highlight, width: int | None = None) -> Text:
     rec = world.object(name)
     if rec is None:
         return Text(f"{name}: freed", GHOST)
-    text = Text()
-    put(text, f"{name:<8}", hl.hit("object", name, "*"), "bold")
-    text.append(f"{rec['size']:>7} B  ")
-    if w.object_kind(rec) == "pages":
-        _page_object_text(text, name, rec, hl)
+    fields = [field(styled(f"{name:<8}", hl.hit("object", name, "*"), "bold"),
+                    styled(name, hl.hit("object", name, "*"), "bold"), shrink=PAD),
+              field(f"{rec['size']:>7} B", f" {rec['size']} B")]
+    if w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
+        fields.append(field(Text(f"  pages o{rec['order']}", DIM)))
+        if rec["memcg"] is None:
+            fields.append(field(Text(" unaccounted", DIM), drop=1))
+        else:
+            memcg = styled(rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
+            fields.append(field(Text(" → memcg ", DIM) + memcg + Text(" (css ref)", DIM),
+                                Text(" → memcg ", DIM) + memcg, Text(" → ", DIM) + memcg, drop=1))
     elif rec["objcg"] is None:
-        text.append("unaccounted", DIM)
+        fields.append(field(Text("  unaccounted", DIM), Text(" unaccounted", DIM), drop=1))
     else:
-        text.append("→ objcg ", DIM)
-        put(text, rec["objcg"], hl.hit("object", name, "objcg"))
-    return text
-
-
-def _page_object_text(text: Text, name: str, rec: w.Record, hl: Highlight) -> None:
-    """A page block: it records its memcg and pins that memcg's css (no objcg)."""
-    text.append(f"pages o{rec['order']} ", DIM)
-    if rec["memcg"] is None:
-        text.append("unaccounted", DIM)
-        return
-    text.append("→ memcg ", DIM)
-    put(text, rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
-    text.append(" (css ref)", DIM)
+        objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))
+        fields.append(field(Text("  → objcg ", DIM) + objcg, Text(" → ", DIM) + objcg, drop=1))
+    return fit(fields, width)

@@ -1,37 +1,86 @@
 """Per-CPU stocks: the page stock and the byte stock of every CPU."""
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, bar, put
-from tui.world import World
+from tui.present.fit import PAD, Field, field, fit
+from tui.present.style import DIM, bar, styled
+from tui.world import Record, World
 
 
 def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False) -> list[Text]:
     """Per CPU: the page stock against the batch, the byte stock against PAGE_SIZE (a full
-    bar is a whole page). Two lines per CPU, or one when many CPUs share little room."""
+    bar is a whole page). Two lines per CPU, or one when many CPUs share little room.
+    Names and figures stay whole; the bars take what room is left."""
     cpus = world.cpus()
     label = min(12, max([4] + [len(_ptr(c[k])) for c in cpus for k in ("cached", "cached_objcg")]))
     lines = []
-    if one_line:
-        bar_width = max(3, (width - 2 * label - 28) // 2)
-    else:
-        bar_width = max(4, width - label - 23)
-    for cpu in cpus:
+    for group in _groups(cpus, hl):
+        if len(group) > 1:  # CPUs whose stocks are both empty share one line
+            lines.append(_empty_line(group, world, width))
+            continue
+        cpu = group[0]
         name = f"cpu{cpu['cpu']}"
-        page = Text.assemble((f"{name:<5}", "bold"), ("pg " if one_line else "page ", DIM))
-        put(page, f"{_ptr(cpu['cached']):<{label}}", hl.hit("cpu", name, "cached"))
-        put(page, f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages"))
-        page.append(bar(cpu["nr_pages"], world.batch, bar_width), "blue")
-        byte = Text.assemble((" B " if one_line else "     byte ", DIM))
-        put(byte, f"{_ptr(cpu['cached_objcg']):<{label}}", hl.hit("cpu", name, "cached_objcg"))
-        put(byte, f"{cpu['nr_bytes']:>5}B ", hl.hit("cpu", name, "nr_bytes"))
-        byte.append(bar(cpu["nr_bytes"], world.page_size, bar_width), "cyan")
-        if cpu["nr_bytes"] > world.page_size:
-            byte.append(" >PAGE", "bold red")
-        lines += [page + byte] if one_line else [page, byte]
+        page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD),
+                field(Text("pg " if one_line else "page ", DIM), Text("pg ", DIM)),
+                _named(_ptr(cpu["cached"]), label, hl.hit("cpu", name, "cached")),
+                field(styled(f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages")),
+                      styled(f" {cpu['nr_pages']}/{world.batch}", hl.hit("cpu", name, "nr_pages")))]
+        byte = [field(Text(" B " if one_line else "     byte ", DIM), Text(" B " if one_line else "     B ", DIM),
+                      shrink=PAD),
+                _named(_ptr(cpu["cached_objcg"]), label, hl.hit("cpu", name, "cached_objcg")),
+                field(styled(f"{cpu['nr_bytes']:>5}B", hl.hit("cpu", name, "nr_bytes")),
+                      styled(f" {cpu['nr_bytes']}B", hl.hit("cpu", name, "nr_bytes")))]
+        over = [field(Text(" >PAGE", "bold red"))] if cpu["nr_bytes"] > world.page_size else []
+        page_bar = (cpu["nr_pages"], world.batch, "blue")
+        byte_bar = (cpu["nr_bytes"], world.page_size, "cyan")
+        if one_line:
+            lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
+        else:
+            lines += [_with_bars([page], [page_bar], width), _with_bars([byte + over], [byte_bar], width)]
     return lines
+
+
+def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
+    """Runs of three or more CPUs with both stocks empty (untouched by this step) go together."""
+    def empty(cpu: Record) -> bool:
+        return (cpu["cached"] is None and cpu["cached_objcg"] is None and not cpu["nr_pages"]
+                and not cpu["nr_bytes"] and not hl.touched("cpu", f"cpu{cpu['cpu']}"))
+
+    out: list[list[Record]] = []
+    for is_empty, run in groupby(cpus, key=empty):
+        run_list = list(run)
+        grouped = is_empty and len(run_list) >= 3  # a pair still reads better one by one
+        out += [run_list] if grouped else [[cpu] for cpu in run_list]
+    return out
+
+
+def _empty_line(group: list[Record], world: World, width: int) -> Text:
+    first, last = group[0]["cpu"], group[-1]["cpu"]
+    return fit([field(Text(f"cpu{first}-cpu{last}", "bold")),
+                field(Text(f"  page NULL 0/{world.batch}", DIM), Text(f" pg NULL 0/{world.batch}", DIM),
+                      drop=2),
+                field(Text(", byte NULL 0B", DIM), Text(" B NULL 0B", DIM), drop=1),
+                field(Text(f" ({len(group)} CPUs, both stocks empty)", DIM), drop=9, quiet=True)], width)
+
+
+def _named(name: str, label: int, changed: bool) -> Field:
+    return field(styled(f"{name:<{label}}", changed), styled(name, changed), shrink=PAD)
+
+
+def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width: int) -> Text:
+    """The parts in order, each followed by its bar, the bars sharing the room left over."""
+    bare = fit([f for part in parts for f in part], width).cell_len
+    room = (width - bare - len(parts)) // len(parts)
+    fields: list[Field] = []
+    for part, (value, total, style) in zip(parts, bars):
+        fields += part
+        if room >= 3:
+            fields.append(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True))
+    return fit(fields, width)
 
 
 def _ptr(name: str | None) -> str:

@@ -10,6 +10,7 @@ OWN = "green"
 PARENT = "magenta"
 DIM = "grey50"
 GHOST = "grey42 strike"
+COUNT = "bold"  # a count (nr_dying_descendants), never in the colour of a state
 STATE_STYLE = {"online": "green", "dying": "yellow", "freed": GHOST, "allocated": DIM,
                "active": "green", "killed": "yellow", "released": GHOST}
 ERRNO = {0: "0", -12: "-ENOMEM", -16: "-EBUSY", -17: "-EEXIST", -22: "-EINVAL"}
@@ -57,3 +58,13 @@ def holders_text(holders: dict[str, int], limit: int = 6) -> str:
 
 def put(text: Text, value: str, changed: bool, style: str = "") -> None:
     text.append(value, CHANGED if changed else style)
+
+
+def styled(value: str, changed: bool, style: str = "") -> Text:
+    """A piece of a row in its own style, or in CHANGED if the last micro-step changed it."""
+    return Text(value, CHANGED if changed else style)
+
+
+def charged_label() -> tuple[str, str]:
+    """The kernel's name for an objcg's leftover bytes, and the short form where it can't fit."""
+    return ("nr_charged_bytes", "left")

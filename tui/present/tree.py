@@ -4,17 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal, NamedTuple, Sequence
 
-from rich.text import Text
-
 from tui import world as w
-from tui.present.highlight import Highlight
-from tui.present.style import DIM, GHOST, PARENT, STATE_STYLE, SWING, kib, put
 from tui.world import ROOT, World
 
 LIST_PREVIEW = 3
 
 
-RowKind = Literal["memcg", "objcg", "item", "more"]
+RowKind = Literal["memcg", "objcg", "item", "more", "travel"]
 
 
 class Row(NamedTuple):
@@ -96,144 +92,14 @@ def _shown(world: World, opts: TreeOptions, name: str, keep: set[str] | None) ->
     return keep is None or name in keep
 
 
-def _find_keep(world: World, needle: str, top: str) -> set[str]:
-    """Memcgs whose name, or an objcg they list, contains `needle`, with their ancestors."""
-    keep: set[str] = set()
-    for rec, _depth in world.walk(top):
-        names = (rec["name"], rec["objcg"] or "", *w.objcg_list(rec))
-        if any(needle in n for n in names):
-            node: str | None = rec["name"]
-            while node is not None and node not in keep:
-                keep.add(node)
-                parent = world.memcg(node)
-                node = None if parent is None or node == top else parent["parent"]
-    return keep
+def _find_keep(world: World, needle: str, top: str) -> frozenset[str]:
+    """Memcgs a find keeps: matches and their context, with ancestors (tui.find)."""
+    from tui.find import found
+
+    return found(world, needle).memcgs
 
 
 def tree_label_width(rows: Sequence[Row], cap: int = 22) -> int:
     """Column for the figures after memcg names, from the visible rows."""
     widths = [len(r.prefix) + len(r.memcg) for r in rows if r.kind == "memcg"]
     return min(cap, max(widths, default=1)) + 1
-
-
-def tree_row_text(world: World, row: Row, hl: Highlight, opts: TreeOptions,
-                  label: int = 12, narrow: bool = False) -> Text:
-    """Draw one tree row; `narrow` (under ~56 columns) drops the figures that can wait."""
-    if row.kind == "memcg":
-        return _memcg_text(world, row, hl, opts, label, narrow)
-    text = Text.assemble((row.prefix, DIM))
-    if row.kind == "objcg":
-        _objcg_line(world, text, row, hl, narrow)
-    elif row.kind == "item":
-        _list_item(world, text, row, hl, narrow)
-    else:
-        rec = world.memcg(row.memcg)
-        hidden = len(w.objcg_list(rec)) - LIST_PREVIEW if rec else 0
-        text.append(f"  … {hidden} more on the list (enter shows all)", DIM)
-    return text
-
-
-def _memcg_text(world: World, row: Row, hl: Highlight, opts: TreeOptions, label: int,
-                narrow: bool) -> Text:
-    rec = world.memcg(row.memcg)
-    assert rec is not None
-    name, state = rec["name"], rec["state"]
-    ghost = state == "freed"
-    text = Text.assemble((row.prefix, DIM))
-    kids = [c for c in world.children(name) if _shown(world, opts, c, None)]
-    folded = (is_collapsed(opts, name, row.depth) and bool(kids) and not opts.find
-              and name not in _ancestors(world, opts.reveal))
-    name_style = GHOST if ghost else ("bold" if state == "online" else "yellow")
-    put(text, name, hl.hit("memcg", name, "*"), name_style)
-    marker = f" ▸{len(kids)}" if folded else ""
-    text.append(marker, "cyan")
-    text.append(" " * max(1, label - len(row.prefix) - len(name) - len(marker)))
-    usage = rec["usage"]
-    put(text, f"{usage:>3} pg", hl.hit("memcg", name, "usage"), DIM if ghost else "")
-    limit = rec["max"]
-    if not narrow:
-        text.append(f" {kib(usage * world.page_size):>5}", DIM)
-    if not narrow or limit is not None or hl.hit("memcg", name, "max"):
-        shown = "∞" if limit is None else f"{limit}" + ("" if narrow else f" ({kib(limit * world.page_size)})")
-        put(text, f" max {shown}", hl.hit("memcg", name, "max"), DIM if limit is None else "")
-    if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
-        put(text, f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red")
-    if world.v1:
-        _kmem_text(text, rec, hl)
-    refs = w.css_refs(rec)
-    put(text, f" ref {'-' if refs is None else refs}", hl.hit("memcg", name, "refcnt", "holders"))
-    _page_pins_text(text, rec, hl)
-    text.append(" ")
-    put(text, "ghost (freed)" if ghost else state, hl.hit("memcg", name, "state"),
-         STATE_STYLE.get(state, ""))
-    dying = rec["nr_dying_descendants"]
-    if dying or not narrow or hl.hit("memcg", name, "nr_dying_descendants"):
-        label_ = " dying" if narrow else " dying-desc"  # nr_dying_descendants
-        put(text, f"{label_} {dying}", hl.hit("memcg", name, "nr_dying_descendants"),
-             "yellow" if dying else DIM)
-    return text
-
-
-
-def _kmem_text(text: Text, rec: w.Record, hl: Highlight) -> None:
-    """cgroup v1: the kmem counter beside the memory counter (pages, its max, failcnt)."""
-    name = rec["name"]
-    usage, limit, failcnt = w.kmem_counter(rec)
-    put(text, f" kmem {usage}", hl.hit("memcg", name, "kmem_usage"), "cyan")
-    if limit is not None or hl.hit("memcg", name, "kmem_max"):
-        put(text, f"/{'∞' if limit is None else limit}", hl.hit("memcg", name, "kmem_max"), "cyan")
-    if failcnt or hl.hit("memcg", name, "kmem_failcnt"):
-        put(text, f" kfail {failcnt}", hl.hit("memcg", name, "kmem_failcnt"), "red")
-
-
-def _page_pins_text(text: Text, rec: w.Record, hl: Highlight) -> None:
-    """The pages (alloc_pages) among the css holders: what keeps a removed memcg dying."""
-    pages = w.page_pins(rec)
-    if pages:
-        shown = " ".join(pages[:3]) + (f" +{len(pages) - 3}" if len(pages) > 3 else "")
-        what = "page" if len(pages) == 1 else "pages"
-        put(text, f" ({what} {shown})", hl.hit("memcg", rec["name"], "holders"), "magenta")
-
-def _objcg_line(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) -> None:
-    rec = world.memcg(row.memcg)
-    assert rec is not None
-    text.append("objcg ", DIM)
-    swing = hl.swing("memcg", row.memcg, "objcg")
-    if row.objcg is None:
-        changed = hl.hit("memcg", row.memcg, "objcg")
-        was = f" (was {swing[0]})" if swing and swing[0] else ""
-        put(text, "NULL" + was, changed, DIM)
-    else:
-        obj = world.objcg(row.objcg)
-        put(text, row.objcg, hl.hit("memcg", row.memcg, "objcg"), "bold")
-        if obj is not None:
-            put(text, f" {obj['state']}", hl.hit("objcg", row.objcg, "state"),
-                 STATE_STYLE.get(obj["state"], ""))
-            put(text, f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders"))
-    entries = w.objcg_list(rec)
-    list_changed = hl.hit("memcg", row.memcg, "objcg_list")
-    if entries or list_changed or not narrow:
-        label = "  list: " if narrow else "  objcg_list: "
-        put(text, label + ("empty" if not entries else f"{len(entries)}"), list_changed, DIM)
-
-
-def _list_item(world: World, text: Text, row: Row, hl: Highlight, narrow: bool) -> None:
-    assert row.objcg is not None
-    obj = world.objcg(row.objcg)
-    listed = hl.swing("memcg", row.memcg, "objcg_list")
-    moved = listed is not None and row.objcg in listed[1] and row.objcg not in (listed[0] or ())
-    text.append("  ↳ ", PARENT)
-    put(text, row.objcg, moved, "bold")
-    if obj is None:
-        return
-    put(text, f" {obj['state']}", hl.hit("objcg", row.objcg, "state"),
-         STATE_STYLE.get(obj["state"], ""))
-    if obj["memcg"] != row.memcg:  # mid-reparent: it points up before the list is spliced
-        swinging = hl.swing("objcg", row.objcg, "memcg") is not None
-        text.append(f" ⇧▶ {obj['memcg']}", SWING if swinging else PARENT)
-    if not narrow:
-        put(text, f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders"))
-    put(text, f" left {obj['nr_charged_bytes']}",
-         hl.hit("objcg", row.objcg, "nr_charged_bytes"), DIM)
-    if moved:
-        text.append(" ◀ moved in", SWING)

@@ -7,23 +7,22 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import present
+from tui.themes import palette, recolor
 
 
 class Explanation(Static):
     """A few lines, redrawn at every step."""
 
     DEFAULT_CSS = """
-    Explanation { height: auto; max-height: 8; padding: 0 1; }
+    Explanation { height: auto; max-height: 10; padding: 0 1; }
     """
 
     lines: list[Text] = []
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
-             notes: list[str], cpu: int | None, now: str | None = None) -> None:
-        """`now`: the current trail line in full, when the trail had to cut it."""
-        lines: list[Text] = []
-        if now is not None:
-            lines.append(Text.assemble(("now: ", "bold yellow"), now))
+             notes: list[str], cpu: int | None, delta: Text | None = None) -> None:
+        """`delta`: the last micro-step's changes in one line (tui.present.delta)."""
+        lines: list[Text] = [delta] if delta is not None else []
         if why is not None:
             line = Text.assemble(("why: ", "bold cyan"))
             if function:
@@ -35,6 +34,8 @@ class Explanation(Static):
                 lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
+        family = palette(self.app)
         self.lines = lines
-        self.update(Group(*lines) if lines else Text("(no command yet: press n to step, : to type one)",
-                                                      present.DIM))
+        lines = [recolor(line, family) for line in lines]
+        self.update(Group(*lines) if lines else recolor(
+            Text("(no command yet: press n to step, : to type one)", present.DIM), family))

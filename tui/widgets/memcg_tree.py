@@ -5,8 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui import present
+from textual.timer import Timer
+
 from tui.present import Highlight, Row, TreeOptions
-from tui.widgets.rowlist import NARROW, RowList
+from tui.present.travel import FRAMES, arrivals, travel_rows
+from tui.widgets.rowlist import RowList
 from tui.world import World
 
 
@@ -27,22 +30,48 @@ class MemcgTree(RowList[Row]):
         self.highlight = present.NO_HIGHLIGHT
         self.options = TreeOptions()
         self._label = 12
+        self._rows: list[Row] = []  # the tree as the step left it
+        self._journeys: list[tuple[str, str, str]] = []  # objcgs travelling up (travel.py)
+        self._frame = FRAMES - 1
+        self._timer: Timer | None = None
 
     def show(self, world: World, highlight: Highlight, options: TreeOptions, relayout: bool) -> None:
         """New state to draw; `relayout` when rows may have appeared or gone."""
+        journeys = arrivals(highlight)
+        moved = journeys != self._journeys or highlight.changed != self.highlight.changed
         self.world, self.highlight = world, highlight
         if relayout or options != self.options or not self.rows:
             self.options = options
-            rows = present.tree_rows(world, options)
-            self._label = present.tree_label_width(rows)
-            self.set_rows(rows)
+            self._rows = present.tree_rows(world, options)
+            self._label = present.tree_label_width(self._rows)
+            self.set_rows(self._rows)
         else:
             self.redraw()
+        if moved:
+            self._journeys = journeys
+            self.show_travel_frame(0 if journeys and self.animate else FRAMES - 1)
+
+    @property
+    def animate(self) -> bool:
+        """Headless runs (tests, screenshots) draw a chosen frame with `show_travel_frame` instead."""
+        return not self.app.is_headless
+
+    def show_travel_frame(self, frame: int) -> None:
+        """Draw frame `frame` of the objcgs' journey; schedule the next at the play speed."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._frame = frame
+        self.set_rows(travel_rows(self._rows, self._journeys, frame))
+        if frame < FRAMES - 1 and self.animate:
+            playing, speed = getattr(self.app, "playing", False), getattr(self.app, "speed", 4.0)
+            pause = 1 / (speed * FRAMES) if playing else 0.12  # a step's time, or a short glide
+            self._timer = self.set_timer(pause, lambda: self.show_travel_frame(frame + 1))
 
     def _draw_row(self, row: Row) -> Text:
         assert self.world is not None
         return present.tree_row_text(self.world, row, self.highlight, self.options, self._label,
-                                     narrow=self.size.width < NARROW)
+                                     width=self.row_width)
 
     def first_changed(self) -> int | None:
         """The first row showing something the current step changed (to scroll it into view)."""

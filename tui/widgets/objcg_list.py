@@ -6,7 +6,7 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
-from tui.widgets.rowlist import NARROW, RowList
+from tui.widgets.rowlist import RowList
 from tui.world import World
 
 
@@ -34,7 +34,7 @@ class ObjcgList(RowList[str]):
     def _draw_row(self, name: str) -> Text:
         assert self.world is not None
         return present.objcg_text(self.world, name, self.highlight, self._label,
-                                  narrow=self.size.width < NARROW)
+                                  width=self.row_width)
 
     def first_changed(self) -> int | None:
         found = [self.index_of(name) for kind, name, _ in self.highlight.changed if kind == "objcg"]

@@ -28,4 +28,4 @@ class ObjectList(RowList[str]):
 
     def _draw_row(self, name: str) -> Text:
         assert self.world is not None
-        return present.object_text(self.world, name, self.highlight)
+        return present.object_text(self.world, name, self.highlight, width=self.row_width)

@@ -19,11 +19,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.themes import cursor_style, palette, recolor
+
 RowT = TypeVar("RowT")
 
-FOCUSED_CURSOR = Style(bgcolor="#2f3f6f")
-IDLE_CURSOR = Style(bgcolor="#2a2a2a")
-NARROW = 56  # columns: below this, rows drop the figures that can wait
+MORE_STYLE = Style(bold=True, reverse=True)
 
 
 class RowList(ScrollView, Generic[RowT], can_focus=True):
@@ -110,8 +110,11 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         return index is not None
 
     def show_row(self, index: int) -> None:
-        """Scroll so that row `index` is visible, without moving the cursor."""
-        self.scroll_to_region(Region(0, index, 1, 1), animate=False, force=True)
+        """Scroll so that row `index` is visible, without moving the cursor; with a row of
+        room each side, so that the 'more' markers never cover it."""
+        top = max(0, index - 1)
+        bottom = min(len(self.rows), index + 2)
+        self.scroll_to_region(Region(0, top, 1, max(1, bottom - top)), animate=False, force=True)
 
     # -- drawing ------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -119,15 +122,37 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         index = scroll_y + y
         width = self.size.width
         base = self.rich_style
+        marker = self._marker(y, index)
+        if marker is not None:
+            return Strip(marker.render(self.app.console, end="")).crop_extend(0, width, None).apply_style(base)
         if index >= len(self.rows):
             return Strip.blank(width, base)
-        text = self._draw(self.rows[index])
+        text = recolor(self._draw(self.rows[index]), palette(self.app))
         text.no_wrap = True
         strip = Strip(text.render(self.app.console, end=""))
         strip = strip.crop_extend(scroll_x, scroll_x + width, None)
         if index == self.cursor:
-            strip = strip.apply_style(FOCUSED_CURSOR if self.has_focus else IDLE_CURSOR)
+            strip = strip.apply_style(cursor_style(self.app, self.has_focus))
         return strip.apply_style(base)
+
+    @property
+    def row_width(self) -> int:
+        """Cells a row may take (the panel's width less its scrollbar)."""
+        return self.scrollable_content_region.width
+
+    def _marker(self, y: int, index: int) -> Text | None:
+        """'▲ N more above' on the first line, '▼ N more below' on the last, when they scroll."""
+        height = self.scrollable_content_region.height
+        if len(self.rows) <= height or height < 2:
+            return None
+        top = self.scroll_offset.y
+        if y == 0 and top > 0 and height >= 3:
+            hidden = top + 1
+            return Text(f" ▲ {hidden} more above ", MORE_STYLE)
+        if y == height - 1 and index < len(self.rows) - 1:
+            hidden = len(self.rows) - index
+            return Text(f" ▼ {hidden} more below ", MORE_STYLE)
+        return None
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -138,6 +163,9 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         self.refresh()
         if self.selected is not None:
             self.post_message(self.Moved(self, self.selected))
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def on_focus(self) -> None:
         self.refresh()

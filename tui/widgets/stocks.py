@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from tui import present
 from tui.present import Highlight
+from tui.themes import palette, recolor
 from tui.world import World
 
 
@@ -31,15 +32,20 @@ class CpuStocks(Widget):
             return ""
         lines = present.stock_lines(self.world, self.highlight, self.content_size.width,
                                     one_line=self.one_line)
+        family = palette(self.app)
         for line in lines:
             line.no_wrap = True
             line.overflow = "crop"
-        return Group(*lines)
+        return Group(*(recolor(line, family) for line in lines))
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return self.rows_needed()
+
+    def rows_needed(self) -> int:
         if self.world is None:
             return 0
-        return len(self.world.cpus()) * (1 if self.one_line else 2)
+        width = max(20, self.content_size.width)
+        return len(present.stock_lines(self.world, self.highlight, width, one_line=self.one_line))
 
     @property
     def one_line(self) -> bool:
