@@ -16,7 +16,7 @@ from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
-from engine.kernel.v58 import choose_kernel
+from engine.kernel.v58 import choose_kernel, slab_alloc_v58, slab_free_v58
 from engine.model import Record
 from engine.script import (
     Command, ScriptError, check_alloc_size, is_size, normalize_path, page_counter_max,
@@ -284,7 +284,8 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if k.v1:  # v2 counters always have a parent below the root
         _refuse_oopsing_walk(k, task)
-    return slab_alloc(k, obj, size, task, gfp)
+    # v5.8's kmem_cache_alloc is its own kernel path, at the top of the trail
+    return (slab_alloc_v58 if k.v58 else slab_alloc)(k, obj, size, task, gfp)
 
 
 def _refuse_oopsing_walk(k: Kernel, task: Record) -> None:
@@ -336,7 +337,7 @@ def _free(k: Kernel, cmd: Command) -> Steps:
     k.current_cpu = need_cpu(k, cmd)
     if k.st.objects[obj].get("type") == "pages":
         return free_pages(k, obj)
-    return slab_free(k, obj)
+    return (slab_free_v58 if k.v58 else slab_free)(k, obj)
 
 
 V2_FILES = ("memory.max",)
