@@ -1,9 +1,15 @@
-"""Engine benchmarks (issue 2 targets). Run: python3 benchmarks/engine.py [--quick]
+"""Engine benchmarks (issue 2 and issue 9 targets). Run: python3 benchmarks/engine.py [--quick]
 
 Measures, on the generated 100,000-command alloc/free workload (4 CPUs, 50 cgroups,
 some rmdirs): commands per second with full history and per-micro-step invariant
 checks, and in fast mode; the memory the history holds; the time to step back to any
 point. Then 10,000 cgroups created, charged and removed with their objects alive.
+
+Then `objcg-lab run` as a user runs it, a whole process each time (start-up, parsing,
+output included): `run --json` and `run --json --check` on the same workload, the peak
+resident memory of the text trace, and a chain of 2,000 (and 10,000) nested cgroups.
+Each child's CPU time is shown beside its wall time: on a shared machine the wall time
+also counts the time other processes had the CPU.
 Figures go to stdout; nothing here asserts a time.
 """
 from __future__ import annotations
@@ -12,15 +18,23 @@ import gc
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import NamedTuple
 
 # This file is named engine.py: its own folder must not shadow the engine package.
 sys.path[0] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 from engine import Machine, parse_line  # noqa: E402
 from engine.fields import resolve  # noqa: E402
-from benchmarks.workload import alloc_free_workload, dead_cgroups_workload  # noqa: E402
+from benchmarks.workload import (  # noqa: E402
+    alloc_free_workload, dead_cgroups_workload, nested_workload,
+)
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 def resident_bytes() -> int:
@@ -37,6 +51,58 @@ def run_commands(lines: list[str], **mode: bool) -> tuple[Machine, float]:
     for command in commands:
         machine.submit(command)
     return machine, time.perf_counter() - start
+
+
+class Child(NamedTuple):
+    """One finished `objcg-lab run`: wall and CPU seconds, peak resident set, status."""
+
+    wall: float
+    cpu: float
+    max_rss_mib: float
+    status: int
+
+
+def run_child(*args: str) -> Child:
+    """`python3 -m tui.cli run ARGS` as its own process, output thrown away; wait4()
+    gives this child's own resource use (RUSAGE_CHILDREN would mix all children)."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", *args], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                 child.returncode)
+
+
+def best_of(times: int, *args: str) -> Child:
+    runs = [run_child(*args) for _ in range(times)]
+    return min(runs, key=lambda c: c.wall)
+
+
+def whole_process(lines: list[str], quick: bool, folder: Path) -> None:
+    """The issue 9 targets, measured on `objcg-lab run` itself."""
+    script = folder / "workload.objcg"
+    script.write_text("\n".join(lines) + "\n")
+    n = len(lines)
+    print(f"\nobjcg-lab run, whole process, {n:,} commands (best of 3 by wall time):")
+    for flags, target in ((["--json"], 30_000), (["--json", "--check"], 10_000)):
+        got = best_of(1 if quick and "--check" in flags else 3, str(script), *flags)
+        print(f"  run {' '.join(flags):<15} {n / got.wall:>8,.0f} commands/s "
+              f"({got.wall:.2f} s wall, {got.cpu:.2f} s CPU = {n / got.cpu:,.0f}/s of CPU; "
+              f"target >= {target:,}/s)  exit {got.status}")
+    trace = run_child(str(script))
+    print(f"  run (text trace)  peak resident {trace.max_rss_mib:,.0f} MiB "
+          f"({trace.wall:.2f} s wall, {trace.cpu:.2f} s CPU; target < 200 MiB)  exit {trace.status}")
+    for depth, target in ((2_000, "< 2 s"), (10_000, "completes")):
+        if quick and depth > 2_000:
+            continue
+        nested = folder / f"nested{depth}.objcg"
+        nested_lines = nested_workload(depth)
+        nested.write_text("\n".join(nested_lines) + "\n")
+        got = best_of(3 if depth <= 2_000 else 1, str(nested), "--json")
+        print(f"  {depth:,} nested mkdirs + objects + rmdirs, run --json: {got.wall:.2f} s wall, "
+              f"{got.cpu:.2f} s CPU, {got.max_rss_mib:,.0f} MiB (target {target})  exit {got.status}")
 
 
 def main() -> None:
@@ -76,6 +142,11 @@ def main() -> None:
           f"{resolve(machine.snapshot(), 'memcg / nr_dying_descendants')}")
     machine, took = run_commands(dead, history=True, check=True)
     print(f"  the same with history and checks: {took:.2f} s")
+    del machine
+    gc.collect()
+
+    with tempfile.TemporaryDirectory(prefix="objcg-bench-") as folder:
+        whole_process(lines, quick, Path(folder))
 
 
 if __name__ == "__main__":

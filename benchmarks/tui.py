@@ -9,6 +9,13 @@
    under 50 ms. Measured with the tree folded (how it opens) and fully unfolded.
 3. Reparent animation frame rate: play an rmdir of that scenario at the top speed and
    count the redrawn frames per second.
+4. Big scenario first frame: `objcg-lab explore big.objcg` on the 46,001-command scenario
+   (1,000 memcgs / 10,000 objcgs / 8 CPUs, `python3 -m tui.scenarios`) in a 120x40 pty:
+   time to the first frame (the loading progress bar) and to the explorer's panels.
+   Target: first frame < 2 s, a progress indication for anything over 0.5 s.
+5. Key to updated screen in a real terminal: the same scenario in tmux (private socket,
+   120x40); send-keys `b` / `n`, then poll capture-pane until the screen changed.
+   Target: median < 100 ms.
 
 Recorded on the project's 2-CPU development machine (2026-11-25, Textual 8.2.8):
   first frame 217 ms vs bare 173 ms (1.25x) with bytecode cached; 246 vs 180 ms (1.37x)
@@ -170,6 +177,59 @@ async def bench_steps(presses: int) -> dict[str, float]:
     return out
 
 
+# -- 4 and 5. the big scenario in a terminal ----------------------------------------------------
+LOADED = b"fast (no history)"  # the explorer's greeting once a big scenario is loaded
+
+
+def big_scenario_file() -> Path:
+    from tui.scenarios import scale_script
+
+    path = Path(tempfile.mkdtemp(prefix="objcg-big-")) / "big.objcg"
+    path.write_text(scale_script(memcgs=1000, objcgs=10000, cpus=8), encoding="utf-8")
+    return path
+
+
+def bench_big_first_frame(path: Path, runs: int) -> tuple[float, float]:
+    """Medians: spawn to the progress bar, spawn to the loaded explorer."""
+    argv = [sys.executable, "-m", "tui.cli", "explore", str(path)]
+    env = dict(os.environ)
+    progress = [first_frame(argv, b"loading", env) for _ in range(runs)]
+    loaded = [first_frame(argv, LOADED, env, timeout=120) for _ in range(runs)]
+    return statistics.median(progress), statistics.median(loaded)
+
+
+def bench_tmux_keys(path: Path, presses: int) -> list[float]:
+    """Seconds from `tmux send-keys` to a changed capture-pane, for each press."""
+    sock = f"objcg-bench-{os.getpid()}"
+    tmux = ["tmux", "-L", sock]
+
+    def screen() -> str:
+        return subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True,
+                              text=True, check=True).stdout
+
+    command = f"cd {ROOT} && {sys.executable} -m tui.cli explore {path}"
+    subprocess.run([*tmux, "new-session", "-d", "-x", "120", "-y", "40", command], check=True)
+    try:
+        deadline = time.perf_counter() + 120
+        while LOADED.decode() not in screen():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the big scenario did not open in tmux within 120 s")
+            time.sleep(0.1)
+        times = []
+        for i in range(presses):
+            key = "b" if (i // 10) % 2 == 0 else "n"  # ten back, ten forward, ...
+            before = screen()
+            start = time.perf_counter()
+            subprocess.run([*tmux, "send-keys", key], check=True)
+            while screen() == before:
+                if time.perf_counter() - start > 10:
+                    raise TimeoutError(f"no screen change 10 s after '{key}'")
+            times.append(time.perf_counter() - start)
+        return times
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     runs = 3 if quick else 7
@@ -190,6 +250,16 @@ def main() -> int:
     print(f"reparent animation ({figures['micro_steps']:.0f} micro-steps of an rmdir) at top speed:")
     print(f"  played                   {figures['reparent_fps']:7.1f} frames/s (timer at 60/s)")
     print(f"  possible                 {figures['reparent_fps_possible']:7.1f} frames/s (1 / median step)")
+    big = big_scenario_file()
+    progress, loaded = bench_big_first_frame(big, 1 if quick else 3)
+    print(f"big scenario ({big.read_text().count(chr(10)):,} commands, 1,000 memcgs / 10,000 "
+          "objcgs / 8 CPUs), 120x40 pty:")
+    print(f"  first frame (progress)   {progress:7.2f} s   target < 2 s")
+    print(f"  explorer panels shown    {loaded:7.2f} s")
+    keys = bench_tmux_keys(big, 20 if quick else 60)
+    print("key to updated screen in tmux (send-keys b/n, poll capture-pane), same scenario:")
+    print(f"  median                   {statistics.median(keys) * 1000:7.1f} ms  "
+          f"(p90 {sorted(keys)[int(len(keys) * 0.9)] * 1000:.1f})   target < 100 ms")
     return 0
 
 

@@ -16,10 +16,11 @@ from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
+from engine.kernel.v58 import choose_kernel
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, check_alloc_size, normalize_path, page_counter_max, parse_int,
-    parse_limit,
+    Command, ScriptError, check_alloc_size, is_size, normalize_path, page_counter_max,
+    parse_int, parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -71,6 +72,9 @@ def need_cpu(k: Kernel, cmd: Command) -> int:
 
 
 def need_objcg(k: Kernel, word: str) -> str:
+    if k.v58:
+        raise ScriptError("kernel 5.8 has no obj_cgroup: charge, uncharge, get and put "
+                          "need kernel=5.9")
     name = word if word.startswith("/") else "/" + word
     rec = k.st.objcgs.get(name.rstrip("/") or "/")
     if rec is None:
@@ -119,25 +123,28 @@ def _config(k: Kernel, cmd: Command) -> Steps:
     cgroup = o.get("cgroup", "v2")
     if cgroup not in ("v1", "v2"):
         raise ScriptError(f"cgroup={cgroup}: 'v2' (the unified hierarchy) or 'v1' (legacy, with the kmem counter)")
-    if o.get("kernel", "5.9") != "5.9":
-        raise ScriptError("kernel=5.9 is the only kernel modelled")
+    kernel = choose_kernel(k, o.get("kernel"))
+    if kernel == "5.8" and cgroup == "v1":
+        raise ScriptError("kernel=5.8 is modelled with cgroup v2 only (config cgroup=v2 kernel=5.8)")
     accounting = o.get("accounting", "bytes")
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
                           "'slab' (it charges obj_full_size = SIZE + 8)")
-    return _configure(k, cpus, page_size, accounting, cgroup)
+    return _configure(k, cpus, page_size, accounting, cgroup, kernel)
 
 
-def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: str) -> Steps:
+def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: str,
+               kernel: str) -> Steps:
     set_cpus(k, cpus)
     k.st.set(k.st.sys, "page_size", page_size)
     k.st.set(k.st.sys, "accounting", accounting)
     k.st.set(k.st.sys, "cgroup", cgroup)
+    k.st.set(k.st.sys, "kernel", kernel)
     # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
     # root starts without it.
     k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2")
     k.read_config()
-    yield ("config.set", cpus, page_size, cgroup, "5.9", accounting)
+    yield ("config.set", cpus, page_size, cgroup, kernel, accounting)
     return 0
 
 
@@ -381,26 +388,15 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
-PAGE_COUNTER_MAX_BYTES = (1 << 63) - 1  # LONG_MAX
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
     """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
     an optional K, M or G suffix is rounded down to pages and clamped at
-    PAGE_COUNTER_MAX; any other word gives -EINVAL (EINVAL_WORD)."""
-    if value == "-1":
-        return None
-    match = _V1_SIZE.match(value)
-    if not match:
+    PAGE_COUNTER_MAX (None as well); any other word gives -EINVAL (EINVAL_WORD)."""
+    if value != "-1" and not is_size(value):
         return EINVAL_WORD
-    digits, suffix = match.groups()
-    if len(digits) > 30:
-        raise ScriptError(f"{what} '{value}': more digits than any size the kernel parses")
-    nbytes = int(digits) << {"": 0, "K": 10, "M": 20, "G": 30}[suffix]
-    return min(nbytes, PAGE_COUNTER_MAX_BYTES) // page_size
-
-
-_V1_SIZE = re.compile(r"^([0-9]+)([KMG]?)$")
+    return parse_limit(value, what, page_size, unlimited="-1")
 
 
 def parse_u64(value: str, what: str) -> int:

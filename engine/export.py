@@ -5,6 +5,7 @@ from typing import Any
 
 from engine.kernel.base import ROOT
 from engine.model import State
+from engine.slab_state import slab_json
 
 
 def state_json(st: State) -> dict[str, Any]:
@@ -15,7 +16,7 @@ def state_json(st: State) -> dict[str, Any]:
     kinds = v1 or sysrec["pages_seen"]
     return {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
-                   "kernel": "5.9", "charge_batch": sysrec["charge_batch"],
+                   "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"]},
         "memcgs": [_memcg(m, v1) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
@@ -23,6 +24,7 @@ def state_json(st: State) -> dict[str, Any]:
         "tasks": [{"name": t["name"], "memcg": t["memcg"], "mm": t["mm"],
                    "active_memcg": t["active_memcg"]} for t in st.in_order("tasks")],
         "objects": [_object(o, kinds) for o in st.in_order("objects")],
+        "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
 
 

@@ -9,7 +9,9 @@ the length of the script.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from typing import Any, TextIO
 
 from engine.kernel.base import call_stack
@@ -18,6 +20,7 @@ from engine.script import ScriptError, printable, script_lines
 from engine.steps import describe
 
 _quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what json.dump writes
+SPOOL_IN_MEMORY = 32 << 20  # characters of JSON results kept in memory before a temporary file
 
 
 def run_script(text: str, where: str, *, history: bool = False, check: bool = False,
@@ -84,24 +87,48 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
 class _JsonResults:
     """The JSON document, exactly as `json.dump(doc, out, indent=1)` writes it.
 
-    Each result is formatted when its command ends (a few strings instead of a command
-    record), with the fixed shape of result_json(); the json module's pure-Python
-    indenting encoder took a quarter of a long run.
+    Each result is formatted when its command ends, with the fixed shape of
+    result_json() (the json module's pure-Python indenting encoder took a quarter of a
+    long run), into a spool that moves to a temporary file when it grows large. Nothing
+    reaches `out` before the script has run to its end: a bad line leaves stdout empty.
     """
 
     def __init__(self) -> None:
-        self.blocks: list[str] = []
+        self.spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, mode="w+", encoding="ascii")
+        self.pending: list[str] = []  # results not yet in the spool (written 1,024 at a time)
+        self.count = 0
 
     def command(self, record: CommandRecord) -> None:
-        self.blocks.append(
-            f'  {{\n   "line": {record.command.line},\n   "command": '
-            f'{_quote(record.command.text)},\n   "ret": {record.ret},\n   "warnings": '
-            f'{_strings(record.warnings)},\n   "notes": {_strings(record.notes)}\n  }}')
+        self.pending.append(
+            f'{self.count and "," or "["}\n  {{\n   "line": {record.command.line},\n   '
+            f'"command": {_quote(record.command.text)},\n   "ret": {record.ret},\n   '
+            f'"warnings": {_strings(record.warnings)},\n   "notes": {_strings(record.notes)}'
+            '\n  }')
+        self.count += 1
+        if len(self.pending) >= 1024:
+            self.spool.write("".join(self.pending))
+            self.pending.clear()
 
     def write(self, out: TextIO, state: dict[str, Any]) -> None:
-        results = "[\n" + ",\n".join(self.blocks) + "\n ]" if self.blocks else "[]"
-        nested = json.dumps(state, indent=1).replace("\n", "\n ")
-        out.write(f'{{\n "results": {results},\n "state": {nested}\n}}\n')
+        out.write('{\n "results": ')
+        if self.count:
+            self.spool.write("".join(self.pending) + "\n ]")
+            self.spool.seek(0)
+            shutil.copyfileobj(self.spool, out)
+        else:
+            out.write("[]")
+        self.spool.close()
+        out.write(',\n "state": ')
+        chunks: list[str] = []
+        for chunk in _INDENTED.iterencode(state):  # written in pieces: a big state is not
+            chunks.append(chunk)                  # built as one string
+            if len(chunks) >= 8192:
+                out.write("".join(chunks).replace("\n", "\n "))
+                chunks.clear()
+        out.write("".join(chunks).replace("\n", "\n ") + "\n}\n")
+
+
+_INDENTED = json.JSONEncoder(indent=1)  # json.dump's settings: ensure_ascii, indent 1
 
 
 def _strings(items: list[str]) -> str:

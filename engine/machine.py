@@ -57,12 +57,14 @@ class Machine:
     """The simulated machine: state, kernel, the timeline of micro-steps and a cursor."""
 
     def __init__(self, *, history: bool = True, check: bool = True,
-                 checkpoint_every: int = 8192) -> None:
+                 checkpoint_every: int = 8192, kernel: str | None = None,
+                 books: bool | None = None) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
         self.kernel = Kernel(self.state)
-        self.kernel.books = check
+        self.kernel.books = check if books is None else books
+        self.prelude = 0  # commands run before history began (start_history)
         self.steps: list[Step] = []
         self.commands: list[CommandRecord] = []
         self.cursor = 0  # micro-steps applied
@@ -75,13 +77,16 @@ class Machine:
         # Sees each micro-step (its data and the generator chain) as it closes, in every
         # mode: a streaming trace (engine.headless) needs no history to print it.
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
-        self._boot()
+        self._boot(kernel)
 
-    def _boot(self) -> None:
+    def _boot(self, kernel: str | None) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
-                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False})
+                       "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
+                       "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "kernel_forced": kernel is not None})  # compare: config can't change it
+        self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"
         root["use_hierarchy"] = True  # mem_cgroup_bind() on the default hierarchy
@@ -90,6 +95,23 @@ class Machine:
             st.log = []
         if self.history:
             self._checkpoints[0] = st.checkpoint()
+
+    def start_history(self) -> None:
+        """Keep history and check invariants from here on. A long script's prelude runs
+        in fast mode (made with books=True, so the checks' books stay right) and its
+        timeline starts here: cursor 0 is this state, the commands so far have no steps."""
+        if self.history:
+            return
+        if not self.kernel.books:
+            raise RuntimeError("start_history needs a machine made with books=True")
+        st = self.state
+        st.__dict__.pop("set", None)  # back to the logged mutation path
+        st.__dict__.pop("add", None)
+        st.log = []
+        self.history = self.check = True
+        self.prelude = len(self.commands)
+        self._checkpoints = {0: st.checkpoint()}
+        self._last_checkpoint = 0
 
     # -- running commands ----------------------------------------------------------
     def run_line(self, text: str, where: str = "<command>", line: int = 1) -> CommandRecord | None:
@@ -212,6 +234,11 @@ class Machine:
     def _end_of_current_command(self) -> int:
         current = self.command_index_at(self.cursor)
         return self.commands[current].end if current is not None else 0
+
+    def truncate(self, keep: int) -> None:
+        """Keep only the first `keep` commands (the cursor goes to the end of the last kept)."""
+        self.goto(self.commands[keep - 1].end if keep > 0 else 0)
+        self._drop_future()
 
     def _drop_future(self) -> None:
         """Forget the history after the cursor (a command boundary)."""

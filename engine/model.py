@@ -19,7 +19,8 @@ Record = dict[str, Any]
 # Log entry op codes. HOLD is a SET on rec["holders"] that also names the record.
 SET, NEW, DROP, HOLD = 0, 1, 2, 3
 
-TABLES = ("sys", "memcgs", "objcgs", "cpus", "tasks", "objects", "paths", "gens")
+TABLES = ("sys", "memcgs", "objcgs", "cpus", "tasks", "objects", "paths", "gens",
+          "caches", "slabs")  # caches, slabs: engine.kernel.slab_pages
 
 
 class State:

@@ -8,11 +8,20 @@ whose extra meaning lives in comment lines that start with `#@`:
     #@ chapter [step=M] TITLE         a chapter starts here (a note typed in the explorer)
     #@ note TEXT                      a paragraph for the chapter above (or the intro)
     #@ pause [step=M]                 the teacher paused here: replay's play stops here
+    #@ branch                         an abandoned future forks here (see below)
+    #@ | LINE                         one line of that branch: a command or a directive
     #@ end                            written last: without it the file was cut short
 
 A directive's position is the end of the command line above it, or with `step=M` its
 M-th micro-step (0 = just before it); before the first command it is the start. Plain
 `#` comments are ignored. Only this module knows the format; it has no UI and no I/O.
+
+Branches: a command typed while stepped back starts a new future; the one it replaced
+is kept as a branch. The file's own command lines are the current line of history (what
+`objcg-lab run` runs); each abandoned future is a `#@ branch` block placed where it
+forks (after the command above it), its lines prefixed `#@ | `: the commands that
+followed there, with their own chapter, pause and note directives (step=M counts in
+the branch command above). The explorer re-runs a branch's commands to switch to it.
 """
 from __future__ import annotations
 
@@ -30,6 +39,9 @@ _STEP = re.compile(r"^step=(\d+)$")
 KINDS = ("chapter", "pause")
 
 
+BRANCH_LINE = "#@ |"
+
+
 class RecordingError(Exception):
     """A problem in a recording; str() is one line, `FILE:LINE: error: ...`."""
 
@@ -45,6 +57,25 @@ class Mark:
     line: int = 0  # where it was read (0 when made in the explorer)
 
 
+BranchMark = tuple[int, "int | None", Mark]
+"""A mark in a branch: (index of the branch command it follows, step in it or None for
+its end, the mark; its cursor is meaningless until the branch is switched to)."""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """An abandoned future: the command lines that followed a fork point."""
+
+    fork: int  # commands of the current line it shares (0: it forks at the start)
+    lines: tuple[str, ...]
+    marks: tuple[BranchMark, ...] = ()
+
+    def describe(self) -> str:
+        first = self.lines[0] if self.lines else ""
+        more = f" + {len(self.lines) - 1} more" if len(self.lines) > 1 else ""
+        return f"after command {self.fork}: {first}{more}"
+
+
 @dataclass
 class Loaded:
     """What a recording replays to: the valid part, and the first problem if any."""
@@ -53,6 +84,7 @@ class Loaded:
     marks: list[Mark]
     title: str = ""
     intro: tuple[str, ...] = ()
+    branches: list[Branch] = field(default_factory=list)  # abandoned futures, in file order
     problem: str | None = None  # one line; None when the whole file was valid and complete
     fatal: bool = False  # not a recording at all: nothing to replay
     violation: str | None = None  # the engine broke an invariant while replaying
@@ -68,6 +100,8 @@ class _Reader:
     marks: list[Mark] = field(default_factory=list)
     title: str = ""
     intro: list[str] = field(default_factory=list)
+    branches: list[Branch] = field(default_factory=list)
+    open_branch: int | None = None  # the line of a `#@ branch` whose `#@ |` lines follow
 
     def error(self, line: int, message: str) -> RecordingError:
         return RecordingError(f"{self.where}:{line}: error: {message}")
@@ -94,6 +128,12 @@ class _Reader:
         if word == "title":
             self.title = rest
             return
+        if word == "branch":
+            if rest:
+                raise self.error(line, f"'#@ branch' takes nothing after it, not '{rest}'")
+            self.branches.append(Branch(len(self.machine.commands), ()))
+            self.open_branch = line
+            return
         if word == "note":
             if not rest:
                 raise self.error(line, "'#@ note' needs a text")
@@ -106,8 +146,8 @@ class _Reader:
                 self.intro.append(rest)
             return
         if word not in KINDS:
-            raise self.error(line, f"unknown directive '#@ {word}' (known: chapter, note, "
-                                   "pause, title, end)")
+            raise self.error(line, f"unknown directive '#@ {word}' (known: branch, chapter, "
+                                   "note, pause, title, end)")
         step = None
         first, _, after = rest.partition(" ")
         match = _STEP.match(first)
@@ -118,6 +158,55 @@ class _Reader:
         if word == "pause" and rest:
             raise self.error(line, f"'#@ pause' takes only step=M, not '{rest}'")
         self.marks.append(Mark(self.position(line, step), word, rest, (), line))
+
+
+    def branch_line(self, line: int, body: str) -> None:
+        """One `#@ |` line: a command of the open branch, or a directive about it."""
+        if self.open_branch is None or not self.branches:
+            raise self.error(line, "a '#@ |' line outside a branch (it must follow '#@ branch' "
+                                   "or another '#@ |' line)")
+        branch = self.branches[-1]
+        text = body.strip()
+        if not text.startswith("#@"):
+            if parse_line(body, line) is not None:  # syntax only: it runs when switched to
+                self.branches[-1] = Branch(branch.fork, (*branch.lines, text), branch.marks)
+            return
+        word, _, rest = text[2:].strip().partition(" ")
+        rest = rest.strip()
+        if not branch.lines:
+            raise self.error(line, f"'#@ {word}' in a branch before its first command")
+        at = len(branch.lines) - 1
+        if word == "note":
+            if not rest:
+                raise self.error(line, "'#@ note' needs a text")
+            marks = list(branch.marks)
+            for i in range(len(marks) - 1, -1, -1):
+                index, step, mark = marks[i]
+                if mark.kind == "chapter":
+                    marks[i] = (index, step, Mark(0, "chapter", mark.title, (*mark.notes, rest), line))
+                    break
+            else:
+                raise self.error(line, "'#@ note' in a branch before any chapter of it")
+            self.branches[-1] = Branch(branch.fork, branch.lines, tuple(marks))
+            return
+        if word not in KINDS:
+            raise self.error(line, f"'#@ {word}' in a branch (known there: chapter, note, pause)")
+        step = None
+        first, _, after = rest.partition(" ")
+        match = _STEP.match(first)
+        if match:
+            step, rest = int(match.group(1)), after.strip()
+        if word == "chapter" and not rest:
+            raise self.error(line, "'#@ chapter' needs a title")
+        if word == "pause" and rest:
+            raise self.error(line, f"'#@ pause' takes only step=M, not '{rest}'")
+        mark = Mark(0, word, rest, (), line)
+        self.branches[-1] = Branch(branch.fork, branch.lines, (*branch.marks, (at, step, mark)))
+
+    def close_branch(self) -> None:
+        if self.open_branch is not None and self.branches and not self.branches[-1].lines:
+            raise self.error(self.open_branch, "'#@ branch' with no '#@ |' command lines after it")
+        self.open_branch = None
 
 
 def load(text: str, where: str,
@@ -152,6 +241,10 @@ def load(text: str, where: str,
                     raise reader.error(number, "text after '#@ end' (the end of the recording)")
                 continue
             stripped = raw.strip()
+            if stripped.startswith(BRANCH_LINE):
+                reader.branch_line(number, stripped[len(BRANCH_LINE):])
+                continue
+            reader.close_branch()
             if stripped.startswith("#@"):
                 if stripped[2:].strip() == "end":
                     ended = True
@@ -185,13 +278,16 @@ def load(text: str, where: str,
             loaded.problem = (f"{where}:{len(lines)}: error: no '#@ end' line: the recording "
                               "was cut short (add '#@ end' if it is complete)")
     loaded.title, loaded.intro = reader.title, tuple(reader.intro)
+    loaded.branches = [b for b in reader.branches if b.lines]
     return loaded
 
 
 def render(commands: Sequence[tuple[str, int, int]], marks: Sequence[Mark], *,
-           source: str = "", title: str = "", intro: Sequence[str] = ()) -> str:
+           source: str = "", title: str = "", intro: Sequence[str] = (),
+           branches: Sequence[Branch] = ()) -> str:
     """The text of a recording: `commands` are (text, first, end) in timeline order, marks
-    are placed at their cursors (stable for marks at the same point). Deterministic."""
+    are placed at their cursors (stable for marks at the same point), branches after the
+    command they fork after. Deterministic."""
     out = [HEADER,
            "# Replay: objcg-lab replay FILE; headless: objcg-lab run FILE. Directives: #@ lines."]
     if source:
@@ -203,14 +299,32 @@ def render(commands: Sequence[tuple[str, int, int]], marks: Sequence[Mark], *,
     for mark in sorted(marks, key=lambda m: m.cursor):
         placed.setdefault(_place(mark.cursor, commands), []).append(mark)
     out += _marks_text(placed.pop((-1, None), []), None)
+    forks: dict[int, list[Branch]] = {}
+    for branch in branches:
+        forks.setdefault(min(branch.fork, len(commands)), []).append(branch)
+    out += _branches_text(forks.get(0, []))
     for index, (text, _first, _end) in enumerate(commands):
         out.append(text)
         here = sorted((k[1], v) for k, v in placed.items() if k[0] == index and k[1] is not None)
         for step, group in here:
             out += _marks_text(group, step)
         out += _marks_text(placed.get((index, None), []), None)
+        out += _branches_text(forks.get(index + 1, []))
     out.append("#@ end")
     return "\n".join(out) + "\n"
+
+
+def _branches_text(branches: list[Branch]) -> list[str]:
+    out = []
+    for branch in branches:
+        out.append("#@ branch")
+        for index, text in enumerate(branch.lines):
+            out.append(f"{BRANCH_LINE} {text}")
+            ordered = sorted((m for m in branch.marks if m[0] == index),
+                             key=lambda m: (m[1] is None, m[1] or 0))
+            for _i, step, mark in ordered:
+                out += [f"{BRANCH_LINE} {line}" for line in _marks_text([mark], step)]
+    return out
 
 
 def _place(cursor: int, commands: Sequence[tuple[str, int, int]]) -> tuple[int, int | None]:

@@ -179,7 +179,7 @@ def parse_script(text: str, where: str = "<script>") -> list[Command]:
 
 U64_MAX = 2**64 - 1  # memparse() reads an unsigned long long
 LONG_MAX = 2**63 - 1
-MAX_ORDER = 11  # the default CONFIG_FORCE_MAX_ZONEORDER: blocks of up to 2^10 pages
+KERNEL_MAX_ORDER = 11  # the kernel's MAX_ORDER (default zone order): blocks up to 2^10 pages
 SHIFTS = {"": 0, "K": 10, "M": 20, "G": 30}
 _BYTES = re.compile(r"(-?)([0-9]+)([KMG]?)", re.ASCII)
 _INT = re.compile(r"-?[0-9]+", re.ASCII)
@@ -215,23 +215,30 @@ def page_counter_max(page_size: int) -> int:
     return LONG_MAX // page_size
 
 
-def parse_limit(word: str, what: str, page_size: int) -> int | None:
-    """page_counter_memparse(): a limit file's value in pages; None is unlimited ('max').
+def parse_limit(word: str, what: str, page_size: int, unlimited: str = "max") -> int | None:
+    """page_counter_memparse(): a limit file's value in pages; None is unlimited.
 
-    Bytes round down to whole pages (so 0 and anything below PAGE_SIZE are a limit of
-    0 pages), and a value of PAGE_COUNTER_MAX pages or more is clamped to it, which the
-    kernel reads back as 'max': it is returned as None, like 'max' itself.
+    `unlimited` is the word for no limit ("max" in v2's memory.max, "-1" in v1's
+    limit_in_bytes files). Bytes round down to whole pages (so 0 and anything below
+    PAGE_SIZE are a limit of 0 pages), and a value of PAGE_COUNTER_MAX pages or more is
+    clamped to it, which is the kernel's "no limit" itself: returned as None too.
     """
-    if word == "max":
+    if word == unlimited:
         return None
     top = page_counter_max(page_size)
     pages = min(parse_bytes(word, what, allow_zero=True) // page_size, top)
     return None if pages == top else pages
 
 
+def is_size(word: str) -> bool:
+    """Whether memparse() would read all of word as a size (digits, optional K, M or G)."""
+    match = _BYTES.fullmatch(word)
+    return match is not None and not match.group(1)
+
+
 def kmalloc_max_size(page_size: int) -> int:
     """KMALLOC_MAX_SIZE (SLUB): the largest block kmalloc can return, 2^(MAX_ORDER-1) pages."""
-    return page_size << (MAX_ORDER - 1)
+    return page_size << (KERNEL_MAX_ORDER - 1)
 
 
 def check_alloc_size(size: int, what: str, page_size: int) -> int:
@@ -246,6 +253,8 @@ def check_alloc_size(size: int, what: str, page_size: int) -> int:
 
 def parse_int(word: str, what: str) -> int:
     """A whole number of at most 18 digits (options such as cpu=, cpus=, page_size=)."""
+    if len(word) <= _INT_DIGITS and word.isascii() and word.isdigit():
+        return int(word)  # the common case, quickly
     if not _INT.fullmatch(word):
         raise ScriptError(f"{what} '{word}' is not a whole number")
     if len(word.lstrip("-").lstrip("0")) > _INT_DIGITS:

@@ -257,3 +257,12 @@ def _show(value: Any) -> Any:
     if value is False:
         return "no"
     return value
+
+
+def _merge_slab_steps() -> None:
+    from engine.slab_steps import SLAB_STEPS  # the slab allocator and v5.8, in their own module
+
+    STEPS.update(SLAB_STEPS)
+
+
+_merge_slab_steps()

@@ -58,7 +58,7 @@ def parse_expectation(body: str, where: str, line: int) -> Expectation:
     words = body.split()
     if not words:
         raise ScenarioFormatError(f"{where}:{line}: empty expectation")
-    if words[0] in RECORD_FIELDS or words[0] == "config":
+    if words[0] in RECORD_FIELDS or words[0] in ("config", "slab"):
         n = 1 if words[0] in RECORD_FIELDS else 2
     else:
         n = 3

@@ -281,3 +281,23 @@ def test_a_typo_is_not_an_answer_and_locks_in_nothing() -> None:
             player.answer(typo)
         assert player.state() == before  # the step's commands did not run
     assert player.answer("32").correct
+
+
+def test_an_explain_step_can_restart_on_another_kernel() -> None:
+    """lessons/13: the v5.8 half and the v5.9 half, each on its own machine."""
+    from engine.lessons.loader import load_lesson
+    from engine.lessons.player import Player
+
+    lesson, problems = load_lesson(os.path.join(ROOT, "lessons", "13-before-and-after.toml"))
+    assert lesson is not None and not problems
+    player = Player(lesson, history=False)
+    assert player.state()["config"]["kernel"] == "5.8"
+    restart = next(i for i, s in enumerate(lesson.steps) if getattr(s, "restart", None))
+    player.goto(restart - 1)
+    assert player.state()["config"]["kernel"] == "5.8"
+    assert player.state()["slab"]["pages"] == 10  # ten dead clones, a page each
+    player.next()  # into the restart: a fresh v5.9 machine
+    assert player.index == restart
+    assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["pages"] == 0
+    player.goto(len(lesson.steps))
+    assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["objects"] == 0

@@ -8,7 +8,7 @@ responsibility: tui.drawing (panels), tui.time_keys (moving through time), tui.l
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -38,6 +38,9 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
+
+if TYPE_CHECKING:
+    from tui.loading import Loader
 
 __all__ = ["ExplorerApp", "opening"]
 
@@ -77,6 +80,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("t", "trail_future", "rest of the trail", show=False, priority=True),
         Binding("p", "pins", "who pins", show=False, priority=True),
         Binding("escape", "clear", "clear find/zoom", show=False),
+        Binding("y", "other_branch", "branch", show=False, priority=True),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
         Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),
@@ -91,11 +95,16 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """Micro-steps per second while playing."""
 
     def __init__(self, session: Session, *, start_at: int | None = None, greeting: str = "",
-                 tape: Tape | None = None, projector: bool = False) -> None:
+                 tape: Tape | None = None, loader: Loader | None = None,
+                 projector: bool = False) -> None:
+        """With `loader`, `session` is a stand-in: the real one is loaded in a worker
+        thread behind a progress bar (tui.loading) and installed when ready."""
         super().__init__()
         install_themes(self, projector)  # the projector theme, for a class (--projector)
         self.session = session
         self.greeting = greeting
+        self.loader = loader
+        self.load_error: str | None = None  # the loader failed: printed after exit
         if start_at is not None:
             session.goto(start_at)
         big = len(session.world().memcg_names()) > BIG_TREE
@@ -135,7 +144,57 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self._place_objects()
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
-        self.say(Text.assemble((self.greeting, "italic")) if self.greeting else "")
+        if self.loader is not None:
+            self._load_in_background(self.loader)
+        else:
+            self._greet()
+
+    def _greet(self) -> None:
+        if self.greeting:  # stays while the command ahead of the start has not been run
+            s = self.session
+            start = s.cursor
+            ahead = s.record(s.machine.command_index_at(start + 1)) if not s.at_end else None
+            end = ahead.end if ahead is not None else start
+            self.say(Text.assemble((self.greeting, "italic")),
+                     until=lambda: not start <= s.cursor < end if end > start else s.cursor != start)
+
+    # -- a big scenario loads behind a progress bar ---------------------------------------------
+    def _load_in_background(self, loader: Loader) -> None:
+        from tui.loading import LoadingScreen
+
+        what = self.session.source
+        screen = LoadingScreen(what)
+        self.push_screen(screen)
+
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(screen.advance, done, total)
+
+        def work() -> None:
+            from engine import ScriptError
+            from tui.session import LoadError
+
+            try:
+                session, greeting = loader(progress)
+            except (LoadError, ScriptError) as err:
+                self.load_error = str(err)
+                self.call_from_thread(self.exit, 2)
+                return
+            self.call_from_thread(self._install, session, greeting, screen)
+
+        # The worker starts once the progress bar is painted: a thread running the engine
+        # from the start would share the interpreter with that very first frame.
+        self.call_after_refresh(self.run_worker, work, thread=True, exclusive=True, name="load")
+
+    def _install(self, session: Session, greeting: str, screen: ModalScreen[None]) -> None:
+        self.session, self.greeting = session, greeting
+        self.loader = None
+        self.tape = self.tape.attach(session)
+        big = len(session.world().memcg_names()) > BIG_TREE
+        self.tree_options = TreeOptions(auto_collapse=big)
+        self.selected_objcg, self.picked = None, False
+        screen.dismiss()
+        self.redraw(relayout=True)
+        self._greet()
 
     # -- who may use which key ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

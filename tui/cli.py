@@ -21,6 +21,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "(or objcg:NAME) alive")
     run.add_argument("--check", action="store_true",
                      help="check every invariant after every micro-step (slower; same output)")
+    compare = sub.add_parser(
+        "compare", help="run a script under v5.8 and v5.9 side by side (slab pages)")
+    compare.add_argument("file", help="a .objcg script")
+    compare.add_argument("--json", action="store_true",
+                         help='print {"5.8": {results, state}, "5.9": {...}} as JSON')
+    compare.add_argument("--tui", action="store_true",
+                         help="open the side-by-side view (the default on a terminal)")
+    compare.add_argument("--check", action="store_true",
+                         help="check every invariant after every micro-step (slower; same output)")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
@@ -57,6 +66,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from engine.headless import main_run
 
         return main_run(args.file, args.json, check=args.check)
+    if args.cmd == "compare":
+        if args.json or not (args.tui or sys.stdout.isatty()):
+            from engine.compare import main_compare
+
+            return main_compare(args.file, args.json, check=args.check)
+        from tui.compare.app import main_compare_tui
+
+        return main_compare_tui(args.file)
     if args.cmd == "lesson":
         if args.args[:1] in (["check"], ["answers"]):
             from engine.lessons.cli import main_lesson

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from engine.script import GRAMMAR
 
 # Explorer commands that are not script commands (handled by the app, never recorded).
-UI_COMMANDS = {"save": "save FILE [--force]", "find": "find [TEXT]", "help": "help"}
+UI_COMMANDS = {"save": "save FILE [--force]", "find": "find [TEXT]", "help": "help",
+               "branches": "branches", "branch": "branch N", "discard": "discard N",
+               "undiscard": "undiscard"}
 GFP = ("GFP_KERNEL", "GFP_NOWAIT", "GFP_KERNEL|__GFP_NORETRY", "GFP_KERNEL|__GFP_NOFAIL")
 
 

@@ -3,7 +3,7 @@ line, the position bar, and which panels the terminal's size leaves room for."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual.widgets import Footer, Static
@@ -46,6 +46,7 @@ class Drawing(_Base):
     picked: bool
     playing: bool
     speed: float
+    _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
 
     def on_resize(self) -> None:
         self._place_objects()
@@ -91,6 +92,7 @@ class Drawing(_Base):
                 index = panel.first_changed()
                 if index is not None:
                     panel.show_row(index)
+        self.expire_message()
 
     def _draw_trail(self) -> None:
         s = self.session
@@ -115,12 +117,23 @@ class Drawing(_Base):
         found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
         self.query_one(InvariantStatus).show(found)
 
-    def say(self, text: str | Text, error: bool = False) -> None:
-        """The one-line message under the command line."""
+    def say(self, text: str | Text, error: bool = False, *,
+            until: Callable[[], bool] | None = None, then: str | Text = "") -> None:
+        """The one-line message under the command line. With `until`, it is replaced by
+        `then` as soon as `until()` is true (checked at every redraw and play change), so
+        it never stays on screen after it stopped being true."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
         self.query_one("#message", Static).update(line)  # wraps (app.tcss): never cut
+        self._expiry = (until, Text(then) if isinstance(then, str) else then) if until else None
+
+    def expire_message(self) -> None:
+        if self._expiry is not None and self._expiry[0]():
+            then = self._expiry[1]
+            self._expiry = None
+            self.say(then)
 
     def show_position(self, playing: bool, speed: float) -> None:
         tape = self.tape
         recording = tape.path.name if tape.recording and tape.path is not None else None
-        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording)
+        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording,
+                                         branches=len(self.session.branches))

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Callable
 
-from engine import ScriptError
+from engine import Machine, ScriptError
 from tui import scenarios
 from tui.app import ExplorerApp
 from tui.record import Tape
-from tui.session import LoadError, Session
+from tui.session import BIG_SCRIPT, LoadError, Session, read_script
+
+if TYPE_CHECKING:
+    from tui.loading import Loader
 
 
 def main_explore(path: str | None, record: str | None = None, projector: bool = False) -> int:
     """2 and a one-line error for a bad FILE."""
+    loader = None
     try:
         if path is None:
             session = Session.from_text(scenarios.default_text(), scenarios.DEFAULT_NAME)
@@ -19,9 +24,13 @@ def main_explore(path: str | None, record: str | None = None, projector: bool = 
             greeting = ("Built-in scenario, stopped before its last command: press n to step into "
                         "rmdir A/B and watch objcg /A/B move to /A.  ? help")
         else:
-            session = Session.from_file(path)
-            start, greeting = None, f"{path}: {len(session.machine.commands)} commands run; " \
-                                    "home goes back to the start, n/b step.  ? help"
+            text = read_script(path)
+            if text.count("\n") > BIG_SCRIPT and record is None:  # first frame at once
+                session, start, greeting = Session(Machine(), path), None, ""
+                loader = _loader(text, path)
+            else:
+                session = Session.from_text(text, path)
+                start, greeting = None, opened(path, session)
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
@@ -34,7 +43,30 @@ def main_explore(path: str | None, record: str | None = None, projector: bool = 
         except OutputError as err:
             print(err, file=sys.stderr)
             return 2
-    ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, projector=projector).run()
+    app = ExplorerApp(session, start_at=start, greeting=greeting, tape=tape, loader=loader,
+                      projector=projector)
+    code = app.run()
+    if app.load_error:
+        print(app.load_error, file=sys.stderr)
+        return 2
     if tape.recording:
-        print(tape.stop(session))
-    return 0
+        print(tape.stop(app.session))
+    return code or 0
+
+
+def _loader(text: str, path: str) -> Loader:
+    def load(progress: Callable[[int, int], None]) -> tuple[Session, str]:
+        session = Session.from_text(text, path, progress)
+        return session, opened(path, session)
+
+    return load
+
+
+def opened(path: str, session: Session) -> str:
+    """The greeting for a script opened at its end."""
+    prelude = session.machine.prelude
+    if prelude:
+        return (f"{path}: {len(session.machine.commands):,} commands run, the first {prelude:,} "
+                f"fast (no history): home goes back to command {prelude + 1:,}, n/b step.  ? help")
+    return f"{path}: {len(session.machine.commands)} commands run; home goes back to the " \
+           "start, n/b step.  ? help"

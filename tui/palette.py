@@ -19,6 +19,7 @@ ENTRIES = [
     ("Slower", "Play fewer micro-steps per second (-)", "speed(-1)"),
     ("Jump to start", "Before the first command (home)", "jump('start', 'any')"),
     ("Jump to end", "After the last command (end)", "jump('end', 'any')"),
+    ("Switch branch", "Switch to the future left behind last; again: back (y)", "other_branch"),
     ("Toggle objects panel", "Show or hide live objects (o)", "objects"),
     ("Zoom to selected memcg", "Show only the selected memcg's subtree (z)", "zoom"),
     ("Who pins this?", "Every chain of references keeping the selected memcg or objcg "

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from engine import CommandRecord
+
 from tui.record import Tape
 from tui.session import Session
 from tui.widgets.command_line import CommandLine
@@ -24,6 +26,7 @@ class Prompting(_Base):
     tape: Tape
     find_text: str
     playing: bool
+    _played: CommandRecord | None = None  # the typed command being played
 
     def action_prompt(self, prefill: str = "") -> None:
         line = self.query_one(CommandLine)
@@ -49,26 +52,63 @@ class Prompting(_Base):
         if not line:
             return
         from tui import typed
+        from tui.complete import UI_COMMANDS
 
-        outcome = typed.execute(self.session, line)
-        self.say(outcome.message)
+        s = self.session
+        if (self.playing and line.split()[0] not in UI_COMMANDS and s.machine.commands
+                and s.machine.commands[-1] is self._played):
+            # Typed while the last typed command still plays: it follows that command (the
+            # play is only a replay of what already ran), it does not fork before it.
+            s.goto(s.total)
+        outcome = typed.execute(s, line)
+        if outcome.settled is not None:  # "playing its N micro-steps" goes when play stops
+            self.say(outcome.message, until=lambda: not self.playing, then=outcome.settled)
+        else:
+            self.say(outcome.message)
         problem = self.tape.committed(self.session)  # when recording: the file follows
         if problem:
             self.say(problem, error=True)
         if outcome.find is not None:
             self.find_text = outcome.find
+            self.say(self._find_summary() if outcome.find else outcome.message)
         if outcome.record is not None:
             self.session.goto(outcome.record.first)
+            self._played = outcome.record
             self.playing = True
-        self.redraw(relayout=True)
+        elif outcome.moved:
+            self.playing = False
+        self.redraw(relayout=True, follow=outcome.moved)
         if outcome.help:
             self.action_help()  # type: ignore[attr-defined]
         cmdline = self.query_one(CommandLine)
         cmdline.remember(line)  # a refused line too: up-arrow brings it back to mend
-        if outcome.consumed:  # as vim's ':' does, Enter hands the keys back to the panels
-            cmdline.value = ""
-            if isinstance(self.screen.focused, CommandLine):
-                self.query_one(MemcgTree).focus()
+        # A prompt: the keys stay here for the next command (Escape leaves). A refused
+        # line stays, selected, so the next keystrokes replace it (or an arrow edits it).
+        if not outcome.consumed and not cmdline.value:  # (unless typing went on behind it)
+            cmdline.value = line
+            cmdline.select_all()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Find filters as you type (`/` opens the prompt with 'find ')."""
+        if not isinstance(event.input, CommandLine):
+            return
+        words = event.value.split(maxsplit=1)
+        if not words or words[0] != "find" or not event.value.startswith("find "):
+            return
+        needle = words[1].strip() if len(words) > 1 else ""
+        if needle != self.find_text:
+            self.find_text = needle
+            self.redraw(relayout=True)
+        self.say(self._find_summary() if needle else "find: type a name (memcg, objcg, object)")
+
+    def _find_summary(self) -> str:
+        from tui.find import found
+
+        hit = found(self.session.world(), self.find_text)
+        if not hit:
+            return f"find {self.find_text!r}: no match (Esc, then Esc again clears)"
+        return (f"find {self.find_text!r}: {hit.matches} match(es), shown with their objcgs, "
+                "memcgs and ancestors (Enter keeps it; Esc, Esc clears)")
 
     def _names(self) -> Names:
         from tui import typed

@@ -12,11 +12,11 @@ from __future__ import annotations
 import bisect
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from engine.recording import Loaded, Mark, render
+from engine.recording import Branch, BranchMark, Loaded, Mark, render
 from tui.outfiles import OutputError, write_file
-from tui.session import Session
+from tui.session import Session, Span
 
 DWELL = 2.0  # seconds at a stepped-to point that make it a recorded pause
 DEFAULT_NAME = "objcg-recording.objcg"
@@ -33,17 +33,45 @@ class Tape:
         self.path: Path | None = None
         self.clock = clock
         self._written = ""
-        self._commands: list[str] = []  # the timeline as last seen
         self._pending: tuple[int, float] | None = None  # a stepped-to point and when
+        self._branches: list[Branch] = []  # a loaded recording's, until attached
 
     @classmethod
     def from_loaded(cls, loaded: Loaded) -> Tape:
-        return cls(loaded.marks, title=loaded.title, intro=loaded.intro)
+        tape = cls(loaded.marks, title=loaded.title, intro=loaded.intro)
+        tape._branches = list(loaded.branches)
+        return tape
 
     def attach(self, session: Session) -> Tape:
-        """Start watching `session`'s timeline (as it is now)."""
-        self._commands = [c.command.text for c in session.machine.commands]
+        """Keep `session`'s marks: when its history forks, the marks of the future it
+        leaves go with that branch, and come back when it is switched to."""
+        session.marks = self
+        if self._branches and not session.branches:
+            session.branches = self._branches
+        self._branches = []
         return self
+
+    def cut(self, bound: int, spans: Sequence[Span]) -> tuple[BranchMark, ...]:
+        out: list[BranchMark] = []
+        kept: list[Mark] = []
+        for mark in self.marks:
+            if mark.cursor <= bound or not spans:
+                kept.append(mark)
+                continue
+            for index, (_text, first, end) in enumerate(spans):
+                if first < mark.cursor <= end or index == len(spans) - 1:
+                    step = None if mark.cursor >= end else mark.cursor - first
+                    out.append((index, step, Mark(0, mark.kind, mark.title, mark.notes)))
+                    break
+        self.marks = kept
+        return tuple(out)
+
+    def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
+        for index, step, mark in marks:
+            if index < len(spans):
+                _text, first, end = spans[index]
+                cursor = end if step is None else min(first + step, end)
+                self.marks.append(Mark(cursor, mark.kind, mark.title, mark.notes))
 
     def committed(self, session: Session) -> str | None:
         """A line was entered at the command line: the timeline may have changed."""
@@ -150,24 +178,14 @@ class Tape:
         self._settle(session)
         self.sync(session)
         path, self.path = self.path, None
+        branches = f", {len(session.branches)} branches" if session.branches else ""
         return f"recording stopped: {path} has {len(session.machine.commands)} commands " \
-               f"and {len(self.chapters())} chapters; objcg-lab replay {path}"
+               f"and {len(self.chapters())} chapters{branches}; objcg-lab replay {path}"
 
     def sync(self, session: Session) -> str | None:
-        """The timeline may have changed: forget marks past a replaced future, and rewrite
-        the file if anything changed. Returns an error line if the file could not be written."""
-        commands = session.machine.commands
-        texts = [c.command.text for c in commands]
-        if texts != self._commands:
-            same = 0
-            for old, new in zip(self._commands, texts):
-                if old != new:
-                    break
-                same += 1
-            if same < len(self._commands):  # a command typed in the past replaced these
-                bound = commands[same - 1].end if same else 0
-                self.marks = [m for m in self.marks if m.cursor <= bound]
-            self._commands = texts
+        """The timeline may have changed: rewrite the file if anything changed (a future
+        left behind is a branch of the session, with its marks: nothing is dropped).
+        Returns an error line if the file could not be written."""
         if self.path is None:
             return None
         try:
@@ -179,10 +197,9 @@ class Tape:
     def text(self, session: Session) -> str:
         commands = [(c.command.text, c.first, c.end) for c in session.machine.commands]
         return render(commands, self.marks, source=session.source, title=self.title,
-                      intro=self.intro)
+                      intro=self.intro, branches=session.branches)
 
     def _write(self, path: Path, session: Session, first: bool = False) -> None:
-        self._commands = [c.command.text for c in session.machine.commands]
         text = self.text(session)
         if text == self._written and not first:
             return

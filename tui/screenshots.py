@@ -113,6 +113,11 @@ def main(argv: list[str]) -> int:
             svg_to_png(svg, out / f"{shot.name}.png")
         lines += [f"## {shot.name}", "", shot.caption, "", f"![{shot.name}]({shot.name}.svg)", ""]
         print(svg)
+    from tui.compare.shots import take_all  # objcg-lab compare, from screenshots/compare-ten.objcg
+
+    for name, caption in take_all(out, png):
+        lines += [f"## {name}", "", caption, "", f"![{name}]({name}.svg)", ""]
+        print(out / f"{name}.svg")
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
     return 0
 

@@ -8,14 +8,35 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Protocol, Sequence
 
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
+from engine.recording import Branch, BranchMark
 from tui import present
 from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
 
 COMMAND_LINE = "<command line>"
+BRANCH = "<branch>"
+
+Span = tuple[str, int, int]  # a command's text, first micro-step, end
+
+
+class MarkKeeper(Protocol):
+    """Who keeps the marks (chapters, pauses) on the timeline: tui.record's Tape."""
+
+    def cut(self, bound: int, spans: Sequence[Span]) -> tuple[BranchMark, ...]:
+        """Take the marks past `bound` (they belong to the commands in `spans`)."""
+        ...
+
+    def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
+        """Put a branch's marks back, on the commands in `spans` that now run."""
+        ...
+
+
+BIG_SCRIPT = 5000  # lines; a longer script keeps micro-step history for its end only
+HISTORY_TAIL = 200  # commands of a big script run with history (and invariant checks)
 
 
 class LoadError(Exception):
@@ -28,6 +49,7 @@ class Submitted:
 
     record: CommandRecord | None
     violation: str | None = None
+    forked: Branch | None = None  # typed in the past: the future it replaced, kept
 
 
 class Session:
@@ -38,31 +60,46 @@ class Session:
         self.source = source
         self.violation: str | None = None  # the engine broke an invariant: shown loudly
         self.typed = 0  # lines entered at the command line, for error locations
+        # History never loses work: a future replaced by a command typed in the past is
+        # kept here, relative to the current line (newest last); discarding is undoable.
+        self.branches: list[Branch] = []
+        self.discarded: list[tuple[int, Branch]] = []
+        self.marks: MarkKeeper | None = None
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
-    def from_text(cls, text: str, where: str) -> Session:
+    def from_text(cls, text: str, where: str,
+                  progress: Callable[[int, int], None] | None = None) -> Session:
         """Run a whole script. ScriptError propagates; an engine invariant violation stops
-        the load where it happened and is kept for the banner."""
+        the load where it happened and is kept for the banner.
+
+        A script longer than BIG_SCRIPT lines opens in seconds, not tens of seconds: all
+        but its last HISTORY_TAIL commands run in the engine's fast mode (no undo log, no
+        per-step checks), then history starts; the explorer steps through that tail.
+        `progress(lines done, lines)` is called every 1,000 lines."""
         lines = text.splitlines()
-        session = cls(Machine(), where)
+        big = len(lines) > BIG_SCRIPT
+        machine = Machine(history=False, check=False, books=True) if big else Machine()
+        session = cls(machine, where)
+        tail_from = _tail_start(lines, HISTORY_TAIL) if big else 0
         for number, raw in enumerate(lines, start=1):
+            if number == tail_from:
+                machine.start_history()
+            if progress is not None and number % 1000 == 0:
+                progress(number, len(lines))
             try:
-                session.machine.run_line(raw, where, number)
+                machine.run_line(raw, where, number)
             except InvariantViolation as err:
                 session.violation = f"{where}:{number}: {err}"
                 break
+        machine.start_history()  # (a no-op unless the tail was empty)
         return session
 
     @classmethod
-    def from_file(cls, path: str) -> Session:
+    def from_file(cls, path: str, progress: Callable[[int, int], None] | None = None) -> Session:
+        text = read_script(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
-        try:
-            return cls.from_text(text, path)
+            return cls.from_text(text, path, progress)
         except ScriptError as exc:
             raise LoadError(str(exc)) from None
 
@@ -83,8 +120,12 @@ class Session:
         return World(self.machine.state)
 
     def current(self) -> int | None:
-        """Index of the command whose micro-step was applied last (None at the start)."""
-        return self.machine.command_index_at(self.cursor)
+        """Index of the command whose micro-step was applied last (None at the start;
+        after a fast prelude, its last command)."""
+        index = self.machine.command_index_at(self.cursor)
+        if index is None and self.machine.prelude:
+            return self.machine.prelude - 1
+        return index
 
     def record(self, index: int | None) -> CommandRecord | None:
         commands = self.machine.commands
@@ -94,12 +135,13 @@ class Session:
         index = self.current()
         rec = self.record(index)
         nxt = self.record(0 if index is None else index + 1)
+        kernel = self.machine.state.sys["kernel"]
         if rec is None:
             return Position(None, len(self.machine.commands), 0, 0, "", None,
-                            nxt.command.text if nxt else None)
+                            nxt.command.text if nxt else None, kernel)
         return Position(index, len(self.machine.commands), self.cursor - rec.first,
                         rec.end - rec.first, rec.command.text, rec.ret,
-                        nxt.command.text if nxt else None)
+                        nxt.command.text if nxt else None, kernel)
 
     def highlight(self) -> Highlight:
         """What the micro-step just applied changed."""
@@ -184,14 +226,96 @@ class Session:
     # -- changing history ----------------------------------------------------------------------
     def submit(self, text: str) -> Submitted:
         """Run one script line typed by the learner. ScriptError propagates (nothing was
-        applied); an invariant violation is caught and kept for the banner."""
+        applied); an invariant violation is caught and kept for the banner. Typed while
+        stepped back, it starts a new branch: the future it replaces is kept in
+        `branches`."""
         self.typed += 1
+        keep = self._kept() if not self.at_end else len(self.machine.commands)
+        future = self.machine.commands[keep:]
         try:
             record = self.machine.run_line(text, COMMAND_LINE, self.typed)
         except InvariantViolation as err:
             self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
-            return Submitted(None, self.violation)
-        return Submitted(record)
+            return Submitted(None, self.violation, self._forked(keep, future))
+        return Submitted(record, None, self._forked(keep, future))
+
+    def _kept(self) -> int:
+        """Commands a line typed now keeps: the current one runs to its end first."""
+        index = self.current()
+        return max(self.machine.prelude, 0 if index is None else index + 1)
+
+    def _forked(self, keep: int, future: list[CommandRecord]) -> Branch | None:
+        """If the commands in `future` were dropped, keep them as a branch."""
+        if not future or (len(self.machine.commands) > keep
+                          and self.machine.commands[keep] is future[0]):
+            return None
+        spans = [(c.command.text, c.first, c.end) for c in future]
+        return self._save_branch(keep, spans)
+
+    def _save_branch(self, keep: int, spans: Sequence[Span]) -> Branch:
+        bound = spans[0][1]
+        marks = self.marks.cut(bound, spans) if self.marks is not None else ()
+        saved = Branch(keep, tuple(text for text, _f, _e in spans), marks)
+        # Branches forking inside the future just left now fork where it does.
+        self.branches = [_rebase(b, saved) if b.fork > keep else b for b in self.branches]
+        self.branches.append(saved)
+        return saved
+
+    # -- branches ----------------------------------------------------------------------------
+    def switch(self, number: int) -> str:
+        """Make branch `number` (1-based) the current line; the future it replaces becomes
+        a branch. The cursor goes to the fork point. Returns a one-line message."""
+        if not 1 <= number <= len(self.branches):
+            return self.no_branch(number)
+        branch = self.branches.pop(number - 1)
+        keep = min(branch.fork, len(self.machine.commands))
+        future = self.machine.commands[keep:]
+        bound = future[0].first if future else (self.machine.commands[keep - 1].end if keep else 0)
+        self.machine.truncate(keep)
+        saved = self._save_branch(keep, [(c.command.text, c.first, c.end) for c in future]) \
+            if future else None
+        ran: list[Span] = []
+        for text in branch.lines:
+            self.typed += 1
+            try:
+                rec = self.machine.run_line(text, BRANCH, self.typed)
+            except (ScriptError, InvariantViolation) as err:  # it ran once: never expected
+                self.violation = f"{BRANCH}: '{text}' no longer runs: {err}"
+                break
+            if rec is not None:
+                ran.append((rec.command.text, rec.first, rec.end))
+        if self.marks is not None:
+            self.marks.paste(branch.marks, ran)
+        self.goto(bound)
+        kept = f"; the future you left is branch {len(self.branches)}" if saved else ""
+        return (f"switched to the branch {branch.describe()}: {len(ran)} command(s) ahead{kept} "
+                "(y switches back)")
+
+    def discard(self, number: int) -> str:
+        if not 1 <= number <= len(self.branches):
+            return self.no_branch(number)
+        branch = self.branches.pop(number - 1)
+        self.discarded.append((number - 1, branch))
+        return f"discarded branch {number} ({branch.describe()}); 'undiscard' brings it back"
+
+    def undiscard(self) -> str:
+        if not self.discarded:
+            return "nothing discarded"
+        index, branch = self.discarded.pop()
+        if branch.fork > len(self.machine.commands):
+            branch = Branch(len(self.machine.commands), branch.lines, branch.marks)
+        self.branches.insert(min(index, len(self.branches)), branch)
+        return f"branch {min(index, len(self.branches) - 1) + 1} is back ({branch.describe()})"
+
+    def branch_list(self) -> str:
+        if not self.branches:
+            return "no other branches: a command typed while stepped back makes one"
+        return "  ".join(f"{n}: {b.describe()}" for n, b in enumerate(self.branches, start=1))
+
+    def no_branch(self, number: int) -> str:
+        if not self.branches:
+            return "no other branches: a command typed while stepped back makes one"
+        return f"no branch {number} (there are {len(self.branches)}: 'branches' lists them)"
 
     def script_text(self) -> str:
         """The session so far as a recording with no chapters: `objcg-lab run` and
@@ -199,7 +323,7 @@ class Session:
         from engine.recording import render
 
         commands = [(c.command.text, c.first, c.end) for c in self.machine.commands]
-        return render(commands, [], source=self.source)
+        return render(commands, [], source=self.source, branches=self.branches)
 
     def save(self, path: str, force: bool = False) -> str:
         """Write the script (an existing file only with force); returns a one-line
@@ -211,3 +335,30 @@ class Session:
         except OutputError as err:
             raise LoadError(str(err).replace("pass --force", "save FILE --force")) from None
         return f"saved {len(self.machine.commands)} commands to {path}"
+
+
+def _rebase(branch: Branch, onto: Branch) -> Branch:
+    """`branch` forked inside `onto`'s commands: the same future, from `onto`'s fork."""
+    shared = branch.fork - onto.fork
+    marks = tuple((index + shared, step, mark) for index, step, mark in branch.marks)
+    return Branch(onto.fork, onto.lines[:shared] + branch.lines, marks)
+
+
+def read_script(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
+
+
+def _tail_start(lines: list[str], commands: int) -> int:
+    """The line number where the last `commands` command lines begin."""
+    seen = 0
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].split("#", 1)[0].strip()
+        if text:
+            seen += 1
+            if seen == commands:
+                return index + 1
+    return 1

@@ -58,6 +58,19 @@ class TimeKeys(_Base):
         if not self.playing:
             self.tape.paused(self.session)
 
+    def action_other_branch(self) -> None:
+        """y: switch to the newest other branch (the future left last), like an editor's
+        redo after an undo and a change; pressed again, it switches back."""
+        s = self.session
+        if not s.branches:
+            self.say("no other branches: a command typed while stepped back makes one")
+            return
+        self.playing = False
+        said = s.switch(len(s.branches))
+        problem = self.tape.committed(s)
+        self.redraw(relayout=True, follow=True)
+        self.say(problem or said, error=bool(problem))
+
     def action_speed(self, delta: int) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
         self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + delta))]
@@ -66,6 +79,7 @@ class TimeKeys(_Base):
         if self._timer is not None:
             self._timer.resume() if playing else self._timer.pause()
         self.show_position(playing, self.speed)
+        self.expire_message()
 
     def watch_speed(self, speed: float) -> None:
         if self._timer is not None:

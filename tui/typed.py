@@ -22,30 +22,32 @@ class Outcome:
     find: str | None = None  # a new filter
     help: bool = False
     violation: bool = False
+    moved: bool = False  # the timeline changed under the cursor (a branch switched to)
+    settled: Text | None = None  # the message once the command's play is over
 
 
 def execute(session: Session, line: str) -> Outcome:
     words = line.split()
     if words and words[0] in UI_COMMANDS:
         return _explorer_command(session, words)
-    before = len(session.machine.commands)
     try:
         done = session.submit(line)
     except ScriptError as err:  # the line is right there: its location would say nothing
         return _error(f"error: {err.message}" if err.where == COMMAND_LINE else str(err))
-    dropped = before + 1 - len(session.machine.commands)
     if done.record is None:
         if done.violation:
             return Outcome(True, _red(done.violation), violation=True)
         return Outcome(True, Text(""))
     rec = done.record
-    text = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
-                          "green" if rec.ret == 0 else "bold red"))
-    text.append(f"  playing its {rec.end - rec.first} micro-steps (space: pause, N: skip to the end)",
-                present.DIM)
-    if dropped > 0:
-        text.append(f"; typed in the past, it replaced the {dropped} later command(s)", "yellow")
-    return Outcome(True, text, record=rec)
+    result = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
+                            "green" if rec.ret == 0 else "bold red"))
+    if done.forked is not None:
+        result.append(f"  a new branch: the {len(done.forked.lines)} later command(s) "
+                      f"({done.forked.lines[0]}...) are kept, y switches back", "yellow")
+    text = result.copy()
+    text.append(f"  playing its {rec.end - rec.first} micro-steps (Esc, then space pauses, "
+                "N skips to its end)", present.DIM)
+    return Outcome(True, text, record=rec, settled=result)
 
 
 def _explorer_command(session: Session, words: list[str]) -> Outcome:
@@ -56,6 +58,21 @@ def _explorer_command(session: Session, words: list[str]) -> Outcome:
         find = " ".join(words[1:])
         return Outcome(True, Text(f"find: {find!r} (escape clears)" if find else "find cleared"),
                        find=find)
+    if name in ("branches", "undiscard"):
+        if len(words) != 1:
+            return _error(f"{COMMAND_LINE}: error: usage: {UI_COMMANDS[name]}")
+        said = session.branch_list() if name == "branches" else session.undiscard()
+        return Outcome(True, Text(said))
+    if name in ("branch", "discard"):
+        if len(words) != 2 or not words[1].isdigit():
+            return _error(f"{COMMAND_LINE}: error: usage: {UI_COMMANDS[name]} "
+                          f"(N from 'branches': {session.branch_list()})")
+        number = int(words[1])
+        if not 1 <= number <= len(session.branches):
+            return _error(session.no_branch(number))
+        if name == "discard":
+            return Outcome(True, Text(session.discard(number)))
+        return Outcome(True, Text(session.switch(number)), moved=True)
     force = words[2:] == ["--force"]
     if len(words) != 2 and not (len(words) == 3 and force):
         return _error(f"{COMMAND_LINE}: error: usage: {UI_COMMANDS[name]}")

@@ -26,6 +26,9 @@ class Kernel:
         self.books = True  # keep memcg `expected` (engine.kernel.audit) for the I5 checks
         self.page_size = self.batch = self.nr_cpus = 0
         self.v1 = False  # cgroup v1 (`!cgroup_subsys_on_dfl(memory_cgrp_subsys)`)
+        self.v58 = False  # `config kernel=5.8` (engine.kernel.v58)
+        self.show_slab = False  # trail the slab allocator's steps under v5.9 too (compare)
+        self.trail_slab = False  # whether slab allocator steps appear in the trail
         self.read_config()
 
     def read_config(self) -> None:
@@ -35,6 +38,8 @@ class Kernel:
         self.batch = sysrec.get("charge_batch", 32)
         self.nr_cpus = sysrec.get("cpus", 0)
         self.v1 = sysrec.get("cgroup", "v2") == "v1"
+        self.v58 = sysrec.get("kernel") == "5.8"
+        self.trail_slab = self.v58 or self.show_slab
 
     def cpu(self, n: int) -> Record:
         return self.st.cpus[CPU_NAMES[n]]

@@ -6,6 +6,7 @@ from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
 from engine.kernel.objcg import obj_cgroup_alloc
 from engine.kernel.refs import css_get, css_put, obj_cgroup_put
+from engine.kernel.v58 import memcg_deactivate_kmem_caches
 from engine.model import Record
 
 EBUSY = -16
@@ -25,6 +26,7 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         "refcnt": 1 if parent is not None else 0,
         "holders": {"base": 1} if parent is not None else {},
         "objcg": None, "objcg_list": (), "kmemcg_id": -1, "kmem_state": "NONE",
+        "kmem_caches": (),  # v5.8: its clone caches, live and dead (engine.kernel.v58)
         "nr_descendants": 0, "nr_dying_descendants": 0, "nr_tasks": 0,
         "base_pending": False,  # killed, base reference not yet dropped (RCU)
         # audit (not kernel fields): see engine.kernel.audit
@@ -84,13 +86,14 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
     else:
         kmemcg_id = sysrec["ida_next"]
         st.set(sysrec, "ida_next", kmemcg_id + 1)
-    objcg = obj_cgroup_alloc(k, memcg)
-    st.set(objcg, "memcg", memcg)
-    st.set(rec, "objcg", memcg)
+    if not k.v58:  # v5.8 has no obj_cgroup
+        objcg = obj_cgroup_alloc(k, memcg)
+        st.set(objcg, "memcg", memcg)
+        st.set(rec, "objcg", memcg)
     st.set(sysrec, "kmem_enabled", True)  # static_branch_enable(&memcg_kmem_enabled_key)
     st.set(rec, "kmemcg_id", kmemcg_id)
     st.set(rec, "kmem_state", "ONLINE")
-    yield ("memcg_online_kmem.objcg", memcg, kmemcg_id)
+    yield ("memcg_online_kmem.v58" if k.v58 else "memcg_online_kmem.objcg", memcg, kmemcg_id)
 
 
 @kfunc
@@ -162,7 +165,10 @@ def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
     # parent_mem_cgroup() follows the memory counter: NULL without use_hierarchy (v1),
     # and then the objcgs go to the root, whose counters never saw their charges.
     parent = k.parent_mem_cgroup(memcg) or ROOT
-    yield from memcg_reparent_objcgs(k, memcg, parent)
+    if k.v58:
+        yield from memcg_deactivate_kmem_caches(k, memcg, parent)
+    else:
+        yield from memcg_reparent_objcgs(k, memcg, parent)
     kmemcg_id, parent_id = rec["kmemcg_id"], k.memcgs[parent]["kmemcg_id"]
     for name in _subtree(k, memcg):  # css_for_each_descendant_pre
         child = k.memcgs[name]

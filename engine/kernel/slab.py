@@ -10,6 +10,10 @@ from __future__ import annotations
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.kernel.objcg import get_obj_cgroup_from_current, obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
+from engine.kernel.slab_pages import (
+    alloc_page_obj_cgroups, free_quietly, get_root_cache, place, slab_alloc_node,
+    slab_free_object,
+)
 from engine.model import Record
 
 
@@ -29,6 +33,10 @@ def memcg_kmem_bypass(task: Record) -> bool:
 @kfunc
 def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
+    if k.v58:
+        from engine.kernel.v58 import slab_alloc_v58  # v58 imports this module
+
+        return (yield from slab_alloc_v58(k, obj, size, task, gfp))
     charged = obj_full_size(k, size)
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
     objcg = None
@@ -44,33 +52,59 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
             # (v5.10's becaba65f62f makes the allocation fail instead).
             yield from obj_cgroup_put(k, objcg, "current")
             objcg = None
-    _new_object(k, obj, size, charged, objcg)
+    # slab_alloc_node: one cache per size, shared by every memcg (v5.9). Without the
+    # slab trail its changes belong to the post-hook's step (the trail stays as it was).
+    cache = get_root_cache(k, size)
+    if k.trail_slab:
+        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
+    else:
+        slab, slot = place(k, cache, obj)
+    _new_object(k, obj, size, charged, objcg, slab["name"], slot)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, ret)
         return ret
+    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
+        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
+               cache["per_slab"])
     obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
     yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
     yield from obj_cgroup_put(k, objcg, "current")
     return 0
 
 
-def _new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None) -> None:
+def _new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
+                slab: str, slot: int) -> None:
     k.st.new("objects", obj, {
         "kind": "object", "name": obj, "size": size, "charged": charged, "objcg": objcg,
-        "accounted": objcg is not None, "cpu": k.current_cpu,
+        "accounted": objcg is not None, "cpu": k.current_cpu, "slab": slab, "slot": slot,
     })
 
 
 @kfunc
 def slab_free(k: Kernel, obj: str) -> Steps:
     """memcg_slab_free_hook(): uncharge on the freeing CPU, drop the object's reference."""
+    if k.v58:
+        from engine.kernel.v58 import slab_free_v58  # v58 imports this module
+
+        return (yield from slab_free_v58(k, obj))
     rec = k.st.objects[obj]
     objcg = rec["objcg"]
     yield ("slab_free.call", obj, rec["charged"], objcg, k.current_cpu)
+    # do_slab_free comes after the memcg hook; without the slab trail its changes are
+    # made first, so that they belong to the hook's last step (the trail stays as it was).
+    trail = k.trail_slab
     if objcg is None:
         k.st.drop("objects", obj)
+        if not trail:
+            free_quietly(k, rec)
         yield ("memcg_slab_free_hook.unaccounted", obj)
+        if trail:
+            yield from slab_free_object(k, rec)
         return
     yield from obj_cgroup_uncharge(k, objcg, rec["charged"])
     k.st.drop("objects", obj)  # the vector slot is cleared; the reference goes next
+    if not trail:
+        free_quietly(k, rec)
     yield from obj_cgroup_put(k, objcg, f"obj:{obj}")
+    if trail:
+        yield from slab_free_object(k, rec)

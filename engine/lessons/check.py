@@ -15,7 +15,7 @@ from typing import Any
 from engine import Machine, ScriptError
 from engine.fields import parse_ref, resolve
 from engine.lessons.loader import load_lesson
-from engine.lessons.model import Commands, Expect, Goal, Lesson, Predict, Problem, Run
+from engine.lessons.model import Commands, Expect, Explain, Goal, Lesson, Predict, Problem, Run
 from engine.lessons.values import same, show
 
 
@@ -116,6 +116,9 @@ def check_lesson(lesson: Lesson) -> Report:
     run(lesson.setup, "setup")
     for index, step in enumerate(lesson.steps):
         where = lesson.where(index)
+        if isinstance(step, Explain) and step.restart:  # start over on a fresh machine
+            machine = Machine(history=False)
+            run(step.restart, f"{where}, restart")
         if isinstance(step, Run):
             run(step.commands, f"{where}, commands")
         elif isinstance(step, Predict):

@@ -26,7 +26,7 @@ TOP_KEYS: dict[str, tuple[bool, str]] = {
 }
 STEP_KEYS: dict[str, dict[str, tuple[bool, str]]] = {
     "explain": {"text": (True, "string"), "widget": (False, "widget"),
-                "field": (False, "string")},
+                "field": (False, "string"), "restart": (False, "commands")},
     "run": {"commands": (True, "commands"), "text": (False, "string"),
             "mode": (False, "mode")},
     "predict": {"question": (True, "string"), "field": (True, "string"),
@@ -195,7 +195,8 @@ class _Builder:
     def make(self, kind: str, base: Path, line: int, f: dict[str, Any]) -> Step:
         if kind == "explain":
             return Explain("explain", line, f["text"], f.get("widget"), f.get("field"),
-                           self.keys.line_of((*base, "field")))
+                           self.keys.line_of((*base, "field")),
+                           self.commands((*base, "restart"), f.get("restart", "")))
         if kind == "run":
             return Run("run", line, self.commands((*base, "commands"), f["commands"]),
                        f.get("text"), f.get("mode", "whole"))

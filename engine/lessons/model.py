@@ -51,6 +51,7 @@ class Explain:
     widget: str | None = None
     field: str | None = None
     field_line: int = 0
+    restart: Commands = Commands()  # a fresh machine runs these before the step
 
 
 @dataclass(frozen=True)

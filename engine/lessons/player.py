@@ -14,7 +14,7 @@ from typing import Any
 
 from engine import CommandRecord, Machine
 from engine.lessons.check import FieldCheck, compare, read_field
-from engine.lessons.model import Commands, Goal, Lesson, Predict, Run, Step
+from engine.lessons.model import Commands, Explain, Goal, Lesson, Predict, Run, Step
 from engine.lessons.values import parse_typed, same
 
 
@@ -42,6 +42,12 @@ class GoalStatus:
     def differing(self) -> tuple[FieldCheck, ...]:
         """The fields that still differ: what the TUI shows next to the goal."""
         return tuple(c for c in self.checks if not c.ok)
+
+
+def restarts(lesson: Lesson, index: int) -> bool:
+    """Does step `index` start over on a fresh machine (an explain step's `restart`)?"""
+    steps = lesson.steps
+    return index < len(steps) and isinstance(steps[index], Explain) and bool(steps[index].restart)  # type: ignore[union-attr]
 
 
 def canonical(step: Step) -> Commands:
@@ -87,6 +93,8 @@ class Player:
             self.machine = self._build(self.index + 1)
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
+        if restarts(self.lesson, self.index + 1):
+            self.machine = self._build(self.index + 1)
         self._enter(self.index + 1)
 
     def back(self) -> None:
@@ -188,7 +196,9 @@ class Player:
     def _build(self, index: int) -> Machine:
         """The canonical machine before step `index`."""
         machine = Machine(history=self.history)
-        commands = [self.lesson.setup, *(canonical(s) for s in self.lesson.steps[:index])]
+        start = max((i for i in range(index + 1) if restarts(self.lesson, i)), default=-1)
+        first = self.lesson.steps[start].restart if start >= 0 else self.lesson.setup  # type: ignore[union-attr]
+        commands = [first, *(canonical(s) for s in self.lesson.steps[max(start, 0):index])]
         for block in commands:
             for line, text in block.lines:
                 self._line(machine, text, line)

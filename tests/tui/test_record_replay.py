@@ -31,7 +31,7 @@ def keys(text: str) -> list[str]:
 
 
 async def type_line(pilot: Any, line: str) -> None:
-    await pilot.press("colon", *keys(line), "enter")
+    await pilot.press("colon", *keys(line), "enter", "escape")  # the prompt stays: leave it
     await pilot.pause()
 
 
@@ -53,7 +53,10 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
         await pilot.pause()
         await chapter(pilot, "The setup")  # at the end of the script
         await type_line(pilot, "alloc X1 96 task=t cpu=1")
-        await pilot.press("space")  # pause the typed command's playback at its start
+        # stop the typed command's playback and go to its start (however far the play
+        # timer got on a busy machine)
+        app.playing = False
+        session.goto(session.machine.commands[-1].first)
         await pilot.press("n", "n", "space", "space")  # two steps in, play, pause again
         await pilot.pause()
         paused_at = session.cursor
@@ -96,7 +99,7 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
         assert replay.snapshot() == original.snapshot(), f"state differs at micro-step {cursor}"
 
 
-async def test_typing_in_the_past_drops_the_marks_of_the_replaced_future(tmp_path: Path) -> None:
+async def test_typing_in_the_past_keeps_the_old_future_and_its_marks(tmp_path: Path) -> None:
     path = tmp_path / "r.objcg"
     session = Session.from_text(SCRIPT, "<test>")
     tape = Tape()
@@ -107,12 +110,63 @@ async def test_typing_in_the_past_drops_the_marks_of_the_replaced_future(tmp_pat
         await pilot.press("end")
         await chapter(pilot, "After B")
         await pilot.press("B", "B", "B")  # back into the alloc
-        await type_line(pilot, "mkdir C")  # replaces 'mkdir B' and its chapter
+        await type_line(pilot, "mkdir C")  # a new branch: 'mkdir B' and its chapter are kept
         await pilot.press("end")
+        text = path.read_text()
+        assert "#@ branch\n#@ | task t A\n#@ | alloc X0 4000 task=t cpu=0\n#@ | mkdir B\n" \
+               "#@ | #@ chapter After B\nmkdir C\n" in text
+        loaded = load(text, str(path))
+        assert loaded.problem is None
+        assert [c.command.text for c in loaded.machine.commands][-1] == "mkdir C"
+        assert loaded.chapters() == [] and [b.lines[-1] for b in loaded.branches] == ["mkdir B"]
+        await pilot.press("y")  # back to the old future: its chapter comes back too
+        await pilot.press("end")
+        assert [c.command.text for c in session.machine.commands][-2:] == [
+            "alloc X0 4000 task=t cpu=0", "mkdir B"]
+        assert [m.title for m in tape.chapters()] == ["After B"]
     loaded = load(path.read_text(), str(path))
-    assert loaded.problem is None
-    assert [c.command.text for c in loaded.machine.commands][-1] == "mkdir C"
-    assert "mkdir B" not in path.read_text() and loaded.chapters() == []
+    assert loaded.problem is None and [m.title for m in loaded.chapters()] == ["After B"]
+    assert [b.lines for b in loaded.branches] == [("mkdir C",)]
+
+
+async def test_discarding_a_branch_is_explicit_and_undoable(tmp_path: Path) -> None:
+    path = tmp_path / "d.objcg"
+    session = Session.from_text(SCRIPT, "<test>")
+    tape = Tape()
+    tape.start(str(path), session)
+    app = ExplorerApp(session, tape=tape)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("B")
+        await type_line(pilot, "mkdir C")
+        assert "#@ | alloc X0 4000 task=t cpu=0" in path.read_text()
+        await type_line(pilot, "discard 1")
+        assert "#@ branch" not in path.read_text() and not session.branches
+        await type_line(pilot, "undiscard")
+        assert "#@ | alloc X0 4000 task=t cpu=0" in path.read_text()
+
+
+def test_a_branch_block_out_of_place_is_a_located_error() -> None:
+    head = "# objcg-lab recording v1\nconfig cpus=2\n"
+    stray = load(head + "#@ | mkdir A\n#@ end\n", "r.objcg")
+    assert stray.problem is not None and stray.problem.startswith("r.objcg:3: error: ")
+    empty = load(head + "#@ branch\nmkdir A\n#@ end\n", "r.objcg")
+    assert empty.problem is not None and empty.problem.startswith("r.objcg:3: error: ")
+    bad = load(head + "#@ branch\n#@ | mkdir\n#@ end\n", "r.objcg")
+    assert bad.problem is not None and bad.problem.startswith("r.objcg:4: ")
+
+
+def test_objcg_lab_run_runs_the_current_line_of_a_recording_with_branches(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "b.objcg"
+    path.write_text("# objcg-lab recording v1\nconfig cpus=2\n#@ branch\n#@ | mkdir B\n"
+                    "mkdir A\n#@ end\n")
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "run", str(path), "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "mkdir B" not in out.stdout and "/A" in json.dumps(json.loads(out.stdout))
 
 
 def _replay_app(tmp_path: Path) -> tuple[ExplorerApp, Tape]:

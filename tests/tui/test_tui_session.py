@@ -52,14 +52,59 @@ def test_a_bad_command_changes_nothing(default_session):
     assert (s.cursor, s.total, len(s.machine.commands), s.machine.snapshot()) == before
 
 
-def test_submitting_in_the_past_drops_the_future(default_session):
+def test_submitting_in_the_past_starts_a_branch(default_session):
     s = default_session
+    old = [c.command.text for c in s.machine.commands]
     s.goto(0)
     s.next_command()
     s.next_command()  # after config, mkdir A
     done = s.submit("mkdir Q")
     assert done.record is not None
     assert [c.command.text for c in s.machine.commands] == ["config cpus=2", "mkdir A", "mkdir Q"]
+    assert done.forked is not None and s.branches == [done.forked]
+    assert done.forked.fork == 2 and list(done.forked.lines) == old[2:]
+
+
+def test_the_first_typed_command_leaves_rmdir_reachable_and_switching_is_exact(default_session):
+    from tui.scenarios import opening
+
+    s = default_session
+    s.goto(s.total)
+    end_state = s.machine.snapshot()
+    s.goto(opening(s))  # where the built-in scenario opens: before rmdir A/B
+    s.submit("mkdir Z")
+    assert s.machine.commands[-1].command.text == "mkdir Z"
+    assert s.branches[0].lines == ("rmdir A/B",)
+    said = s.switch(1)
+    assert "y switches back" in said and s.cursor == s.machine.commands[-1].first
+    s.goto(s.total)
+    assert s.machine.commands[-1].command.text == "rmdir A/B"
+    assert s.machine.snapshot() == end_state  # re-run: the very same machine state
+    assert s.branches[0].lines == ("mkdir Z",)  # and the other future is kept in turn
+
+
+def test_a_branch_forking_inside_a_left_future_is_rebased(default_session):
+    s = default_session
+    texts = [c.command.text for c in s.machine.commands]
+    s.goto(s.machine.commands[10].end)
+    s.submit("mkdir P")  # branch 1: commands 12.. of the original line
+    s.goto(s.machine.commands[5].end)
+    s.submit("mkdir Q")  # branch 2: commands 7..11 and mkdir P; branch 1 now forks at 6 too
+    assert [b.fork for b in s.branches] == [6, 6]
+    assert list(s.branches[0].lines) == texts[6:]
+    assert list(s.branches[1].lines) == texts[6:11] + ["mkdir P"]
+    s.switch(1)
+    assert [c.command.text for c in s.machine.commands] == texts
+
+
+def test_discard_and_undiscard(default_session):
+    s = default_session
+    s.goto(0)
+    s.submit("mkdir Q")
+    assert "undiscard" in s.discard(1) and s.branches == []
+    assert "is back" in s.undiscard() and len(s.branches) == 1
+    assert s.undiscard() == "nothing discarded"
+    assert s.switch(5).startswith("no branch 5")
 
 
 def test_save_writes_a_script_that_replays_to_the_same_state(default_session, tmp_path):
@@ -130,3 +175,41 @@ def test_a_bad_command_typed_in_the_past_keeps_the_future(default_session):
     s.goto(s.total)
     assert s.machine.snapshot() == Session.from_text(
         "\n".join(before[2]), "<replay>").machine.snapshot()
+
+
+def test_a_big_script_runs_a_fast_prelude_then_keeps_history(monkeypatch):
+    from engine import Machine
+    from tui import session as session_module
+    from tui.scenarios import scale_script
+
+    monkeypatch.setattr(session_module, "BIG_SCRIPT", 50)
+    monkeypatch.setattr(session_module, "HISTORY_TAIL", 10)
+    text = scale_script(memcgs=20, objcgs=40, cpus=2)
+    lines = text.splitlines()
+    progress: list[tuple[int, int]] = []
+    s = Session.from_text(text * 1 + "\n" * 1000, "<big>", lambda d, t: progress.append((d, t)))
+    full = Machine()
+    for number, line in enumerate(lines, start=1):
+        full.run_line(line, "<full>", number)
+    assert s.violation is None and progress and progress[-1][1] == len(lines) + 1000
+    m = s.machine
+    assert m.prelude == len(m.commands) - 10 and len(m.commands) == len(full.commands)
+    assert m.snapshot() == full.snapshot()  # the same end state, checks on for the tail
+    full.goto(full.commands[m.prelude - 1].end)
+    s.goto(0)  # the timeline starts after the prelude
+    assert m.snapshot() == full.snapshot()
+    assert s.position().command == m.prelude - 1 and s.position().steps_in_command == 0
+    s.submit("mkdir NEW")  # typed at the start of the timeline: the prelude stays
+    assert len(m.commands) == m.prelude + 1 and len(s.branches[0].lines) == 10
+
+
+def test_scenarios_module_has_a_help_and_one_line_errors():
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "--help"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "usage:" in out.stdout and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "x"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "invalid int" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "tui.scenarios", "12", "3", "2"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("config cpus=2\n")

@@ -47,10 +47,12 @@ def test_names_for_completion(default_session):
     assert names.objects == ("X0", "Y0", "X2", "Y1") and names.cpus == 2
 
 
-def test_a_command_typed_in_the_past_says_it_replaced_the_future(default_session):
+def test_a_command_typed_in_the_past_says_the_old_future_is_kept(default_session):
     default_session.goto(0)
     default_session.next_command()
     out = typed.execute(default_session, "mkdir Q")
-    assert "replaced the 12 later command(s)" in out.message.plain
+    assert "the 12 later command(s)" in out.message.plain and "y switches back" in out.message.plain
     out = typed.execute(default_session, "mkdir R")
-    assert "replaced" not in out.message.plain
+    assert "branch" not in out.message.plain
+    assert typed.execute(default_session, "branches").message.plain.startswith("1: after command 1")
+    assert not typed.execute(default_session, "branch x").consumed

@@ -350,6 +350,7 @@ class LessonApp(ExplorerApp):
             if self.solved_by is None:
                 self.solved_by = "by you"
                 self.say(Text("★ goal reached: ] next step", "bold green"))
+                self.query_one(MemcgTree).focus()  # the prompt has served: keys to the lesson
         hints = step.hints[:player.hints_shown]
         self.query_one(Narration).set_status(
             texts.goal_status(status.checks, hints, len(step.hints), self.solved_by),

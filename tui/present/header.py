@@ -20,6 +20,7 @@ class Position:
     text: str  # the current command's text
     ret: int | None
     next_text: str | None  # the command after the current one, when at its end
+    kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
 
 
 def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None,
@@ -29,7 +30,8 @@ def header_text(pos: Position, playing: bool, speed: float, recording: str | Non
     if recording is not None:
         fields.append(field(Text(f" ● REC {recording} ", "bold white on red"),
                             Text(" ● REC ", "bold white on red")))
-    fields.append(field(Text(" v5.9 ", DIM), Text(" ", DIM)))
+    fields.append(field(Text(f" v{pos.kernel} ", DIM if pos.kernel == "5.9" else "bold magenta"),
+                        Text(" ", DIM)))
     if pos.command is None:
         fields.append(field(Text("· start ", "bold")))
         fields.append(field(Text(f"· {pos.commands} command(s) ahead", "bold"),

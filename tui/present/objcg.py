@@ -15,12 +15,15 @@ from tui.world import Record, World
 
 def objcg_rows(world: World, find: str = "", ghosts: frozenset[str] = frozenset()) -> list[str]:
     """Objcg names in creation order: live ones, plus those released by this command."""
+    from tui.find import found
+
     out = []
+    keep = found(world, find).objcgs if find else None
     for rec in world.objcgs():
         name = rec["name"]
         if rec["state"] == "released" and name not in ghosts:
             continue
-        if find and find not in name and find not in rec["memcg"]:
+        if keep is not None and name not in keep:
             continue
         out.append(name)
     return out

@@ -11,8 +11,10 @@ from tui.world import World
 
 
 def object_rows(world: World, find: str = "") -> list[str]:
-    return [o["name"] for o in world.objects()
-            if not find or find in o["name"] or find in (o["objcg"] or "")]
+    from tui.find import found
+
+    keep = found(world, find).objects if find else None
+    return [o["name"] for o in world.objects() if keep is None or o["name"] in keep]
 
 
 def object_text(world: World, name: str, hl: Highlight, width: int | None = None) -> Text:

@@ -92,18 +92,11 @@ def _shown(world: World, opts: TreeOptions, name: str, keep: set[str] | None) ->
     return keep is None or name in keep
 
 
-def _find_keep(world: World, needle: str, top: str) -> set[str]:
-    """Memcgs whose name, or an objcg they list, contains `needle`, with their ancestors."""
-    keep: set[str] = set()
-    for rec, _depth in world.walk(top):
-        names = (rec["name"], rec["objcg"] or "", *w.objcg_list(rec))
-        if any(needle in n for n in names):
-            node: str | None = rec["name"]
-            while node is not None and node not in keep:
-                keep.add(node)
-                parent = world.memcg(node)
-                node = None if parent is None or node == top else parent["parent"]
-    return keep
+def _find_keep(world: World, needle: str, top: str) -> frozenset[str]:
+    """Memcgs a find keeps: matches and their context, with ancestors (tui.find)."""
+    from tui.find import found
+
+    return found(world, needle).memcgs
 
 
 def tree_label_width(rows: Sequence[Row], cap: int = 22) -> int:

@@ -29,9 +29,20 @@ class _Suggest(Suggester):
         return new.rstrip() if len(found) == 1 and new.rstrip() != value else None
 
 
-class CommandLine(Input):
-    """A one-line prompt with history; Esc gives focus back to the panels."""
+ASLEEP = "press : to type a command, / to find"
+AWAKE = "type a command (e.g. alloc Z0 100 task=web cpu=0), Tab completes, Enter runs, Esc leaves"
 
+
+class CommandLine(Input):
+    """A one-line prompt with history; Esc gives focus back to the panels.
+
+    Focused, it says so loudly (the -awake class, a "›" prompt and its placeholder), so
+    nobody types explorer keys into it, or command text at the panels, by mistake.
+    """
+
+    DEFAULT_CSS = """
+    CommandLine.-awake { text-style: bold; }
+    """
     BINDINGS = [Binding("escape", "leave", "leave command line")]
 
     # Tab, up and down are handled as the key arrives, not as bindings: a binding runs only
@@ -51,8 +62,8 @@ class CommandLine(Input):
         """The learner pressed Esc."""
 
     def __init__(self, names: Callable[[], Names], *, id: str | None = None) -> None:
-        super().__init__(placeholder="type a command (e.g. alloc Z0 100 task=web cpu=0), Tab completes",
-                         suggester=_Suggest(names), select_on_focus=False, id=id)
+        super().__init__(placeholder=ASLEEP, suggester=_Suggest(names), select_on_focus=False,
+                         id=id)
         self._names = names
         self.history: list[str] = []
         self._at = 0
@@ -61,7 +72,19 @@ class CommandLine(Input):
         if event.key == "enter":  # likewise: submit what is typed so far
             event.stop()
             event.prevent_default()
-            await self.action_submit()
+            # ...and empty the line now: keys typed behind Enter (a burst from tmux, a fast
+            # typist) start the next line instead of joining this one before it is run.
+            line, self.value = self.value, ""
+            self.post_message(self.Submitted(self, line))
+            return
+        if not self.value and event.character in (":", "/"):
+            # The prompt stays open after Enter: a ':' or '/' typed out of habit at the
+            # empty line means what it means at the panels (a command; find), not text.
+            event.stop()
+            event.prevent_default()
+            if event.character == "/":
+                self.value = "find "
+                self.cursor_position = len(self.value)
             return
         if event.key in self._KEYS:
             event.stop()
@@ -70,6 +93,14 @@ class CommandLine(Input):
             getattr(self, name)(*args)
             return
         await super()._on_key(event)
+
+    def on_focus(self) -> None:  # Input's own _on_focus runs too (Textual calls both)
+        self.placeholder = AWAKE
+        self.add_class("-awake")
+
+    def on_blur(self) -> None:
+        self.placeholder = ASLEEP
+        self.remove_class("-awake")
 
     def remember(self, line: str) -> None:
         if line and (not self.history or self.history[-1] != line):

@@ -17,11 +17,13 @@ class PositionBar(Static):
     """
 
     def show(self, position: Position, playing: bool, speed: float,
-             recording: str | None = None) -> None:
+             recording: str | None = None, branches: int = 0) -> None:
         self._shown = (position, playing, speed, recording)
+        self._branches = branches
         self.refresh()
 
     _shown: tuple[Position, bool, float, str | None] | None = None
+    _branches = 0
 
     def on_resize(self) -> None:
         self.refresh()  # fitted to the width: fit again
@@ -29,6 +31,13 @@ class PositionBar(Static):
     def render(self) -> Text:
         if self._shown is None:
             return Text()
-        text = present.header_text(*self._shown, width=self.content_size.width)
+        mark = Text()
+        if self._branches:  # other futures kept: said early in the line, where it is never cut
+            n = self._branches
+            mark = Text(f" {n} other branch{'es' if n > 1 else ''} (y) ", "bold black on yellow")
+        text = present.header_text(*self._shown, width=self.content_size.width - len(mark))
+        if mark:
+            head = len(" objcg-lab ")
+            text = Text.assemble(text[:head], mark, text[head:])
         text.no_wrap = True
         return recolor(text, palette(self.app))

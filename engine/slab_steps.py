@@ -1,0 +1,71 @@
+"""Trail lines of the slab allocator (both kernels) and of v5.8's kmem accounting.
+
+A line that starts with "≈" is a step where the model simplifies the kernel; its reason
+says how. engine.steps merges these into STEPS.
+"""
+from __future__ import annotations
+
+SIMPLIFIED = "≈ "
+
+SLAB_STEPS: dict[str, tuple[str, str]] = {
+    # -- the allocator, both kernels -------------------------------------------------
+    "allocate_slab.new": ("allocate_slab({0}): slab {1}, {2} page(s) for {3} objects",
+                          "Every slab of the cache was full, so a new slab page is allocated."),
+    "allocate_slab.failed": ("allocate_slab({0}): the charge of slab {1} failed ({2}): page freed",
+                             "In v5.8 a slab page that cannot be charged is not used: the allocation fails."),
+    "slab_alloc_node.place": ("slab_alloc_node: {0} goes to {1} slab {2} slot {3} ({4}/{5} used)",
+                              "The lowest-numbered slab with a free slot is used first (the model's placement policy)."),
+    "do_slab_free.slot": ("do_slab_free: {0} leaves {1} slab {2} slot {3} ({4}/{5} used)",
+                          "The slot can now hold any object of this cache."),
+    "discard_slab.freed": (SIMPLIFIED + "discard_slab({0}): empty slab {1} freed, {2} page(s); {3} slab(s) left",
+                           "The model frees an empty slab at once; SLUB keeps a few on an active cache (min_partial)."),
+    "memcg_alloc_page_obj_cgroups.alloc": ("memcg_alloc_page_obj_cgroups({0} slab {1}): a vector of {2} objcg pointers, not accounted",
+                                           "v5.9: the first accounted object on a page brings its page->obj_cgroups vector (kcalloc without __GFP_ACCOUNT)."),
+    "memcg_free_page_obj_cgroups.free": ("memcg_free_page_obj_cgroups({0} slab {1}): the objcg vector goes with the page",
+                                         "The vector lives exactly as long as its slab page."),
+    # -- v5.8 -------------------------------------------------------------------------
+    "slab_alloc_v58.call": ("kmem_cache_alloc: object {0} of {1} bytes by task {2} on cpu{3} (v5.8)",
+                       "v5.8 charges no bytes per object: it picks the memcg's own cache, whose pages are charged."),
+    "slab_alloc_v58.nomem": ("kmem_cache_alloc: no slab page for {0} from {1}: NULL (-ENOMEM)",
+                         "In v5.8 a failed page charge fails the allocation."),
+    "slab_alloc_v58.root_cache": ("kmem_cache_alloc: {0} comes from the root cache {1}, charged to nobody",
+                              "Root, kthreads and memcgs without a clone use the shared root cache, unaccounted."),
+    "memcg_kmem_get_cache.bypass": ("memcg_kmem_get_cache: {0} has no mm and no active_memcg: root cache {1}",
+                                    "memcg_kmem_bypass(): not accounted."),
+    "memcg_kmem_get_cache.root": ("memcg_kmem_get_cache: the root memcg uses the root cache {0}",
+                                  "The root memcg has no clones: its objects are not accounted."),
+    "memcg_kmem_get_cache.no_id": ("memcg_kmem_get_cache: {0} is offline with the root's kmemcg_id: root cache {1}",
+                                   "An offline memcg uses its parent's id; the root has none, so nothing is accounted."),
+    "memcg_kmem_get_cache.found": ("memcg_kmem_get_cache: {0} (kmemcg_id {1}) has its clone {2}; percpu_ref_tryget",
+                                   "Each memcg allocates from its own copy of the cache."),
+    "memcg_kmem_get_cache.offline": ("memcg_kmem_get_cache: {0} (kmemcg_id {1}) is offline and has no clone: root cache {2}",
+                                     "memcg_schedule_kmem_cache_create's css_tryget_online fails: nothing is created, nothing charged."),
+    "memcg_create_kmem_cache.created": (SIMPLIFIED + "memcg_create_kmem_cache: clone {0} for {1} (kmemcg_id {2}); css_get({1})",
+                                        "v5.8 creates clones from a workqueue and serves allocations from the root cache, uncharged, meanwhile; the model creates it at once."),
+    "memcg_kmem_put_cache.put": ("memcg_kmem_put_cache({0}): percpu_ref_put",
+                                 "The allocation is done; the clone's refcount now counts its slab pages."),
+    "memcg_charge_slab.call": ("memcg_charge_slab({0} slab {1}): {2} page(s) to {3}",
+                               "v5.8 charges whole slab pages, whoever fills them later."),
+    "memcg_charge_slab.root": ("memcg_charge_slab({0}): reached the root: {1} page(s) not charged",
+                               "Pages of caches that belong to the root are not charged."),
+    "memcg_charge_slab.failed": ("memcg_charge_slab({0}): try_charge({1}) failed ({2})",
+                                 "The slab page is given back; the allocation fails."),
+    "memcg_charge_slab.charged": (SIMPLIFIED + "memcg_charge_slab({0} slab {1}): {2} page(s) charged to {3}, usage now {4}",
+                                  "v5.8's try_charge took one css reference per page and moved them to the cache's refcount; the model keeps v5.9's one reference per stock."),
+    "memcg_uncharge_slab.uncharged": ("memcg_uncharge_slab({0} slab {1}): {2} page(s) uncharged from {3}, usage now {4}",
+                                      "The cache's current memcg is uncharged: after reparenting, the parent."),
+    "memcg_uncharge_slab.root": ("memcg_uncharge_slab({0} slab {1}): the cache now belongs to the root: {2} page(s) not uncharged, root usage stays {3}",
+                                 "v5.8 skips the root here although the page was charged up to the root's counter when the clone was a child's."),
+    "slab_free_v58.call": ("kmem_cache_free: object {0} from {1} on cpu{2} (v5.8)",
+                      "No per-object memcg hook in v5.8: only a freed slab page uncharges."),
+    "memcg_online_kmem.v58": ("memcg_online_kmem({0}): kmemcg_id {1}; no objcg (v5.8)",
+                              "The kmemcg_id indexes every root cache's array of clones."),
+    "memcg_deactivate_kmem_caches.dead": ("memcg_deactivate_kmem_caches: clone {0} deactivated ({1} slab(s) left); its array slot cleared",
+                                     "A dead cache serves no new allocation; it lives until its last object is freed."),
+    "memcg_deactivate_kmem_caches.reparent": ("memcg_deactivate_kmem_caches: {0}->memcg {1} -> {2}; css_put({1}), css_get({2}); {3} charged page(s) go with it",
+                                              "Later page uncharges of this cache go to the parent, so the memcg can be freed."),
+    "memcg_deactivate_kmem_caches.splice": ("memcg_deactivate_kmem_caches: list_splice {0}'s {2} cache(s) onto {1}'s kmem_caches",
+                                            "Dead caches of dead descendants move up too."),
+    "kmemcg_cache_shutdown.freed": (SIMPLIFIED + "kmemcg_cache_shutdown: dead cache {0} has no slab left: destroyed; css_put({1})",
+                                    "v5.8 shuts a dead cache down from a work item after its refcount drops; the model does it at once."),
+}

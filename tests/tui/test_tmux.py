@@ -1,0 +1,143 @@
+"""The explorer in a real terminal, driven as a person types: tmux send-keys, then
+capture-pane polled (with a generous bounded wait) until the screen shows the result.
+
+Each test runs its own tmux server on a private socket (-L) and kills it at the end.
+Skipped cleanly where tmux is not installed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from engine.recording import load
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 90.0  # seconds: a bound for a loaded CI machine, never a sleep that must pass
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """One tmux server and session running a command at 120x40."""
+
+    def __init__(self, command: list[str], cwd: Path) -> None:
+        self.tmux = ["tmux", "-L", f"objcg-test-{uuid.uuid4().hex[:12]}"]
+        env = dict(os.environ, TERM="xterm-256color")
+        shell = " ".join(_quote(a) for a in command)
+        subprocess.run([*self.tmux, "-f", "/dev/null", "new-session", "-d", "-x", "120",
+                        "-y", "40", f"cd {_quote(str(cwd))} && {shell}; sleep 600"],
+                       check=True, env=env)
+
+    def screen(self) -> str:
+        return subprocess.run([*self.tmux, "capture-pane", "-p"], capture_output=True,
+                              text=True, check=True).stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run([*self.tmux, "send-keys", *(["-l"] if literal else []), *keys],
+                       check=True)
+
+    def type(self, text: str) -> None:
+        self.keys(text, literal=True)
+
+    def wait_for(self, seen: Callable[[str], bool], what: str) -> str:
+        deadline = time.monotonic() + WAIT
+        while True:
+            screen = self.screen()
+            if seen(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {WAIT:.0f} s for {what}; the screen:\n{screen}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@pytest.fixture
+def terminal() -> Iterator[Callable[..., Terminal]]:
+    opened: list[Terminal] = []
+
+    def start(*args: str, cwd: Path = ROOT) -> Terminal:
+        term = Terminal([sys.executable, "-m", "tui.cli", *args], cwd)
+        opened.append(term)
+        term.wait_for(lambda s: "kernel trail" in s and "? help" in s, "the explorer")
+        return term
+
+    yield start
+    for term in opened:
+        term.close()
+
+
+def _save(term: Terminal, path: Path) -> str:
+    """Save the session from the prompt and return the file's text."""
+    term.type(f"save {path}")
+    term.keys("Enter")
+    term.wait_for(lambda s: f"saved" in s and path.exists(), f"'save {path}'")
+    return path.read_text(encoding="utf-8")
+
+
+def _commands(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_two_and_three_commands_typed_in_a_row_all_run(terminal, tmp_path: Path) -> None:
+    term = terminal()
+    term.keys(":")
+    term.type("mkdir Z")
+    term.keys("Enter")
+    term.type("mkdir Q")  # at once, as a person goes on typing: the prompt is still there
+    term.keys("Enter")
+    term.wait_for(lambda s: "mkdir Q → 0" in s, "the second command's result")
+    term.type("mkdir R")
+    term.keys("Enter")
+    term.type("task t9 R")
+    term.keys("Enter")
+    term.type("alloc Z9 64 task=t9 cpu=0")
+    term.keys("Enter")
+    term.wait_for(lambda s: "alloc Z9 64 task=t9 cpu=0 → 0" in s, "the fifth command's result")
+    text = _save(term, tmp_path / "row.objcg")
+    assert _commands(text)[-5:] == ["mkdir Z", "mkdir Q", "mkdir R", "task t9 R",
+                                    "alloc Z9 64 task=t9 cpu=0"]
+    screen = term.screen()
+    # none of the letters went to the explorer's keys: no chapter prompt, no recording,
+    # the objects panel still there
+    assert "REC" not in screen and "chapter" not in screen.lower() and "objects" in screen
+
+
+def test_a_command_typed_in_the_past_leaves_the_old_future_reachable(terminal,
+                                                                     tmp_path: Path) -> None:
+    record = tmp_path / "lecture.objcg"
+    term = terminal("explore", "--record", str(record))  # the built-in scenario, recorded
+    term.keys(":")
+    term.type("mkdir Z")  # the built-in scenario opens before its rmdir A/B
+    term.keys("Enter")
+    term.wait_for(lambda s: "a new branch" in s and "other branch (y)" in s, "the new branch")
+    text = record.read_text(encoding="utf-8")
+    assert "#@ branch\n#@ | rmdir A/B\n" in text and _commands(text)[-1] == "mkdir Z"
+    term.keys("Escape")  # leave the prompt (alone: ESC then y in one burst reads as alt+y)
+    term.wait_for(lambda s: "press : to type a command" in s, "the prompt to be left")
+    term.keys("y")  # back to the old future
+    term.wait_for(lambda s: "switched to the branch" in s, "the switch")
+    term.keys("G")
+    term.wait_for(lambda s: "rmdir A/B → 0" in s, "the rmdir at the end of the old future")
+    text = record.read_text(encoding="utf-8")
+    assert _commands(text)[-1] == "rmdir A/B" and "#@ | mkdir Z\n" in text
+    loaded = load(text, str(record))
+    assert loaded.problem is None or "no '#@ end'" not in (loaded.problem or "")
+    assert [b.lines for b in loaded.branches] == [("mkdir Z",)]
+    term.keys("R")  # stop recording: the file is complete and still has both futures
+    term.wait_for(lambda s: "recording stopped" in s, "the recording to stop")
+    loaded = load(record.read_text(encoding="utf-8"), str(record))
+    assert loaded.problem is None and [b.lines for b in loaded.branches] == [("mkdir Z",)]
