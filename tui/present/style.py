@@ -56,10 +56,6 @@ def holders_text(holders: dict[str, int], limit: int = 6) -> str:
     return "{" + " ".join(shown) + "}"
 
 
-def put(text: Text, value: str, changed: bool, style: str = "") -> None:
-    text.append(value, CHANGED if changed else style)
-
-
 def styled(value: str, changed: bool, style: str = "") -> Text:
     """A piece of a row in its own style, or in CHANGED if the last micro-step changed it."""
     return Text(value, CHANGED if changed else style)
