@@ -12,15 +12,15 @@ from engine.kernel.kmem_v1 import (
     mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
-from engine.kernel.pages import MAX_ORDER, alloc_pages, free_pages
+from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
-from engine.kernel.v58 import choose_kernel
+from engine.kernel.v58 import choose_kernel, slab_alloc_v58, slab_free_v58
 from engine.model import Record
 from engine.script import (
-    Command, ScriptError, check_alloc_size, is_size, normalize_path, page_counter_max,
-    parse_int, parse_limit,
+    U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
+    parse_bytes, parse_int, parse_limit,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -87,8 +87,8 @@ def need_objcg(k: Kernel, word: str) -> str:
 
 
 def parse_order(word: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > MAX_ORDER:
-        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {MAX_ORDER} "
+    if not re.fullmatch(r"[0-9]{1,2}", word) or int(word) > LARGEST_ORDER:
+        raise ScriptError(f"ORDER '{word}' must be a whole number from 0 to {LARGEST_ORDER} "
                           "(2^ORDER pages)")
     return int(word)
 
@@ -284,7 +284,8 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if k.v1:  # v2 counters always have a parent below the root
         _refuse_oopsing_walk(k, task)
-    return slab_alloc(k, obj, size, task, gfp)
+    # v5.8's kmem_cache_alloc is its own kernel path, at the top of the trail
+    return (slab_alloc_v58 if k.v58 else slab_alloc)(k, obj, size, task, gfp)
 
 
 def _refuse_oopsing_walk(k: Kernel, task: Record) -> None:
@@ -336,7 +337,7 @@ def _free(k: Kernel, cmd: Command) -> Steps:
     k.current_cpu = need_cpu(k, cmd)
     if k.st.objects[obj].get("type") == "pages":
         return free_pages(k, obj)
-    return slab_free(k, obj)
+    return (slab_free_v58 if k.v58 else slab_free)(k, obj)
 
 
 V2_FILES = ("memory.max",)
@@ -381,6 +382,9 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
                        "(page_counter_memparse(buf, \"-1\"))")
     if memcg == ROOT:
         return _einval(f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
+    if max_pages is None and value != "-1":
+        k.notes.append(f"{file} {value}: page_counter_memparse clamps it to PAGE_COUNTER_MAX "
+                       f"({page_counter_max(k.page_size)} pages), which means no limit")
     if file == "memory.limit_in_bytes":
         return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
     return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
@@ -388,15 +392,28 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
 
 EINVAL = -22
 EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
+_V1_SIZE = re.compile(r"([0-9]+)([kKmMgGtTpPeE]?)", re.ASCII)
+_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 
 
 def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
-    """page_counter_memparse(buf, "-1"): "-1" is no limit (None); a size in bytes with
-    an optional K, M or G suffix is rounded down to pages and clamped at
-    PAGE_COUNTER_MAX (None as well); any other word gives -EINVAL (EINVAL_WORD)."""
-    if value != "-1" and not is_size(value):
+    """page_counter_memparse(buf, "-1"): "-1" is PAGE_COUNTER_MAX, no limit (None); a
+    size in bytes with an optional K, M, G, T, P or E suffix (memparse) is rounded down
+    to pages and clamped at PAGE_COUNTER_MAX, which is no limit too; any other word
+    (max, a negative number) gives -EINVAL (EINVAL_WORD)."""
+    if value == "-1":
+        return None
+    match = _V1_SIZE.fullmatch(value)
+    if not match:
         return EINVAL_WORD
-    return parse_limit(value, what, page_size, unlimited="-1")
+    digits, suffix = match.groups()
+    nbytes = parse_bytes(digits, what, allow_zero=True) << _MEMPARSE_SHIFT[suffix.upper()]
+    if nbytes > U64_MAX:
+        raise ScriptError(f"{what} {value} is more than 2^64 - 1 bytes, the largest number "
+                          "the kernel's memparse() reads (it would wrap around)")
+    top = page_counter_max(page_size)
+    pages = min(nbytes // page_size, top)
+    return None if pages == top else pages
 
 
 def parse_u64(value: str, what: str) -> int:

@@ -64,10 +64,12 @@ class State:
         return record
 
     def drop(self, table: str, key: str) -> None:
-        """Remove a record (a freed object, an exited task, a removed path)."""
+        """Remove a record (a freed object, an exited task, a removed path). The log keeps
+        a copy of its values: a checkpoint restore does not touch records absent from
+        it, so undoing the drop after one must bring the values back too."""
         record = self.tables[table].pop(key)
         if self.log is not None:
-            self.log += (DROP, table, key, record, None)
+            self.log += (DROP, table, key, record, _copy_record(record))
 
     def hold(self, rec: Record, holder: str, delta: int = 1) -> int:
         """Change a named holder's count on a refcounted record; returns the new refcnt."""
@@ -97,7 +99,8 @@ class State:
                 _set_count(a["holders"], b, old)
             elif op == NEW:
                 del tables[a][b]
-            else:
+            else:  # DROP: old is the record, _new the copy of its values when dropped
+                _restore_record(old, _new)
                 tables[a][b] = old
 
     def redo(self, log: Sequence[Any]) -> None:
@@ -160,7 +163,8 @@ def _add_unlogged(d: dict[Any, Any], key: Any, delta: int) -> None:
 
 def entries(log: Sequence[Any]) -> list[tuple[Any, ...]]:
     """A flat log as (op, a, b, c, d) tuples: SET (rec, key, old, new), HOLD (rec, holder,
-    old count, new count), NEW (table, key, record, initial copy), DROP (table, key, record, None)."""
+    old count, new count), NEW (table, key, record, initial copy), DROP (table, key, record,
+    copy when dropped)."""
     return [tuple(log[i:i + 5]) for i in range(0, len(log), 5)]
 
 

@@ -150,8 +150,11 @@ class _Reader:
                                    "note, pause, title, end)")
         step = None
         first, _, after = rest.partition(" ")
-        match = _STEP.match(first)
-        if match:
+        if first.startswith("step="):  # a title may start with "Steps ..."
+            match = _STEP.match(first)
+            if not match:
+                raise self.error(line, f"'{first}' is not a micro-step: write step=M with M a "
+                                       "whole number from 0 (0 = before the command's first)")
             step, rest = int(match.group(1)), after.strip()
         if word == "chapter" and not rest:
             raise self.error(line, "'#@ chapter' needs a title")

@@ -1,8 +1,9 @@
 """Golden scenarios: hand-derived expectations checked against the engine.
 
 Every tests/scenarios/*.objcg is a scenario script whose expected figures were worked out
-by hand from the spec (/work/shared/spec/kernel-semantics.md) and kernel v5.9, *not*
-copied from engine output. Expectations are comment lines the engine ignores:
+by hand from kernel v5.9's code and the modelling choices of docs/script.md, *not*
+copied from engine output (docs/state.md names the fields). Expectations are comment
+lines the engine ignores:
 
     alloc X0 4000 task=tA cpu=0
     #= memcg /A usage 32          # a field of the JSON state after that command

@@ -88,7 +88,7 @@ def test_cli_check_whole_course_exits_0() -> None:
 
 
 def test_cli_answers_prints_every_predict_answer() -> None:
-    path = os.path.join(LESSONS, "09-objcg-lifetime.toml")
+    path = os.path.join(LESSONS, "10-objcg-lifetime.toml")
     done = cli("lesson", "answers", path)
     assert done.returncode == 0, done.stderr
     assert "answer: 4096 bytes    [objcg /A nr_charged_bytes]" in done.stdout
@@ -99,15 +99,16 @@ def test_cli_lesson_lists_the_course() -> None:
     for args in (("lesson",), ("lesson", "3"), ("lesson", "02-byte-stock")):
         done = cli(*args)
         assert done.returncode == 0, done.stderr
-        assert " 1. 01-why-objcg" in done.stdout and "10. 10-limits" in done.stdout
+        assert " 1. 01-why-objcg" in done.stdout and ". 13-limits" in done.stdout
 
 
 def test_find_by_number_and_name() -> None:
     assert find("2", LESSONS).id == "02-byte-stock"  # type: ignore[union-attr]
-    assert find("10-limits.toml", LESSONS).number == 10  # type: ignore[union-attr]
+    listed = entries(LESSONS)[0]
+    limits = find("13-limits.toml", LESSONS)
+    assert limits is not None and listed[limits.number - 1].id == "13-limits"
     assert find("99", LESSONS) is None
-    numbers = [e.number for e in entries(LESSONS)[0]]
-    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 10
+    assert [e.number for e in listed] == list(range(1, len(listed) + 1)) and len(listed) >= 13
 
 
 # -- malformed lessons, as a new teacher writes them --------------------------------------
@@ -123,7 +124,7 @@ BAD_CASES = {
                         (8, "text: must be a non-empty string, got 42"),
                         (9, "widget: must be one of"),
                         (14, "expect: must be a table"),
-                        (16, "hints: must be an array of strings")],
+                        (16, "hints: must be an array of hints: strings, or tables")],
     "failing_command.toml": [(12, "command failed: object 'X0' already exists"),
                              (13, "command failed: unknown command 'frobnicate'"),
                              (19, "objcg /A refcnt: expected 2, engine has 3"),
@@ -283,12 +284,183 @@ def test_a_typo_is_not_an_answer_and_locks_in_nothing() -> None:
     assert player.answer("32").correct
 
 
+# -- hidden answers, reacting hints, sizes (issue 11) --------------------------------------
+def _lesson_text(steps: str, setup: str = "config cpus=2\nmkdir A\ntask tA A\nalloc X0 100 task=tA cpu=0") -> str:
+    return f'title = "t"\nteaches = "t"\nsetup = """\n{setup}\n"""\n{steps}'
+
+
+def test_check_reports_an_answer_the_screen_would_show(tmp_path: Any) -> None:
+    path = tmp_path / "visible.toml"
+    path.write_text(_lesson_text('''
+[[steps]]
+type = "predict"
+question = "list?"
+field = "memcg / objcg_list"
+answer = []
+explanation = "x"
+
+[[steps]]
+type = "predict"
+question = "masked, fine"
+field = "cpu 0 nr_bytes"
+answer = 3996
+explanation = "x"
+
+[[steps]]
+type = "predict"
+question = "asked before the commands, fine"
+field = "memcg /A state"
+answer = "freed"
+commands = """
+move tA /
+rmdir A
+"""
+explanation = "x"
+
+[[steps]]
+type = "predict"
+question = "visible"
+field = "memcg /A state"
+answer = "freed"
+explanation = "x"
+'''))
+    report = check_file(str(path))
+    problems = [str(p) for p in report.problems]
+    assert len(problems) == 2, problems
+    assert ":13: error: step 1 (predict), field: the answer would be visible" in problems[0]
+    assert "rows" in problems[0] and "leaves the screen" in problems[1]
+
+
+def test_hints_react_to_the_state(tmp_path: Any) -> None:
+    path = tmp_path / "hints.toml"
+    path.write_text(_lesson_text('''
+[[steps]]
+type = "goal"
+text = "empty cpu0's and cpu1's byte stocks of /A"
+expect = { "memcg /A usage" = 0, "cpu 0 nr_bytes" = "0K" }
+hints = [
+  { text = "free X0", when = { "object X0 objcg" = "/A" } },
+  { text = "drain cpu0", when = { "object X0 objcg" = "none", "cpu 0 cached_objcg" = "/A" } },
+  { text = "drain cpu1", when = { "cpu 1 cached_objcg" = "/A" } },
+  "always",
+]
+solution = """
+free X0 cpu=0
+drain cpu=0
+"""
+''', setup="config cpus=2\nmkdir A\ntask tA A\nalloc X0 100 task=tA cpu=0\nmkdir B\ntask tB B\nalloc Y0 100 task=tB cpu=0"))
+    report = check_file(str(path))
+    assert report.ok, report.problems
+    lesson = report.lesson
+    assert lesson is not None
+    assert lesson.steps[0].expect[1].value == 0  # type: ignore[union-attr]  # "0K" is a size
+    player = Player(lesson, history=False)
+    assert player.hint() == "free X0"
+    assert player.hint() == "always"  # the drains would do nothing yet
+    assert player.hint() is None
+    player.command("free X0 cpu=1")  # on cpu1, not cpu0: only the cpu1 hint applies
+    assert player.hints_left() == [2]
+    assert player.hint() == "drain cpu1"
+    assert player.given_hints() == ["free X0", "always", "drain cpu1"]
+
+
+def test_bad_hint_tables_are_reported(tmp_path: Any) -> None:
+    path = tmp_path / "badhint.toml"
+    path.write_text(_lesson_text('''
+[[steps]]
+type = "goal"
+text = "g"
+expect = { "cpu 0 nr_bytes" = 0 }
+hints = [ { txt = "x", when = { "cpu 0 nr_bytes" = 1 } }, { text = "y", when = { "cpu 0 bogus" = 1 } } ]
+solution = "alloc X1 3996 task=tA cpu=0"
+'''))
+    problems = [str(p) for p in check_file(str(path)).problems]
+    assert any("unknown key 'txt' in hint 1" in p for p in problems), problems
+    assert any("hint 1 needs text" in p for p in problems), problems
+
+
+def test_unknown_hint_field_is_reported(tmp_path: Any) -> None:
+    path = tmp_path / "hintfield.toml"
+    path.write_text(_lesson_text('''
+[[steps]]
+type = "goal"
+text = "g"
+expect = { "cpu 0 nr_bytes" = 0 }
+hints = [ { text = "y", when = { "cpu 0 bogus" = 1 } } ]
+solution = "alloc X1 3996 task=tA cpu=0"
+'''))
+    problems = [str(p) for p in check_file(str(path)).problems]
+    assert len(problems) == 1 and "cpu has no field 'bogus'" in problems[0], problems
+
+
+def test_sizes_with_suffixes_in_answers_and_expect() -> None:
+    from engine.lessons.loader import as_value
+
+    assert as_value("8K") == 8192 and as_value("1M") == 1 << 20 and as_value("/A") == "/A"
+    assert as_value("none") is None and as_value("4096") == "4096"  # digits alone stay a name
+
+
+def test_check_and_answers_take_a_number_or_a_name() -> None:
+    done = cli("lesson", "check", "3", "02-byte-stock")
+    assert done.returncode == 0, done.stderr
+    assert "03-page-rounding.toml: ok" in done.stdout and "02-byte-stock.toml: ok" in done.stdout
+    done = cli("lesson", "answers", "3")
+    assert done.returncode == 0 and "answer: 4096 bytes    [cpu 0 nr_bytes]" in done.stdout
+    done = cli("lesson", "check", "no-such-lesson")
+    assert done.returncode == 2 and "no lesson 'no-such-lesson'" in done.stderr
+
+
+# -- the docs live in the repository ----------------------------------------------------------
+DOCS_BY_OTHERS = {"run.md", "v1-and-pages.md", "recordings.md", "compare.md"}  # added alongside
+
+
+def test_docs_links_resolve_and_nothing_points_outside_the_repository() -> None:
+    import re
+
+    root = os.path.dirname(LESSONS)
+    pages = glob.glob(os.path.join(root, "docs", "*.md")) + [os.path.join(LESSONS, "FORMAT.md")]
+    assert {"README.md", "script.md", "state.md", "lessons.md"} <= {os.path.basename(p) for p in pages}
+    for page in pages:
+        text = open(page, encoding="utf-8").read()
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if target.startswith("http"):
+                continue
+            path = os.path.normpath(os.path.join(os.path.dirname(page), target))
+            assert os.path.exists(path) or os.path.basename(target) in DOCS_BY_OTHERS, (page, target)
+    outside = ("/" + "work/", "../" + "shared")  # spelled apart, or this file would match
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
+    for name in tracked:
+        if name.endswith((".py", ".md", ".toml", ".objcg")):
+            text = open(os.path.join(root, name), encoding="utf-8", errors="replace").read()
+            assert not any(word in text for word in outside), name
+
+
+def test_script_doc_names_every_command_and_state_doc_every_field() -> None:
+    from engine import Machine
+    from engine.script import GRAMMAR
+
+    root = os.path.dirname(LESSONS)
+    script_doc = open(os.path.join(root, "docs", "script.md"), encoding="utf-8").read()
+    for command in GRAMMAR:
+        assert f"`{command}" in script_doc, command
+    state_doc = open(os.path.join(root, "docs", "state.md"), encoding="utf-8").read()
+    machine = Machine(history=False)
+    for n, line in enumerate(["mkdir A", "task t A", "alloc X 100 task=t cpu=0"], start=1):
+        machine.run_line(line, "<doc>", n)
+    state = machine.snapshot()
+    for table in ("memcgs", "objcgs", "cpus", "tasks", "objects"):
+        for key in state[table][-1]:
+            assert f"`{key}`" in state_doc, (table, key)
+    for key in state["config"]:
+        assert f"`{key}`" in state_doc, key
+
+
 def test_an_explain_step_can_restart_on_another_kernel() -> None:
-    """lessons/13: the v5.8 half and the v5.9 half, each on its own machine."""
+    """lessons/15: the v5.8 half and the v5.9 half, each on its own machine."""
     from engine.lessons.loader import load_lesson
     from engine.lessons.player import Player
 
-    lesson, problems = load_lesson(os.path.join(ROOT, "lessons", "13-before-and-after.toml"))
+    lesson, problems = load_lesson(os.path.join(ROOT, "lessons", "15-before-and-after.toml"))
     assert lesson is not None and not problems
     player = Player(lesson, history=False)
     assert player.state()["config"]["kernel"] == "5.8"

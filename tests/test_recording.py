@@ -110,11 +110,19 @@ def test_bad_directives() -> None:
         "#@ pause step=2\n": "before the first command",
         "#@ pause now\n": "takes only step=M",
         "#@ note\n": "needs a text",
+        "mkdir A\n#@ chapter step=abc Title\n": "'step=abc' is not a micro-step",
+        "mkdir A\n#@ chapter step=-1 Title\n": "'step=-1' is not a micro-step",
+        "mkdir A\n#@ pause step=1.5\n": "'step=1.5' is not a micro-step",
+        "mkdir A\n#@ chapter step= Title\n": "'step=' is not a micro-step",
     }
     for body, message in cases.items():
         loaded = load(recording(body), "r")
         assert loaded.problem is not None and message in loaded.problem, (body, loaded.problem)
-        assert loaded.problem.startswith("r:")
+        line = 1 + recording(body).split("\n").index(body.split("\n")[-2])
+        assert loaded.problem.startswith(f"r:{line}: error: "), (body, loaded.problem)
+        assert not loaded.marks  # nothing of the bad line is taken into a chapter
+    steps = load(recording("mkdir A\n#@ chapter Steps of mkdir\n"), "r")
+    assert steps.problem is None and steps.chapters()[0].title == "Steps of mkdir"
     after = load(f"{HEADER}\nmkdir A\n#@ end\nmkdir B\n", "r")
     assert after.problem is not None and "after '#@ end'" in after.problem
 

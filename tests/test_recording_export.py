@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui.cli import main
+from tui.export.svgdraw import screen_text
 
 RECORDING = """\
 # objcg-lab recording v1
@@ -94,7 +95,10 @@ def test_exports_are_byte_identical_run_to_run(recording: Path, tmp_path: Path,
 
 
 def _svg_text(path: Path) -> str:
-    return path.read_text().replace("&#160;", " ")
+    """The picture's title and the screen rows it shows."""
+    picture = path.read_text()
+    title = picture.split("<title>")[1].split("</title>")[0]
+    return "\n".join([title, *screen_text(picture)])
 
 
 def test_svg_per_chapter_shows_each_chapter(recording: Path, tmp_path: Path,
@@ -104,8 +108,9 @@ def test_svg_per_chapter_shows_each_chapter(recording: Path, tmp_path: Path,
     files = sorted(p.name for p in out.iterdir())
     assert files == ["01-a-task-in-a.svg", "02-freed-on-another-cpu.svg"]
     for number, (name, title) in enumerate(zip(files, TITLES), start=1):
+        assert (out / name).read_text().startswith("<svg")
         text = _svg_text(out / name)
-        assert text.startswith("<svg") and f"chapter {number}/2: {title}" in text
+        assert f"chapter {number}/2: {title}" in text
         assert f"objcg-lab: {title}" in text
 
 
@@ -129,7 +134,7 @@ def test_handout_has_the_chapters_commands_pictures_and_figures(
     for number, title in enumerate(TITLES, 1):
         assert f"## {number}. {title}" in md
     assert "The cgroup is empty." in md
-    assert "alloc X0 4000 task=t cpu=0\nalloc X1 92 task=t cpu=1" in md
+    assert "alloc X0 4000 task=t cpu=0   -> 0\nalloc X1 92 task=t cpu=1   -> 0" in md
     assert "| objcg `/A` refcnt | 1 | 5 |" in md and "| memcg `/A` usage | 0 | 64 |" in md
     for link in [line.split("](")[1][:-1] for line in md.splitlines() if line.startswith("![")]:
         assert (out / link).is_file(), link
@@ -173,7 +178,7 @@ def test_existing_output_is_never_overwritten(recording: Path, tmp_path: Path,
     pics.mkdir()
     (pics / "02-freed-on-another-cpu.svg").write_text("mine")
     code, _, err = run(capsys, "export", "svg", str(recording), "-o", str(pics))
-    assert code == 2 and "02-freed-on-another-cpu.svg: error: already exists" in err
+    assert code == 2 and f"{pics}: error: the folder is not empty" in err
     assert sorted(p.name for p in pics.iterdir()) == ["02-freed-on-another-cpu.svg"]
     assert run(capsys, "export", "cast", str(recording), "-o", str(out), "--force")[0] == 0
     assert out.read_text().startswith('{"version": 2')

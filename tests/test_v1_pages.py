@@ -32,6 +32,12 @@ def run(lines: list[str]) -> Machine:
     (["mkdir A", "task t A", "alloc_pages P 0 task=t cpu=0"], "alloc_pages P 0 task=t cpu=0",
      "already exists"),
     ([], "config cgroup=v3", "cgroup=v3"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes 16777216T",
+     "more than 2\\^64 - 1 bytes"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.limit_in_bytes " + "9" * 5000,
+     "more than 2\\^64 - 1 bytes"),
+    (["config cgroup=v1", "mkdir A"], "write A memory.kmem.limit_in_bytes 17179869184G",
+     "more than 2\\^64 - 1 bytes"),
     # remote charging into a dying memcg without use_hierarchy: v5.9's walk would oops
     (["config cgroup=v1", "mkdir A", "hold A", "kthread k", "use_memcg k A", "rmdir A"],
      "alloc X 100 task=k cpu=0", "dereference"),
@@ -72,10 +78,13 @@ def test_v1_results_are_kernel_results_not_errors() -> None:
         "write A/B memory.use_hierarchy 2",
         "write A memory.limit_in_bytes 0",      # usage 0: a limit of 0 is fine
         "write A memory.limit_in_bytes 1G",
+        "write A memory.kmem.limit_in_bytes 9223372036854775807",  # PAGE_COUNTER_MAX
+        "write A memory.limit_in_bytes 16t",    # memparse: K M G T P E, either case
+        "write A memory.limit_in_bytes 16X",
     ]]
-    assert rets == [-22, -22, -16, -22, 0, 0]
+    assert rets == [-22, -22, -16, -22, 0, 0, 0, 0, -22]
     a = next(x for x in m.snapshot()["memcgs"] if x["name"] == "/A")
-    assert a["max"] == (1 << 30) // 4096 and a["kmem_max"] is None
+    assert a["max"] == (16 << 40) // 4096 and a["kmem_max"] is None  # PAGE_COUNTER_MAX: none
 
 
 def test_v2_json_gains_kind_only_once_a_script_uses_alloc_pages() -> None:
@@ -101,3 +110,21 @@ def test_run_json_of_a_v1_script(tmp_path) -> None:  # type: ignore[no-untyped-d
     a = next(x for x in doc["state"]["memcgs"] if x["name"] == "/A")
     assert (a["kmem_usage"], a["kmem_max"], a["use_hierarchy"], a["counter_parent"]) == (1, None, False, None)
     assert doc["state"]["config"]["cgroup"] == "v1"
+
+
+def test_history_restores_a_freed_page_from_a_later_checkpoint() -> None:
+    """A page object changes after it is created (its memcg is set by the charge) and is
+    then dropped; going back from a checkpoint taken after the drop must bring it back
+    with the values it had, not those of an earlier visit (found by hypothesis)."""
+    m = Machine(checkpoint_every=8)
+    for line in ["config cpus=4 cgroup=v1", "write / memory.use_hierarchy 0", "kthread k0",
+                 "mkdir A", "mkdir B", "mkdir A/C",
+                 "task t0 A", "task t1 B", "task t2 A/C", *["mkdir A"] * 6,
+                 "alloc X 1 task=t0 cpu=0", "alloc_pages P 0 task=t0 cpu=0"]:
+        m.run_line(line)
+    charged = m.snapshot()
+    m.run_line("free P cpu=0")
+    assert len(m.steps) in m._checkpoints  # a checkpoint after the free
+    m.goto(m.commands[-2].first)  # before the page existed: its record is emptied
+    m.goto(m.commands[-2].end)  # nearer the checkpoint after the free: steps back from it
+    assert m.snapshot() == charged

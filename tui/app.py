@@ -83,6 +83,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("y", "other_branch", "branch", show=False, priority=True),
         Binding("R", "record", "record", show=False, priority=True),
         Binding("c", "chapter", "chapter", show=False, priority=True),
+        Binding("P", "recording('pause')", "pause mark", show=False, priority=True),
         Binding("right_square_bracket", "chapter_jump(1)", show=False, priority=True),
         Binding("left_square_bracket", "chapter_jump(-1)", show=False, priority=True),
         Binding("question_mark", "help", "help", priority=True, key_display="?"),
@@ -113,8 +114,11 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.objects_shown: bool | None = None  # None: decided by the terminal's height
         self.selected_objcg: str | None = None
         self.picked = False  # until the learner picks an objcg, the sum follows the step
+        # Figures drawn as '?' everywhere (the lesson player's pending prediction).
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()
         self._timer: Timer | None = None
         self.tape = (tape or Tape()).attach(session)  # chapters, pauses, recording
+        self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
 
     def compose(self) -> ComposeResult:
         yield PositionBar(id="position")
@@ -232,6 +236,13 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         from tui.record_ui import ask_chapter
 
         ask_chapter(self)
+
+    def action_recording(self, what: str) -> None:
+        """P marks a pause; the palette sets the title, renames or deletes a chapter."""
+        from tui import record_ui
+
+        {"pause": record_ui.mark_pause, "title": record_ui.ask_title,
+         "rename": record_ui.ask_rename_chapter, "delete": record_ui.delete_chapter}[what](self)
 
     def action_chapter_jump(self, delta: int) -> None:
         from tui.record_ui import jump_chapter

@@ -9,11 +9,15 @@ import sys
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="objcg-lab",
-        description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.")
+        description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.",
+        epilog="Documentation in the repository's docs/: README.md (the index), script.md "
+               "(the script language), state.md (the JSON state), lessons.md (the lesson format).")
     projector = "high contrast and no faint text, for a projector in a class"
     parser.add_argument("--projector", action="store_true", help=f"the explorer in {projector}")
     sub = parser.add_subparsers(dest="cmd")
-    run = sub.add_parser("run", help="run a scenario script headless")
+    run = sub.add_parser("run", help="run a scenario script headless",
+                         description="Run a scenario script headless. The script language: "
+                                     "docs/script.md; the --json state: docs/state.md.")
     run.add_argument("file", help="a .objcg script")
     run.add_argument("--json", action="store_true", help="print results and final state as JSON")
     run.add_argument("--pins", metavar="NAME",
@@ -34,16 +38,37 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
                          help="record the session to FILE (a new file), for replay and export")
+    explore.add_argument("--dwell", type=float, metavar="SECONDS",
+                         help="when recording, staying this long at a point marks a pause "
+                              "(default: only P and pausing playback do)")
     explore.add_argument("--projector", action="store_true", default=argparse.SUPPRESS,
                          help=projector)
     from tui.export.cli import add_parsers
 
     add_parsers(sub)
+    from engine.practice_cli import topics_help
+
+    practice = sub.add_parser(
+        "practice", help="generated problems with engine-computed answers (-c prints them)",
+        description="Generated problems: a short script, then a question about the state it "
+                    "leaves. Deterministic per seed. On a terminal without -c: the practice "
+                    "screen (score and streak). The script language: docs/script.md.",
+        epilog=f"topics: {topics_help()}")
+    practice.add_argument("--seed", type=int, default=0, help="which problems (default 0)")
+    practice.add_argument("--topic", metavar="T", help="one topic (default: all, in course order)")
+    practice.add_argument("-n", type=int, default=5, metavar="COUNT", help="problems to print (default 5)")
+    practice.add_argument("-c", action="store_true", help="print the answers too (OSTEP's -c)")
     lesson = sub.add_parser(
-        "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers")
+        "lesson", help="list lessons; 'lesson check FILE', 'lesson answers FILE' for teachers",
+        description="Play the course (N or NAME), or for teachers: 'check FILE|N|NAME...' "
+                    "validates lessons and plays their solutions, 'answers FILE|N|NAME' prints "
+                    "the answer key. The lesson format: docs/lessons.md.")
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
+    from tui.serve.cli import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 
@@ -82,14 +107,38 @@ def dispatch(args: argparse.Namespace) -> int:
         from tui.lesson.cli import main_play
 
         return main_play(args.args, reset_progress=args.reset)
+    if args.cmd == "practice":
+        return _practice(args)
+    if args.cmd == "serve":
+        from tui.serve.cli import main_serve
+
+        return main_serve(args)
     if args.cmd in ("replay", "export"):
         from tui.export.cli import main_recording
 
         return main_recording(args)
     from tui.launch import main_explore
 
+    dwell = getattr(args, "dwell", None)
+    if dwell is not None and not 0.1 <= dwell <= 3600:
+        print(f"error: --dwell {dwell} is out of range (0.1 .. 3600 seconds)", file=sys.stderr)
+        return 2
     return main_explore(getattr(args, "file", None), getattr(args, "record", None),
-                        projector=getattr(args, "projector", False))
+                        projector=getattr(args, "projector", False), dwell=dwell)
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from engine.practice_cli import print_problems
+
+    if args.c or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return print_problems(args.seed, args.topic, args.n, args.c, sys.stdout, sys.stderr)
+    from engine.practice import TOPICS
+
+    if args.topic is not None and args.topic not in TOPICS:
+        return print_problems(args.seed, args.topic, args.n, False, sys.stdout, sys.stderr)
+    from tui.practice import main_practice_tui
+
+    return main_practice_tui(args.seed, args.topic)
 
 
 if __name__ == "__main__":

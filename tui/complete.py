@@ -95,7 +95,13 @@ def complete(text: str, names: Names) -> tuple[str, list[str]]:
 
 
 def _files(partial: str) -> list[str]:
+    from tui.outfiles import OutputError, confined
+
     folder, _, stem = partial.rpartition("/")
+    try:
+        confined(os.path.join(folder or ".", "x"))  # a served session lists only its folder
+    except OutputError:
+        return []
     try:
         entries = sorted(os.listdir(folder or "."))
     except OSError:

@@ -23,6 +23,7 @@ from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
 from tui.widgets.layout import share_rows
+from tui.world import changed
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -46,6 +47,7 @@ class Drawing(_Base):
     picked: bool
     playing: bool
     speed: float
+    masked: frozenset[tuple[str, str, str]]  # figures drawn as '?' (a pending prediction)
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
 
     def on_resize(self) -> None:
@@ -65,7 +67,7 @@ class Drawing(_Base):
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
         """Push the state at the cursor to every panel."""
         s = self.session
-        world, hl = s.world(), s.highlight()
+        world, hl = s.world(), replace(s.highlight(), masked=self.masked)
         relayout = relayout or present.structural(hl.changed)
         ghost_memcgs, ghost_objcgs = s.ghosts()
         reveal = s.touched_memcgs() if self.tree_options.auto_collapse else frozenset()
@@ -99,6 +101,7 @@ class Drawing(_Base):
         index = s.current()
         rec = s.record(index if index is not None else 0)
         trail, why = self.query_one(Trail), self.query_one(Explanation)
+        trail.masked = self.masked
         if rec is None:
             trail.show(s.machine.steps, 0, 0, s.cursor)
             why.show(None, None, [], [], None)
@@ -109,13 +112,16 @@ class Drawing(_Base):
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []
+        if present.hides_step(self.masked, changed(step.changes)):  # its delta would tell
+            why.show(None, "hidden until you answer the prediction", [], [], None)
+            return
         why.show(function_of(step.data[0]), explain(step.data[0]), s.visible_warnings(), notes,
                  s.command_cpu(), delta=present.delta_text(s.highlight(), s.world()))
 
     def _draw_invariant(self) -> None:
         world = self.session.world()
         found = present.conservation(world, self.selected_objcg) if self.selected_objcg else None
-        self.query_one(InvariantStatus).show(found)
+        self.query_one(InvariantStatus).show(found, masked=bool(self.masked))
 
     def say(self, text: str | Text, error: bool = False, *,
             until: Callable[[], bool] | None = None, then: str | Text = "") -> None:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from tui.loading import Loader
 
 
-def main_explore(path: str | None, record: str | None = None, projector: bool = False) -> int:
+def main_explore(path: str | None, record: str | None = None, projector: bool = False,
+                 dwell: float | None = None) -> int:
     """2 and a one-line error for a bad FILE."""
     loader = None
     try:
@@ -34,7 +35,7 @@ def main_explore(path: str | None, record: str | None = None, projector: bool = 
     except (LoadError, ScriptError) as err:
         print(err, file=sys.stderr)
         return 2
-    tape = Tape()
+    tape = Tape(dwell=dwell)
     if record is not None:
         from tui.outfiles import OutputError
 

@@ -3,9 +3,10 @@
 A `Tape` keeps the marks (engine.recording.Mark) of the session shown in the explorer.
 While recording, every change (a command typed, a chapter, a pause) rewrites the file
 atomically with the whole session so far, so a crash or a killed terminal loses at most
-the command being typed. A pause is recorded when the teacher pauses playback, or stays
-at least DWELL seconds at a point reached by stepping. Plain Python: tested without a
-terminal; the app calls these and shows the returned one-line messages.
+the command being typed. A pause is recorded when the teacher asks for one (P), pauses
+playback, or (only if they set a dwell threshold: explore --record --dwell SECONDS)
+stays that long at a point reached by stepping; each is written at once. Plain Python:
+tested without a terminal; the app calls these and shows the returned one-line messages.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from engine.recording import Branch, BranchMark, Loaded, Mark, render
-from tui.outfiles import OutputError, write_file
+from tui.outfiles import OutputError, confined, write_file
 from tui.session import Session, Span
 
-DWELL = 2.0  # seconds at a stepped-to point that make it a recorded pause
+DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
 DEFAULT_NAME = "objcg-recording.objcg"
 
 
@@ -26,12 +27,17 @@ class Tape:
     """Marks on the timeline, and the file they are recorded to (if any)."""
 
     def __init__(self, marks: list[Mark] | None = None, *, title: str = "",
-                 intro: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic) -> None:
+                 intro: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic,
+                 dwell: float | None = None) -> None:
         self.marks: list[Mark] = list(marks or [])
         self.title = title
         self.intro = intro
         self.path: Path | None = None
         self.clock = clock
+        self.dwell = dwell  # None: staying at a point never makes a pause
+        # The app's timer: schedule(delay, callback); a dwelt pause is then written as soon
+        # as the threshold passes, not at the next move.
+        self.schedule: Callable[[float, Callable[[], None]], object] | None = None
         self._written = ""
         self._pending: tuple[int, float] | None = None  # a stepped-to point and when
         self._branches: list[Branch] = []  # a loaded recording's, until attached
@@ -108,14 +114,16 @@ class Tape:
         i = bisect.bisect_left(points, cursor) - 1
         return (i + 1, chapters[i]) if i >= 0 else None
 
-    def arrival(self, cursor: int) -> str:
-        """What the message line says on arriving at `cursor` ('' if nothing marked)."""
+    def arrival(self, cursor: int, hints: bool = True) -> str:
+        """What the message line says on arriving at `cursor` ('' if nothing marked).
+        `hints=False` (exports): no key hints, nobody can press a key in a cast."""
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
-            return f"chapter {number}/{len(self.chapters())}: {mark.title}"
+            caption = f" — {' '.join(mark.notes)}" if mark.notes else ""  # its notes, as a caption
+            return f"chapter {number}/{len(self.chapters())}: {mark.title}{caption}"
         if cursor in self.stops():
-            return "recorded pause: space plays on"
+            return "recorded pause: space plays on" if hints else ""
         return ""
 
     # -- marking -----------------------------------------------------------------------
@@ -137,9 +145,15 @@ class Tape:
         return self._saved(session, where)
 
     def moved(self, session: Session) -> None:
-        """The teacher stepped or jumped: a pause there if they stay DWELL seconds."""
+        """The teacher stepped or jumped: a pause there if they stay `dwell` seconds."""
         self._settle(session)
-        self._pending = (session.cursor, self.clock())
+        self._pending = pending = (session.cursor, self.clock())
+        if self.dwell is not None and self.recording and self.schedule is not None:
+            self.schedule(self.dwell, lambda: self._dwelt(session, pending))
+
+    def _dwelt(self, session: Session, pending: tuple[int, float]) -> None:
+        if self._pending == pending:  # not moved since
+            self._settle(session)
 
     def paused(self, session: Session) -> None:
         """The teacher paused playback before its end: a pause there."""
@@ -148,21 +162,65 @@ class Tape:
             self._add_pause(session.cursor)
         self.sync(session)
 
+    def add_pause(self, session: Session) -> str:
+        """The pause key: replay's play will stop here."""
+        self._pending = None
+        if not self.recording:
+            return "not recording: R records the session, then P marks pauses"
+        if session.cursor in self.stops():
+            return f"micro-step {session.cursor} is already marked"
+        self._add_pause(session.cursor)
+        return self._saved(session, f"pause at micro-step {session.cursor}")
+
     def _settle(self, session: Session) -> None:
-        if self._pending is not None and self.recording:
+        if self._pending is not None and self.recording and self.dwell is not None:
             cursor, since = self._pending
-            if self.clock() - since >= DWELL and cursor <= session.total:
-                self._add_pause(cursor)
+            if self.clock() - since >= self.dwell and cursor <= session.total:
+                if self._add_pause(cursor):
+                    self.sync(session)  # written at once
         self._pending = None
 
-    def _add_pause(self, cursor: int) -> None:
+    def _add_pause(self, cursor: int) -> bool:
         if self.recording and cursor not in self.stops():
             self.marks.append(Mark(cursor, "pause"))
+            return True
+        return False
+
+    # -- editing ------------------------------------------------------------------------
+    def set_title(self, session: Session, text: str) -> str:
+        self.title = " ".join(text.split())
+        said = f"title: {self.title}" if self.title else "title removed"
+        return self._saved(session, said)
+
+    def rename_chapter(self, session: Session, number: int, text: str) -> str:
+        """Chapter `number` (1-based, timeline order) gets a new title."""
+        text = " ".join(text.split())
+        found = self._chapter(number)
+        if found is None or not text:
+            return "no such chapter" if found is None else "no change: the title was empty"
+        i, mark = found
+        self.marks[i] = Mark(mark.cursor, "chapter", text, mark.notes, mark.line)
+        return self._saved(session, f"chapter {number} renamed '{text}'")
+
+    def delete_chapter(self, session: Session, number: int) -> str:
+        found = self._chapter(number)
+        if found is None:
+            return "no such chapter"
+        i, mark = found
+        del self.marks[i]
+        return self._saved(session, f"chapter {number} '{mark.title}' deleted")
+
+    def _chapter(self, number: int) -> tuple[int, Mark] | None:
+        chapters = self.chapters()
+        if not 1 <= number <= len(chapters):
+            return None
+        mark = chapters[number - 1]
+        return next(i for i, m in enumerate(self.marks) if m is mark), mark
 
     # -- recording ------------------------------------------------------------------------
     def start(self, path: str, session: Session) -> str:
         """Record to a new file (never an existing one). Raises OutputError."""
-        target = Path(path)
+        target = confined(path)  # refused at once in a served session: not even exists()
         if target.exists():
             raise OutputError(f"{target}: error: already exists; not overwriting it "
                               "(choose another name)")

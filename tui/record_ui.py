@@ -75,7 +75,13 @@ def ask_chapter(app: Explorer) -> None:
             app.say(app.tape.add_chapter(app.session, text))
             app.redraw()
 
-    app.playing = False
+    if app.playing:  # a command just typed is playing: its chapter goes at its end
+        app.playing = False
+        index = app.session.current()
+        record = app.session.record(index) if index is not None else None
+        if record is not None and record.first < app.session.cursor < record.end:
+            app.session.goto(record.end)
+            app.redraw(relayout=True, follow=True)
     here = app.tape.chapter_at(app.session.cursor)
     question = (f"A note for chapter '{here[1].title}':" if here
                 else f"Title of a chapter starting here (micro-step {app.session.cursor}):")
@@ -96,3 +102,43 @@ def jump_chapter(app: Explorer, delta: int) -> None:
     app.redraw(relayout=True, follow=True)
     app.say(app.tape.arrival(app.session.cursor))
 
+
+
+def mark_pause(app: Explorer) -> None:
+    app.playing = False
+    app.say(app.tape.add_pause(app.session))
+
+
+def ask_title(app: Explorer) -> None:
+    def given(text: str | None) -> None:
+        if text is not None:
+            app.say(app.tape.set_title(app.session, text))
+
+    app.playing = False
+    app.push_screen(Prompt("The recording's title (for the handout and the web page):",
+                           app.tape.title, placeholder="e.g. Lecture 3: reparenting"), given)
+
+
+def ask_rename_chapter(app: Explorer) -> None:
+    here = app.tape.chapter_at(app.session.cursor) or app.tape.next_chapter(app.session.cursor, -1)
+    if here is None:
+        app.say("no chapter here: c adds one")
+        return
+    number, mark = here
+
+    def given(text: str | None) -> None:
+        if text:
+            app.say(app.tape.rename_chapter(app.session, number, text))
+            app.redraw()
+
+    app.playing = False
+    app.push_screen(Prompt(f"New title for chapter {number}:", mark.title), given)
+
+
+def delete_chapter(app: Explorer) -> None:
+    here = app.tape.chapter_at(app.session.cursor) or app.tape.next_chapter(app.session.cursor, -1)
+    if here is None:
+        app.say("no chapter here to delete")
+        return
+    app.say(app.tape.delete_chapter(app.session, here[0]))
+    app.redraw()

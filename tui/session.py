@@ -258,6 +258,7 @@ class Session:
         saved = Branch(keep, tuple(text for text, _f, _e in spans), marks)
         # Branches forking inside the future just left now fork where it does.
         self.branches = [_rebase(b, saved) if b.fork > keep else b for b in self.branches]
+        self.discarded = [(i, _rebase(b, saved) if b.fork > keep else b) for i, b in self.discarded]
         self.branches.append(saved)
         return saved
 

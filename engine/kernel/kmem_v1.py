@@ -16,22 +16,22 @@ from engine.kernel.page_counter import (
 ENOMEM, EBUSY, EINVAL = -12, -16, -22
 
 
-@kfunc
 def memcg_kmem_charge_v1(k: Kernel, memcg: str, gfp_nofail: bool, nr_pages: int) -> Steps:
-    """The v1 half of __memcg_kmem_charge(): memcg->kmem charged exactly (no batch);
-    __GFP_NOFAIL forces it over its limit, anything else cancels the memory charge."""
+    """The v1 half of __memcg_kmem_charge() (its steps are that function's): memcg->kmem
+    charged exactly (no batch); __GFP_NOFAIL forces it over its limit, anything else
+    cancels the memory charge."""
     refused = page_counter_try_charge(k, memcg, nr_pages, KMEM)
     if refused is None:
         audit.kmem_inflight(k, memcg, nr_pages)
-        yield ("memcg_kmem_charge.kmem", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
+        yield ("__memcg_kmem_charge.kmem", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
         return 0
     over = k.memcgs[refused]
-    yield ("memcg_kmem_charge.kmem_refused", memcg, nr_pages, refused, over["kmem_usage"],
+    yield ("__memcg_kmem_charge.kmem_refused", memcg, nr_pages, refused, over["kmem_usage"],
            over["kmem_max"], over["kmem_failcnt"])
     if gfp_nofail:
         page_counter_charge(k, memcg, nr_pages, KMEM)
         audit.kmem_inflight(k, memcg, nr_pages)
-        yield ("memcg_kmem_charge.kmem_nofail", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
+        yield ("__memcg_kmem_charge.kmem_nofail", memcg, nr_pages, k.memcgs[memcg]["kmem_usage"])
         return 0
     yield from cancel_charge(k, memcg, nr_pages)
     return ENOMEM

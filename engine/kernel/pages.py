@@ -15,8 +15,9 @@ from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.refs import css_get, css_put
 from engine.kernel.slab import memcg_kmem_bypass
 from engine.model import Record
+from engine.script import KERNEL_MAX_ORDER
 
-MAX_ORDER = 10  # MAX_ORDER - 1 on x86-64: the largest block the buddy allocator hands out
+LARGEST_ORDER = KERNEL_MAX_ORDER - 1  # the largest block the buddy allocator hands out
 
 
 @kfunc
@@ -64,11 +65,11 @@ def __memcg_kmem_charge_page(k: Kernel, obj: str, task: Record, gfp: str, order:
             k.st.set(rec, "charged", nr_pages * k.page_size)
             css_get(k, memcg, f"page:{obj}")  # the reference from the lookup stays
             css_put(k, memcg, "current")  # with the page (one transfer, not a new count)
-            yield ("memcg_kmem_charge_page.charged", obj, memcg, nr_pages,
+            yield ("__memcg_kmem_charge_page.charged", obj, memcg, nr_pages,
                    k.memcgs[memcg]["refcnt"])
             return 0
     css_put(k, memcg, "current")
-    yield ("memcg_kmem_charge_page.put", memcg, ret)
+    yield ("__memcg_kmem_charge_page.put", memcg, ret)
     return ret
 
 
@@ -97,9 +98,16 @@ def free_pages(k: Kernel, obj: str) -> Steps:
         k.st.drop("objects", obj)
         yield ("free_pages.unaccounted", obj)
         return
+    yield from __memcg_kmem_uncharge_page(k, obj, memcg, nr_pages)
+
+
+@kfunc
+def __memcg_kmem_uncharge_page(k: Kernel, obj: str, memcg: str, nr_pages: int) -> Steps:
+    """__memcg_kmem_uncharge_page(): __memcg_kmem_uncharge(page->mem_cgroup), clear it,
+    css_put: the page's pin on its memcg goes."""
     memcg_kmem_uncharge(k, memcg, nr_pages)
     audit.page_object(k, memcg, -nr_pages)
-    yield ("memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages, k.memcgs[memcg]["usage"])
-    k.st.drop("objects", obj)  # page->mem_cgroup = NULL
+    yield ("__memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages, k.memcgs[memcg]["usage"])
+    k.st.drop("objects", obj)  # page->mem_cgroup = NULL, and the block goes back
     css_put(k, memcg, f"page:{obj}")
-    yield ("memcg_kmem_uncharge_page.put", obj, memcg, k.memcgs[memcg]["refcnt"])
+    yield ("__memcg_kmem_uncharge_page.put", obj, memcg, k.memcgs[memcg]["refcnt"])

@@ -33,10 +33,6 @@ def memcg_kmem_bypass(task: Record) -> bool:
 @kfunc
 def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
-    if k.v58:
-        from engine.kernel.v58 import slab_alloc_v58  # v58 imports this module
-
-        return (yield from slab_alloc_v58(k, obj, size, task, gfp))
     charged = obj_full_size(k, size)
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
     objcg = None
@@ -83,10 +79,6 @@ def _new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
 @kfunc
 def slab_free(k: Kernel, obj: str) -> Steps:
     """memcg_slab_free_hook(): uncharge on the freeing CPU, drop the object's reference."""
-    if k.v58:
-        from engine.kernel.v58 import slab_free_v58  # v58 imports this module
-
-        return (yield from slab_free_v58(k, obj))
     rec = k.st.objects[obj]
     objcg = rec["objcg"]
     yield ("slab_free.call", obj, rec["charged"], objcg, k.current_cpu)

@@ -38,13 +38,9 @@ def slab_geometry(size: int, page_size: int) -> tuple[int, int]:
     return order, 1
 
 
-def root_cache_name(size: int) -> str:
-    return f"size-{size}"
-
-
 def get_root_cache(k: Kernel, size: int) -> Record:
     """kmem_cache_create("size-SIZE", SIZE, SLAB_ACCOUNT) on first use: the shared cache."""
-    name = root_cache_name(size)
+    name = f"size-{size}"
     cache = k.st.tables["caches"].get(name)
     return cache if cache is not None else new_cache(k, name, size, None, None)
 
@@ -112,21 +108,24 @@ def first_partial(k: Kernel, cache: Record) -> Record | None:
 
 def put_object(k: Kernel, cache: Record, slab: Record, obj: str) -> int:
     """Take the slab's lowest free slot for obj; returns the slot."""
-    st = k.st
+    put = k.st.set
     used = slab["used"]
     slot = (~used & (used + 1)).bit_length() - 1  # the lowest clear bit
-    st.set(slab, "used", used | (1 << slot))
-    st.set(slab, "inuse", slab["inuse"] + 1)
-    st.set(cache, "nr_objects", cache["nr_objects"] + 1)
-    if slab["inuse"] == cache["per_slab"]:
-        st.set(cache, "partial", cache["partial"][1:])  # it was the first partial slab
+    put(slab, "used", used | (1 << slot))
+    inuse = slab["inuse"] + 1
+    put(slab, "inuse", inuse)
+    put(cache, "nr_objects", cache["nr_objects"] + 1)
+    if inuse == cache["per_slab"]:
+        put(cache, "partial", cache["partial"][1:])  # it was the first partial slab
     return slot
 
 
 def place(k: Kernel, cache: Record, obj: str) -> tuple[Record, int]:
     """The whole placement when no page needs charging (v5.9, or a root cache)."""
-    slab = first_partial(k, cache)
-    if slab is None:
+    partial = cache["partial"]
+    if partial:
+        slab = k.st.tables["slabs"][f"{cache['name']}:{partial[0]}"]
+    else:
         slab = new_slab(k, cache)
         link_slab(k, cache, slab)
     return slab, put_object(k, cache, slab, obj)
@@ -134,17 +133,17 @@ def place(k: Kernel, cache: Record, obj: str) -> tuple[Record, int]:
 
 def take_object(k: Kernel, obj: Record) -> tuple[Record, Record]:
     """Free the object's slot; returns (cache, slab). The caller frees an empty slab."""
-    st = k.st
-    slab = st.tables["slabs"][obj["slab"]]
-    cache = st.tables["caches"][slab["cache"]]
-    was_full = slab["inuse"] == cache["per_slab"]
-    st.set(slab, "used", slab["used"] & ~(1 << obj["slot"]))
-    st.set(slab, "inuse", slab["inuse"] - 1)
-    st.set(cache, "nr_objects", cache["nr_objects"] - 1)
-    if was_full:
+    tables, put = k.st.tables, k.st.set
+    slab = tables["slabs"][obj["slab"]]
+    cache = tables["caches"][slab["cache"]]
+    inuse = slab["inuse"]
+    put(slab, "used", slab["used"] & ~(1 << obj["slot"]))
+    put(slab, "inuse", inuse - 1)
+    put(cache, "nr_objects", cache["nr_objects"] - 1)
+    if inuse == cache["per_slab"]:  # it was full: it is partial again
         partial = cache["partial"]
         at = bisect.bisect_left(partial, slab["index"])
-        st.set(cache, "partial", partial[:at] + (slab["index"],) + partial[at:])
+        put(cache, "partial", partial[:at] + (slab["index"],) + partial[at:])
     return cache, slab
 
 

@@ -4,7 +4,8 @@ The canonical path is: the setup, then every run step's commands, every predict
 step's commands, every goal's solution, in order. Along it each predict answer is
 compared with the engine's value, each goal is checked before its solution (it must not
 be reached already) and after it (it must be reached), and every field reference must
-name something that exists at that point. Problems are collected, never raised: a
+name something that exists at that point, and a prediction asked without commands must
+be about a figure the player can mask (engine.lessons.mask). Problems are collected, never raised: a
 teacher sees all of them in one go.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from engine import Machine, ScriptError
 from engine.fields import parse_ref, resolve
 from engine.lessons.loader import load_lesson
+from engine.lessons.mask import unmaskable_reason
 from engine.lessons.model import Commands, Expect, Explain, Goal, Lesson, Predict, Problem, Run
 from engine.lessons.values import same, show
 
@@ -76,6 +78,19 @@ def compare(state: dict[str, Any], expect: tuple[Expect, ...]) -> list[FieldChec
     return out
 
 
+def when_checks(state: dict[str, Any], when: tuple[Expect, ...]) -> list[FieldCheck]:
+    """A hint's condition: like `compare`, but a record that does not exist (a freed
+    object, a memcg not made yet) reads as none, so `"object X0 objcg" = "none"` means
+    'X0 is gone'."""
+    out = []
+    for e in when:
+        actual, error = read_field(state, e.field)
+        if error and error.startswith("no "):
+            actual, error = None, None
+        out.append(FieldCheck(e.field, e.value, actual, error is None and same(e.value, actual), error))
+    return out
+
+
 def run_commands(machine: Machine, commands: Commands, where: str) -> list[ScriptError]:
     """Run each line; a failing line is skipped (nothing of it applied) and returned."""
     errors = []
@@ -128,6 +143,12 @@ def check_lesson(lesson: Lesson) -> Report:
                 report.problems.append(Problem(f, step.field_line, f"{where}, field", error))
                 continue
             report.answers.append(Answer(index, step.question, step.field, value, step.unit))
+            shown = None if step.commands else unmaskable_reason(step.field, value)
+            if shown:
+                report.problems.append(Problem(
+                    f, step.field_line, f"{where}, field",
+                    f"the answer would be visible on screen before the learner answers: {shown}; "
+                    "ask it with the commands that change it (`commands`), or about another field"))
             if not same(step.answer, value):
                 report.problems.append(Problem(
                     f, step.answer_line, f"{where}, answer",
@@ -147,7 +168,12 @@ def _check_goal(report: Report, machine: Machine, index: int, goal: Goal, run: A
     lesson = report.lesson
     assert lesson is not None
     where = lesson.where(index)
-    before = compare(machine.snapshot(), goal.expect)  # a field may not exist yet: fine
+    state = machine.snapshot()
+    for hint in goal.hints:
+        for check in when_checks(state, hint.when):
+            if check.error:
+                report.problems.append(Problem(lesson.file, hint.line, f"{where}, hints", check.error))
+    before = compare(state, goal.expect)  # a field may not exist yet: fine
     if before and all(c.ok for c in before):
         report.problems.append(Problem(lesson.file, goal.line, where,
                                        "the goal is already reached before the learner does anything"))

@@ -1,8 +1,11 @@
 """`objcg-lab lesson ...` for teachers, headless:
 
     objcg-lab lesson                 the numbered lesson list (the TUI player will use it too)
-    objcg-lab lesson check FILE...   validate a lesson and play its solution; exit 0, 1 or 2
+    objcg-lab lesson check FILE...   validate a lesson and play its solution; exit 0 or 2
     objcg-lab lesson answers FILE    every predict step's correct answer (an answer key)
+
+FILE may also be a course lesson's number or name, as `objcg-lab lesson N` takes it.
+The lesson format is documented in docs/lessons.md.
 
 Exit status: 0 all good; 2 any problem (unreadable, TOML syntax, keys, types, a command
 that fails, a field that does not exist, a wrong answer, a goal not reached). Every
@@ -12,21 +15,39 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import Callable, TextIO
 
 from engine.lessons import progress
 from engine.lessons.check import Report, check_file
-from engine.lessons.course import entries, read_index
+from engine.lessons.course import entries, find, read_index
 from engine.lessons.values import show
+
+
+def lesson_path(choice: str, directory: str | None = None) -> str | None:
+    """A lesson file for `check` and `answers`: a path as given, or a course lesson's
+    number or name as `objcg-lab lesson` takes them ('3', '03-page-rounding')."""
+    if os.path.exists(choice) or choice.endswith(".toml"):
+        return choice  # a file (a missing one is reported as FILE:1: error: ...)
+    entry = find(choice, directory)
+    return entry.path if entry is not None else None
+
+
+def _each(choice: str, err: TextIO, action: Callable[[str], int]) -> int:
+    path = lesson_path(choice)
+    if path is None:
+        print(f"objcg-lab: error: no lesson '{choice}' (a number or name as `objcg-lab lesson` "
+              "lists them, or a .toml file)", file=err)
+        return 2
+    return action(path)
 
 
 def main_lesson(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     if argv[:1] == ["check"] and len(argv) > 1:
-        return max(_check(path, out, err) for path in argv[1:])
+        return max(_each(choice, err, lambda p: _check(p, out, err)) for choice in argv[1:])
     if argv[:1] == ["answers"] and len(argv) == 2:
-        return _answers(argv[1], out, err)
+        return _each(argv[1], err, lambda p: _answers(p, out, err))
     if argv[:1] in (["check"], ["answers"]):
-        print(f"usage: objcg-lab lesson {argv[0]} FILE", file=err)
+        print(f"usage: objcg-lab lesson {argv[0]} FILE|N|NAME (see docs/lessons.md)", file=err)
         return 2
     return list_lessons(out, err)
 

@@ -14,8 +14,9 @@ import tomllib
 from typing import Any, Callable
 
 from engine.lessons.lines import KeyLines, Path
-from engine.lessons.model import (WIDGETS, Commands, Expect, Explain, Goal, Lesson, Predict,
+from engine.lessons.model import (WIDGETS, Commands, Expect, Explain, Goal, Hint, Lesson, Predict,
                                   Problem, Run, Step, Value)
+from engine.lessons.values import size_value
 
 STEP_KINDS = ("explain", "run", "predict", "goal")
 
@@ -33,7 +34,7 @@ STEP_KEYS: dict[str, dict[str, tuple[bool, str]]] = {
                 "answer": (True, "value"), "explanation": (True, "string"),
                 "commands": (False, "commands"), "unit": (False, "string")},
     "goal": {"text": (True, "string"), "expect": (True, "expect"),
-             "solution": (True, "commands"), "hints": (False, "strings")},
+             "solution": (True, "commands"), "hints": (False, "hints")},
 }
 
 
@@ -53,6 +54,9 @@ TYPE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "value": (_is_value, 'an integer, true/false, a string ("none" for null) or an array'),
     "strings": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                 "an array of strings"),
+    "hints": (lambda v: isinstance(v, list) and all(
+        (isinstance(x, str) and x.strip()) or isinstance(x, dict) for x in v),
+        'an array of hints: strings, or tables { text = "...", when = { FIELD = VALUE } }'),
     "expect": (lambda v: isinstance(v, dict) and len(v) > 0,
                'a table of field = value, e.g. expect = { "memcg /A usage" = 32 }'),
     "steps": (lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v),
@@ -179,6 +183,8 @@ class _Builder:
         line = self.keys.line_of(base)
         if kind == "goal" and isinstance(fields.get("expect"), dict):
             ok = self.check_expect(base, fields["expect"], f"{label} (goal)") and ok
+        if kind == "goal" and isinstance(fields.get("hints"), list):
+            ok = self.check_hints(base, fields["hints"], f"{label} (goal), hints") and ok
         if not ok:
             return self.salvage(index, kind, fields)
         return self.make(kind, base, line, fields)
@@ -191,6 +197,41 @@ class _Builder:
                              f"'{ref}' must be {TYPE_CHECKS['value'][1]}, got {_show(value)}")
                 ok = False
         return ok
+
+    def check_hints(self, base: Path, hints: list[Any], label: str) -> bool:
+        ok = True
+        for n, hint in enumerate(hints):
+            if not isinstance(hint, dict):
+                continue
+            where = (*base, "hints", n)
+            unknown = [k for k in hint if k not in ("text", "when")]
+            for key in unknown:
+                self.problem(where, label, f"unknown key '{key}' in hint {n + 1} (allowed: text, when)")
+            text, when = hint.get("text"), hint.get("when", {})
+            if not isinstance(text, str) or not text.strip():
+                self.problem(where, label, f"hint {n + 1} needs text = a non-empty string")
+            if not isinstance(when, dict) or not when:
+                self.problem(where, label, f"hint {n + 1}: when must be a table of field = value, "
+                             'e.g. when = { "cpu 0 cached_objcg" = "/A" }')
+            elif not all(_is_value(v) for v in when.values()):
+                self.problem(where, label, f"hint {n + 1}: every when value must be "
+                             f"{TYPE_CHECKS['value'][1]}")
+            else:
+                ok = ok and not unknown and isinstance(text, str) and bool(text.strip())
+                continue
+            ok = False
+        return ok
+
+    def hints(self, base: Path, raw: list[Any]) -> tuple[Hint, ...]:
+        out = []
+        for n, hint in enumerate(raw):
+            line = self.keys.line_of((*base, "hints"))
+            if isinstance(hint, str):
+                out.append(Hint(hint, (), line))
+            else:
+                when = tuple(Expect(ref, as_value(v), line) for ref, v in hint["when"].items())
+                out.append(Hint(hint["text"], when, line))
+        return tuple(out)
 
     def make(self, kind: str, base: Path, line: int, f: dict[str, Any]) -> Step:
         if kind == "explain":
@@ -208,7 +249,7 @@ class _Builder:
         expect = tuple(Expect(ref, as_value(v), self.keys.line_of((*base, "expect", ref)))
                        for ref, v in f["expect"].items())
         return Goal("goal", line, f["text"], expect,
-                    self.commands((*base, "solution"), f["solution"]), tuple(f.get("hints", ())))
+                    self.commands((*base, "solution"), f["solution"]), self.hints(base, f.get("hints", [])))
 
 
 def _text(value: Any) -> str:
@@ -216,9 +257,12 @@ def _text(value: Any) -> str:
 
 
 def as_value(raw: Any) -> Value:
-    """TOML has no null: the string "none" (or "null") stands for it."""
+    """TOML has no null: the string "none" (or "null") stands for it; a size written
+    as a string with a K or M suffix ("8K", "1M") is that many bytes."""
     if isinstance(raw, str) and raw.strip().lower() in ("none", "null"):
         return None
+    if isinstance(raw, str) and (size := size_value(raw)) is not None:
+        return size  # "8K", as a learner types it
     return raw  # type: ignore[no-any-return]
 
 

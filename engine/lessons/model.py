@@ -87,13 +87,23 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """One hint of a goal; with `when`, given only while every named field has its value
+    (so that no hint asks for something that has no effect from where the learner is)."""
+
+    text: str
+    when: tuple[Expect, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Goal:
     kind: Literal["goal"]
     line: int
     text: str
     expect: tuple[Expect, ...]
     solution: Commands
-    hints: tuple[str, ...] = ()
+    hints: tuple[Hint, ...] = ()
 
 
 Step = Union[Explain, Run, Predict, Goal]

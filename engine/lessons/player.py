@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import CommandRecord, Machine
-from engine.lessons.check import FieldCheck, compare, read_field
+from engine.lessons.check import FieldCheck, compare, read_field, when_checks
 from engine.lessons.model import Commands, Explain, Goal, Lesson, Predict, Run, Step
 from engine.lessons.values import parse_typed, same
 
@@ -68,7 +68,7 @@ class Player:
         self.index = 0
         self.finished: set[int] = set()  # steps done (run, answered, reached)
         self.records: list[CommandRecord] = []  # of the current step
-        self.hints_shown = 0
+        self.given: list[int] = []  # indices of the current goal's hints given so far
         self.machine = self._build(0)
 
     # -- where we are ------------------------------------------------------------------
@@ -110,7 +110,7 @@ class Player:
     def _enter(self, index: int) -> None:
         self.index = index
         self.records = []
-        self.hints_shown = 0
+        self.given = []
         self._ran = False
 
     # -- the step types ------------------------------------------------------------------
@@ -158,12 +158,32 @@ class Player:
         return GoalStatus(tuple(compare(self.state(), step.expect)))
 
     def hint(self) -> str | None:
-        """The next hint of a goal step, or None when there are no more."""
-        step = self.step
-        if not isinstance(step, Goal) or self.hints_shown >= len(step.hints):
+        """The next hint of a goal step that applies to the state now (a hint with `when`
+        only while its fields have their values), or None when none is left."""
+        waiting = self.hints_left()
+        if not waiting:
             return None
-        self.hints_shown += 1
-        return step.hints[self.hints_shown - 1]
+        self.given.append(waiting[0])
+        step = self.step
+        assert isinstance(step, Goal)
+        return step.hints[waiting[0]].text
+
+    def hints_left(self) -> list[int]:
+        """Indices of the hints not given yet that apply now, in order."""
+        step = self.step
+        if not isinstance(step, Goal):
+            return []
+        state = self.state()
+        return [i for i, hint in enumerate(step.hints)
+                if i not in self.given and all(c.ok for c in when_checks(state, hint.when))]
+
+    def given_hints(self) -> list[str]:
+        step = self.step
+        return [step.hints[i].text for i in self.given] if isinstance(step, Goal) else []
+
+    @property
+    def hints_shown(self) -> int:
+        return len(self.given)
 
     def show_solution(self) -> GoalStatus:
         """Reset to the state before the goal and play its solution."""

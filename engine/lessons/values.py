@@ -14,6 +14,17 @@ from engine.lessons.model import Value
 _NUMBER = re.compile(r"^([+-]?\d+)\s*([KM]?)(?:i?B)?$", re.IGNORECASE)
 
 
+_SIZE = re.compile(r"^\s*(\d+)\s*([KM])\s*$", re.IGNORECASE)
+
+
+def size_value(text: str) -> int | None:
+    """'8K' -> 8192, '1M' -> 1048576 (sizes as the script writes them); else None."""
+    match = _SIZE.match(text)
+    if match is None:
+        return None
+    return int(match.group(1)) * {"K": 1024, "M": 1024 * 1024}[match.group(2).upper()]
+
+
 def same(expected: Value, actual: Any) -> bool:
     """Equal as the state means it: 1 is not true, '/A' is 'A' for a cgroup name."""
     if isinstance(expected, bool) or isinstance(actual, bool):

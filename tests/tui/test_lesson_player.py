@@ -18,11 +18,18 @@ from textual.widgets import Markdown, Static
 
 from engine.lessons import Goal, Predict, check_file, load_lesson
 from engine.lessons.check import read_field
+from engine.fields import parse_ref
+from engine.lessons.mask import mask_for
 from engine.lessons.model import WIDGETS
+from tui import present
+from tui.present import MASK
 from tui.lesson import texts
 from tui.lesson.app import LessonApp
 from tui.lesson.list_screen import LessonList
 from tui.widgets.narration import Narration
+from tui.widgets.rowlist import RowList
+from tui.widgets.status import InvariantStatus
+from tui.widgets.stocks import CpuStocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LESSONS = sorted(p for p in glob.glob(os.path.join(ROOT, "lessons", "**", "*.toml"), recursive=True)
@@ -68,8 +75,61 @@ async def type_text(pilot: Any, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
 
 
+def screen_lines(app: LessonApp) -> list[str]:
+    """Every line the panels draw now (all rows, scrolled into view or not), through
+    the widgets' own drawing functions."""
+    lines: list[str] = []
+    for widget in app.query(RowList):
+        lines += [widget._draw(row).plain for row in widget.rows]
+    stocks = app.query_one(CpuStocks)
+    assert stocks.world is not None
+    lines += [t.plain for t in present.stock_lines(stocks.world, stocks.highlight, 100)]
+    lines.append(str(app.query_one(InvariantStatus).render()))
+    return lines
+
+
+# A predicted field -> the record keys that hold it (the JSON state renames a few).
+RECORD_KEYS = {("memcg", "css_refs"): ("refcnt", "holders"), ("objcg", "refcnt"): ("refcnt", "holders"),
+               ("object", "accounted"): ("accounted", "objcg"), ("object", "objcg"): ("objcg", "accounted")}
+
+
+def other(value: Any) -> Any:
+    """A value of the same kind that differs from `value`."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 4099
+    if isinstance(value, dict):
+        return {**value, "zz": 7}
+    return {"online": "dying", "dying": "online", "active": "killed", "killed": "active"}.get(
+        value, "/zz")
+
+
+def assert_masked(app: LessonApp, step: Predict) -> None:
+    """The answer is not on screen: the panels draw the same lines whatever the field's
+    value, and draw a '?' for it."""
+    assert app.masked == mask_for(step.field), (step.field, app.masked)
+    kind, name, field = parse_ref(step.field)
+    world = app.session.world()
+    record = {"memcg": world.memcg, "objcg": world.objcg, "object": world.object,
+              "cpu": lambda n: next(c for c in world.cpus() if str(c["cpu"]) == n)}[kind](name)
+    assert record is not None
+    before = screen_lines(app)
+    assert any(MASK in line for line in before), step.field
+    keys = RECORD_KEYS.get((kind, field), (field,))
+    saved = {k: record[k] for k in keys}
+    try:
+        for k in keys:
+            record[k] = other(record[k])
+        after = screen_lines(app)
+    finally:
+        record.update(saved)
+    assert before == after, (step.field, [(a, b) for a, b in zip(before, after) if a != b])
+
+
 async def play_to_end(pilot: Any, app: LessonApp) -> None:
-    """Play the open lesson like a learner who knows the answer key."""
+    """Play the open lesson like a learner who knows the answer key; at every
+    prediction about the state on screen, check that its answer is masked."""
     player = app.player
     assert player is not None
     key = answers(player.lesson.file)
@@ -77,10 +137,16 @@ async def play_to_end(pilot: Any, app: LessonApp) -> None:
         step = player.step
         index = player.index
         if isinstance(step, Predict):
+            if not step.commands:
+                assert_masked(app, step)
+            else:
+                assert not app.masked
             await type_text(pilot, typed(key[index]))
             await pilot.press("enter")
             await pilot.pause()
             assert app.answered, f"step {index + 1} not answered"
+            assert not app.masked and not any(MASK in line for line in screen_lines(app)
+                                              if "?" not in str(key[index]))
             assert "Right" in status(app), (player.lesson.id, index, status(app))
         elif isinstance(step, Goal):
             for _, line in step.solution.lines:

@@ -46,7 +46,7 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
     path = tmp_path / "lesson.objcg"
     clock = Clock()
     session = Session.from_text(SCRIPT, "<test>")
-    tape = Tape(clock=clock)
+    tape = Tape(clock=clock, dwell=DWELL)  # the teacher asked for dwelt pauses
     tape.start(str(path), session)
     app = ExplorerApp(session, tape=tape)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -11,7 +11,7 @@ def test_command_names():
     assert complete("al", NAMES) == ("alloc", ["alloc", "alloc_pages"])
     assert complete("alloc_", NAMES) == ("alloc_pages ", ["alloc_pages"])
     new, found = complete("u", NAMES)
-    assert new == "u" and found == ["uncharge", "unhold", "use_memcg"]
+    assert new == "u" and found == ["uncharge", "undiscard", "unhold", "use_memcg"]
     assert "save" in candidates("", NAMES)[1] and "find" in candidates("", NAMES)[1]
 
 

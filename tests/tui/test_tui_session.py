@@ -213,3 +213,17 @@ def test_scenarios_module_has_a_help_and_one_line_errors():
     out = subprocess.run([sys.executable, "-m", "tui.scenarios", "12", "3", "2"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("config cpus=2\n")
+
+
+def test_an_undiscarded_branch_still_replays_its_own_past(default_session):
+    s = default_session
+    texts = [c.command.text for c in s.machine.commands]
+    s.goto(s.machine.commands[10].end)
+    s.submit("mkdir P")  # branch 1: commands 12.. of the original line
+    s.discard(1)
+    s.goto(s.machine.commands[5].end)
+    s.submit("mkdir Q")  # the discarded branch forked inside what this leaves
+    s.undiscard()
+    number = next(n for n, b in enumerate(s.branches, start=1) if b.lines[-1] == texts[-1])
+    s.switch(number)
+    assert [c.command.text for c in s.machine.commands] == texts

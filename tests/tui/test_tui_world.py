@@ -44,3 +44,24 @@ def test_field_swings_give_old_and_new_pointer(make_machine, reparent_script):
     swing = [field_swings(s.changes).get(("objcg", "/A/B/C", "memcg")) for s in m.steps]
     assert ("/A/B/C", "/A/B") in swing  # rmdir A/B/C
     assert ("/A/B", "/A") in swing  # rmdir A/B: the inherited objcg swings again
+
+
+def test_v1_and_page_fields_agree_with_the_json_state(make_machine):
+    m = make_machine("config cgroup=v1\nmkdir A\ntask t A\nalloc X 100 task=t cpu=0\n"
+                     "alloc_pages P 1 task=t cpu=1\nwrite A memory.kmem.limit_in_bytes 64K\n"
+                     "move t /\nrmdir A\n")
+    for cursor in range(0, len(m.steps) + 1, 3):
+        m.goto(cursor)
+        snap, world = m.snapshot(), World(m.state)
+        assert world.v1 == (snap["config"]["cgroup"] == "v1")
+        for doc in snap["memcgs"]:
+            rec = world.memcg(doc["name"])
+            assert rec is not None
+            if world.v1:
+                assert w.kmem_counter(rec) == (doc["kmem_usage"], doc["kmem_max"], doc["kmem_failcnt"])
+            assert w.page_pins(rec) == [h[5:] for h in doc["css_holders"] if h.startswith("page:")]
+        for doc in snap["objects"]:
+            rec = world.object(doc["name"])
+            assert rec is not None and w.object_kind(rec) == doc.get("kind", "slab")
+            if doc.get("kind") == "pages":
+                assert (rec["order"], rec["memcg"]) == (doc["order"], doc["memcg"])  # objects.py reads these

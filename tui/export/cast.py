@@ -2,11 +2,14 @@
 
 Times are computed, never measured: a micro-step lasts 1/speed s, a chapter holds
 CHAPTER_HOLD s and a recorded pause PAUSE_HOLD s, so the same recording gives the same
-file byte for byte. Each frame after the first sends only the rows that changed.
+file byte for byte. Each frame after the first sends only the rows that changed; the
+status line says the cast's own speed, and the last event gives the terminal its cursor
+back. `first`/`end` cut a range of chapters (the cast starts at the first's point).
 """
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from engine.recording import Loaded
 from tui.export.screen import Options, Screen
@@ -15,6 +18,11 @@ CHAPTER_HOLD = 3.0
 PAUSE_HOLD = 1.5
 END_HOLD = 3.0
 START = "\x1b[?25l\x1b[H\x1b[2J"  # hide the cursor, home, clear
+
+
+def finish(height: int) -> str:
+    """Reset the style, put the cursor under the picture and show it again."""
+    return f"\x1b[0m\x1b[{height};1H\r\n\x1b[?25h"
 
 
 def _event(micros: int, kind: str, data: str) -> str:
@@ -26,13 +34,16 @@ def _rows(lines: list[str], before: list[str] | None) -> str:
                    if before is None or before[row - 1] != line)
 
 
-async def cast(loaded: Loaded, where: str, options: Options, title: str) -> str:
-    """The whole .cast file as text."""
+async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
+               first: int = 0, end: int | None = None,
+               progress: Callable[[int], None] | None = None) -> str:
+    """The whole .cast file as text: micro-steps first..end (default: all)."""
     width, height = options.size
     step_us = round(1_000_000 / options.speed)
     out: list[str] = []
     now = 0
-    async with Screen(loaded, where, options.size) as screen:
+    async with Screen(loaded, where, options.size, playing_at=options.speed) as screen:
+        stop = screen.total if end is None else end
         chapters = screen.tape.chapters()
         pauses = {m.cursor for m in screen.tape.marks if m.kind == "pause"}
 
@@ -40,17 +51,19 @@ async def cast(loaded: Loaded, where: str, options: Options, title: str) -> str:
             nonlocal now
             hold = 0.0
             for number, mark in enumerate(chapters, start=1):
-                if mark.cursor == cursor:
+                if mark.cursor == cursor and (end is None or cursor < end):
                     out.append(_event(now, "m", f"{number}. {mark.title}"))
                     hold = CHAPTER_HOLD
             if cursor in pauses:
                 hold = max(hold, PAUSE_HOLD)
             now += round(hold * 1_000_000)
 
+        if first:
+            await screen.goto(first)
         before = screen.ansi_lines()
         out.append(_event(now, "o", START + _rows(before, None)))
-        marks(0)
-        while screen.cursor < screen.total:
+        marks(first)
+        while screen.cursor < stop:
             await screen.step()
             now += step_us
             lines = screen.ansi_lines()
@@ -59,8 +72,10 @@ async def cast(loaded: Loaded, where: str, options: Options, title: str) -> str:
                 out.append(_event(now, "o", changed))
             before = lines
             marks(screen.cursor)
+            if progress is not None:
+                progress(screen.cursor - first)
         now += round(END_HOLD * 1_000_000)
-        out.append(_event(now, "o", ""))
+        out.append(_event(now, "o", finish(height)))
     header = {"version": 2, "width": width, "height": height,
               "duration": round(now / 1_000_000, 6), "title": title,
               "env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"}}

@@ -1,5 +1,6 @@
 """The explorer run headless over a recording, moved point by point, rendered as ANSI
-lines (for casts) or SVG (for pictures): the same app and code paths as `objcg-lab replay`."""
+lines (for casts) or SVG (for pictures): the same app and code paths as `objcg-lab replay`.
+The Textual internals this needs live in tui.export.textual_bridge."""
 from __future__ import annotations
 
 import io
@@ -7,14 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from textual.strip import Strip
 
 from engine.recording import Loaded
 from tui.app import ExplorerApp
 from tui.record import Tape
+from tui.export import svgdraw
+from tui.export.interrupt import check
 from tui.export.source import session_of
+from tui.export.textual_bridge import Painter
 
 DEFAULT_SIZE = (120, 40)
-MAX_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -36,19 +40,33 @@ def parse_size(text: str) -> tuple[int, int]:
 
 class Screen:
     """`async with Screen(loaded, name, size) as screen:` then `await screen.goto(n)`,
-    `await screen.step()`, `screen.ansi_lines()`, `screen.svg(title)`."""
+    `await screen.step()`, `screen.ansi_lines()`, `screen.svg(title)`.
 
-    def __init__(self, loaded: Loaded, where: str, size: tuple[int, int] = DEFAULT_SIZE) -> None:
+    One headless explorer is kept alive for the whole export; each move is painted once
+    (only the widgets it changed), then the composed screen is read back."""
+
+    def __init__(self, loaded: Loaded, where: str, size: tuple[int, int] = DEFAULT_SIZE,
+                 in_export: bool = True, playing_at: float | None = None) -> None:
         self.session = session_of(loaded, where)
         self.tape = Tape.from_loaded(loaded)
         self.app = ExplorerApp(self.session, start_at=0, tape=self.tape)
+        if playing_at is not None:
+            # A cast plays by itself: its status line says so, at the cast's own speed.
+            # Only the words: the app's play timer stays off, the export moves it.
+            app = self.app
+            app.show_position = (  # type: ignore[method-assign]
+                lambda _playing, _speed: ExplorerApp.show_position(app, True, playing_at))
         self.size = size
+        self.in_export = in_export  # no interactive hints: nobody can press a key in a cast
         self._context: Any = None
-        self._pilot: Any = None
+        self._painter: Painter | None = None
+        self._console = _console(size)
+        self._strips: list[Strip] | None = None
 
     async def __aenter__(self) -> Screen:
         self._context = self.app.run_test(size=self.size)
-        self._pilot = await self._context.__aenter__()
+        pilot = await self._context.__aenter__()
+        self._painter = Painter(self.app, pilot)
         await self._settle()
         self._arrive()
         await self._settle()
@@ -66,54 +84,47 @@ class Screen:
         return self.session.total
 
     async def _settle(self) -> None:
-        """Let every widget process its messages and the screen repaint, until two renders
-        agree (a scrollbar can appear one layout pass later). Pilot.pause() does the same
-        but also waits for the process to look idle by the wall clock: 3x slower."""
-        previous: list[str] | None = None
-        for _ in range(MAX_ROUNDS):
-            await self._pilot._wait_for_screen()
-            self.app.screen._on_timer_update()
-            lines = self.ansi_lines()
-            if lines == previous:
-                return
-            previous = lines
+        assert self._painter is not None
+        await self._painter.settle()
+        self._strips = None
 
     def _arrive(self) -> None:
-        said = self.tape.arrival(self.session.cursor)
+        said = self.tape.arrival(self.session.cursor, hints=not self.in_export)
         if said:
             self.app.say(said)
 
     async def step(self) -> None:
         """One micro-step forward, as `n` in the explorer."""
+        check()  # Ctrl-C: stop here, between two frames
         self.app.action_micro(1)
         self._arrive()
         await self._settle()
 
     async def goto(self, cursor: int) -> None:
         """Jump to a point, as `]` jumps to a chapter."""
+        check()
         self.session.goto(cursor)
         self.app.redraw(relayout=True, follow=True)
         self._arrive()
         await self._settle()
 
-    def _update(self) -> Any:
-        app = self.app
-        return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    def strips(self) -> list[Strip]:
+        """The screen as composed, one Strip per row (computed once per point)."""
+        if self._strips is None:
+            assert self._painter is not None
+            self._strips = self._painter.lines()
+        return self._strips
 
     def ansi_lines(self) -> list[str]:
         """The screen as one ANSI string per row, each self-contained (styles reset)."""
-        console = _console(self.size)
-        update = self._update()
-        return ["".join(strip.render(console) for strip in line) + "\x1b[0m"
-                for line in update.strips]
+        console = self._console
+        return ["".join(strip.render(console)) + "\x1b[0m" for strip in self.strips()]
 
     def svg(self, title: str) -> str:
-        """The screen as SVG, as Textual's export_screenshot makes it."""
-        console = _console(self.size, record=True)
-        console.print(self._update())
-        return console.export_svg(title=title)
+        """The screen as a portable SVG picture (tui.export.svgdraw)."""
+        return svgdraw.svg(self.strips(), self.size, title)
 
 
-def _console(size: tuple[int, int], record: bool = False) -> Console:
+def _console(size: tuple[int, int]) -> Console:
     return Console(width=size[0], height=size[1], file=io.StringIO(), force_terminal=True,
-                   color_system="truecolor", record=record, legacy_windows=False, safe_box=False)
+                   color_system="truecolor", legacy_windows=False, safe_box=False)

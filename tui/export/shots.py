@@ -9,6 +9,7 @@ from pathlib import Path
 from tui.export.run import load_complete
 from tui.export.screen import Options
 from tui.export.svg import chapter_pictures, render
+from tui.outfiles import write_file
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "screenshots"
 RECORDED = (  # recording -> the file name of each of its chapters' pictures
@@ -29,7 +30,8 @@ def export_recorded(out: Path, png: bool = False,
         if len(pictures) != len(names):
             raise ValueError(f"{path}: error: {len(pictures)} chapters, expected {len(names)}")
         pictures = [replace(p, name=n) for p, n in zip(pictures, names)]
-        asyncio.run(render(loaded, path, pictures, Options(), out, replace=True, png=png))
+        asyncio.run(render(loaded, path, pictures, Options(), out, png=png,
+                           save=lambda file, data: write_file(file, data, replace=True)))
         for picture in pictures:
             notes = " ".join(picture.chapter.notes) if picture.chapter else ""
             made.append((picture.name, f"{picture.caption}. {notes}".strip()))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from engine.recording import Loaded, Mark
 from tui.export.screen import Options, Screen
 from tui.export.source import slug
-from tui.outfiles import OutputError, write_file
+from tui.outfiles import OutputError
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,18 @@ def step_pictures(loaded: Loaded) -> list[Picture]:
             for cursor in range(total + 1)]
 
 
+def _plain_write(path: Path, data: str | bytes) -> None:
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
 async def render(loaded: Loaded, where: str, pictures: list[Picture], options: Options,
-                 directory: Path, *, replace: bool, png: bool = False) -> list[Path]:
-    """Write each picture as DIR/NAME.svg (and .png); returns the files written."""
+                 directory: Path, *, png: bool = False,
+                 save: Callable[[Path, str | bytes], None] = _plain_write,
+                 named: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Write each picture as DIR/NAME.svg (and .png) with `save`; returns the files written.
+    Exports write into a staging folder (tui.outfiles.staged), so plain writes suffice;
+    `named` is the folder errors name (the one the staging folder becomes)."""
     written: list[Path] = []
     async with Screen(loaded, where, options.size) as screen:
         for picture in pictures:
@@ -52,26 +61,30 @@ async def render(loaded: Loaded, where: str, pictures: list[Picture], options: O
                 await screen.goto(picture.cursor)
             svg = screen.svg(f"objcg-lab: {picture.caption}")
             path = directory / f"{picture.name}.svg"
-            write_file(path, svg, replace=replace)
+            save(path, svg)
             written.append(path)
             if png:
                 target = path.with_suffix(".png")
-                write_file(target, svg_to_png(svg, path), replace=replace)
+                save(target, svg_to_png(svg, (named or directory) / path.name))
                 written.append(target)
+            if progress is not None:
+                progress(len(written) // (2 if png else 1))
     return written
 
 
-def svg_to_png(svg: str, where: Path) -> bytes:
-    """rsvg-convert drops runs of &#160; (Rich's spaces): give it plain preserved spaces."""
+def need_rsvg(where: Path) -> None:
+    """Before any rendering: PNGs need rsvg-convert."""
     if shutil.which("rsvg-convert") is None:
-        raise OutputError(f"{where}: error: PNG needs rsvg-convert (apt-get install librsvg2-bin)")
-    text = svg.replace("&#160;", " ").replace("<svg ", '<svg xml:space="preserve" ', 1)
-    with tempfile.TemporaryDirectory() as tmp:
-        fixed, png = Path(tmp) / "in.svg", Path(tmp) / "out.png"
-        fixed.write_text(text, encoding="utf-8")
-        done = subprocess.run(["rsvg-convert", str(fixed), "-o", str(png)],
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["failed"])[0]
-            raise OutputError(f"{where}: error: rsvg-convert: {reason}")
-        return png.read_bytes()
+        raise OutputError(f"{where}: error: PNG needs rsvg-convert (Debian: apt-get install "
+                          "librsvg2-bin); nothing written")
+
+
+def svg_to_png(svg: str, where: Path) -> bytes:
+    """The PNG of an SVG picture by rsvg-convert; `where` names it in an error."""
+    need_rsvg(where)
+    done = subprocess.run(["rsvg-convert", "--format", "png"], input=svg.encode("utf-8"),
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[0]
+        raise OutputError(f"{where}: error: rsvg-convert: {reason}")
+    return done.stdout

@@ -23,6 +23,7 @@ from engine import Machine
 from engine.lessons import Goal, GoalStatus, LessonError, Player, Predict, Problem, Run, check_file
 from engine.lessons import progress
 from engine.lessons.course import entries
+from engine.lessons.mask import mask_for
 from tui.app import ExplorerApp
 from tui.lesson import texts
 from tui.lesson.list_screen import LessonList
@@ -37,6 +38,14 @@ HERE = Path(__file__).parent
 LESSON_WORDS: dict[str, tuple[str, tuple[int, ...]]] = {
     "hint": ("hint", ()), "solution": ("solution", ()), "next": ("lesson_step", (1,)),
     "back": ("lesson_step", (-1,)), "lessons": ("lessons", ())}
+
+
+def masked_for(step: object) -> frozenset[tuple[str, str, str]]:
+    """A prediction about the state on screen hides its field until it is answered; one
+    that runs commands first asks about a state not shown yet."""
+    if isinstance(step, Predict) and not step.commands:
+        return mask_for(step.field)
+    return frozenset()
 
 
 class LessonApp(ExplorerApp):
@@ -104,6 +113,7 @@ class LessonApp(ExplorerApp):
                             if os.path.abspath(e.path) == os.path.abspath(path)), None)
         report = check_file(path)
         self.player, self.problems = None, list(report.problems)
+        self.masked = frozenset()
         if report.lesson is None or report.problems:
             if not self.problems:
                 self.problems = [Problem(path, 1, "file", "the lesson does not load")]
@@ -137,6 +147,7 @@ class LessonApp(ExplorerApp):
         assert player is not None
         try:
             player.goto(index)
+            self.masked = masked_for(player.step)
             self._adopt(Session(player.machine, player.lesson.file))
             step = player.step
             if isinstance(step, Run):
@@ -241,7 +252,7 @@ class LessonApp(ExplorerApp):
             self.say("hints come with goal steps")
             return
         if player.hint() is None:
-            self.say("no more hints: s shows the solution")
+            self.say("no more hints for where you are now: s shows the solution")
         self._show_goal()
 
     def action_solution(self) -> None:
@@ -316,6 +327,7 @@ class LessonApp(ExplorerApp):
             self.say(str(err), error=True)
             return
         self.answered = True
+        self.masked = frozenset()
         self._mark(player.index)
         self.redraw(relayout=True, follow=True)
         narration = self.query_one(Narration)
@@ -351,9 +363,10 @@ class LessonApp(ExplorerApp):
                 self.solved_by = "by you"
                 self.say(Text("★ goal reached: ] next step", "bold green"))
                 self.query_one(MemcgTree).focus()  # the prompt has served: keys to the lesson
-        hints = step.hints[:player.hints_shown]
+        hints = player.given_hints()
         self.query_one(Narration).set_status(
-            texts.goal_status(status.checks, hints, len(step.hints), self.solved_by),
+            texts.goal_status(status.checks, hints, len(player.hints_left()), self.solved_by,
+                              bool(step.hints)),
             texts.hints_markdown(hints))
 
     def state(self) -> dict[str, Any]:

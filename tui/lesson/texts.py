@@ -158,16 +158,16 @@ def goal_checks(checks: Sequence[FieldCheck]) -> Text:
     return text
 
 
-def goal_status(checks: Sequence[FieldCheck], hints: Sequence[str], nr_hints: int,
-                solved_by: str | None) -> Text:
-    """The goal's live part: field checks, the hints given so far, the keys."""
+def goal_status(checks: Sequence[FieldCheck], hints: Sequence[str], left: int,
+                solved_by: str | None, has_hints: bool = True) -> Text:
+    """The goal's live part: field checks, the hints given so far, the keys. `left`
+    counts the hints that apply to the state now (a conditional hint may wait)."""
     text = goal_checks(checks)
     if all(c.ok for c in checks):
         text.append("\n★ Goal reached", "bold green")
         text.append(f" ({solved_by})" if solved_by else "", DIM)
         text.append(" · ] next step\n", DIM)
-    left = nr_hints - len(hints)
-    keys = "\nh hint" + (f" ({left} left)" if left else " (no more)") if nr_hints else "\n(no hints)"
+    keys = "\nh hint" + (f" ({left} left)" if left else " (none for now)") if has_hints else "\n(no hints)"
     text.append(keys + " · s show solution · : type a command", DIM)
     return text
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from tui.present.delta import delta_parts, delta_text
 from tui.present.header import Position, header_text
-from tui.present.highlight import NO_HIGHLIGHT, Highlight, structural
+from tui.present.highlight import NO_HIGHLIGHT, Highlight, hides_step, structural
 from tui.present.objcg import objcg_label_width, objcg_rows, objcg_text, pointer_kind
 from tui.present.objects import object_rows, object_text
 from tui.present.status import conservation, conservation_text
 from tui.present.stocks import stock_lines
-from tui.present.style import (CHANGED, DIM, ERRNO, GHOST, OWN, PARENT, SELECTED, STATE_STYLE,
+from tui.present.style import (MASK, MASKED, CHANGED, DIM, ERRNO, GHOST, OWN, PARENT, SELECTED, STATE_STYLE,
                                SWING, bar, errno_name, holder_label, holders_text, kib)
-from tui.present.trail import (Entry, TrailLine, Where, call_line, trail_entries, trail_line_text,
+from tui.present.trail import (HIDDEN_LINE, Entry, TrailLine, Where, call_line, trail_entries, trail_line_text,
                                trail_lines, trail_text)
 from tui.present.tree import (LIST_PREVIEW, Row, RowKind, TreeOptions, is_collapsed, tree_label_width,
                               tree_rows)
@@ -30,6 +30,7 @@ from tui.present.tree_text import tree_row_text
 from tui.present.warn import kernel_warning, warn_function
 
 __all__ = [
+    "HIDDEN_LINE", "MASK", "MASKED", "hides_step",
     "delta_parts", "delta_text", "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
     "STATE_STYLE", "SWING", "Highlight", "Position", "Row", "RowKind", "TreeOptions", "Where", "bar",
     "conservation", "conservation_text", "errno_name", "header_text", "Entry", "TrailLine",

@@ -12,6 +12,14 @@ class Highlight:
 
     changed: frozenset[tuple[str, str, str]] = frozenset()
     swings: dict[tuple[str, str, str], tuple[Any, Any]] = field(default_factory=dict)
+    # Figures a pending prediction asks about, (kind, name, field): drawn as MASK ("?")
+    # until the learner answers (engine.lessons.mask decides the keys).
+    masked: frozenset[tuple[str, str, str]] = frozenset()
+
+    def hides(self, kind: str, name: str, *fields: str) -> bool:
+        """Must any of `fields` of this record be drawn as '?'?"""
+        m = self.masked
+        return bool(m) and any((kind, name, f) in m for f in fields)
 
     def hit(self, kind: str, name: str, *fields: str) -> bool:
         """Did the step change any of `fields` of this record (or create/drop it)?"""
@@ -30,6 +38,15 @@ class Highlight:
 
 
 NO_HIGHLIGHT = Highlight()
+
+
+def hides_step(masked: frozenset[tuple[str, str, str]], changed: Iterable[tuple[str, str, str]]) -> bool:
+    """Did a micro-step change a masked figure (or create or drop its record)? Its trail
+    line would then give the answer away."""
+    if not masked:
+        return False
+    records = {(k, n) for k, n, _ in masked}
+    return any(key in masked or (key[2] == "*" and key[:2] in records) for key in changed)
 
 
 def structural(changed: Iterable[tuple[str, str, str]]) -> bool:

@@ -9,7 +9,7 @@ from tui import world as w
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, field, fit
 from tui.present.style import (DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, charged_label,
-                               holders_text, styled)
+                               holders_text, styled, hidden)
 from tui.world import Record, World
 
 
@@ -44,7 +44,10 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, width: in
     fields = [field(styled(name.ljust(label), hl.hit("objcg", name, "*"), GHOST if ghost else "bold"),
                     styled(name, hl.hit("objcg", name, "*"), GHOST if ghost else "bold"), shrink=PAD)]
     swing = hl.swing("objcg", name, "memcg")
-    if swing is not None:
+    hide = hl.hides
+    if hide("objcg", name, "memcg"):
+        fields.append(field(Text(" ─▶ ", DIM) + hidden()))
+    elif swing is not None:
         fields.append(field(Text.assemble((" ↷ ", SWING), (str(swing[0]), "strike " + DIM),
                                           (" → ", SWING), (str(swing[1]), SWING))))
     elif pointer_kind(rec) == "own":
@@ -53,16 +56,28 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, width: in
     else:
         arrow = Text.assemble((" ⇧▶ ", PARENT), (rec["memcg"], "bold " + PARENT))
         fields.append(field(arrow + Text(" (parent)", PARENT), arrow))
-    fields.append(field(Text(" ") + styled(state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))))
-    fields.append(field(styled(f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders")), drop=2))
+    if hide("objcg", name, "state"):
+        fields.append(field(hidden(" ")))
+    else:
+        fields.append(field(Text(" ") + styled(state, hl.hit("objcg", name, "state"), STATE_STYLE.get(state, ""))))
+    if hide("objcg", name, "refcnt"):  # a masked figure never drops: its '?' says it is asked
+        fields.append(field(hidden(" ref ")))
+    else:
+        fields.append(field(styled(f" ref {rec['refcnt']}", hl.hit("objcg", name, "refcnt", "holders")), drop=2))
     left = rec["nr_charged_bytes"]
     changed = hl.hit("objcg", name, "nr_charged_bytes")
-    fields.append(field(*(styled(f" {lab} {left}", changed, "cyan" if left else DIM)
-                          for lab in charged_label()), drop=1))
+    if hide("objcg", name, "nr_charged_bytes"):
+        fields.append(field(*(hidden(f" {lab} ") for lab in charged_label())))
+    else:
+        fields.append(field(*(styled(f" {lab} {left}", changed, "cyan" if left else DIM)
+                              for lab in charged_label()), drop=1))
     holders = w.holders(rec)
     holders_changed = hl.hit("objcg", name, "holders")
-    fields.append(field(*(Text(" ") + styled(holders_text(holders, limit), holders_changed, DIM)
-                          for limit in (6, 3, 1)), drop=3))
+    if hide("objcg", name, "holders"):
+        fields.append(field(hidden(" {") + Text("}"), drop=3))
+    else:
+        fields.append(field(*(Text(" ") + styled(holders_text(holders, limit), holders_changed, DIM)
+                              for limit in (6, 3, 1)), drop=3))
     return fit(fields, width)
 
 

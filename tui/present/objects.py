@@ -5,7 +5,7 @@ from rich.text import Text
 
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, field, fit
-from tui.present.style import DIM, GHOST, styled
+from tui.present.style import DIM, GHOST, hidden, styled
 from tui import world as w
 from tui.world import World
 
@@ -24,7 +24,9 @@ def object_text(world: World, name: str, hl: Highlight, width: int | None = None
     fields = [field(styled(f"{name:<8}", hl.hit("object", name, "*"), "bold"),
                     styled(name, hl.hit("object", name, "*"), "bold"), shrink=PAD),
               field(f"{rec['size']:>7} B", f" {rec['size']} B")]
-    if w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
+    if hl.hides("object", name, "objcg", "accounted", "memcg"):
+        fields.append(field(Text("  → ", DIM) + hidden()))
+    elif w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
         fields.append(field(Text(f"  pages o{rec['order']}", DIM)))
         if rec["memcg"] is None:
             fields.append(field(Text(" unaccounted", DIM), drop=1))

@@ -18,9 +18,12 @@ def conservation(world: World, objcg: str) -> Conservation | None:
 LIVE, STOCKS, LEFTOVER = "green", "blue", "cyan"
 
 
-def conservation_text(c: Conservation | None, width: int | None = None) -> Text:
+def conservation_text(c: Conservation | None, width: int | None = None, masked: bool = False) -> Text:
     """pages × PAGE_SIZE = live + in stocks + nr_charged_bytes for one objcg, then (where it
-    fits) a bar of the charged bytes split the same way; fitted to `width`."""
+    fits) a bar of the charged bytes split the same way; fitted to `width`. `masked`: a
+    prediction is pending, and any one term of the sum follows from the others."""
+    if masked:
+        return Text("bytes: the byte sum is hidden until you answer the prediction", DIM)
     if c is None:
         return Text("bytes: select an objcg to see its sum", DIM)
     ok = c.holds

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, Field, field, fit
-from tui.present.style import DIM, bar, styled
+from tui.present.style import DIM, bar, hidden, styled
 from tui.world import Record, World
 
 
@@ -24,19 +24,27 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
             continue
         cpu = group[0]
         name = f"cpu{cpu['cpu']}"
+        hide = hl.hides
         page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD),
                 field(Text("pg " if one_line else "page ", DIM), Text("pg ", DIM)),
-                _named(_ptr(cpu["cached"]), label, hl.hit("cpu", name, "cached")),
+                _named(_ptr(cpu["cached"]), label, hl.hit("cpu", name, "cached"), hide("cpu", name, "cached")),
+                field(hidden("   ") + Text(f"/{world.batch:<3}")) if hide("cpu", name, "nr_pages") else
                 field(styled(f"{cpu['nr_pages']:>4}/{world.batch:<3}", hl.hit("cpu", name, "nr_pages")),
                       styled(f" {cpu['nr_pages']}/{world.batch}", hl.hit("cpu", name, "nr_pages")))]
         byte = [field(Text(" B " if one_line else "     byte ", DIM), Text(" B " if one_line else "     B ", DIM),
                       shrink=PAD),
-                _named(_ptr(cpu["cached_objcg"]), label, hl.hit("cpu", name, "cached_objcg")),
+                _named(_ptr(cpu["cached_objcg"]), label, hl.hit("cpu", name, "cached_objcg"),
+                       hide("cpu", name, "cached_objcg")),
+                field(hidden("    ") + Text("B")) if hide("cpu", name, "nr_bytes") else
                 field(styled(f"{cpu['nr_bytes']:>5}B", hl.hit("cpu", name, "nr_bytes")),
                       styled(f" {cpu['nr_bytes']}B", hl.hit("cpu", name, "nr_bytes")))]
         over = [field(Text(" >PAGE", "bold red"))] if cpu["nr_bytes"] > world.page_size else []
         page_bar = (cpu["nr_pages"], world.batch, "blue")
         byte_bar = (cpu["nr_bytes"], world.page_size, "cyan")
+        if hide("cpu", name, "nr_pages"):  # a bar would give the figure away
+            page_bar = (0, world.batch, "")
+        if hide("cpu", name, "nr_bytes"):
+            byte_bar, over = (0, world.page_size, ""), []
         if one_line:
             lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
         else:
@@ -47,8 +55,10 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
 def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
     """Runs of three or more CPUs with both stocks empty (untouched by this step) go together."""
     def empty(cpu: Record) -> bool:
+        name = f"cpu{cpu['cpu']}"
         return (cpu["cached"] is None and cpu["cached_objcg"] is None and not cpu["nr_pages"]
-                and not cpu["nr_bytes"] and not hl.touched("cpu", f"cpu{cpu['cpu']}"))
+                and not cpu["nr_bytes"] and not hl.touched("cpu", name)
+                and not hl.hides("cpu", name, "cached", "nr_pages", "cached_objcg", "nr_bytes"))
 
     out: list[list[Record]] = []
     for is_empty, run in groupby(cpus, key=empty):
@@ -67,7 +77,9 @@ def _empty_line(group: list[Record], world: World, width: int) -> Text:
                 field(Text(f" ({len(group)} CPUs, both stocks empty)", DIM), drop=9, quiet=True)], width)
 
 
-def _named(name: str, label: int, changed: bool) -> Field:
+def _named(name: str, label: int, changed: bool, masked: bool = False) -> Field:
+    if masked:  # '?' in the same room, so the row does not move when it is answered
+        return field(hidden() + Text(" " * (label - 1)), hidden(), shrink=PAD)
     return field(styled(f"{name:<{label}}", changed), styled(name, changed), shrink=PAD)
 
 

@@ -56,6 +56,19 @@ def holders_text(holders: dict[str, int], limit: int = 6) -> str:
     return "{" + " ".join(shown) + "}"
 
 
+def put(text: Text, value: str, changed: bool, style: str = "") -> None:
+    text.append(value, CHANGED if changed else style)
+
+
+MASKED = "bold white on blue"
+MASK = "?"  # a figure hidden until the learner answers the prediction about it
+
+
+def hidden(label: str = "") -> Text:
+    """A masked figure: its label, if any, then '?' (see Highlight.masked)."""
+    return Text(label) + Text(MASK, MASKED)
+
+
 def styled(value: str, changed: bool, style: str = "") -> Text:
     """A piece of a row in its own style, or in CHANGED if the last micro-step changed it."""
     return Text(value, CHANGED if changed else style)

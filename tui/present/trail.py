@@ -14,10 +14,13 @@ from typing import Any, Literal, NamedTuple, Sequence
 
 from rich.text import Text
 
+from engine.diff import changed_fields
 from engine.steps import describe, function_of
+from tui.present.highlight import hides_step
 from tui.present.style import DIM
 
 Where = Literal["past", "current", "future"]
+HIDDEN_LINE = "? (this micro-step changes what the prediction asks: hidden until you answer)"
 
 # kernel functions whose one argument is the memcg: their caller line shows it whole
 ONE_ARGUMENT = frozenset({"cgroup_destroy_locked", "kill_css", "css_killed_work_fn",
@@ -48,8 +51,10 @@ class TrailLine:
     first: bool  # the entry's first line (the ▶ marker goes there)
 
 
-def trail_entries(steps: Sequence[Any], first: int, end: int) -> list[Entry]:
-    """Entries for steps[first:end], caller lines included."""
+def trail_entries(steps: Sequence[Any], first: int, end: int,
+                  masked: frozenset[tuple[str, str, str]] = frozenset()) -> list[Entry]:
+    """Entries for steps[first:end], caller lines included. A micro-step that changed a
+    `masked` figure (a pending prediction's) reads HIDDEN_LINE instead of its text."""
     out: list[Entry] = []
     before: tuple[str, ...] = ()
     for index in range(first, end):
@@ -63,7 +68,8 @@ def trail_entries(steps: Sequence[Any], first: int, end: int) -> list[Entry]:
             if depth == len(stack) - 1 and stack[depth] == own:
                 break  # the step's own line names its function
             out.append(Entry(None, index, depth, call_line(stack[depth], step.data)))
-        out.append(Entry(index, index, step.depth, describe(step.data)))
+        hidden = masked and hides_step(masked, changed_fields(step.changes))
+        out.append(Entry(index, index, step.depth, HIDDEN_LINE if hidden else describe(step.data)))
         before = stack
     return out
 

@@ -10,7 +10,7 @@ from tui import world as w
 from tui.present.fit import PAD, Field, field, fit
 from tui.present.highlight import Highlight
 from tui.present.style import (COUNT, DIM, GHOST, PARENT, STATE_STYLE, SWING, charged_label,
-                               holders_text, kib, styled)
+                               hidden, holders_text, kib, styled)
 from tui.present.travel import travel_text
 from tui.present.tree import LIST_PREVIEW, Row, TreeOptions, _ancestors, _shown, is_collapsed
 from tui.world import World
@@ -43,7 +43,9 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     kids = [c for c in world.children(name) if _shown(world, opts, c, None)]
     folded = (is_collapsed(opts, name, row.depth) and bool(kids) and not opts.find
               and name not in _ancestors(world, opts.reveal))
-    name_style = GHOST if ghost else ("bold" if state == "online" else "bold " + STATE_STYLE["dying"])
+    hide = hl.hides
+    state_hidden = hide("memcg", name, "state")
+    name_style = GHOST if ghost else ("bold" if state == "online" or state_hidden else "bold " + STATE_STYLE["dying"])
     head = Text.assemble((row.prefix, DIM))
     head.append_text(styled(name, hl.hit("memcg", name, "*"), name_style))
     if folded:
@@ -51,43 +53,60 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     pad = max(1, label - head.cell_len)
     fields = [field(head), Field((Text(" " * pad), Text(" ")), shrink=PAD)]
     usage = rec["usage"]
-    fields.append(field(styled(f"{usage:>3} pg", hl.hit("memcg", name, "usage"), DIM if ghost else ""),
-                        styled(f"{usage} pg", hl.hit("memcg", name, "usage"), DIM if ghost else "")))
-    fields.append(field(f" {kib(usage * world.page_size):>5}", drop=9, quiet=True, style=DIM))
+    if hide("memcg", name, "usage"):  # a masked figure never drops: its '?' says it is asked
+        fields.append(field(hidden("  ") + Text(" pg")))
+    else:
+        fields.append(field(styled(f"{usage:>3} pg", hl.hit("memcg", name, "usage"), DIM if ghost else ""),
+                            styled(f"{usage} pg", hl.hit("memcg", name, "usage"), DIM if ghost else "")))
+        fields.append(field(f" {kib(usage * world.page_size):>5}", drop=9, quiet=True, style=DIM))
     limit = rec["max"]
     max_changed = hl.hit("memcg", name, "max")
-    if limit is None:
+    if hide("memcg", name, "max"):
+        fields.append(field(hidden(" max ")))
+    elif limit is None:
         fields.append(field(styled(" max ∞", max_changed, DIM), drop=8, quiet=not max_changed))
     else:
         fields.append(field(styled(f" max {limit} ({kib(limit * world.page_size)})", max_changed),
                             styled(f" max {limit}", max_changed), drop=3))
-    if rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
+    if hide("memcg", name, "failcnt"):  # shown even at 0, or its absence would tell
+        fields.append(field(hidden(" failcnt ")))
+    elif rec["failcnt"] or hl.hit("memcg", name, "failcnt"):
         fields.append(field(styled(f" failcnt {rec['failcnt']}", hl.hit("memcg", name, "failcnt"), "red"),
                             drop=4))
     if world.v1:
         fields += _kmem_fields(rec, hl)
     refs = w.css_refs(rec)
-    fields.append(field(styled(f" ref {'-' if refs is None else refs}",
-                               hl.hit("memcg", name, "refcnt", "holders")), drop=2))
+    refs_hidden = hide("memcg", name, "css_refs")
+    if refs_hidden:
+        fields.append(field(hidden(" ref ")))
+    else:
+        fields.append(field(styled(f" ref {'-' if refs is None else refs}",
+                                   hl.hit("memcg", name, "refcnt", "holders")), drop=2))
     pages = w.page_pins(rec)  # alloc_pages blocks among the css holders
-    if pages:
+    if pages and not refs_hidden:
         what = "page" if len(pages) == 1 else "pages"
         changed_pins = hl.hit("memcg", name, "holders")
         fields.append(field(*(styled(f" ({what} {' '.join(pages[:n])}"
                                      + (f" +{len(pages) - n}" if len(pages) > n else "") + ")",
                                      changed_pins, "magenta") for n in (3, 1)), drop=4))
     state_changed = hl.hit("memcg", name, "state")
-    fields.append(field(Text(" ") + styled("ghost (freed)" if ghost else state, state_changed,
-                                           STATE_STYLE.get(state, "")),
-                        Text(" ") + styled("freed" if ghost else state, state_changed,
-                                           STATE_STYLE.get(state, ""))))
-    if state == "dying":  # what still holds it: the answer to "why isn't it freed?"
+    if state_hidden:
+        fields.append(field(hidden(" ")))
+    else:
+        fields.append(field(Text(" ") + styled("ghost (freed)" if ghost else state, state_changed,
+                                               STATE_STYLE.get(state, "")),
+                            Text(" ") + styled("freed" if ghost else state, state_changed,
+                                               STATE_STYLE.get(state, ""))))
+    if state == "dying" and not state_hidden and not refs_hidden:  # what still holds it: the answer to "why isn't it freed?"
         holders = w.holders(rec)
         fields.append(field(*(Text(" held by ", DIM) + Text(holders_text(holders, n), STATE_STYLE["dying"])
                               for n in (6, 3, 1)), drop=5))
     dying = rec["nr_dying_descendants"]
     changed = hl.hit("memcg", name, "nr_dying_descendants")
     style = COUNT if dying else DIM  # a count of dying descendants, not a dying state
+    if hide("memcg", name, "nr_dying_descendants"):
+        fields.append(field(hidden(" nr_dying_descendants "), hidden(" dying-desc ")))
+        return fields
     fields.append(field(styled(f" nr_dying_descendants {dying}", changed, style),
                         styled(f" dying-desc {dying}", changed, style),
                         drop=1 if dying or changed else 7, quiet=not (dying or changed)))
@@ -115,7 +134,9 @@ def _objcg_fields(world: World, row: Row, hl: Highlight) -> list[Field]:
     fields = [field(Text("objcg ", DIM), Text("objcg ", DIM))]
     swing = hl.swing("memcg", row.memcg, "objcg")
     changed = hl.hit("memcg", row.memcg, "objcg")
-    if row.objcg is None:
+    if hl.hides("memcg", row.memcg, "objcg"):
+        fields.append(field(hidden()))
+    elif row.objcg is None:
         fields.append(field(styled("NULL", changed, DIM)))
         if swing and swing[0]:
             fields.append(field(styled(f" (was {swing[0]})", changed, DIM), drop=4))
@@ -123,10 +144,7 @@ def _objcg_fields(world: World, row: Row, hl: Highlight) -> list[Field]:
         obj = world.objcg(row.objcg)
         fields.append(field(styled(row.objcg, changed, "bold")))
         if obj is not None:
-            fields.append(field(Text(" ") + styled(obj["state"], hl.hit("objcg", row.objcg, "state"),
-                                                   STATE_STYLE.get(obj["state"], ""))))
-            fields.append(field(styled(f" ref {obj['refcnt']}",
-                                       hl.hit("objcg", row.objcg, "refcnt", "holders")), drop=2))
+            fields += _objcg_figures(row.objcg, obj, hl)
     entries = w.objcg_list(rec)
     list_changed = hl.hit("memcg", row.memcg, "objcg_list")
     count = "empty" if not entries else f"{len(entries)}"
@@ -141,19 +159,36 @@ def _item_fields(world: World, row: Row, hl: Highlight) -> list[Field]:
     obj = world.objcg(row.objcg)
     listed = hl.swing("memcg", row.memcg, "objcg_list")
     moved = listed is not None and row.objcg in listed[1] and row.objcg not in (listed[0] or ())
+    if hl.hides("objcg", row.objcg, "memcg"):  # where it is listed says where it points
+        return [field(Text.assemble(("  ↳ ", PARENT)) + hidden() + Text(" (hidden)"))]
     fields = [field(Text.assemble(("  ↳ ", PARENT)) + styled(row.objcg, moved, "bold"))]
     if obj is None:
         return fields
-    fields.append(field(Text(" ") + styled(obj["state"], hl.hit("objcg", row.objcg, "state"),
-                                           STATE_STYLE.get(obj["state"], ""))))
+    fields += _objcg_figures(row.objcg, obj, hl)[:1]
     if obj["memcg"] != row.memcg:  # mid-reparent: it points up before the list is spliced
         swinging = hl.swing("objcg", row.objcg, "memcg") is not None
         fields.append(field(Text(f" ⇧▶ {obj['memcg']}", SWING if swinging else PARENT), drop=2))
-    fields.append(field(styled(f" ref {obj['refcnt']}", hl.hit("objcg", row.objcg, "refcnt", "holders")),
-                        drop=3))
+    fields += _objcg_figures(row.objcg, obj, hl)[1:]
     left = obj["nr_charged_bytes"]
     changed = hl.hit("objcg", row.objcg, "nr_charged_bytes")
-    fields.append(field(*(styled(f" {lab} {left}", changed, DIM) for lab in charged_label()), drop=1))
+    if hl.hides("objcg", row.objcg, "nr_charged_bytes"):
+        fields.append(field(*(hidden(f" {lab} ") for lab in charged_label())))
+    else:
+        fields.append(field(*(styled(f" {lab} {left}", changed, DIM) for lab in charged_label()), drop=1))
     if moved:
         fields.append(field(Text(" ◀ moved in", SWING), Text(" ◀", SWING)))
     return fields
+
+
+def _objcg_figures(name: str, obj: w.Record, hl: Highlight) -> list[Field]:
+    """An objcg's state and refcnt, or '?' for the one a prediction asks about."""
+    if hl.hides("objcg", name, "state"):
+        state = field(hidden(" "))
+    else:
+        state = field(Text(" ") + styled(obj["state"], hl.hit("objcg", name, "state"),
+                                         STATE_STYLE.get(obj["state"], "")))
+    if hl.hides("objcg", name, "refcnt"):
+        ref = field(hidden(" ref "))
+    else:
+        ref = field(styled(f" ref {obj['refcnt']}", hl.hit("objcg", name, "refcnt", "holders")), drop=2)
+    return [state, ref]

@@ -18,6 +18,7 @@ class Explanation(Static):
     """
 
     lines: list[Text] = []
+    _height = -1  # rows the text took at the last update (-1: not laid out yet)
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
              notes: list[str], cpu: int | None, delta: Text | None = None) -> None:
@@ -37,5 +38,15 @@ class Explanation(Static):
         family = palette(self.app)
         self.lines = lines
         lines = [recolor(line, family) for line in lines]
-        self.update(Group(*lines) if lines else recolor(
-            Text("(no command yet: press n to step, : to type one)", present.DIM), family))
+        shown = lines or [recolor(Text("(no command yet: press n to step, : to type one)",
+                                       present.DIM), family)]
+        height = self._height_of(shown)
+        self.update(Group(*lines) if lines else shown[0],
+                    layout=height != self._height)  # a layout pass only when the height changes
+        self._height = height
+
+    def _height_of(self, lines: list[Text]) -> int:
+        width = self.content_size.width
+        if width <= 0:
+            return -1
+        return sum(len(line.wrap(self.app.console, width)) for line in lines)

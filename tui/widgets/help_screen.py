@@ -18,6 +18,8 @@ one micro-step at a time. A glossary of the kernel's words is at the end (scroll
   B   F5     to the start of the command
   space F9   play / pause            + -   faster / slower
   home  g    the very start          end  G   the end of history
+  y          the other branch: a command typed in the past starts a new one, the
+             old future is kept; y switches to it and back (nothing is lost)
   In the command line letters type: use the F-keys there, or Esc first.
 
 [b]Looking around[/b]
@@ -42,7 +44,8 @@ one micro-step at a time. A glossary of the kernel's words is at the end (scroll
 [b]The command line[/b] takes any scenario command, e.g.
   mkdir A/C    task t3 A/C    alloc Z0 300 task=t3 cpu=1
   free Z0 cpu=0    rmdir A/C    drain cpu=1    charge /A 100 cpu=0
-and the explorer's own: save FILE (the session as a script), find TEXT, help.
+and the explorer's own: save FILE (the session as a script), find TEXT, help,
+branches, branch N, discard N, undiscard. After Enter the line stays open.
 Up/down recall earlier lines; Tab completes commands, paths, tasks, objects,
 objcgs. A new command plays from its first micro-step.
 

@@ -17,15 +17,16 @@ class InvariantStatus(Static):
     """
 
     _shown: Conservation | None = None
+    _masked = False
 
-    def show(self, conservation: Conservation | None) -> None:
-        self._shown = conservation
+    def show(self, conservation: Conservation | None, masked: bool = False) -> None:
+        self._shown, self._masked = conservation, masked
         self.refresh()
 
     def on_resize(self) -> None:
         self.refresh()  # fitted to the width: fit again
 
     def render(self) -> Text:
-        text = present.conservation_text(self._shown, width=self.content_size.width)
+        text = present.conservation_text(self._shown, width=self.content_size.width, masked=self._masked)
         text.no_wrap = True
         return recolor(text, palette(self.app))

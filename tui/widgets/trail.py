@@ -19,18 +19,20 @@ class Trail(RowList[TrailLine]):
         self.steps: Sequence[Step] = ()
         self.at = 0  # the machine's cursor: steps[at - 1] is the current one
         self.show_future = False
-        self._span: tuple[int, int, int | None] = (0, 0, None)
+        self._span: tuple[object, ...] = ()
         self._entries: list[Entry] = []
         self._laid_out: tuple[int, int, bool] | None = None
         self._full: tuple[object, int] | None = None
+        self.masked: frozenset[tuple[str, str, str]] = frozenset()  # see Highlight.masked
 
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show the entries of steps[first:end] that have run (steps before `at`)."""
-        span = (first, end, id(steps[first]) if first < end else None)  # a new branch: new steps
+        # a new branch has new steps; a prediction's mask changes the entries' text
+        span = (first, end, id(steps[first]) if first < end else None, self.masked)
         self.steps, self.at = steps, at
         if span != self._span:
             self._span = span
-            self._entries = present.trail_entries(steps, first, end)
+            self._entries = present.trail_entries(steps, first, end, self.masked)
             self._laid_out = None
         self._layout()
 

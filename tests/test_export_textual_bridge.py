@@ -1,0 +1,48 @@
+"""The Textual internals the exports use (tui/export/textual_bridge.py) still exist and
+still mean what they meant: this fails loudly, naming the module to mend, if a Textual
+upgrade moves them."""
+from __future__ import annotations
+
+import asyncio
+
+import textual
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tui.export import svgdraw
+from tui.export.textual_bridge import PRIVATE, Painter
+
+MEND = (f"Textual {textual.__version__} changed an internal that "
+        "tui/export/textual_bridge.py uses; mend that module (and only it)")
+
+
+class Tiny(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("first words", id="text")
+
+
+def test_settle_paints_a_change_and_lines_match_the_public_screenshot() -> None:
+    async def run() -> None:
+        app = Tiny()
+        async with app.run_test(size=(40, 5)) as pilot:
+            owners = {"Pilot": pilot, "Screen": app.screen, "App": app}
+            for owner, name in PRIVATE:
+                assert hasattr(owners[owner], name), f"{MEND}: {owner}.{name} is gone"
+            painter = Painter(app, pilot)
+            await painter.settle()
+            assert "first words" in str(painter.lines()[0].text), MEND
+            app.query_one("#text", Static).update("second   spaced  words")
+            await painter.settle()
+            lines = painter.lines()
+            assert len(lines) == 5 and all(line.cell_length == 40 for line in lines), MEND
+            assert lines[0].text.rstrip() == "second   spaced  words", MEND
+            painter.painted = False
+            await painter.settle()
+            assert not painter.painted, f"{MEND}: settle does not converge"
+            public = app.export_screenshot()  # the public API renders the same screen
+            for word in ("second", "spaced", "words"):
+                assert word in public, MEND
+            ours = svgdraw.screen_text(svgdraw.svg(lines, (40, 5), "t"))
+            assert ours[0] == "second   spaced  words"
+
+    asyncio.run(run())

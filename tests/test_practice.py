@@ -1,0 +1,112 @@
+"""`objcg-lab practice`: generated problems whose answers the engine computes, the same
+for the same seed, printed with -c, and the practice screen's score and streak."""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from engine import Machine
+from engine.fields import resolve
+from engine.practice import TOPICS, problems, stream
+from engine.practice_cli import shown
+from tui.practice import PracticeApp, PracticeSession
+
+
+def replayed_answer(problem: Any) -> Any:
+    """The answer, recomputed from the printed script alone on a fresh checked machine."""
+    machine = Machine(history=True, check=True)  # every invariant after every micro-step
+    for number, line in enumerate(problem.script, start=1):
+        machine.run_line(line, "<problem>", number)
+    state = machine.snapshot()
+    q = problem.question
+    if q.pays is not None:
+        objcg = resolve(state, f"object {q.pays} objcg")
+        return None if objcg is None else resolve(state, f"objcg {objcg} memcg")
+    return resolve(state, q.field)
+
+
+@pytest.mark.parametrize("topic", list(TOPICS))
+def test_answers_agree_with_the_engine_for_many_seeds(topic: str) -> None:
+    seen_answers = set()
+    for seed in range(25):
+        for problem in problems(seed, topic, 2):
+            assert problem.topic == topic
+            assert problem.script[0].startswith("config cpus=")
+            assert replayed_answer(problem) == problem.answer, (seed, problem)
+            seen_answers.add(shown(problem.answer))
+    assert len(seen_answers) >= 3, (topic, seen_answers)  # the questions vary
+
+
+def test_same_seed_same_problems_and_different_seeds_differ() -> None:
+    first = problems(7, None, 14)
+    assert first == problems(7, None, 14)
+    assert [p.topic for p in first[:7]] == list(TOPICS)  # all topics, in course order
+    assert problems(8, None, 14) != first
+    endless = stream(7)
+    assert [next(endless) for _ in range(14)] == first
+
+
+def test_unknown_topic_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown topic 'paging'"):
+        problems(1, "paging")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_prints_problems_and_with_c_their_answers() -> None:
+    done = cli("practice", "--seed", "1", "-c")
+    assert done.returncode == 0, done.stderr
+    expected = problems(1, None, 5)
+    assert done.stdout.count("Problem ") == 5 and done.stdout.count("  A: ") == 5
+    for problem in expected:
+        assert f"  A: {shown(problem.answer)}" in done.stdout
+        assert "\n".join(f"    {line}" for line in problem.script) in done.stdout
+    bare = cli("practice", "--seed", "1", "--topic", "limits", "-n", "2")
+    assert bare.returncode == 0 and "  A: " not in bare.stdout and bare.stdout.count("  Q: ") == 2
+    assert "with -c" in bare.stdout
+    bad = cli("practice", "--topic", "paging", "-c")
+    assert bad.returncode == 2 and "unknown topic 'paging'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_session_scores_and_streaks() -> None:
+    session = PracticeSession(seed=3)
+    right = shown(session.problem.answer).replace(" (empty)", "")
+    assert session.answer(right).correct
+    assert (session.score, session.tried, session.streak) == (1, 1, 1)
+    session.next()
+    with pytest.raises(ValueError):
+        session.answer("   ")  # nothing typed: not counted
+    wrong = "/nowhere" if not isinstance(session.problem.answer, (int, bool)) else "123456789"
+    if isinstance(session.problem.answer, bool):
+        wrong = "false" if session.problem.answer else "true"
+    assert not session.answer(wrong).correct
+    assert (session.score, session.tried, session.streak, session.best) == (1, 2, 0, 1)
+
+
+def test_practice_screen_checks_answers_and_counts() -> None:
+    asyncio.run(_practice_screen())
+
+
+async def _practice_screen() -> None:
+    app = PracticeApp(seed=2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        problem = app.session.problem
+        assert "\n".join(problem.script) in str(app.query_one("#practice-script").render())
+        answer = shown(problem.answer).replace(" (empty)", "")
+        await pilot.press(*[{" ": "space", ",": "comma"}.get(c, c) for c in answer])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Right" in str(app.query_one("#practice-result").render())
+        assert "score 1/1" in str(app.query_one("#practice-score").render())
+        await pilot.press("enter")  # next problem
+        await pilot.pause()
+        assert app.session.problem.number == 2
+        assert "streak 1 (best 1)" in str(app.query_one("#practice-score").render())

@@ -1,0 +1,160 @@
+"""A terminal screen (lines of Rich segments) as an SVG picture that looks the same in
+librsvg, Chromium and Firefox.
+
+Renderers disagree on spaces and on the width of glyphs, so nothing here relies on
+either: every word (a run of non-space characters of one style, at most CHUNK cells) is
+its own <text> at the x of its first cell, with textLength for the renderers that honour
+it (librsvg 2.54 ignores textLength and lists of x); spaces are never drawn, only
+backgrounds are, as rectangles. Fonts are named with fallbacks; the cell width is the
+advance of DejaVu Sans Mono (and of most monospace fonts: 0.6 em).
+"""
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+from typing import Iterable
+
+from rich.cells import cell_len
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from rich.terminal_theme import SVG_EXPORT_THEME
+
+FONT_SIZE = 14
+CELL_WIDTH = 8.43  # 0.602 em: DejaVu Sans Mono's advance at 14px
+LINE_HEIGHT = 17
+BASELINE = 12  # from the top of a row: room below for descenders and "_"
+CHUNK = 16  # cells: bounds the drift of a long word in a fallback font of another width
+FONTS = ("'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, 'Courier New', "
+         "monospace")
+THEME = SVG_EXPORT_THEME
+
+
+def _hex(color: Color | None, foreground: bool) -> str:
+    if color is None or color.is_default:
+        triplet = THEME.foreground_color if foreground else THEME.background_color
+    else:
+        triplet = color.get_truecolor(THEME, foreground=foreground)
+    return triplet.hex
+
+
+def _colors(style: Style) -> tuple[str, str]:
+    fg, bg = _hex(style.color, True), _hex(style.bgcolor, False)
+    if style.reverse:
+        fg, bg = bg, fg
+    return fg, bg
+
+
+def _x(cells: float) -> str:
+    return f"{cells * CELL_WIDTH:.2f}".rstrip("0").rstrip(".")
+
+
+_WORD = re.compile(r"[^ ]+")
+
+
+def _words(text: str) -> Iterable[tuple[int, str]]:
+    """(cell offset, word) for each run of non-space characters, cut every CHUNK cells."""
+    if text.isascii():  # one cell per character: the fast path
+        for match in _WORD.finditer(text):
+            word, start = match.group(), match.start()
+            for cut in range(0, len(word), CHUNK):
+                yield start + cut, word[cut:cut + CHUNK]
+        return
+    offset, word, start = 0, "", 0
+    for ch in text:
+        width = cell_len(ch)
+        if ch == " " or (word and cell_len(word) + width > CHUNK):
+            if word:
+                yield start, word
+            word = ""
+        if ch != " ":
+            if not word:
+                start = offset
+            word += ch
+        offset += width
+    if word:
+        yield start, word
+
+
+def _text_attrs(style: Style, fg: str) -> str:
+    attrs = [f'fill="{fg}"']
+    if style.bold:
+        attrs.append('font-weight="bold"')
+    if style.italic:
+        attrs.append('font-style="italic"')
+    decorations = [d for d, on in (("underline", style.underline),
+                                   ("line-through", style.strike)) if on]
+    if decorations:
+        attrs.append(f'text-decoration="{" ".join(decorations)}"')
+    if style.dim:
+        attrs.append('opacity="0.6"')
+    return " ".join(attrs)
+
+
+def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -> str:
+    """The picture of `lines` (each a row of segments) on a width x height grid."""
+    width, height = size
+    page_w, page_h = _x(width), height * LINE_HEIGHT
+    screen_bg = THEME.background_color.hex
+    rects: list[tuple[int, str, int, int]] = []  # row, colour, first cell, end cell
+    looks: dict[Style, tuple[str, str, str]] = {}  # style -> fg, bg, text attributes
+    texts: list[str] = []
+    for row, line in enumerate(lines):
+        y_top = row * LINE_HEIGHT
+        y_base = y_top + BASELINE
+        col = 0
+        for segment in line:
+            text, style = segment.text, segment.style
+            if segment.control or not text:
+                continue
+            style = style or Style.null()
+            cells = len(text) if text.isascii() else cell_len(text)
+            look = looks.get(style)
+            if look is None:
+                fg, bg = _colors(style)
+                look = looks[style] = (fg, bg, _text_attrs(style, fg))
+            fg, bg, attrs = look
+            if bg != screen_bg:
+                if rects and rects[-1][:2] == (row, bg) and rects[-1][3] == col:
+                    rects[-1] = (row, bg, rects[-1][2], col + cells)  # one rectangle per run
+                else:
+                    rects.append((row, bg, col, col + cells))
+            if not style.conceal:
+                for offset, word in _words(text):
+                    width = len(word) if word.isascii() else cell_len(word)
+                    texts.append(f'<text x="{_x(col + offset)}" y="{y_base}" '
+                                 f'textLength="{_x(width)}" '
+                                 f'lengthAdjust="spacingAndGlyphs" {attrs}>'
+                                 f"{escape(word, quote=False)}</text>")
+            col += cells
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{page_w}" height="{page_h}" '
+           f'viewBox="0 0 {page_w} {page_h}" xml:space="preserve">',
+           f"<title>{escape(title, quote=False)}</title>",
+           f"<style>text {{ font-family: {FONTS}; font-size: {FONT_SIZE}px; "
+           "white-space: pre; }</style>",
+           f'<rect width="100%" height="100%" fill="{screen_bg}"/>', "<g>"]
+    for row, bg, start, end in rects:
+        out.append(f'<rect x="{_x(start)}" y="{row * LINE_HEIGHT}" width="{_x(end - start)}" '
+                   f'height="{LINE_HEIGHT}" fill="{bg}" shape-rendering="crispEdges"/>')
+    out.append("</g><g>")
+    out += texts
+    out.append("</g></svg>")
+    return "\n".join(out) + "\n"
+
+
+_TEXT = re.compile(r'<text x="([\d.]+)" y="(\d+)"[^>]*>([^<]*)</text>')
+
+
+def screen_text(picture: str) -> list[str]:
+    """The rows of text an SVG made by svg() shows, words at their cells (for checks)."""
+    rows: dict[int, dict[int, str]] = {}
+    for x, y, word in _TEXT.findall(picture):
+        row = (int(y) - BASELINE) // LINE_HEIGHT
+        rows.setdefault(row, {})[round(float(x) / CELL_WIDTH)] = unescape(word)
+    out = []
+    for row in range(max(rows, default=-1) + 1):
+        line = ""
+        for col, word in sorted(rows.get(row, {}).items()):
+            line = line.ljust(col) + word
+        out.append(line.rstrip())
+    return out

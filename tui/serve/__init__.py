@@ -1,0 +1,1 @@
+"""`objcg-lab serve`: the explorer, lessons and replays in a classroom's browsers."""

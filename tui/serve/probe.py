@@ -1,0 +1,126 @@
+"""Driving `objcg-lab serve` from outside, as the browser tests and benchmarks/serve.py do:
+start it on a free loopback port, read a page's screen, list its session processes."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# xterm's own buffer, exposed on #terminal by the served client (see server.py)
+SCREEN_TEXT_JS = """() => {
+  const term = document.getElementById("terminal").xterm;
+  if (!term) return "";
+  const buffer = term.buffer.active, lines = [];
+  for (let y = 0; y < term.rows; y++) {
+    const line = buffer.getLine(buffer.viewportY + y);
+    lines.push(line ? line.translateToString(true) : "");
+  }
+  return lines.join("\\n");
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, data: Path, *extra: str, max_sessions: int = 4,
+                 timeout: float = 20.0) -> subprocess.Popen[str]:
+    """`objcg-lab serve` on 127.0.0.1:port, returned once it accepts connections."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "serve", "--port", str(port), "--data", str(data),
+         "--max-sessions", str(max_sessions), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"serve exited: {server.stdout.read() if server.stdout else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"serve did not listen on port {port} within {timeout} s")
+
+
+def stop_server(server: subprocess.Popen[str]) -> str:
+    """Ctrl+C, as a teacher would; returns what the server printed."""
+    if server.poll() is None:
+        server.send_signal(2)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return server.stdout.read() if server.stdout else ""
+
+
+def children(pid: int) -> list[int]:
+    """Live processes whose parent is pid, from /proc (zombies excluded)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def session_processes(data: Path) -> list[int]:
+    """Every live session process of a server whose --data is `data` (from the
+    environment each session gets), whoever its parent is now: orphans show up too."""
+    marker = f"OBJCG_LAB_CONFINE_DIR={Path(data).resolve()}{os.sep}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes_named(fragment: str) -> list[int]:
+    """Live processes whose executable path contains `fragment` (e.g. "chrom")."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv0 = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0]
+            except OSError:
+                continue
+            if fragment.encode() in argv0:
+                found.append(int(entry))
+    return found
