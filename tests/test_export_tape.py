@@ -84,7 +84,8 @@ def test_in_the_explorer_p_marks_and_a_chapter_after_a_typed_command_lands_at_it
             await pilot.press("home", "n", "n", "P")
             await pilot.pause()
             assert "#@ pause" in path.read_text()  # written at once
-            await pilot.press("end", "colon", *keys("alloc X1 96 task=t cpu=1"), "enter")
+            await pilot.press("end", "colon", *keys("alloc X1 96 task=t cpu=1"), "enter",
+                              "escape")  # the command line stays open after a command: leave it
             await pilot.pause()
             assert app.playing  # the typed command plays from its start
             await pilot.press("escape")  # the prompt stays open after Enter: leave it first

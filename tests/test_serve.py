@@ -161,11 +161,16 @@ def open_explorer(browser, url: str):
     return page
 
 
+def to_panels(page) -> None:
+    """Esc: keys go to the panels again (the command line may keep them after Enter)."""
+    page.keyboard.press("Escape")
+    wait_until(lambda: "esc leave command line" not in screen(page), what="the panels' focus")
+
+
 def command(page, line: str) -> None:
     """`:` LINE Enter, as a student types it. A refused line stays on the command line, and
     ':' there types nothing: leave it first (esc), so that ':' opens an empty line."""
-    page.keyboard.press("Escape")
-    wait_until(lambda: "esc leave command line" not in screen(page), what="the panels' focus")
+    to_panels(page)
     page.keyboard.press(":")
     wait_for_text(page, "type a command (e.g.")
     page.keyboard.type(line)
@@ -222,6 +227,7 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
         # a typed command plays its micro-steps: wait until both have played to the end
         wait_for_text(first, "step 3/3 · mkdir C → 0  paused")
         wait_for_text(second, "step 3/3 · mkdir D → 0  paused")
+        to_panels(first)
         first.keyboard.press("b")  # only the first tab steps back
         wait_for_text(first, "step 2/3 · mkdir C")
         assert "step 3/3 · mkdir D" in screen(second)

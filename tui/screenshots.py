@@ -80,7 +80,8 @@ async def _take(shot: Shot) -> str:
 def svg_to_png(svg: Path, png: Path) -> None:
     """rsvg-convert drops runs of &#160; (Rich's spaces): give it plain preserved spaces."""
     text = svg.read_text(encoding="utf-8").replace("&#160;", " ")
-    text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+    if 'xml:space="preserve"' not in text.split(">", 1)[0]:  # tui/export's SVGs say it already
+        text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
     fixed = png.with_suffix(".tmp.svg")
     fixed.write_text(text, encoding="utf-8")
     try:

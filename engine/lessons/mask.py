@@ -48,7 +48,7 @@ def mask_for(ref: str) -> frozenset[MaskKey]:
     """The keys to hide for a prediction about `ref`: ('cpu', 'cpu1', 'nr_bytes') for
     'cpu 1 nr_bytes', plus the figures that show the same thing (ALSO)."""
     kind, name, field = parse_ref(ref)
-    if kind == "config" or name is None:
+    if kind in ("config", "cache") or name is None:  # the explorer draws neither (nor slab)
         return frozenset()
     if kind == "cpu":
         name = f"cpu{name}"  # records (and what a step changed) name CPUs 'cpu1'

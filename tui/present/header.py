@@ -24,9 +24,12 @@ class Position:
 
 
 def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None,
-                width: int | None = None) -> Text:
-    """The top line, fitted to `width`: the position's figures never cut."""
+                width: int | None = None, mark: Text | None = None) -> Text:
+    """The top line, fitted to `width`: the position's figures never cut. `mark`: a
+    notice that must stay (other branches kept), right after the title."""
     fields = [field(Text(" objcg-lab ", "bold reverse"), Text(" objcg-lab", "bold reverse"), drop=9)]
+    if mark is not None:
+        fields.append(field(mark))
     if recording is not None:
         fields.append(field(Text(f" ● REC {recording} ", "bold white on red"),
                             Text(" ● REC ", "bold white on red")))

@@ -27,6 +27,10 @@ ONE_ARGUMENT = frozenset({"cgroup_destroy_locked", "kill_css", "css_killed_work_
                           "mem_cgroup_css_offline", "memcg_offline_kmem", "cgroup_mkdir"})
 
 
+# the simulator's entry points, by the kernel function they stand for
+KERNEL_NAME = {"slab_alloc": "kmem_cache_alloc", "slab_free": "kmem_cache_free"}
+
+
 class Entry(NamedTuple):
     """One trail entry: a micro-step (`step` is its index) or a caller line (`step` None,
     shown from the micro-step `at` on)."""
@@ -63,8 +67,6 @@ def trail_entries(steps: Sequence[Any], first: int, end: int,
         for depth in range(same, len(stack)):
             if depth == len(stack) - 1 and stack[depth] == own:
                 break  # the step's own line names its function
-            if depth == 0 and stack[0] in ("slab_alloc", "slab_free"):
-                continue  # kmem_cache_alloc/free say so in their first line
             out.append(Entry(None, index, depth, call_line(stack[depth], step.data)))
         hidden = masked and hides_step(masked, changed_fields(step.changes))
         out.append(Entry(index, index, step.depth, HIDDEN_LINE if hidden else describe(step.data)))
@@ -74,6 +76,7 @@ def trail_entries(steps: Sequence[Any], first: int, end: int,
 
 def call_line(function: str, data: tuple[Any, ...]) -> str:
     """'memcg_offline_kmem(/A/B)': the caller, with the memcg or objcg it works on."""
+    function = KERNEL_NAME.get(function, function)
     subject = next((a for a in data[1:] if isinstance(a, str) and a.startswith("/")), None)
     if subject is None:
         return f"{function}(…)"

@@ -31,13 +31,10 @@ class PositionBar(Static):
     def render(self) -> Text:
         if self._shown is None:
             return Text()
-        mark = Text()
+        mark = None
         if self._branches:  # other futures kept: said early in the line, where it is never cut
             n = self._branches
             mark = Text(f" {n} other branch{'es' if n > 1 else ''} (y) ", "bold black on yellow")
-        text = present.header_text(*self._shown, width=self.content_size.width - len(mark))
-        if mark:
-            head = len(" objcg-lab ")
-            text = Text.assemble(text[:head], mark, text[head:])
+        text = present.header_text(*self._shown, width=self.content_size.width, mark=mark)
         text.no_wrap = True
         return recolor(text, palette(self.app))
