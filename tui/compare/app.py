@@ -166,7 +166,8 @@ class CompareApp(App[int]):
             first, end = self._span(kernel)
             trail = panel.query_one(".trail", Static)
             trail.update(Text("\n").join(view.trail_lines(
-                machine.steps, first, end, machine.cursor, max(2, trail.content_size.height)))
+                machine.steps, first, end, machine.cursor, max(2, trail.content_size.height),
+                max(20, trail.content_size.width)))
                 or Text("(before the first command)", view.DIM))
             panel.query_one(".why", Static).update(view.why_text(machine.steps, first,
                                                                  machine.cursor))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rich.console import Console
 from rich.text import Text
 
 from engine import Step
@@ -155,12 +156,19 @@ def cache_lines(st: State, other: State, width: int, limit: int) -> list[Text]:
     return lines
 
 
-def trail_lines(steps: Sequence[Step], first: int, end: int, at: int, limit: int) -> list[Text]:
-    """The current command's micro-steps on one side; ≈ marks a simplified step."""
-    lines = []
+_CONSOLE = Console(width=400, color_system=None)  # only for wrapping Text
+
+
+def trail_lines(steps: Sequence[Step], first: int, end: int, at: int, limit: int,
+                width: int = 0) -> list[Text]:
+    """The current command's micro-steps on one side, ≈ marking a simplified step; with a
+    `width`, a long line wraps (indented) instead of being cut, and `limit` counts rows."""
+    entries: list[list[Text]] = []
+    current = 0
     for i in range(first, end):
         line = describe(steps[i].data)
         where = "current" if i == at - 1 else ("past" if i < at else "future")
+        current = len(entries) if where == "current" else current
         marker = "▶ " if where == "current" else "  "
         style = {"past": "", "current": "bold black on yellow", "future": DIM}[where]
         text = Text.assemble((marker, "bold yellow"))
@@ -171,12 +179,24 @@ def trail_lines(steps: Sequence[Step], first: int, end: int, at: int, limit: int
             text.append(line[len(SIMPLIFIED):], style)
         else:
             text.append(indent + line, style)
-        lines.append(text)
-    if len(lines) <= limit:
-        return lines
-    current = max(0, at - 1 - first)
-    start = min(max(0, current - limit + 3), len(lines) - limit)
-    return lines[start:start + limit]
+        entries.append(_wrapped(text, width, 2 + len(indent) + 2))
+    rows = [row for entry in entries for row in entry]
+    if len(rows) <= limit:
+        return rows
+    above = sum(len(entry) for entry in entries[:current])  # rows before the current step
+    start = min(max(0, above + len(entries[current] if entries else []) - limit + 2),
+                len(rows) - limit)
+    return rows[start:start + limit]
+
+
+def _wrapped(text: Text, width: int, hang: int) -> list[Text]:
+    """`text` in rows of at most `width` cells, continuation rows indented by `hang`."""
+    if width <= hang + 8 or text.cell_len <= width:
+        return [text]
+    head = text.wrap(_CONSOLE, width)[0]
+    rest = text[len(head.plain.rstrip()):]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip()):]
+    return [head] + [Text(" " * hang) + row for row in rest.wrap(_CONSOLE, width - hang)]
 
 
 def why_text(steps: Sequence[Step], first: int, at: int) -> Text:
