@@ -295,15 +295,13 @@ def main_pins(path: str, target: str, as_json: bool, out: Any, err: Any) -> int:
     """`objcg-lab run FILE --pins NAME [--json]`: run the script, then who pins NAME."""
     import json
 
-    from engine.headless import run_script
+    from engine.headless import read_script, run_script
     from engine.script import ScriptError
 
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: error: cannot read the script: {getattr(exc, 'strerror', None) or exc}",
-              file=err)
+        text = read_script(path)
+    except ScriptError as exc:
+        print(exc if exc.where else f"{path}: error: {exc.message}", file=err)
         return 2
     try:
         machine, _ = run_script(text, path, history=False, check=False)

@@ -4,20 +4,10 @@ Without -c on a terminal the command opens the practice screen instead (tui.prac
 """
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
 from engine.practice import TOPICS, Problem, problems
-
-
-def shown(value: Any) -> str:
-    """An answer as a learner types it: 4096, none, true, /A, [/A/B, /A]."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(shown(v) for v in value) + "]" if value else "[] (empty)"
-    return str(value)
+from engine.lessons.values import shown
 
 
 def problem_text(problem: Problem, with_answer: bool) -> list[str]:

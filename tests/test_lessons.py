@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import subprocess
+from typing import Any
 import sys
 
 import pytest

@@ -16,9 +16,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
 from engine.lessons.player import kind_problem
-from engine.lessons.values import parse_typed, same
+from engine.lessons.values import parse_typed, same, shown
 from engine.practice import TOPICS, Problem, stream
-from engine.practice_cli import shown
 
 
 @dataclass

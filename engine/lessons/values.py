@@ -68,3 +68,14 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(show(v) for v in value) + "]"
     return str(value)
+
+
+def shown(value: Any) -> str:
+    """A value as a learner types it: 4096, none, true, /A, [/A/B, /A]."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]" if value else "[] (empty)"
+    return str(value)

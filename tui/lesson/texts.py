@@ -11,6 +11,7 @@ from rich.text import Text
 
 from engine.lessons import FieldCheck, Goal, Lesson, Predict, PredictResult, Problem, Run, Step
 from engine.lessons.check import read_field
+from engine.lessons.values import shown
 from engine.lessons.model import Explain
 
 DIM = "grey58"
@@ -24,17 +25,6 @@ PANELS = {"memcg_tree": "#tree", "objcgs": "#objcgs", "stocks": "#stocks",
 # A field reference's kind -> the widget that shows it.
 FIELD_WIDGETS = {"memcg": "memcg_tree", "objcg": "objcgs", "cpu": "stocks", "task": "tasks",
                  "object": "objects"}
-
-
-def shown(value: Any) -> str:
-    """A value as a learner types it: 4096, none, /A, [/A/B, /A]."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(shown(v) for v in value) + "]" if value else "[] (empty)"
-    return str(value)
 
 
 def widget_of(step: Step | None) -> str | None:
