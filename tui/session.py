@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from engine import CommandRecord, Machine, ScriptError, Step
@@ -346,11 +345,15 @@ def _rebase(branch: Branch, onto: Branch) -> Branch:
 
 
 def read_script(path: str) -> str:
+    """The script's text, read as `objcg-lab run` reads it; a LoadError of one line."""
+    from engine.headless import read_script as read_text
+    from engine.script import printable
+
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise LoadError(f"{path}: error: cannot read the script: {reason}") from None
+        return read_text(path)
+    except ScriptError as exc:
+        raise LoadError(str(exc) if exc.where else
+                        f"{path}: error: {printable(exc.message)}") from None
 
 
 def _tail_start(lines: list[str], commands: int) -> int:
