@@ -10,9 +10,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from engine.headless import read_script, result_json
+from engine.headless import error_line, read_script, result_json
 from engine.machine import CommandRecord, Machine
-from engine.script import ScriptError, printable, script_lines
+from engine.script import ScriptError, script_lines
 from engine.slab_state import SlabFigures, figures
 
 KERNELS = ("5.8", "5.9")
@@ -76,7 +76,7 @@ def main_compare(path: str, as_json: bool, out: TextIO | None = None,
     try:
         text = read_script(path)
     except ScriptError as exc:
-        print(exc if exc.where else f"{path}: error: {printable(exc.message)}", file=err)
+        print(error_line(path, exc), file=err)
         return 2
     try:
         sides = run_both(text, path, check=check)

@@ -42,6 +42,11 @@ def result_json(record: CommandRecord) -> dict[str, Any]:
             "ret": record.ret, "warnings": record.warnings, "notes": record.notes}
 
 
+def error_line(path: str, exc: ScriptError) -> str:
+    """One `FILE[:LINE]: error: ...` line for a script that could not be read or run."""
+    return str(exc) if exc.where else f"{path}: error: {printable(exc.message)}"
+
+
 def read_script(path: str) -> str:
     """The text of a script file; a file that is not UTF-8 is an error at its line."""
     try:
@@ -66,7 +71,7 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
     try:
         text = read_script(path)
     except ScriptError as exc:
-        print(exc if exc.where else f"{path}: error: {printable(exc.message)}", file=err)
+        print(error_line(path, exc), file=err)
         return 2
     machine = Machine(history=False, check=check)
     sink = _JsonResults() if as_json else _TextTrace(out, machine)

@@ -66,14 +66,11 @@ def play(lines: list[str], machine: Machine) -> list[str]:
     return states
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(command, min_size=5, max_size=60))
-def test_random_scripts_keep_every_invariant_and_replay(lines: list[str]) -> None:
-    m = Machine(checkpoint_every=8)
-    for line in SETUP:
-        m.run_line(line)
+def play_and_replay(lines: list[str], m: Machine, setup: int) -> None:
+    """Play `lines` after `setup` commands (every invariant checked), then step history
+    back and forward through every command's end: each state comes back bit for bit."""
     states = play(lines, m)
-    done = m.commands[len(SETUP):]
+    done = m.commands[setup:]
     assert len(done) == len(states)
     for record, state in list(zip(done, states))[::-1]:
         m.goto(record.end)
@@ -82,6 +79,15 @@ def test_random_scripts_keep_every_invariant_and_replay(lines: list[str]) -> Non
     for record, state in zip(done, states):
         m.goto(record.end)
         assert json.dumps(m.snapshot()) == state
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(command, min_size=5, max_size=60))
+def test_random_scripts_keep_every_invariant_and_replay(lines: list[str]) -> None:
+    m = Machine(checkpoint_every=8)
+    for line in SETUP:
+        m.run_line(line)
+    play_and_replay(lines, m, len(SETUP))
 
 
 @settings(max_examples=30, deadline=None)
@@ -187,16 +193,7 @@ def test_v1_and_pages_keep_every_invariant_and_replay(hierarchy: str, lines: lis
     setup = v1_setup(hierarchy)
     for line in setup:
         m.run_line(line)
-    states = play(lines, m)
-    done = m.commands[len(setup):]
-    assert len(done) == len(states)
-    for record, state in list(zip(done, states))[::-1]:
-        m.goto(record.end)
-        assert json.dumps(m.snapshot()) == state
-    m.goto(0)
-    for record, state in zip(done, states):
-        m.goto(record.end)
-        assert json.dumps(m.snapshot()) == state
+    play_and_replay(lines, m, len(setup))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

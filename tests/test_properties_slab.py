@@ -13,7 +13,7 @@ from engine import Machine, ScriptError
 from engine.compare import run_both
 from engine.invariants import check_all
 from engine.slab_state import figures
-from tests.test_properties import CPUS, GFPS, OBJECTS, PATHS, SETUP, TASKS
+from tests.test_properties import CPUS, GFPS, OBJECTS, PATHS, SETUP, TASKS, play_and_replay
 
 SIZES = [8, 64, 200, 512, 1000, 2048, 3000, 5000]
 
@@ -62,16 +62,7 @@ def test_both_kernels_keep_every_invariant_and_replay(kernel: str, trail: bool,
     m.kernel.show_slab = trail
     for line in [f"config cpus={CPUS} kernel={kernel}"] + SETUP[1:]:
         m.run_line(line)
-    states = play(lines, m)
-    done = m.commands[len(SETUP):]
-    assert len(done) == len(states)
-    for record, state in list(zip(done, states))[::-1]:
-        m.goto(record.end)
-        assert json.dumps(m.snapshot()) == state
-    m.goto(0)
-    for record, state in zip(done, states):
-        m.goto(record.end)
-        assert json.dumps(m.snapshot()) == state
+    play_and_replay(lines, m, len(SETUP))
 
 
 @settings(max_examples=40, deadline=None)

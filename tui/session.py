@@ -346,14 +346,12 @@ def _rebase(branch: Branch, onto: Branch) -> Branch:
 
 def read_script(path: str) -> str:
     """The script's text, read as `objcg-lab run` reads it; a LoadError of one line."""
-    from engine.headless import read_script as read_text
-    from engine.script import printable
+    from engine.headless import error_line, read_script as read_text
 
     try:
         return read_text(path)
     except ScriptError as exc:
-        raise LoadError(str(exc) if exc.where else
-                        f"{path}: error: {printable(exc.message)}") from None
+        raise LoadError(error_line(path, exc)) from None
 
 
 def _tail_start(lines: list[str], commands: int) -> int:
