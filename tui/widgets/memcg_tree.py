@@ -38,18 +38,22 @@ class MemcgTree(RowList[Row]):
     def show(self, world: World, highlight: Highlight, options: TreeOptions, relayout: bool) -> None:
         """New state to draw; `relayout` when rows may have appeared or gone."""
         journeys = arrivals(highlight)
-        moved = journeys != self._journeys or highlight.changed != self.highlight.changed
+        # a journey (re)starts when this step puts an objcg on a list; otherwise the rows
+        # stay and only the lines whose figures changed are repainted
+        moved = journeys != self._journeys or (bool(journeys) and highlight.changed != self.highlight.changed)
         self.world, self.highlight = world, highlight
-        if relayout or options != self.options or not self.rows:
+        rebuilt = relayout or options != self.options or not self.rows
+        if rebuilt:
             self.options = options
             self._rows = present.tree_rows(world, options)
             self._label = present.tree_label_width(self._rows)
-            self.set_rows(self._rows)
-        else:
-            self.redraw()
         if moved:
             self._journeys = journeys
             self.show_travel_frame(0 if journeys and self.animate else FRAMES - 1)
+        elif rebuilt:
+            self.set_rows(travel_rows(self._rows, self._journeys, self._frame))
+        else:
+            self.redraw()
 
     @property
     def animate(self) -> bool:

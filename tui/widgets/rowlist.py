@@ -71,7 +71,10 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         self._key = key
         self.rows: Sequence[RowT] = ()
         self._index: dict[Hashable, int] | None = None  # key -> row, built when first needed
-        self._drawn: list[tuple[Text, bool] | None] | None = None  # the visible rows' texts at the last redraw
+        # What each visible line shows, (row text, under the cursor), as last painted or
+        # asked to be: a redraw repaints only the lines where it differs.
+        self._drawn: list[tuple[Text, bool] | None] | None = None
+        self._fresh: dict[int, tuple[int, Text]] = {}  # y -> (row, text) drawn for the next paint
 
     # -- content -----------------------------------------------------------------------
     def set_rows(self, rows: Sequence[RowT]) -> None:
@@ -86,14 +89,16 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
                 if index is not None:
                     self.set_reactive(RowList.cursor, index)
         self.set_reactive(RowList.cursor, max(0, min(self.cursor, len(rows) - 1)))
-        self.virtual_size = Size(self.size.width, len(rows))
-        self._drawn = None
-        self.refresh()
+        self._set_virtual_height(len(rows))
+        self.redraw()  # new rows are mostly the old ones (a trail grows by a line)
 
     def redraw(self) -> None:
-        """Same rows, new figures: repaint only the visible lines whose text changed (a
-        micro-step changes a few rows; repainting them all was most of a step's cost)."""
+        """New figures or rows: repaint only the visible lines whose text changed (a
+        micro-step changes a few rows; repainting them all was most of a step's cost).
+        A scroll or a resize repaints everything anyway (Textual does)."""
+        top = self.scroll_offset.y
         drawn = self._visible_texts()
+        self._fresh = {y: (top + y, line[0]) for y, line in enumerate(drawn) if line is not None}
         if self._drawn is None or len(drawn) != len(self._drawn):
             self._drawn = drawn
             self.refresh()
@@ -109,6 +114,19 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         top, rows, cursor = self.scroll_offset.y, self.rows, self.cursor
         return [(self._draw(rows[i]), i == cursor) if i < len(rows) else None
                 for i in range(top, top + self.size.height)]
+
+    def _set_virtual_height(self, rows: int) -> None:
+        """The scrollable height. Setting it asks Textual for a layout of the whole screen
+        and a repaint of the whole list; only a scrollbar appearing, going or changing
+        needs that. With every row fitting before and after, nothing moves."""
+        size = Size(self.size.width, rows)
+        if size == self.virtual_size:
+            return
+        room = self.scrollable_content_region.height
+        if self.virtual_size.width == size.width and max(rows, self.virtual_size.height) <= room:
+            self.set_reactive(RowList.virtual_size, size)
+        else:
+            self.virtual_size = size
 
     @property
     def selected(self) -> RowT | None:
@@ -145,7 +163,11 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             return Strip(marker.render(self.app.console, end="")).crop_extend(0, width, None).apply_style(base)
         if index >= len(self.rows):
             return Strip.blank(width, base)
-        text = recolor(self._draw(self.rows[index]), palette(self.app))
+        fresh = self._fresh.pop(y, None)  # drawn by redraw for this paint: not twice
+        drawn = fresh[1] if fresh is not None and fresh[0] == index else self._draw(self.rows[index])
+        if self._drawn is not None and y < len(self._drawn):
+            self._drawn[y] = (drawn, index == self.cursor)  # what the screen now shows
+        text = recolor(drawn, palette(self.app))
         text.no_wrap = True
         strip = Strip(text.render(self.app.console, end=""))
         strip = strip.crop_extend(scroll_x, scroll_x + width, None)

@@ -71,7 +71,7 @@ class Trail(RowList[TrailLine]):
             self.show_row(current)
         elif self.rows:
             self.show_row(len(self.rows) - 1)
-        self.refresh()
+        self.redraw()  # the cursor moved to the new current line: repaint the lines that changed
 
     def on_resize(self) -> None:
         super().on_resize()
