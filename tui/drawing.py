@@ -104,9 +104,14 @@ class Drawing(_Base):
         trail.masked = self.masked
         if rec is None:
             trail.show(s.machine.steps, 0, 0, s.cursor)
+            why.hold(None, list)
             why.show(None, None, [], [], None)
             return
         trail.show(s.machine.steps, rec.first, rec.end, s.cursor)
+        steps = s.machine.steps[rec.first:rec.end]
+        why.hold((rec.first, rec.end, id(steps[0]) if steps else None),
+                 lambda: [(function_of(st.data[0]), explain(st.data[0]), bool(st.changes))
+                          for st in steps])
         if s.cursor == 0:
             why.show(None, "Nothing applied yet: press n to apply the first micro-step.", [], [], None)
             return

@@ -289,6 +289,11 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
         piece = line.strip().lstrip("▶▷·").strip()
         if not piece or piece.startswith(("▼", "▲")):
             continue
+        to_come = re.fullmatch(r"⋯ (\d+) more micro-steps? to come \(t shows them\)", piece)
+        if to_come:  # the steps of the command not run yet, counted whole
+            if int(to_come.group(1)) != rec.end - session.cursor:
+                problems.add(line, f"{rec.end - session.cursor} micro-steps to come")
+            continue
         ok = False
         for text in full:
             start = text.find(piece)

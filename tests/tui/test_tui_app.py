@@ -16,6 +16,7 @@ from tui.widgets.help_screen import HelpScreen
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
+from tui.widgets.status import InvariantStatus
 from tui.widgets.trail import Trail
 
 SIZE = (120, 40)
@@ -295,13 +296,13 @@ async def test_selection_drives_the_conservation_sum(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n", "n", "n")  # objcg /A/B moves: the sum follows it
-        status = str(app.query_one("#invariant", Static).render())
+        status = app.query_one(InvariantStatus).plain
         assert status.startswith("✓ objcg /A/B:")
         objcgs = app.query_one(ObjcgList)
         objcgs.focus()
         await pilot.press("down", "up")  # the learner picks /A: it stays picked
         await pilot.press("n", "n")
-        status = str(app.query_one("#invariant", Static).render())
+        status = app.query_one(InvariantStatus).plain
         assert status.startswith("✓ objcg /A:") and "nr_charged_bytes" in status
 
 

@@ -90,16 +90,21 @@ class Painter:
             self._rows = None
             return
         width = rows[0].cell_length if rows else 0
+        painted: dict[int, dict[int, tuple[int, Strip]]] = {}  # row -> start -> (end, cells)
         for y, x1, x2 in update.spans:
-            row = rows[y]
             for x, strip in update.chops[y].items():
                 if strip is None:
                     continue
-                start, end = max(x, x1), min(x + strip.cell_length, x2, width)
+                stop = x + strip.cell_length
+                start, end = max(x, x1), min(stop, x2, width)
                 if start < end:
-                    row = Strip.join([row.crop(0, start), strip.crop(start - x, end - x),
-                                      row.crop(end, width)])
-            rows[y] = row.simplify()
+                    cells = strip if (start, end) == (x, stop) else strip.crop(start - x, end - x)
+                    painted.setdefault(y, {})[start] = (end, cells)
+        for y, pieces in painted.items():
+            cuts = sorted({0, width, *pieces, *(end for end, _ in pieces.values())})
+            parts = rows[y].divide(cuts[1:])  # the row cut at every piece's edges
+            rows[y] = Strip.join(pieces[a][1] if a in pieces and pieces[a][0] == b else part
+                                 for a, b, part in zip(cuts, cuts[1:], parts)).simplify()
 
 
 def _busy(pump: Any) -> bool:

@@ -1,6 +1,12 @@
 """Below the trail: why the current micro-step happens, in one plain line, then the
-command's kernel WARNs as dmesg would show them and the engine's notes."""
+command's kernel WARNs as dmesg would show them and the engine's notes.
+
+All along a command the panel keeps the rows its tallest micro-step needs (a Δ line
+comes and goes, a reason wraps or not): the trail above it does not move at every
+step, and a step does not cost Textual a layout of the whole screen."""
 from __future__ import annotations
+
+from typing import Callable, Hashable
 
 from rich.console import Group
 from rich.text import Text
@@ -8,6 +14,14 @@ from textual.widgets import Static
 
 from tui import present
 from tui.themes import palette, recolor
+
+
+def why_line(function: str | None, why: str) -> Text:
+    line = Text.assemble(("why: ", "bold cyan"))
+    if function:
+        line.append(f"{function}: ", "bold")
+    line.append(why, "italic")
+    return line
 
 
 class Explanation(Static):
@@ -18,18 +32,27 @@ class Explanation(Static):
     """
 
     lines: list[Text] = []
-    _height = -1  # rows the text took at the last update (-1: not laid out yet)
+    rows = 1  # rows taken: the lines shown, or more, kept for the command
+    _height = -1  # rows at the last update (-1: not laid out yet)
+    _floor: tuple[Hashable, int] = (None, 0)  # (command and width, rows kept all along it)
+
+    def hold(self, command: Hashable, steps: Callable[[], list[tuple[str, str, bool]]]) -> None:
+        """Keep, all along `command`, the rows the tallest of its micro-steps needs;
+        `steps` gives each one's (function, reason, whether it changes something)."""
+        width = self.content_size.width
+        key = (command, width)
+        if width <= 0 or self._floor[0] == key:
+            return
+        need = max((self._rows_of([why_line(f, why)]) + changes for f, why, changes in steps()),
+                   default=0)
+        self._floor = (key, need)
 
     def show(self, function: str | None, why: str | None, warnings: list[str],
              notes: list[str], cpu: int | None, delta: Text | None = None) -> None:
         """`delta`: the last micro-step's changes in one line (tui.present.delta)."""
         lines: list[Text] = [delta] if delta is not None else []
         if why is not None:
-            line = Text.assemble(("why: ", "bold cyan"))
-            if function:
-                line.append(f"{function}: ", "bold")
-            line.append(why, "italic")
-            lines.append(line)
+            lines.append(why_line(function, why))
         for warning in warnings:
             for text in present.kernel_warning(warning, cpu):
                 lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
@@ -40,13 +63,17 @@ class Explanation(Static):
         lines = [recolor(line, family) for line in lines]
         shown = lines or [recolor(Text("(no command yet: press n to step, : to type one)",
                                        present.DIM), family)]
-        height = self._height_of(shown)
-        self.update(Group(*lines) if lines else shown[0],
+        natural = self._rows_of(shown)
+        height = max(natural, self._floor[1])
+        self._floor = (self._floor[0], height)  # never shrinks within the command
+        shown += [Text()] * max(0, height - natural)
+        self.rows = max(1, height)
+        self.update(Group(*shown) if len(shown) > 1 else shown[0],
                     layout=height != self._height)  # a layout pass only when the height changes
         self._height = height
 
-    def _height_of(self, lines: list[Text]) -> int:
+    def _rows_of(self, lines: list[Text]) -> int:
         width = self.content_size.width
         if width <= 0:
-            return -1
+            return len(lines)
         return sum(len(line.wrap(self.app.console, width)) for line in lines)

@@ -2,39 +2,33 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from tui import present
 from tui.present import Position
-from tui.themes import palette, recolor
+from tui.widgets.textlines import TextLines
 
 
-class PositionBar(Static):
+class PositionBar(TextLines):
     """One line, rebuilt at every step."""
 
     DEFAULT_CSS = """
     PositionBar { height: 1; background: $panel; }
     """
 
+    _shown: tuple[Position, bool, float, str | None] | None = None
+    _branches = 0
+
     def show(self, position: Position, playing: bool, speed: float,
              recording: str | None = None, branches: int = 0) -> None:
         self._shown = (position, playing, speed, recording)
         self._branches = branches
-        self.refresh()
+        self.update_lines()
 
-    _shown: tuple[Position, bool, float, str | None] | None = None
-    _branches = 0
-
-    def on_resize(self) -> None:
-        self.refresh()  # fitted to the width: fit again
-
-    def render(self) -> Text:
+    def make_lines(self, width: int) -> list[Text]:
         if self._shown is None:
-            return Text()
+            return [Text()]
         mark = None
         if self._branches:  # other futures kept: said early in the line, where it is never cut
             n = self._branches
             mark = Text(f" {n} other branch{'es' if n > 1 else ''} (y) ", "bold black on yellow")
-        text = present.header_text(*self._shown, width=self.content_size.width, mark=mark)
-        text.no_wrap = True
-        return recolor(text, palette(self.app))
+        return [present.header_text(*self._shown, width=width, mark=mark)]

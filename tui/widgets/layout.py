@@ -46,7 +46,7 @@ def share_rows(app: App[int]) -> None:
     fixed = sum(max(1, w.outer_size.height) if w.id != "banner" else w.outer_size.height
                 for w in holder.children if w.display and w.id not in ("main", "trail-panel"))
     room = max(0, total - fixed)
-    why_rows = max(1, min(len(why.lines), 8))
+    why_rows = max(1, min(why.rows, 8))
     trail_need = trail.full_height() + why_rows + frame
     stock_rows = stocks.rows_needed() + frame
     lists = [(objcgs, len(objcgs.rows) + frame)]

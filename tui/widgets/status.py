@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from tui import present
 from engine.conservation import Conservation
-from tui.themes import palette, recolor
+from tui.widgets.textlines import TextLines
 
 
-class InvariantStatus(Static):
-    """One line: ✓/✗ and pages × PAGE_SIZE = live + stocks + leftover."""
+class InvariantStatus(TextLines):
+    """One line: ✓/✗ and pages × PAGE_SIZE = live + stocks + leftover (two when narrow)."""
 
     DEFAULT_CSS = """
     InvariantStatus { height: auto; max-height: 2; padding: 0 1; }
@@ -21,12 +20,8 @@ class InvariantStatus(Static):
 
     def show(self, conservation: Conservation | None, masked: bool = False) -> None:
         self._shown, self._masked = conservation, masked
-        self.refresh()
+        self.update_lines()
 
-    def on_resize(self) -> None:
-        self.refresh()  # fitted to the width: fit again
-
-    def render(self) -> Text:
-        text = present.conservation_text(self._shown, width=self.content_size.width, masked=self._masked)
-        text.no_wrap = True
-        return recolor(text, palette(self.app))
+    def make_lines(self, width: int) -> list[Text]:
+        text = present.conservation_text(self._shown, width=width, masked=self._masked)
+        return text.split("\n")

@@ -2,21 +2,16 @@
 PAGE_SIZE (a full bar is a whole page)."""
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
-from textual.widget import Widget
+from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
-from tui.themes import palette, recolor
+from tui.widgets.textlines import TextLines
 from tui.world import World
 
 
-class CpuStocks(Widget):
-    """Two lines per CPU; redrawn whole (8 CPUs are 16 lines: cheap)."""
-
-    DEFAULT_CSS = """
-    CpuStocks { height: auto; }
-    """
+class CpuStocks(TextLines):
+    """Two lines per CPU (one with many CPUs); a step repaints the lines it changed."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -25,27 +20,16 @@ class CpuStocks(Widget):
 
     def show(self, world: World, highlight: Highlight) -> None:
         self.world, self.highlight = world, highlight
-        self.refresh()
+        self.update_lines()
 
-    def render(self) -> RenderableType:
+    def make_lines(self, width: int) -> list[Text]:
         if self.world is None:
-            return ""
-        lines = present.stock_lines(self.world, self.highlight, self.content_size.width,
-                                    one_line=self.one_line)
-        family = palette(self.app)
-        for line in lines:
-            line.no_wrap = True
-            line.overflow = "crop"
-        return Group(*(recolor(line, family) for line in lines))
-
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
-        return self.rows_needed()
+            return []
+        return present.stock_lines(self.world, self.highlight, max(20, width), one_line=self.one_line)
 
     def rows_needed(self) -> int:
-        if self.world is None:
-            return 0
-        width = max(20, self.content_size.width)
-        return len(present.stock_lines(self.world, self.highlight, width, one_line=self.one_line))
+        width = self.content_size.width
+        return len(self._lines) if width == self._width else len(self.make_lines(width))
 
     @property
     def one_line(self) -> bool:

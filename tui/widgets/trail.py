@@ -1,9 +1,15 @@
 """The kernel trail: the current command's micro-steps in kernel words, at the depth of
 the call stack, callers before callees, wrapped to the panel's width. Only what has run
-is shown; `show_future` adds the rest of the command, dimmed."""
+is shown; `show_future` adds the rest of the command, dimmed.
+
+The list always holds the whole command, lines not run yet drawn blank: its height stays
+the same all along a command, so a step neither moves the scrollbar's size nor asks
+Textual for a layout of the screen (that was most of a step's cost)."""
 from __future__ import annotations
 
 from typing import Sequence
+
+from rich.text import Text
 
 from engine import Step
 from tui import present
@@ -15,7 +21,7 @@ class Trail(RowList[TrailLine]):
     """Rows are screen lines; an entry longer than the panel wraps onto several."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(present.trail_line_text, id=id)
+        super().__init__(self._line_text, id=id)
         self.steps: Sequence[Step] = ()
         self.at = 0  # the machine's cursor: steps[at - 1] is the current one
         self.show_future = False
@@ -24,6 +30,8 @@ class Trail(RowList[TrailLine]):
         self._laid_out: tuple[int, int, bool] | None = None
         self._full: tuple[object, int] | None = None
         self.masked: frozenset[tuple[str, str, str]] = frozenset()  # see Highlight.masked
+        self._next: TrailLine | None = None  # the first line not run yet
+        self._to_come = 0  # micro-steps not run yet
 
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show the entries of steps[first:end] that have run (steps before `at`)."""
@@ -47,6 +55,21 @@ class Trail(RowList[TrailLine]):
             self._full = ((self._span, width), len(lines))
         return self._full[1]
 
+    def _line_text(self, line: TrailLine) -> Text:
+        if line.where != "future" or self.show_future:
+            return present.trail_line_text(line)
+        if line is self._next:  # not run yet: nothing shown before it runs, but how much
+            n = self._to_come
+            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come (t shows them)",
+                        present.DIM)
+        return Text()
+
+    def _marker(self, y: int, index: int) -> Text | None:
+        """No 'N more below' over lines that have not run (they are blank)."""
+        if y > 0 and not self.show_future and all(line.where == "future" for line in self.rows[index:]):
+            return None
+        return super()._marker(y, index)
+
     def toggle_future(self) -> bool:
         self.show_future = not self.show_future
         self._laid_out = None
@@ -58,7 +81,10 @@ class Trail(RowList[TrailLine]):
         key = (self.at, width, self.show_future)
         if key != self._laid_out and width > 0:
             self._laid_out = key
-            lines = present.trail_lines(self._entries, self.at, width, self.show_future)
+            lines = present.trail_lines(self._entries, self.at, width, future=True)
+            future = [line for line in lines if line.where == "future"]
+            self._next = future[0] if future else None
+            self._to_come = len({line.entry.step for line in future if line.entry.step is not None})
             self.set_rows(lines)
         current = next((i for i, line in enumerate(self.rows)
                         if line.where == "current" and line.first), None)
@@ -69,8 +95,9 @@ class Trail(RowList[TrailLine]):
                 last += 1
             self.show_row(min(len(self.rows) - 1, last + (2 if self.show_future else 0)))
             self.show_row(current)
-        elif self.rows:
-            self.show_row(len(self.rows) - 1)
+        elif self.rows:  # nothing current: the last line that has run
+            run = [i for i, line in enumerate(self.rows) if line.where != "future"]
+            self.show_row(run[-1] if run else 0)
         self.redraw()  # the cursor moved to the new current line: repaint the lines that changed
 
     def on_resize(self) -> None:

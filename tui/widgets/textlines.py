@@ -1,0 +1,74 @@
+"""A few lines of rich Text drawn through Textual's line API.
+
+A micro-step changes a figure or two; a Static re-renders all of its lines at every
+change, which was a third of an export's time per frame. Here a new set of lines
+repaints only the lines that differ, and a change in their number asks for a layout.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui.themes import palette, recolor
+
+
+def look(text: Text) -> tuple[Any, ...]:
+    """What a line looks like (Text's own == ignores its base style)."""
+    return (text.plain, tuple(text.spans), str(text.style))
+
+
+class TextLines(Widget):
+    """Subclasses say what to show in `make_lines(width)` and call `update_lines()`
+    when it may have changed (the width is the content's, known after layout)."""
+
+    DEFAULT_CSS = """
+    TextLines { height: auto; }
+    """
+
+    _lines: list[Text] = []
+    _width = -1  # the width the lines were made for
+
+    def make_lines(self, width: int) -> list[Text]:
+        raise NotImplementedError
+
+    @property
+    def plain(self) -> str:
+        """What the lines say, without styles."""
+        return "\n".join(line.plain for line in self._lines)
+
+    def update_lines(self) -> None:
+        width = self.content_size.width
+        old = self._lines
+        self._lines, self._width = self.make_lines(width), width
+        if len(self._lines) != len(old):
+            self.refresh(layout=True)
+            return
+        for y, (new, was) in enumerate(zip(self._lines, old)):
+            if look(new) != look(was):
+                self.refresh(Region(0, y, max(1, width), 1))
+
+    def on_resize(self) -> None:
+        self.update_lines()  # fitted to the width: fit again
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        if width != self._width:
+            return len(self.make_lines(width))
+        return len(self._lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        base = self.rich_style
+        if y >= len(self._lines):
+            return Strip.blank(width, base)
+        text = recolor(self._lines[y], palette(self.app))
+        text.no_wrap = True
+        text.end = ""
+        return Strip(text.render(self.app.console)).crop_extend(0, width, None).apply_style(base)
