@@ -23,7 +23,8 @@ from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
 from tui.widgets.layout import share_rows
-from tui.world import changed
+from tui.widgets.rowmemo import Change
+from tui.world import changed, records_touched
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -49,6 +50,8 @@ class Drawing(_Base):
     speed: float
     masked: frozenset[tuple[str, str, str]]  # figures drawn as '?' (a pending prediction)
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
+    _drawn_at: tuple[int, int, int | None, int | None] | None = None  # see _change
+    _serial = 0  # redraws so far
 
     def on_resize(self) -> None:
         self._place_objects()
@@ -68,16 +71,17 @@ class Drawing(_Base):
         """Push the state at the cursor to every panel."""
         s = self.session
         world, hl = s.world(), replace(s.highlight(), masked=self.masked)
+        change = self._change()
         relayout = relayout or present.structural(hl.changed)
         ghost_memcgs, ghost_objcgs = s.ghosts()
         reveal = s.touched_memcgs() if self.tree_options.auto_collapse else frozenset()
         opts = replace(self.tree_options, find=self.find_text, ghosts=ghost_memcgs, reveal=reveal)
         tree, objcgs = self.query_one(MemcgTree), self.query_one(ObjcgList)
-        tree.show(world, hl, opts, relayout)
-        objcgs.show(world, hl, self.find_text, ghost_objcgs, relayout)
+        tree.show(world, hl, opts, relayout, change)
+        objcgs.show(world, hl, self.find_text, ghost_objcgs, relayout, change)
         objects = self.query_one(ObjectList)
         if objects.display:
-            objects.show(world, hl, self.find_text, relayout)
+            objects.show(world, hl, self.find_text, relayout, change)
         self.query_one(CpuStocks).show(world, hl)
         self._draw_trail()
         self.show_position(self.playing, self.speed)
@@ -95,6 +99,28 @@ class Drawing(_Base):
                 if index is not None:
                     panel.show_row(index)
         self.expire_message()
+
+    def _change(self) -> Change:
+        """What changed since the last redraw: after one micro-step forward or back, the
+        records that step and the one whose highlight it replaces touched (the lists
+        then draw again only the rows that read them); anything else is unknown."""
+        s, steps = self.session, self.session.machine.steps
+        at = s.cursor
+        here = (id(s.machine), at, id(steps[at - 1]) if at else None,
+                id(steps[at]) if at < len(steps) else None)
+        before, self._drawn_at = self._drawn_at, here
+        self._serial += 1
+        if before is None or before[0] != here[0] or abs(before[1] - at) != 1:
+            return Change(self._serial, None)
+        low = min(at, before[1])  # the step between the two points is steps[low]
+        same_step = (before[3] if before[1] == low else before[2]) == id(steps[low])
+        same_highlight = low == 0 or (here[2] if at == low else before[2]) == id(steps[low - 1])
+        if not (same_step and same_highlight):
+            return Change(self._serial, None)
+        touched = records_touched(steps[low].changes)
+        if low:
+            touched |= records_touched(steps[low - 1].changes)
+        return Change(self._serial, frozenset(touched))
 
     def _draw_trail(self) -> None:
         s = self.session

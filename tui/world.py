@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from typing import Any, Iterator, Sequence
 
 from engine.diff import changed_fields
-from engine.model import SET, State, entries
+from engine.model import HOLD, SET, State, entries
 
 Record = dict[str, Any]
 ROOT = "/"
@@ -91,6 +91,61 @@ class World:
 
 
 # -- field accessors: the JSON state's names over the engine's records --------------------
+class Reads:
+    """What one row's drawing read: records as (kind, name), or something untracked."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+        self.opaque = False
+
+
+class WatchedWorld:
+    """A World that notes which records are read (the accessors rows use), for
+    tui.widgets.rowmemo; reading anything else marks the reads opaque."""
+
+    def __init__(self, world: World, reads: Reads) -> None:
+        self._world, self._reads = world, reads
+
+    def memcg(self, name: str) -> Any:
+        self._reads.keys.add(("memcg", name))
+        return self._world.memcg(name)
+
+    def objcg(self, name: str) -> Any:
+        self._reads.keys.add(("objcg", name))
+        return self._world.objcg(name)
+
+    def object(self, name: str) -> Any:
+        self._reads.keys.add(("object", name))
+        return self._world.object(name)
+
+    def children(self, name: str) -> tuple[str, ...]:
+        self._reads.keys.add(("memcg", name))
+        return self._world.children(name)
+
+    def cpus(self) -> Any:
+        self._reads.keys.add(("cpu", "*"))
+        return self._world.cpus()
+
+    @property
+    def page_size(self) -> int:
+        self._reads.keys.add(("sys", "page_size"))
+        return self._world.page_size
+
+    @property
+    def batch(self) -> int:
+        self._reads.keys.add(("sys", "charge_batch"))
+        return self._world.batch
+
+    @property
+    def v1(self) -> bool:
+        self._reads.keys.add(("sys", "cgroup"))
+        return self._world.v1
+
+    def __getattr__(self, name: str) -> Any:
+        self._reads.opaque = True
+        return getattr(self._world, name)
+
+
 def css_refs(memcg: Record) -> int | None:
     return None if memcg["name"] == ROOT else int(memcg["refcnt"])
 
@@ -155,6 +210,25 @@ def field_swings(changes: Sequence[Any]) -> dict[tuple[str, str, str], tuple[Any
 def changed(changes: Sequence[Any]) -> set[tuple[str, str, str]]:
     """engine.diff.changed_fields over a step's undo log."""
     return changed_fields(changes)
+
+
+def records_touched(changes: Sequence[Any]) -> set[tuple[str, str]]:
+    """{(kind, name)} of every record a step's undo log wrote, hidden fields included,
+    with (kind, "*") for its table. The unnamed sys record counts by field:
+    ("sys", "page_size") and so on."""
+    out: set[tuple[str, str]] = set()
+    for op, a, b, c, _d in entries(changes):
+        rec = a if op in (SET, HOLD) else c  # NEW and DROP: the record is the third item
+        if not isinstance(rec, dict):
+            out.add(("?", "*"))
+            continue
+        kind = str(rec.get("kind", "?"))
+        out.add((kind, "*"))
+        if "name" in rec:
+            out.add((kind, str(rec["name"])))
+        elif op == SET:
+            out.add((kind, str(b)))
+    return out
 
 
 

@@ -62,6 +62,7 @@ class Screen:
         self._painter: Painter | None = None
         self._console = _console(size)
         self._strips: list[Strip] | None = None
+        self._drawer = svgdraw.Drawer()  # draws only the rows a move changed
 
     async def __aenter__(self) -> Screen:
         self._context = self.app.run_test(size=self.size)
@@ -122,7 +123,7 @@ class Screen:
 
     def svg(self, title: str) -> str:
         """The screen as a portable SVG picture (tui.export.svgdraw)."""
-        return svgdraw.svg(self.strips(), self.size, title)
+        return self._drawer.svg(self.strips(), self.size, title)
 
 
 def _console(size: tuple[int, int]) -> Console:

@@ -93,15 +93,46 @@ def _text_attrs(style: Style, fg: str) -> str:
 
 def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -> str:
     """The picture of `lines` (each a row of segments) on a width x height grid."""
-    width, height = size
-    page_w, page_h = _x(width), height * LINE_HEIGHT
-    screen_bg = THEME.background_color.hex
-    rects: list[tuple[int, str, int, int]] = []  # row, colour, first cell, end cell
-    looks: dict[Style, tuple[str, str, str]] = {}  # style -> fg, bg, text attributes
-    texts: list[str] = []
-    for row, line in enumerate(lines):
-        y_top = row * LINE_HEIGHT
-        y_base = y_top + BASELINE
+    return Drawer().svg(lines, size, title)
+
+
+class Drawer:
+    """Draws pictures of one screen after another: a row that is the same object as in
+    the last picture (an export keeps unchanged rows as they were) is not drawn again."""
+
+    def __init__(self) -> None:
+        self._looks: dict[Style, tuple[str, str, str]] = {}  # style -> fg, bg, text attributes
+        self._rows: dict[int, tuple[object, list[str], list[str]]] = {}  # row -> line, rects, texts
+
+    def svg(self, lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -> str:
+        width, height = size
+        page_w, page_h = _x(width), height * LINE_HEIGHT
+        rects: list[str] = []
+        texts: list[str] = []
+        for row, line in enumerate(lines):
+            kept = self._rows.get(row)
+            if kept is None or kept[0] is not line:
+                kept = self._rows[row] = (line, *self._row(row, line))
+            rects += kept[1]
+            texts += kept[2]
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{page_w}" height="{page_h}" '
+               f'viewBox="0 0 {page_w} {page_h}" xml:space="preserve">',
+               f"<title>{escape(title, quote=False)}</title>",
+               f"<style>text {{ font-family: {FONTS}; font-size: {FONT_SIZE}px; "
+               "white-space: pre; }</style>",
+               f'<rect width="100%" height="100%" fill="{THEME.background_color.hex}"/>', "<g>"]
+        out += rects
+        out.append("</g><g>")
+        out += texts
+        out.append("</g></svg>")
+        return "\n".join(out) + "\n"
+
+    def _row(self, row: int, line: Iterable[Segment]) -> tuple[list[str], list[str]]:
+        """One row's background rectangles (one per run of a colour) and words."""
+        screen_bg = THEME.background_color.hex
+        runs: list[tuple[str, int, int]] = []  # colour, first cell, end cell
+        texts: list[str] = []
+        y_base = row * LINE_HEIGHT + BASELINE
         col = 0
         for segment in line:
             text, style = segment.text, segment.style
@@ -109,16 +140,16 @@ def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -
                 continue
             style = style or Style.null()
             cells = len(text) if text.isascii() else cell_len(text)
-            look = looks.get(style)
+            look = self._looks.get(style)
             if look is None:
                 fg, bg = _colors(style)
-                look = looks[style] = (fg, bg, _text_attrs(style, fg))
+                look = self._looks[style] = (fg, bg, _text_attrs(style, fg))
             fg, bg, attrs = look
             if bg != screen_bg:
-                if rects and rects[-1][:2] == (row, bg) and rects[-1][3] == col:
-                    rects[-1] = (row, bg, rects[-1][2], col + cells)  # one rectangle per run
+                if runs and runs[-1][0] == bg and runs[-1][2] == col:
+                    runs[-1] = (bg, runs[-1][1], col + cells)
                 else:
-                    rects.append((row, bg, col, col + cells))
+                    runs.append((bg, col, col + cells))
             if not style.conceal:
                 for offset, word in _words(text):
                     width = len(word) if word.isascii() else cell_len(word)
@@ -127,19 +158,10 @@ def svg(lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -
                                  f'lengthAdjust="spacingAndGlyphs" {attrs}>'
                                  f"{escape(word, quote=False)}</text>")
             col += cells
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{page_w}" height="{page_h}" '
-           f'viewBox="0 0 {page_w} {page_h}" xml:space="preserve">',
-           f"<title>{escape(title, quote=False)}</title>",
-           f"<style>text {{ font-family: {FONTS}; font-size: {FONT_SIZE}px; "
-           "white-space: pre; }</style>",
-           f'<rect width="100%" height="100%" fill="{screen_bg}"/>', "<g>"]
-    for row, bg, start, end in rects:
-        out.append(f'<rect x="{_x(start)}" y="{row * LINE_HEIGHT}" width="{_x(end - start)}" '
-                   f'height="{LINE_HEIGHT}" fill="{bg}" shape-rendering="crispEdges"/>')
-    out.append("</g><g>")
-    out += texts
-    out.append("</g></svg>")
-    return "\n".join(out) + "\n"
+        rects = [f'<rect x="{_x(start)}" y="{row * LINE_HEIGHT}" width="{_x(end - start)}" '
+                 f'height="{LINE_HEIGHT}" fill="{bg}" shape-rendering="crispEdges"/>'
+                 for bg, start, end in runs]
+        return rects, texts
 
 
 _TEXT = re.compile(r'<text x="([\d.]+)" y="(\d+)"[^>]*>([^<]*)</text>')

@@ -9,7 +9,7 @@ from textual.timer import Timer
 
 from tui.present import Highlight, Row, TreeOptions
 from tui.present.travel import FRAMES, arrivals, travel_rows
-from tui.widgets.rowlist import RowList
+from tui.widgets.rowmemo import NO_CHANGE_KNOWN, Change, WorldRowList
 from tui.world import World
 
 
@@ -17,7 +17,7 @@ def _key(row: Row) -> tuple[str, str, str | None]:
     return (row.kind, row.memcg, row.objcg)
 
 
-class MemcgTree(RowList[Row]):
+class MemcgTree(WorldRowList[Row]):
     """The memcg hierarchy; Enter folds a memcg's children or unfolds a long objcg_list."""
 
     DEFAULT_CSS = """
@@ -25,9 +25,7 @@ class MemcgTree(RowList[Row]):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(self._draw_row, _key, id=id)
-        self.world: World | None = None
-        self.highlight = present.NO_HIGHLIGHT
+        super().__init__(_key, id=id)
         self.options = TreeOptions()
         self._label = 12
         self._rows: list[Row] = []  # the tree as the step left it
@@ -35,8 +33,10 @@ class MemcgTree(RowList[Row]):
         self._frame = FRAMES - 1
         self._timer: Timer | None = None
 
-    def show(self, world: World, highlight: Highlight, options: TreeOptions, relayout: bool) -> None:
-        """New state to draw; `relayout` when rows may have appeared or gone."""
+    def show(self, world: World, highlight: Highlight, options: TreeOptions, relayout: bool,
+             change: Change = NO_CHANGE_KNOWN) -> None:
+        """New state to draw; `relayout` when rows may have appeared or gone, `change`
+        what changed since the last one (tui.widgets.rowmemo)."""
         journeys = arrivals(highlight)
         # a journey (re)starts when this step puts an objcg on a list; otherwise the rows
         # stay and only the lines whose figures changed are repainted
@@ -47,6 +47,7 @@ class MemcgTree(RowList[Row]):
             self.options = options
             self._rows = present.tree_rows(world, options)
             self._label = present.tree_label_width(self._rows)
+        self.begin(change)
         if moved:
             self._journeys = journeys
             self.show_travel_frame(0 if journeys and self.animate else FRAMES - 1)
@@ -72,10 +73,11 @@ class MemcgTree(RowList[Row]):
             pause = 1 / (speed * FRAMES) if playing else 0.12  # a step's time, or a short glide
             self._timer = self.set_timer(pause, lambda: self.show_travel_frame(frame + 1))
 
-    def _draw_row(self, row: Row) -> Text:
-        assert self.world is not None
-        return present.tree_row_text(self.world, row, self.highlight, self.options, self._label,
-                                     width=self.row_width)
+    def draw_from(self, row: Row, world: World, hl: Highlight) -> Text:
+        return present.tree_row_text(world, row, hl, self.options, self._label, width=self.row_width)
+
+    def context(self) -> object:
+        return (self.options, self._label)
 
     def first_changed(self) -> int | None:
         """The first row showing something the current step changed (to scroll it into view)."""

@@ -6,35 +6,36 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
-from tui.widgets.rowlist import RowList
+from tui.widgets.rowmemo import NO_CHANGE_KNOWN, Change, WorldRowList
 from tui.world import World
 
 
-class ObjcgList(RowList[str]):
+class ObjcgList(WorldRowList[str]):
     """One row per objcg, in creation order."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(self._draw_row, id=id)
-        self.world: World | None = None
-        self.highlight = present.NO_HIGHLIGHT
+        super().__init__(id=id)
         self._label = 8
         self._key_state: tuple[str, frozenset[str]] | None = None
 
     def show(self, world: World, highlight: Highlight, find: str, ghosts: frozenset[str],
-             relayout: bool) -> None:
+             relayout: bool, change: Change = NO_CHANGE_KNOWN) -> None:
         self.world, self.highlight = world, highlight
         if relayout or self._key_state != (find, ghosts) or not self.rows:
             self._key_state = (find, ghosts)
             rows = present.objcg_rows(world, find, ghosts)
             self._label = present.objcg_label_width(rows)
+            self.begin(change)
             self.set_rows(rows)
         else:
+            self.begin(change)
             self.redraw()
 
-    def _draw_row(self, name: str) -> Text:
-        assert self.world is not None
-        return present.objcg_text(self.world, name, self.highlight, self._label,
-                                  width=self.row_width)
+    def draw_from(self, name: str, world: World, hl: Highlight) -> Text:
+        return present.objcg_text(world, name, hl, self._label, width=self.row_width)
+
+    def context(self) -> object:
+        return self._label
 
     def first_changed(self) -> int | None:
         found = [self.index_of(name) for kind, name, _ in self.highlight.changed if kind == "objcg"]

@@ -5,27 +5,29 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
-from tui.widgets.rowlist import RowList
+from tui.widgets.rowmemo import NO_CHANGE_KNOWN, Change, WorldRowList
 from tui.world import World
 
 
-class ObjectList(RowList[str]):
+class ObjectList(WorldRowList[str]):
     """One row per live object, in allocation order."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(self._draw_row, id=id)
-        self.world: World | None = None
-        self.highlight = present.NO_HIGHLIGHT
+        super().__init__(id=id)
         self._find: str | None = None
 
-    def show(self, world: World, highlight: Highlight, find: str, relayout: bool) -> None:
+    def show(self, world: World, highlight: Highlight, find: str, relayout: bool,
+             change: Change = NO_CHANGE_KNOWN) -> None:
         self.world, self.highlight = world, highlight
+        self.begin(change)
         if relayout or find != self._find or not self.rows:
             self._find = find
             self.set_rows(present.object_rows(world, find))
         else:
             self.redraw()
 
-    def _draw_row(self, name: str) -> Text:
-        assert self.world is not None
-        return present.object_text(self.world, name, self.highlight, width=self.row_width)
+    def draw_from(self, name: str, world: World, hl: Highlight) -> Text:
+        return present.object_text(world, name, hl, width=self.row_width)
+
+    def context(self) -> object:
+        return None

@@ -74,7 +74,8 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         # What each visible line shows, (row text, under the cursor), as last painted or
         # asked to be: a redraw repaints only the lines where it differs.
         self._drawn: list[tuple[Text, bool] | None] | None = None
-        self._fresh: dict[int, tuple[int, Text]] = {}  # y -> (row, text) drawn for the next paint
+        # y -> (row index, width, text) drawn by redraw for the next paint
+        self._fresh: dict[int, tuple[int, int, Text]] = {}
 
     # -- content -----------------------------------------------------------------------
     def set_rows(self, rows: Sequence[RowT]) -> None:
@@ -96,9 +97,9 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         """New figures or rows: repaint only the visible lines whose text changed (a
         micro-step changes a few rows; repainting them all was most of a step's cost).
         A scroll or a resize repaints everything anyway (Textual does)."""
-        top = self.scroll_offset.y
+        top, width = self.scroll_offset.y, self.row_width
         drawn = self._visible_texts()
-        self._fresh = {y: (top + y, line[0]) for y, line in enumerate(drawn) if line is not None}
+        self._fresh = {y: (top + y, width, line[0]) for y, line in enumerate(drawn) if line is not None}
         if self._drawn is None or len(drawn) != len(self._drawn):
             self._drawn = drawn
             self.refresh()
@@ -112,8 +113,17 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def _visible_texts(self) -> list[tuple[Text, bool] | None]:
         """What render_line draws for each visible line: the row's text, and the cursor."""
         top, rows, cursor = self.scroll_offset.y, self.rows, self.cursor
-        return [(self._draw(rows[i]), i == cursor) if i < len(rows) else None
-                for i in range(top, top + self.size.height)]
+        texts = [(self._text(rows[i]), i == cursor) if i < len(rows) else None
+                 for i in range(top, top + self.size.height)]
+        self._texts_done()
+        return texts
+
+    def _text(self, row: RowT) -> Text:
+        """A row's text for a redraw (WorldRowList keeps them across micro-steps)."""
+        return self._draw(row)
+
+    def _texts_done(self) -> None:
+        """Called after a redraw drew the visible rows' texts."""
 
     def _set_virtual_height(self, rows: int) -> None:
         """The scrollable height. Setting it asks Textual for a layout of the whole screen
@@ -164,7 +174,10 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         if index >= len(self.rows):
             return Strip.blank(width, base)
         fresh = self._fresh.pop(y, None)  # drawn by redraw for this paint: not twice
-        drawn = fresh[1] if fresh is not None and fresh[0] == index else self._draw(self.rows[index])
+        if fresh is not None and fresh[:2] == (index, self.row_width):
+            drawn = fresh[2]
+        else:
+            drawn = self._draw(self.rows[index])
         if self._drawn is not None and y < len(self._drawn):
             self._drawn[y] = (drawn, index == self.cursor)  # what the screen now shows
         text = recolor(drawn, palette(self.app))
