@@ -46,3 +46,32 @@ def test_settle_paints_a_change_and_lines_match_the_public_screenshot() -> None:
             assert ours[0] == "second   spaced  words"
 
     asyncio.run(run())
+
+
+def test_rows_kept_from_partial_updates_are_the_screen_composed_afresh() -> None:
+    """Exports keep the screen by applying Textual's partial updates; at every micro-step
+    of a recording (commands, frees on another CPU, an rmdir with reparenting, chapters)
+    the rows must be exactly the screen composed from scratch, styles included."""
+    from engine.machine import Machine
+    from engine.recording import load
+    from textual.strip import Strip
+
+    from tests.test_recording_export import RECORDING
+    from tui.export.screen import Screen
+
+    text = RECORDING.replace("#@ end\n", "move t /\nrmdir A\n#@ end\n")
+    loaded = load(text, "r", Machine)
+    assert loaded.problem is None
+
+    async def run() -> None:
+        async with Screen(loaded, "r", (100, 30), playing_at=4.0) as screen:
+            painter = screen._painter
+            assert painter is not None
+            while screen.cursor < screen.total:
+                await screen.step()
+                kept = screen.strips()
+                fresh = [Strip.join(chops).simplify() for chops in painter.composed()]
+                assert kept == fresh, f"micro-step {screen.cursor}: {MEND}"
+            assert screen.total > 30
+
+    asyncio.run(run())

@@ -63,6 +63,7 @@ class Screen:
         self._console = _console(size)
         self._strips: list[Strip] | None = None
         self._drawer = svgdraw.Drawer()  # draws only the rows a move changed
+        self._ansi: list[tuple[Strip, str]] = []  # each row's last Strip and its ANSI
 
     async def __aenter__(self) -> Screen:
         self._context = self.app.run_test(size=self.size)
@@ -117,9 +118,16 @@ class Screen:
         return self._strips
 
     def ansi_lines(self) -> list[str]:
-        """The screen as one ANSI string per row, each self-contained (styles reset)."""
-        console = self._console
-        return ["".join(strip.render(console)) + "\x1b[0m" for strip in self.strips()]
+        """The screen as one ANSI string per row, each self-contained (styles reset);
+        a row that is the same Strip as at the last call is not rendered again."""
+        console, kept = self._console, self._ansi
+        out = []
+        for row, strip in enumerate(self.strips()):
+            if row >= len(kept) or kept[row][0] is not strip:
+                line = (strip, "".join(strip.render(console)) + "\x1b[0m")
+                kept[row:row + 1] = [line]
+            out.append(kept[row][1])
+        return out
 
     def svg(self, title: str) -> str:
         """The screen as a portable SVG picture (tui.export.svgdraw)."""

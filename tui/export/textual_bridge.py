@@ -33,15 +33,13 @@ class Painter:
     def __init__(self, app: App[Any], pilot: Pilot[Any]) -> None:
         self.app, self.pilot = app, pilot
         self.painted = False
-        # The screen as a terminal fed every update shows it: one Strip per row (None:
-        # not known, compose it in full); `_changed` holds the rows patched since then.
-        self._rows: list[Strip] | None = None
+        self._screen = ScreenRows()  # the screen as a terminal fed every update shows it
         shown: Callable[..., None] = app._display
 
         def display(screen: Any, renderable: Any) -> None:
             if renderable is not None:
                 self.painted = True
-                self._apply(renderable)
+                self._screen.apply(renderable)
             shown(screen, renderable)
 
         app._display = display  # type: ignore[method-assign]
@@ -72,39 +70,89 @@ class Painter:
     def lines(self) -> list[Strip]:
         """The screen as composed for a terminal: one Strip per row (what
         App.export_screenshot prints), each row's segments merged by style."""
-        if self._rows is None:
-            app = self.app
-            update = app.screen._compositor.render_update(
-                full=True, screen_stack=app._background_screens)
-            self._rows = [Strip.join(chops).simplify() for chops in update.strips]
-        return list(self._rows)
+        if not self._screen.known:
+            self._screen.compose(self.composed())
+        return self._screen.lines()
 
-    def _apply(self, update: Any) -> None:
-        """Keep the rows as a terminal would after this update: a partial update paints
-        cells [x1, x2) of row y for each of its spans (the chops there are what the
-        front widgets drew); anything else (a full repaint, a resize) is composed again."""
-        rows = self._rows
-        if rows is None:
+    def composed(self) -> list[list[Strip]]:
+        """The whole screen composed afresh, each row in chops (slow: every widget)."""
+        app = self.app
+        update = app.screen._compositor.render_update(full=True,
+                                                      screen_stack=app._background_screens)
+        return [list(chops) for chops in update.strips]
+
+
+class ScreenRows:
+    """The screen's rows as Textual hands them to a terminal: each row in chops (the
+    pieces between widget edges). A partial update replaces the chops it painted; a
+    row is joined again only when one of its chops changed; anything but a partial
+    update (a full repaint, a resize) makes the rows unknown until composed again."""
+
+    def __init__(self) -> None:
+        self._starts: list[tuple[int, ...]] = []  # per row: the x where each chop starts
+        self._chops: list[list[Strip]] = []
+        self._joined: list[Strip | None] = []  # per row: its chops joined (None: to join)
+        self.known = False
+
+    def compose(self, rows: list[list[Strip]]) -> None:
+        rows = [chops if None not in chops else [Strip.join(chops)] for chops in rows]
+        self._chops = rows
+        self._starts = [tuple(_starts(chops)) for chops in rows]
+        self._joined = [None] * len(rows)
+        self.known = True
+
+    def lines(self) -> list[Strip]:
+        joined = self._joined
+        for y, strip in enumerate(joined):
+            if strip is None:
+                joined[y] = Strip.join(self._chops[y]).simplify()
+        return list(joined)  # type: ignore[arg-type]
+
+    def apply(self, update: Any) -> None:
+        """Paint cells [x1, x2) of row y for each span (y, x1, x2) of a partial update,
+        from the chops there (what the front widgets drew)."""
+        if not self.known:
             return
-        if not isinstance(update, ChopsUpdate) or len(update.chops) != len(rows):
-            self._rows = None
+        if not isinstance(update, ChopsUpdate) or len(update.chops) != len(self._chops):
+            self.known = False
             return
-        width = rows[0].cell_length if rows else 0
-        painted: dict[int, dict[int, tuple[int, Strip]]] = {}  # row -> start -> (end, cells)
+        spans: dict[int, list[tuple[int, int]]] = {}
         for y, x1, x2 in update.spans:
-            for x, strip in update.chops[y].items():
+            spans.setdefault(y, []).append((x1, x2))
+        for y, ranges in spans.items():
+            line = update.chops[y]
+            if tuple(line) != self._starts[y]:  # a layout moved this row's widget edges
+                self._recut(y, tuple(line))
+            chops = self._chops[y]
+            for i, (x, strip) in enumerate(line.items()):
                 if strip is None:
                     continue
                 stop = x + strip.cell_length
-                start, end = max(x, x1), min(stop, x2, width)
-                if start < end:
-                    cells = strip if (start, end) == (x, stop) else strip.crop(start - x, end - x)
-                    painted.setdefault(y, {})[start] = (end, cells)
-        for y, pieces in painted.items():
-            cuts = sorted({0, width, *pieces, *(end for end, _ in pieces.values())})
-            parts = rows[y].divide(cuts[1:])  # the row cut at every piece's edges
-            rows[y] = Strip.join(pieces[a][1] if a in pieces and pieces[a][0] == b else part
-                                 for a, b, part in zip(cuts, cuts[1:], parts)).simplify()
+                for x1, x2 in ranges:
+                    start, end = max(x, x1), min(stop, x2)
+                    if start >= end:
+                        continue
+                    if (start, end) == (x, stop):
+                        chops[i] = strip
+                    else:  # a span ends inside the chop: only its cells
+                        old = chops[i]
+                        chops[i] = Strip.join([old.crop(0, start - x),
+                                               strip.crop(start - x, end - x), old.crop(end - x)])
+            self._joined[y] = None
+
+    def _recut(self, y: int, starts: tuple[int, ...]) -> None:
+        row = Strip.join(self._chops[y])
+        ends = [*starts[1:], row.cell_length]
+        self._chops[y] = list(row.divide(ends))
+        self._starts[y] = starts
+
+
+def _starts(chops: list[Strip]) -> list[int]:
+    out, x = [], 0
+    for chop in chops:
+        out.append(x)
+        x += chop.cell_length
+    return out
 
 
 def _busy(pump: Any) -> bool:

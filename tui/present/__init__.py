@@ -23,7 +23,7 @@ from tui.present.stocks import stock_lines
 from tui.present.style import (MASK, MASKED, CHANGED, DIM, ERRNO, GHOST, OWN, PARENT, SELECTED, STATE_STYLE,
                                SWING, bar, errno_name, holder_label, holders_text, kib)
 from tui.present.trail import (HIDDEN_LINE, Entry, TrailLine, Where, call_line, trail_entries, trail_line_text,
-                               trail_lines, trail_text)
+                               trail_lines, trail_text, wrap_entries, place_lines)
 from tui.present.tree import (LIST_PREVIEW, Row, RowKind, TreeOptions, is_collapsed, tree_label_width,
                               tree_rows)
 from tui.present.tree_text import tree_row_text
@@ -34,7 +34,7 @@ __all__ = [
     "delta_parts", "delta_text", "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
     "STATE_STYLE", "SWING", "Highlight", "Position", "Row", "RowKind", "TreeOptions", "Where", "bar",
     "conservation", "conservation_text", "errno_name", "header_text", "Entry", "TrailLine",
-    "call_line", "trail_entries", "trail_line_text", "trail_lines",
+    "call_line", "trail_entries", "trail_line_text", "trail_lines", "wrap_entries", "place_lines",
     "holder_label", "holders_text", "is_collapsed", "kernel_warning", "kib", "object_rows",
     "object_text", "objcg_label_width", "objcg_rows", "objcg_text", "pointer_kind", "stock_lines",
     "structural", "tree_label_width", "tree_row_text", "tree_rows", "warn_function",

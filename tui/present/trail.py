@@ -88,8 +88,27 @@ def call_line(function: str, data: tuple[Any, ...]) -> str:
 def trail_lines(entries: Sequence[Entry], at: int, width: int, future: bool = False) -> list[TrailLine]:
     """The entries up to the cursor `at` (micro-steps applied), wrapped to `width` cells;
     with `future`, the rest of the command too, marked as such."""
-    lines: list[TrailLine] = []
+    return place_lines(wrap_entries(entries, width), at, future)
+
+
+def wrap_entries(entries: Sequence[Entry], width: int) -> list[tuple[Entry, list[str]]]:
+    """Each entry with its screen lines at `width` cells, indented by call depth (the
+    same at every micro-step of a command: the trail wraps once per command)."""
+    out = []
     for entry in entries:
+        indent = min(2 * entry.depth, max(0, width // 3))
+        room = max(12, width - 2 - indent)
+        parts = textwrap.wrap(entry.text, room, subsequent_indent="  ", break_long_words=False,
+                              break_on_hyphens=False) or [""]
+        out.append((entry, [" " * indent + part for part in parts]))
+    return out
+
+
+def place_lines(wrapped: Sequence[tuple[Entry, list[str]]], at: int,
+                future: bool = False) -> list[TrailLine]:
+    """Wrapped entries as trail lines for the cursor `at`: past, current or future."""
+    lines: list[TrailLine] = []
+    for entry, parts in wrapped:
         if entry.step is None:
             where: Where = "past" if entry.at < at else "future"
         elif entry.step == at - 1:
@@ -98,12 +117,8 @@ def trail_lines(entries: Sequence[Entry], at: int, width: int, future: bool = Fa
             where = "past" if entry.step < at else "future"
         if where == "future" and not future:
             break
-        indent = min(2 * entry.depth, max(0, width // 3))
-        room = max(12, width - 2 - indent)
-        parts = textwrap.wrap(entry.text, room, subsequent_indent="  ", break_long_words=False,
-                              break_on_hyphens=False) or [""]
         for n, part in enumerate(parts):
-            lines.append(TrailLine(entry, where, " " * indent + part, n == 0))
+            lines.append(TrailLine(entry, where, part, n == 0))
     return lines
 
 

@@ -28,8 +28,8 @@ class Trail(RowList[TrailLine]):
         self._span: tuple[object, ...] = ()
         self._entries: list[Entry] = []
         self._laid_out: tuple[int, int, bool] | None = None
-        self._full: tuple[object, int] | None = None
         self.masked: frozenset[tuple[str, str, str]] = frozenset()  # see Highlight.masked
+        self._wrapped: tuple[object, list[tuple[Entry, list[str]]]] = (None, [])
         self._next: TrailLine | None = None  # the first line not run yet
         self._to_come = 0  # micro-steps not run yet
 
@@ -50,10 +50,13 @@ class Trail(RowList[TrailLine]):
         width = self.size.width - 1
         if width <= 0:
             return len(self._entries)
-        if self._full is None or self._full[0] != (self._span, width):
-            lines = present.trail_lines(self._entries, len(self.steps) + 1, width, future=True)
-            self._full = ((self._span, width), len(lines))
-        return self._full[1]
+        return sum(len(parts) for _entry, parts in self._wrap(width))
+
+    def _wrap(self, width: int) -> list[tuple[Entry, list[str]]]:
+        """The command's entries wrapped to `width` (once per command and width)."""
+        if self._wrapped[0] != (self._span, width):
+            self._wrapped = ((self._span, width), present.wrap_entries(self._entries, width))
+        return self._wrapped[1]
 
     def _line_text(self, line: TrailLine) -> Text:
         if line.where != "future" or self.show_future:
@@ -81,7 +84,7 @@ class Trail(RowList[TrailLine]):
         key = (self.at, width, self.show_future)
         if key != self._laid_out and width > 0:
             self._laid_out = key
-            lines = present.trail_lines(self._entries, self.at, width, future=True)
+            lines = present.place_lines(self._wrap(width), self.at, future=True)
             future = [line for line in lines if line.where == "future"]
             self._next = future[0] if future else None
             self._to_come = len({line.entry.step for line in future if line.entry.step is not None})
