@@ -47,7 +47,7 @@ async def explorer_at_chapters() -> list[tuple[int, list[str]]]:
     chapters = {m.cursor for m in tape.chapters()}
     out = []
     async with app.run_test(size=SIZE) as pilot:
-        painter = Painter(app, pilot)
+        painter = Painter(app)
         app.speed = 60.0
         while not app.session.at_end:
             await pilot.press("space")

@@ -28,7 +28,7 @@ def test_settle_paints_a_change_and_lines_match_the_public_screenshot() -> None:
             owners = {"Pilot": pilot, "Screen": app.screen, "App": app}
             for owner, name in PRIVATE:
                 assert hasattr(owners[owner], name), f"{MEND}: {owner}.{name} is gone"
-            painter = Painter(app, pilot)
+            painter = Painter(app)
             await painter.settle()
             assert "first words" in str(painter.lines()[0].text), MEND
             app.query_one("#text", Static).update("second   spaced  words")

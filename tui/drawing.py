@@ -82,7 +82,7 @@ class Drawing(_Base):
         objects = self.query_one(ObjectList)
         if objects.display:
             objects.show(world, hl, self.find_text, relayout, change)
-        self.query_one(CpuStocks).show(world, hl)
+        self.query_one(CpuStocks).show(world, hl, change)
         self._draw_trail()
         self.show_position(self.playing, self.speed)
         touched = sorted(n for k, n, _ in hl.changed if k == "objcg")

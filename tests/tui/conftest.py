@@ -66,6 +66,19 @@ def make_app() -> Callable[..., ExplorerApp]:
     return _app
 
 
+def settled(*keys: str) -> Callable[..., object]:
+    """A snapshot's run_before: press `keys`, then let the app handle every message and
+    do its pending layout and repaint (Pilot.pause waits for the update timer by the
+    wall clock; on a loaded machine a snapshot could catch a layout not yet done)."""
+    from tui.export.textual_bridge import Painter
+
+    async def run(pilot: object) -> None:
+        await pilot.press(*keys)  # type: ignore[attr-defined]
+        await Painter(pilot.app).settle()  # type: ignore[attr-defined]
+
+    return run
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run `async def` tests (Pilot) in a fresh event loop, without a plugin."""

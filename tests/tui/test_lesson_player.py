@@ -84,7 +84,7 @@ def screen_lines(app: LessonApp) -> list[str]:
     stocks = app.query_one(CpuStocks)
     assert stocks.world is not None
     lines += [t.plain for t in present.stock_lines(stocks.world, stocks.highlight, 100)]
-    lines.append(str(app.query_one(InvariantStatus).render()))
+    lines.append(app.query_one(InvariantStatus).plain)
     return lines
 
 

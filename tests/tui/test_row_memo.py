@@ -4,17 +4,20 @@ The lists draw again only the rows that read a record the last micro-step (or th
 one whose highlight went away) touched. Any wrong guess would leave a stale figure
 on screen, so a seeded walk through a scenario (steps both ways, whole commands,
 jumps, a command typed in the past, a branch switch, a find, a resize) checks after
-every key that each visible row shows exactly what drawing it from scratch shows.
+every key that each visible row, and the per-CPU stock lines, show exactly what drawing
+them from scratch shows.
 """
 from __future__ import annotations
 
 import random
 
 from tests.tui.test_record_replay import type_line
+from tui import present
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.rowmemo import WorldRowList
+from tui.widgets.stocks import CpuStocks
 
 KEYS = ["n"] * 8 + ["b"] * 4 + ["N", "B", "home", "end"]
 
@@ -35,9 +38,19 @@ def stale_rows(panel: WorldRowList) -> list[str]:
     return out
 
 
+def stale_stocks(stocks: CpuStocks) -> list[str]:
+    """The per-CPU lines kept, against drawing them again."""
+    if stocks.world is None:
+        return []
+    fresh = present.stock_lines(stocks.world, stocks.highlight, max(20, stocks.content_size.width),
+                                one_line=stocks.one_line)
+    kept = [(line.plain, line.spans) for line in stocks._lines]
+    return [] if kept == [(line.plain, line.spans) for line in fresh] else [f"stocks: {stocks.plain!r}"]
+
+
 async def check(app, pilot, what: str) -> None:
     await pilot.pause()
-    problems = []
+    problems = stale_stocks(app.query_one(CpuStocks))
     for panel in (app.query_one(MemcgTree), app.query_one(ObjcgList), app.query_one(ObjectList)):
         problems += stale_rows(panel)
     assert not problems, f"after {what}: " + "; ".join(problems[:3])

@@ -4,6 +4,7 @@ Update after an intended change of the screen with `pytest tests/tui --snapshot-
 and look at the report before committing."""
 from __future__ import annotations
 
+from tests.tui.conftest import settled
 from tui.scenarios import scale_script
 
 WIDE = (120, 40)
@@ -12,34 +13,34 @@ WARN = "mkdir A\ncharge /A 100 cpu=0\nuncharge /A 50 cpu=0\nrmdir A\n"
 
 
 def test_opening_view(snap_compare, make_app):
-    assert snap_compare(make_app(), terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled(), terminal_size=WIDE)
 
 
 def test_mid_reparent_pointer_swing(snap_compare, make_app):
     # rmdir A/B: destroy, kill_css, detach, then the active objcg moves to /A's list
-    assert snap_compare(make_app(), press=["n", "n", "n", "n"], terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled("n", "n", "n", "n"), terminal_size=WIDE)
 
 
 def test_mid_reparent_at_80x24(snap_compare, make_app):
-    assert snap_compare(make_app(), press=["n", "n", "n", "n"], terminal_size=SMALL)
+    assert snap_compare(make_app(), run_before=settled("n", "n", "n", "n"), terminal_size=SMALL)
 
 
 def test_after_rmdir_the_freed_memcg_is_a_ghost(snap_compare, make_app):
-    assert snap_compare(make_app(), press=["N"], terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled("N"), terminal_size=WIDE)
 
 
 def test_bad_command_error_in_place(snap_compare, make_app):
-    assert snap_compare(make_app(), press=["colon", *"free NOPE cpu=0", "enter"], terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled("colon", *"free NOPE cpu=0", "enter"), terminal_size=WIDE)
 
 
 def test_help_screen(snap_compare, make_app):
-    assert snap_compare(make_app(), press=["question_mark"], terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled("question_mark"), terminal_size=WIDE)
 
 
 def test_kernel_warn(snap_compare, make_app):
-    assert snap_compare(make_app(WARN, at="end"), terminal_size=WIDE)
+    assert snap_compare(make_app(WARN, at="end"), run_before=settled(), terminal_size=WIDE)
 
 
 def test_big_tree_folded(snap_compare, make_app):
     app = make_app(scale_script(memcgs=120, objcgs=600, cpus=8, tops=4), at="end")
-    assert snap_compare(app, terminal_size=WIDE)
+    assert snap_compare(app, run_before=settled(), terminal_size=WIDE)

@@ -67,8 +67,8 @@ class Screen:
 
     async def __aenter__(self) -> Screen:
         self._context = self.app.run_test(size=self.size)
-        pilot = await self._context.__aenter__()
-        self._painter = Painter(self.app, pilot)
+        await self._context.__aenter__()
+        self._painter = Painter(self.app)
         await self._settle()
         self._arrive()
         await self._settle()
@@ -123,7 +123,7 @@ class Screen:
         console, kept = self._console, self._ansi
         out = []
         for row, strip in enumerate(self.strips()):
-            if row >= len(kept) or kept[row][0] is not strip:
+            if row >= len(kept) or (kept[row][0] is not strip and kept[row][0] != strip):
                 line = (strip, "".join(strip.render(console)) + "\x1b[0m")
                 kept[row:row + 1] = [line]
             out.append(kept[row][1])

@@ -102,7 +102,7 @@ class Drawer:
 
     def __init__(self) -> None:
         self._looks: dict[Style, tuple[str, str, str]] = {}  # style -> fg, bg, text attributes
-        self._rows: dict[int, tuple[object, list[str], list[str]]] = {}  # row -> line, rects, texts
+        self._rows: dict[int, tuple[object, str, str]] = {}  # row -> line, its rects, its words
 
     def svg(self, lines: Iterable[Iterable[Segment]], size: tuple[int, int], title: str) -> str:
         width, height = size
@@ -111,10 +111,13 @@ class Drawer:
         texts: list[str] = []
         for row, line in enumerate(lines):
             kept = self._rows.get(row)
-            if kept is None or kept[0] is not line:
-                kept = self._rows[row] = (line, *self._row(row, line))
-            rects += kept[1]
-            texts += kept[2]
+            if kept is None or (kept[0] is not line and kept[0] != line):
+                row_rects, row_texts = self._row(row, line)
+                kept = self._rows[row] = (line, "\n".join(row_rects), "\n".join(row_texts))
+            if kept[1]:
+                rects.append(kept[1])
+            if kept[2]:
+                texts.append(kept[2])
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{page_w}" height="{page_h}" '
                f'viewBox="0 0 {page_w} {page_h}" xml:space="preserve">',
                f"<title>{escape(title, quote=False)}</title>",

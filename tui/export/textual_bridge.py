@@ -2,10 +2,11 @@
 
 Exports drive the explorer headless and need two things Textual has no public API for:
 knowing that the screen has caught up with a move (every message handled, the layout
-and repaint done), and the composed screen as lines of segments (what
-`App.export_screenshot` renders to SVG, but also wanted as ANSI for a cast). Everything
-private is here and nowhere else; tests/test_export_textual_bridge.py fails with a clear
-message if a Textual upgrade moves any of it.
+and repaint done), and the screen as lines of segments (what `App.export_screenshot`
+renders to SVG, but also wanted as ANSI for a cast), kept up to date from the partial
+updates Textual paints rather than composed afresh for every frame. Everything private
+is here and nowhere else; tests/test_export_textual_bridge.py fails with a clear message
+if a Textual upgrade moves any of it.
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from typing import Any, Callable
 
 from textual._compositor import ChopsUpdate
 from textual.app import App
-from textual.pilot import Pilot
 from textual.strip import Strip
 
-DRAIN_SPINS = 20_000  # event loop turns before giving up on a settle (30 s of waiting at most)
+DRAIN_SPINS = 20_000  # event loop turns before giving up on a settle (about 10 s of waiting)
 MAX_ROUNDS = 8  # a layout can need a second pass (a scrollbar appears); never loop for ever
 
 # (owner, attribute) pairs used below: checked by the test so an upgrade fails loudly.
@@ -30,8 +30,8 @@ class Painter:
     """Watches one app's repaints: `await painter.settle()` returns once the screen shows
     everything its widgets were asked to show, doing each repaint exactly once."""
 
-    def __init__(self, app: App[Any], pilot: Pilot[Any]) -> None:
-        self.app, self.pilot = app, pilot
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
         self.painted = False
         self._screen = ScreenRows()  # the screen as a terminal fed every update shows it
         shown: Callable[..., None] = app._display

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Callable, Hashable
 
-from rich.console import Group
 from rich.text import Text
-from textual.widgets import Static
 
 from tui import present
-from tui.themes import palette, recolor
+from tui.widgets.textlines import TextLines
 
 
 def why_line(function: str | None, why: str) -> Text:
@@ -24,16 +22,15 @@ def why_line(function: str | None, why: str) -> Text:
     return line
 
 
-class Explanation(Static):
-    """A few lines, redrawn at every step."""
+class Explanation(TextLines):
+    """A few lines, redrawn at every step (the lines that changed)."""
 
     DEFAULT_CSS = """
     Explanation { height: auto; max-height: 10; padding: 0 1; }
     """
 
-    lines: list[Text] = []
-    rows = 1  # rows taken: the lines shown, or more, kept for the command
-    _height = -1  # rows at the last update (-1: not laid out yet)
+    lines: list[Text] = []  # what it says, before wrapping
+    _said: list[Text] = []  # the lines to show (or the hint when there is nothing)
     _floor: tuple[Hashable, int] = (None, 0)  # (command and width, rows kept all along it)
 
     def hold(self, command: Hashable, steps: Callable[[], list[tuple[str, str, bool]]]) -> None:
@@ -58,19 +55,22 @@ class Explanation(Static):
                 lines.append(Text(text, "bold red" if text.startswith("WARNING") else "red"))
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
-        family = palette(self.app)
         self.lines = lines
-        lines = [recolor(line, family) for line in lines]
-        shown = lines or [recolor(Text("(no command yet: press n to step, : to type one)",
-                                       present.DIM), family)]
-        natural = self._rows_of(shown)
-        height = max(natural, self._floor[1])
+        self._said = lines or [Text("(no command yet: press n to step, : to type one)", present.DIM)]
+        height = max(self._rows_of(self._said), self._floor[1])
         self._floor = (self._floor[0], height)  # never shrinks within the command
-        shown += [Text()] * max(0, height - natural)
-        self.rows = max(1, height)
-        self.update(Group(*shown) if len(shown) > 1 else shown[0],
-                    layout=height != self._height)  # a layout pass only when the height changes
-        self._height = height
+        self.update_lines()
+
+    @property
+    def rows(self) -> int:
+        """Rows taken: the lines shown, or more, kept for the command."""
+        return max(1, len(self._lines))
+
+    def make_lines(self, width: int) -> list[Text]:
+        if width <= 0:
+            return list(self._said)
+        wrapped = [part for line in self._said for part in line.wrap(self.app.console, width)]
+        return wrapped + [Text()] * max(0, self._floor[1] - len(wrapped))
 
     def _rows_of(self, lines: list[Text]) -> int:
         width = self.content_size.width

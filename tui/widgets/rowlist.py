@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.themes import cursor_style, palette, recolor
+from tui.widgets.textlines import text_strip
 
 RowT = TypeVar("RowT")
 
@@ -170,7 +171,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         base = self.rich_style
         marker = self._marker(y, index)
         if marker is not None:
-            return Strip(marker.render(self.app.console, end="")).crop_extend(0, width, None).apply_style(base)
+            return text_strip(marker, self.app.console).crop_extend(0, width, None).apply_style(base)
         if index >= len(self.rows):
             return Strip.blank(width, base)
         fresh = self._fresh.pop(y, None)  # drawn by redraw for this paint: not twice
@@ -180,9 +181,9 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             drawn = self._draw(self.rows[index])
         if self._drawn is not None and y < len(self._drawn):
             self._drawn[y] = (drawn, index == self.cursor)  # what the screen now shows
-        text = recolor(drawn, palette(self.app))
+        text = recolor(drawn, palette(self.app)).copy()  # the drawn text may be kept: not it
         text.no_wrap = True
-        strip = Strip(text.render(self.app.console, end=""))
+        strip = text_strip(text, self.app.console)
         strip = strip.crop_extend(scroll_x, scroll_x + width, None)
         if index == self.cursor:
             strip = strip.apply_style(cursor_style(self.app, self.has_focus))

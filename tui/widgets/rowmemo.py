@@ -69,22 +69,24 @@ class RowMemo:
     prediction's mask); then `text(...)` for each visible row, and `end()`."""
 
     def __init__(self) -> None:
-        self._kept: dict[Hashable, tuple[Text, frozenset[Key]]] = {}
-        self._now: dict[Hashable, tuple[Text, frozenset[Key]]] = {}
+        self._kept: dict[Hashable, tuple[Any, frozenset[Key]]] = {}
+        self._now: dict[Hashable, tuple[Any, frozenset[Key]]] = {}
         self._context: Hashable = None
         self._serial = -1  # the redraw the kept texts were drawn at
 
     def begin(self, change: Change, context: Hashable) -> None:
         follows = change.serial == self._serial + 1  # drawn at the redraw just before
+        kept = {**self._kept, **self._now}  # both drawn at the state of the last begin
         if not follows or change.touched is None or context != self._context:
-            self._kept = {}
+            kept = {}
         elif change.touched:
-            self._kept = {key: kept for key, kept in self._kept.items()
-                          if not kept[1] & change.touched}
+            kept = {key: value for key, value in kept.items() if not value[1] & change.touched}
+        self._kept, self._now = kept, {}
         self._context, self._serial = context, change.serial
 
-    def text(self, key: Hashable, draw: Callable[[WatchedWorld, WatchedHighlight], Text],
-             world: World, hl: Highlight) -> Text:
+    def text(self, key: Hashable, draw: Callable[[WatchedWorld, WatchedHighlight], Any],
+             world: World, hl: Highlight) -> Any:
+        """What `draw` gives for `key` (a row's Text, or any value drawn from the World)."""
         kept = self._kept.get(key)
         if kept is None:
             reads = Reads()

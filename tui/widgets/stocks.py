@@ -6,6 +6,7 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
+from tui.widgets.rowmemo import NO_CHANGE_KNOWN, Change, RowMemo
 from tui.widgets.textlines import TextLines
 from tui.world import World
 
@@ -17,15 +18,21 @@ class CpuStocks(TextLines):
         super().__init__(id=id)
         self.world: World | None = None
         self.highlight = present.NO_HIGHLIGHT
+        self._memo = RowMemo()  # lines kept while a step touches no record they read
 
-    def show(self, world: World, highlight: Highlight) -> None:
+    def show(self, world: World, highlight: Highlight, change: Change = NO_CHANGE_KNOWN) -> None:
         self.world, self.highlight = world, highlight
+        self._memo.begin(change, highlight.masked)
         self.update_lines()
 
     def make_lines(self, width: int) -> list[Text]:
         if self.world is None:
             return []
-        return present.stock_lines(self.world, self.highlight, max(20, width), one_line=self.one_line)
+        one_line = self.one_line
+        lines: list[Text] = self._memo.text(
+            (width, one_line), lambda world, hl: present.stock_lines(world, hl, max(20, width), one_line=one_line),
+            self.world, self.highlight)
+        return lines
 
     def rows_needed(self) -> int:
         width = self.content_size.width

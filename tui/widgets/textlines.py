@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.themes import palette, recolor
+
+
+def text_strip(text: Text, console: Console) -> Strip:
+    """One line of Text as a Strip, its own style included (Text.render leaves a Text's
+    base style out when it has no spans: `Text("WARNING", "bold red")` came out plain)."""
+    segments = text.render(console)
+    if text.style:
+        segments = Segment.apply_style(segments, console.get_style(text.style))
+    return Strip(segments)
 
 
 def look(text: Text) -> tuple[Any, ...]:
@@ -68,7 +79,7 @@ class TextLines(Widget):
         base = self.rich_style
         if y >= len(self._lines):
             return Strip.blank(width, base)
-        text = recolor(self._lines[y], palette(self.app))
-        text.no_wrap = True
+        text = recolor(self._lines[y], palette(self.app)).copy()  # not the line itself:
+        text.no_wrap = True  # a Text that will not wrap would be cut the next time it is wrapped
         text.end = ""
-        return Strip(text.render(self.app.console)).crop_extend(0, width, None).apply_style(base)
+        return text_strip(text, self.app.console).crop_extend(0, width, None).apply_style(base)
