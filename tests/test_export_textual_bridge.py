@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import textual
+from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -25,7 +27,7 @@ def test_settle_paints_a_change_and_lines_match_the_public_screenshot() -> None:
     async def run() -> None:
         app = Tiny()
         async with app.run_test(size=(40, 5)) as pilot:
-            owners = {"Pilot": pilot, "Screen": app.screen, "App": app}
+            owners = {"Screen": app.screen, "App": app}
             for owner, name in PRIVATE:
                 assert hasattr(owners[owner], name), f"{MEND}: {owner}.{name} is gone"
             painter = Painter(app)
@@ -73,5 +75,32 @@ def test_rows_kept_from_partial_updates_are_the_screen_composed_afresh() -> None
                 fresh = [Strip.join(chops).simplify() for chops in painter.composed()]
                 assert kept == fresh, f"micro-step {screen.cursor}: {MEND}"
             assert screen.total > 30
+
+    asyncio.run(run())
+
+
+class Failing(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("fine", id="text")
+
+    def on_key(self) -> None:
+        raise ValueError("a handler failed")
+
+
+def test_settle_says_which_handler_failed_at_once() -> None:
+    """A handler's exception stops its message pump with messages still queued: settle
+    raises that exception instead of waiting for the pump to drain."""
+    async def run() -> None:
+        app = Failing()
+        try:
+            async with app.run_test(size=(40, 5)) as pilot:
+                painter = Painter(app)
+                await painter.settle()
+                app.post_message(events.Key("x", "x"))
+                app.query_one("#text", Static).update("still queued")
+                with pytest.raises(ValueError, match="a handler failed"):
+                    await painter.settle()
+        except ValueError:
+            pass  # run_test re-raises the app's exception on the way out
 
     asyncio.run(run())

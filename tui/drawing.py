@@ -50,7 +50,7 @@ class Drawing(_Base):
     speed: float
     masked: frozenset[tuple[str, str, str]]  # figures drawn as '?' (a pending prediction)
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
-    _drawn_at: tuple[int, int, int | None, int | None] | None = None  # see _change
+    _drawn_at: tuple[object, int, object, object] | None = None  # see _change
     _serial = 0  # redraws so far
 
     def on_resize(self) -> None:
@@ -104,18 +104,20 @@ class Drawing(_Base):
         """What changed since the last redraw: after one micro-step forward or back, the
         records that step and the one whose highlight it replaces touched (the lists
         then draw again only the rows that read them); anything else is unknown."""
-        s, steps = self.session, self.session.machine.steps
-        at = s.cursor
-        here = (id(s.machine), at, id(steps[at - 1]) if at else None,
-                id(steps[at]) if at < len(steps) else None)
+        s = self.session
+        steps, at = s.machine.steps, s.cursor
+        # the Step objects themselves, not their ids: a dropped branch could hand an id on
+        here = (s.machine, at, steps[at - 1] if at else None, steps[at] if at < len(steps) else None)
         before, self._drawn_at = self._drawn_at, here
         self._serial += 1
-        if before is None or before[0] != here[0] or abs(before[1] - at) != 1:
+        if before is None or before[0] is not s.machine or abs(before[1] - at) != 1:
             return Change(self._serial, None)
         low = min(at, before[1])  # the step between the two points is steps[low]
-        same_step = (before[3] if before[1] == low else before[2]) == id(steps[low])
-        same_highlight = low == 0 or (here[2] if at == low else before[2]) == id(steps[low - 1])
-        if not (same_step and same_highlight):
+        if at > before[1]:  # forward: the step that was next, after the one highlighted then
+            known = before[3] is steps[low] and (low == 0 or before[2] is steps[low - 1])
+        else:  # back: the step that was highlighted then (a step's past is its own)
+            known = before[2] is steps[low]
+        if not known:
             return Change(self._serial, None)
         touched = records_touched(steps[low].changes)
         if low:
@@ -130,12 +132,12 @@ class Drawing(_Base):
         trail.masked = self.masked
         if rec is None:
             trail.show(s.machine.steps, 0, 0, s.cursor)
-            why.hold(None, list)
+            why.hold(None, lambda: [])  # no command: nothing to keep rows for
             why.show(None, None, [], [], None)
             return
         trail.show(s.machine.steps, rec.first, rec.end, s.cursor)
         steps = s.machine.steps[rec.first:rec.end]
-        why.hold((rec.first, rec.end, id(steps[0]) if steps else None),
+        why.hold((rec.first, rec.end, steps[0] if steps else None),
                  lambda: [(function_of(st.data[0]), explain(st.data[0]), bool(st.changes))
                           for st in steps])
         if s.cursor == 0:

@@ -23,7 +23,8 @@ MAX_ROUNDS = 8  # a layout can need a second pass (a scrollbar appears); never l
 # (owner, attribute) pairs used below: checked by the test so an upgrade fails loudly.
 PRIVATE = (("Screen", "_on_timer_update"), ("Screen", "_compositor"),
            ("App", "_background_screens"), ("App", "_display"), ("App", "_message_queue"),
-           ("App", "_next_callbacks"), ("App", "_dispatch_message"))
+           ("App", "_next_callbacks"), ("App", "_dispatch_message"), ("App", "_pending_message"),
+           ("App", "_exception"))
 
 
 class Painter:
@@ -60,6 +61,8 @@ class Painter:
         widget and waits for them all; that was most of an export's time."""
         app = self.app
         for spin in range(DRAIN_SPINS):
+            if app._exception is not None:  # a handler failed: say what, not "did not settle"
+                raise app._exception
             pumps = [app, *app.screen.walk_children(with_self=True)]
             if not any(_busy(pump) for pump in pumps):
                 return
@@ -84,8 +87,9 @@ class Painter:
 
 class ScreenRows:
     """The screen's rows as Textual hands them to a terminal: each row in chops (the
-    pieces between widget edges). A partial update replaces the chops it painted; a
-    row is joined again only when one of its chops changed; anything but a partial
+    pieces between widget edges). A partial update replaces the cells it paints (exactly
+    those cells: Textual sends a terminal whole segments around them, the same content);
+    a row is joined again only when one of its chops changed; anything but a partial
     update (a full repaint, a resize) makes the rows unknown until composed again."""
 
     def __init__(self) -> None:
@@ -94,10 +98,12 @@ class ScreenRows:
         self._joined: list[Strip | None] = []  # per row: its chops joined (None: to join)
         self.known = False
 
-    def compose(self, rows: list[list[Strip]]) -> None:
-        rows = [chops if None not in chops else [Strip.join(chops)] for chops in rows]
-        self._chops = rows
-        self._starts = [tuple(_starts(chops)) for chops in rows]
+    def compose(self, rows: list[list[Strip | None]]) -> None:
+        # a row with a missing chop is kept whole: its starts no longer match Textual's,
+        # so the next update of that row cuts it again at Textual's edges (_recut)
+        kept = [chops if None not in chops else [Strip.join(chops)] for chops in rows]
+        self._chops = kept  # type: ignore[assignment]
+        self._starts = [tuple(_starts(chops)) for chops in kept]  # type: ignore[arg-type]
         self._joined = [None] * len(rows)
         self.known = True
 
@@ -156,11 +162,13 @@ def _starts(chops: list[Strip]) -> list[int]:
 
 
 def _busy(pump: Any) -> bool:
-    """Is this message pump handling a message, or has it one (or a callback) waiting?"""
+    """Is this message pump handling a message, or has it one (or a callback) waiting?
+    (A pump seen for the first time inside a handler shows a message it has not finished
+    as taken: its queue is then empty but its pending message or callbacks are not.)"""
     if not hasattr(pump, "_export_handling"):
         _count_handling(pump)
     return bool(pump._export_handling or not pump._message_queue.empty()
-                or pump._next_callbacks)
+                or pump._pending_message is not None or pump._next_callbacks)
 
 
 def _count_handling(pump: Any) -> None:

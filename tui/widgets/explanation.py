@@ -6,7 +6,7 @@ comes and goes, a reason wraps or not): the trail above it does not move at ever
 step, and a step does not cost Textual a layout of the whole screen."""
 from __future__ import annotations
 
-from typing import Callable, Hashable
+from typing import Callable
 
 from rich.text import Text
 
@@ -31,11 +31,12 @@ class Explanation(TextLines):
 
     lines: list[Text] = []  # what it says, before wrapping
     _said: list[Text] = []  # the lines to show (or the hint when there is nothing)
-    _floor: tuple[Hashable, int] = (None, 0)  # (command and width, rows kept all along it)
+    _floor: tuple[object, int] = (None, 0)  # (command and width, rows kept all along it)
 
-    def hold(self, command: Hashable, steps: Callable[[], list[tuple[str, str, bool]]]) -> None:
-        """Keep, all along `command`, the rows the tallest of its micro-steps needs;
-        `steps` gives each one's (function, reason, whether it changes something)."""
+    def hold(self, command: object, steps: Callable[[], list[tuple[str, str, bool]]]) -> None:
+        """Keep, all along `command` (compared with ==), the rows the tallest of its
+        micro-steps needs; `steps` gives each one's (function, reason, whether it changes
+        something)."""
         width = self.content_size.width
         key = (command, width)
         if width <= 0 or self._floor[0] == key:

@@ -21,14 +21,15 @@ class ObjcgList(WorldRowList[str]):
     def show(self, world: World, highlight: Highlight, find: str, ghosts: frozenset[str],
              relayout: bool, change: Change = NO_CHANGE_KNOWN) -> None:
         self.world, self.highlight = world, highlight
-        if relayout or self._key_state != (find, ghosts) or not self.rows:
+        rebuilt = relayout or self._key_state != (find, ghosts) or not self.rows
+        if rebuilt:
             self._key_state = (find, ghosts)
             rows = present.objcg_rows(world, find, ghosts)
             self._label = present.objcg_label_width(rows)
-            self.begin(change)
+        self.begin(change)  # after the label: it is part of the rows' context
+        if rebuilt:
             self.set_rows(rows)
         else:
-            self.begin(change)
             self.redraw()
 
     def draw_from(self, name: str, world: World, hl: Highlight) -> Text:

@@ -20,11 +20,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.themes import cursor_style, palette, recolor
-from tui.widgets.textlines import text_strip
+from tui.widgets.textlines import look, text_strip
 
 RowT = TypeVar("RowT")
 
 MORE_STYLE = Style(bold=True, reverse=True)
+
+
+def _same(a: tuple[Text, bool] | None, b: tuple[Text, bool] | None) -> bool:
+    """Do two visible lines look the same (text, styles, under the cursor or not)?"""
+    if a is None or b is None:
+        return a is b
+    return a[1] == b[1] and look(a[0]) == look(b[0])
 
 
 class RowList(ScrollView, Generic[RowT], can_focus=True):
@@ -107,7 +114,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             return
         width = self.size.width
         for y, (new, old) in enumerate(zip(drawn, self._drawn)):
-            if new != old:
+            if not _same(new, old):
                 self.refresh(Region(0, y, width, 1))
         self._drawn = drawn
 

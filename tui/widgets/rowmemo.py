@@ -65,8 +65,9 @@ class RowMemo:
 
     `begin(change, context)` before drawing a new state: `change` is the explorer's
     Change (the redraw's serial number and the records changed since the one before),
-    `context` everything else the texts depend on (width, labels, options, the
-    prediction's mask); then `text(...)` for each visible row, and `end()`."""
+    `context` everything else the texts depend on but the width, which is part of each
+    key (labels, options, the prediction's mask); then `text(...)` for each row, and
+    `end()` after a pass over the visible rows, to keep only those."""
 
     def __init__(self) -> None:
         self._kept: dict[Hashable, tuple[Any, frozenset[Key]]] = {}

@@ -36,7 +36,7 @@ class Trail(RowList[TrailLine]):
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show the entries of steps[first:end] that have run (steps before `at`)."""
         # a new branch has new steps; a prediction's mask changes the entries' text
-        span = (first, end, id(steps[first]) if first < end else None, self.masked)
+        span = (first, end, steps[first] if first < end else None, self.masked)  # the Step: ids are reused
         self.steps, self.at = steps, at
         if span != self._span:
             self._span = span
@@ -69,9 +69,11 @@ class Trail(RowList[TrailLine]):
 
     def _marker(self, y: int, index: int) -> Text | None:
         """No 'N more below' over lines that have not run (they are blank)."""
-        if y > 0 and not self.show_future and all(line.where == "future" for line in self.rows[index:]):
+        marker = super()._marker(y, index)
+        if marker is not None and y > 0 and not self.show_future \
+                and all(line.where == "future" for line in self.rows[index:]):
             return None
-        return super()._marker(y, index)
+        return marker
 
     def toggle_future(self) -> bool:
         self.show_future = not self.show_future
