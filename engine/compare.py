@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from engine.headless import error_line, read_script, result_json
+from engine.headless import result_json, script_or_say
 from engine.machine import CommandRecord, Machine
 from engine.script import ScriptError, script_lines
 from engine.slab_state import SlabFigures, figures
@@ -73,10 +73,8 @@ def main_compare(path: str, as_json: bool, out: TextIO | None = None,
     """Run the script at `path` on both kernels; 0, or 2 with one error line."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    try:
-        text = read_script(path)
-    except ScriptError as exc:
-        print(error_line(path, exc), file=err)
+    text = script_or_say(path, err)
+    if text is None:
         return 2
     try:
         sides = run_both(text, path, check=check)

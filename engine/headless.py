@@ -63,15 +63,23 @@ def read_script(path: str) -> str:
                           path, line) from None
 
 
+def script_or_say(path: str, err: TextIO) -> str | None:
+    """The script's text for a command line tool, or None once its one error line is
+    printed on `err` (the caller then exits 2)."""
+    try:
+        return read_script(path)
+    except ScriptError as exc:
+        print(error_line(path, exc), file=err)
+        return None
+
+
 def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | None = None,
              *, check: bool = False) -> int:
     """Run the script at `path`; 0 when it ran to its end, 2 with one error line if not."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    try:
-        text = read_script(path)
-    except ScriptError as exc:
-        print(error_line(path, exc), file=err)
+    text = script_or_say(path, err)
+    if text is None:
         return 2
     machine = Machine(history=False, check=check)
     sink = _JsonResults() if as_json else _TextTrace(out, machine)

@@ -295,13 +295,11 @@ def main_pins(path: str, target: str, as_json: bool, out: Any, err: Any) -> int:
     """`objcg-lab run FILE --pins NAME [--json]`: run the script, then who pins NAME."""
     import json
 
-    from engine.headless import error_line, read_script, run_script
+    from engine.headless import run_script, script_or_say
     from engine.script import ScriptError
 
-    try:
-        text = read_script(path)
-    except ScriptError as exc:
-        print(error_line(path, exc), file=err)
+    text = script_or_say(path, err)
+    if text is None:
         return 2
     try:
         machine, _ = run_script(text, path, history=False, check=False)
