@@ -16,7 +16,8 @@ from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import slab_alloc, slab_free
-from engine.kernel.v58 import choose_kernel, slab_alloc_v58, slab_free_v58
+from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
+from engine.kernel.versions import choose_kernel
 from engine.model import Record
 from engine.script import (
     U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
@@ -123,7 +124,10 @@ def _config(k: Kernel, cmd: Command) -> Steps:
     cgroup = o.get("cgroup", "v2")
     if cgroup not in ("v1", "v2"):
         raise ScriptError(f"cgroup={cgroup}: 'v2' (the unified hierarchy) or 'v1' (legacy, with the kmem counter)")
-    kernel = choose_kernel(k, o.get("kernel"))
+    try:
+        kernel = choose_kernel(k.st.sys, o.get("kernel"), k.notes)
+    except ValueError as err:
+        raise ScriptError(str(err)) from None
     if kernel == "5.8" and cgroup == "v1":
         raise ScriptError("kernel=5.8 is modelled with cgroup v2 only (config cgroup=v2 kernel=5.8)")
     accounting = o.get("accounting", "bytes")

@@ -58,7 +58,7 @@ class Machine:
 
     def __init__(self, *, history: bool = True, check: bool = True,
                  checkpoint_every: int = 8192, kernel: str | None = None,
-                 books: bool | None = None) -> None:
+                 books: bool | None = None, revert: tuple[str, ...] = ()) -> None:
         self.history = history
         self.check = check
         self.state = State(recording=history or check)
@@ -77,15 +77,17 @@ class Machine:
         # Sees each micro-step (its data and the generator chain) as it closes, in every
         # mode: a streaming trace (engine.headless) needs no history to print it.
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
-        self._boot(kernel)
+        self._boot(kernel, revert)
 
-    def _boot(self, kernel: str | None) -> None:
+    def _boot(self, kernel: str | None, revert: tuple[str, ...]) -> None:
         st = self.state
         st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
-                       "kernel_forced": kernel is not None})  # compare: config can't change it
+                       "kernel_forced": kernel is not None,  # compare: config can't change it
+                       # changes of engine.kernel.versions switched off, to show what they fix
+                       "revert": tuple(revert)})
         self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator, TypeVar
 
+from engine.kernel.versions import DEFAULT_KERNEL, changes_in
 from engine.model import Record, State
 
 Steps = Generator[tuple[Any, ...], None, Any]
@@ -27,6 +28,7 @@ class Kernel:
         self.page_size = self.batch = self.nr_cpus = 0
         self.v1 = False  # cgroup v1 (`!cgroup_subsys_on_dfl(memory_cgrp_subsys)`)
         self.v58 = False  # `config kernel=5.8` (engine.kernel.v58)
+        self.changes: frozenset[str] = frozenset()  # engine.kernel.versions, for has()
         self.show_slab = False  # trail the slab allocator's steps under v5.9 too (compare)
         self.trail_slab = False  # whether slab allocator steps appear in the trail
         self.read_config()
@@ -38,8 +40,14 @@ class Kernel:
         self.batch = sysrec.get("charge_batch", 32)
         self.nr_cpus = sysrec.get("cpus", 0)
         self.v1 = sysrec.get("cgroup", "v2") == "v1"
-        self.v58 = sysrec.get("kernel") == "5.8"
+        kernel = sysrec.get("kernel", DEFAULT_KERNEL)
+        self.v58 = kernel == "5.8"
+        self.changes = changes_in(kernel, sysrec.get("revert", ()))
         self.trail_slab = self.v58 or self.show_slab
+
+    def has(self, change: str) -> bool:
+        """Whether the running release carries a change of engine.kernel.versions."""
+        return change in self.changes
 
     def cpu(self, n: int) -> Record:
         return self.st.cpus[CPU_NAMES[n]]

@@ -27,10 +27,6 @@ from engine.kernel.slab_pages import (
     get_root_cache, new_cache, slab_alloc_node, slab_free_object, slab_pages,
 )
 from engine.model import Record
-from engine.script import ScriptError
-
-KERNELS = ("5.9", "5.8")
-
 
 def cache_holder(cache: str) -> str:
     """The name of the css reference a clone cache holds on its memcg (memcg_link_cache)."""
@@ -213,17 +209,3 @@ def kmemcg_cache_shutdown(k: Kernel, name: str) -> Steps:
     st.drop("caches", name)
     css_put(k, memcg, cache_holder(name))  # memcg_unlink_cache
     yield ("kmemcg_cache_shutdown.freed", name, memcg)
-
-
-
-def choose_kernel(k: Kernel, word: str | None) -> str:
-    """The kernel a `config` line asks for; `compare` runs a script under a fixed one."""
-    current = k.st.sys["kernel"]
-    if word is None:
-        return current
-    if word not in KERNELS:
-        raise ScriptError(f"kernel={word}: one of {', '.join(KERNELS)}")
-    if k.st.sys.get("kernel_forced") and word != current:
-        k.notes.append(f"kernel={word} ignored: compare runs this script under {current} here")
-        return current
-    return word
