@@ -161,6 +161,7 @@ def set_cpus(k: Kernel, cpus: int) -> None:
         st.new("cpus", f"cpu{n}", {
             "kind": "cpu", "name": f"cpu{n}", "cpu": n, "cached": None, "nr_pages": 0,
             "cached_objcg": None, "nr_bytes": 0, "flushing": False,
+            "online": True, "dropping": None,  # dropping: engine.kernel.objstock
         })
     st.set(st.sys, "cpus", cpus)
     k.read_config()

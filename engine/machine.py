@@ -17,8 +17,10 @@ from typing import Any, Callable, NamedTuple
 
 from engine import invariants
 from engine.commands import prepare, set_cpus
-from engine.kernel.base import ROOT, Kernel, Steps, call_stack
+from engine.kernel.base import KERNEL_CODES, ROOT, Kernel, Steps, call_stack
 from engine.kernel.lifecycle import new_memcg
+from engine.kernel.oops import Oops
+from engine.kernel.work import pending, ready, run_item
 from engine.model import State
 from engine.script import Command, ScriptError, parse_line
 from engine.steps import function_of
@@ -31,6 +33,8 @@ class Step(NamedTuple):
     stack: tuple[str, ...]  # the kernel functions active when it happened, outermost first
     changes: tuple[Any, ...]  # its flat undo log (engine.model.entries() reads it)
     command: int  # index into Machine.commands
+    lane: str | None = None  # who took it: a CPU's thread ("0") or kworker ("w1"); None
+    # for the command itself outside `together`
 
     @property
     def depth(self) -> int:
@@ -51,6 +55,8 @@ class CommandRecord(NamedTuple):
     first: int  # index of its first micro-step
     end: int  # index after its last micro-step
     warned_at: list[int] = []  # for each warning, the micro-step that printed it (history only)
+    oops: Oops | None = None  # the kernel crashed here: the run stops (engine.kernel.oops)
+    parts: tuple[CommandRecord, ...] = ()  # a `together` block: the result of each line
 
 
 class Machine:
@@ -77,6 +83,7 @@ class Machine:
         # Sees each micro-step (its data and the generator chain) as it closes, in every
         # mode: a streaming trace (engine.headless) needs no history to print it.
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
+        self.oops: Oops | None = None  # set when the kernel crashed: nothing more runs
         self._boot(kernel, revert)
 
     def _boot(self, kernel: str | None, revert: tuple[str, ...]) -> None:
@@ -85,6 +92,7 @@ class Machine:
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "work": (), "work_seq": 0, "work_mode": "auto",  # engine.kernel.work
                        "kernel_forced": kernel is not None,  # compare: config can't change it
                        # changes of engine.kernel.versions switched off, to show what they fix
                        "revert": tuple(revert)})
@@ -135,8 +143,12 @@ class Machine:
         if self.history and self.cursor < len(self.steps):
             resume = self.cursor
             self.goto(self._end_of_current_command())
+        if self.oops is not None and resume is None:
+            raise ScriptError(f"the kernel oopsed ({self.oops.headline()}): nothing more "
+                              "runs; step back to before it to go another way").located(
+                                  where, command.line)
         k = self.kernel
-        k.warnings, k.notes, k.deferred = [], [], []
+        k.warnings, k.notes = [], []
         self._touched, self._warned_at = {}, []
         try:
             work = prepare(k, command)
@@ -149,23 +161,54 @@ class Machine:
             self._drop_future()
         first = len(self.steps)
         index = len(self.commands)
+        oops = None
         try:
             ret = self._drive(work, index)
-            while k.deferred:  # RCU callbacks and queued work, before the next command
-                self._drive(k.deferred.pop(0)(k), index)
+            if self.state.sys["work_mode"] == "auto":
+                self._run_pending(index)
         except ScriptError as err:
             self._abandon(first)
             raise err.located(where, command.line) from None
-        if self.check:
+        except Oops as crash:
+            oops, ret = self._crashed(crash, index), 0
+        if self.check and oops is None:
             invariants.check_command_end(self.state, self._touched.values())
         record = CommandRecord(command, ret or 0, k.warnings, k.notes, first, len(self.steps),
-                               self._warned_at)
+                               self._warned_at, oops)
         self.commands.append(record)
         if index % 256 == 255:
             # History and command records only grow: keep the cyclic collector from
             # rescanning them (it cost a third of the time of a long headless run).
             gc.freeze()
         return record
+
+    def _run_pending(self, index: int) -> None:
+        """`config work=auto`: what the command queued runs now, in queue order (RCU
+        callbacks too: no reader is left at a command's end), until nothing is left."""
+        k = self.kernel
+        while pending(k):
+            item = next((i for i in pending(k) if ready(k, i)), None)
+            if item is None:
+                return
+            self._drive(run_item(k, item), index)
+
+    def _crashed(self, crash: Oops, index: int) -> Oops:
+        """Close the crashing micro-step (what the thread changed before the fault stays,
+        as in the kernel) and stop the machine here."""
+        stack = tuple(_stack_of(crash))
+        crash.stacks.setdefault(crash.thread or str(crash.cpu), stack)
+        data = (f"oops.{crash.kind}", crash.function, crash.cpu, crash.message)
+        st = self.state
+        changes: tuple[Any, ...] = ()
+        if st.log is not None:
+            changes, st.log = tuple(st.log), []
+        if self.on_step is not None:
+            self.on_step(data, None)
+        if self.history:
+            self.steps.append(Step(data, stack, changes, index, crash.thread))
+            self.cursor = len(self.steps)
+        self.oops = crash
+        return crash
 
     def _drive(self, work: Steps, index: int) -> Any:
         """Run one generator to its end, closing a micro-step at each yield."""
@@ -198,7 +241,8 @@ class Machine:
                 self._warned_at.append(len(steps))
             if history:
                 stack = tuple(call_stack(work))
-                steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index))
+                steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index,
+                                  self.kernel.lane))
                 self.cursor = len(steps)
                 if self.cursor - self._last_checkpoint >= self._checkpoint_gap():
                     self._checkpoints[self.cursor] = st.checkpoint()
@@ -229,6 +273,8 @@ class Machine:
 
     def _forget_after(self, end: int) -> None:
         del self.steps[end:]
+        if self.oops is not None and not any(c.oops for c in self.commands if c.end <= end):
+            self.oops = None  # the crash is no longer in this history
         for at in [at for at in self._checkpoints if at > end]:
             del self._checkpoints[at]
         self._last_checkpoint = max(self._checkpoints)
@@ -313,3 +359,16 @@ class Machine:
         from engine.export import state_json
 
         return state_json(self.state)
+
+
+def _stack_of(crash: BaseException) -> list[str]:
+    """The simulated kernel functions a fault went through, outermost first (the chain
+    of generators is gone once the exception has left it; its traceback keeps it)."""
+    names = []
+    tb = crash.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code in KERNEL_CODES:
+            names.append(code.co_name)
+        tb = tb.tb_next
+    return names

@@ -14,7 +14,8 @@ def obj_cgroup_alloc(k: Kernel, name: str) -> Record:
     return k.st.new("objcgs", name, {
         "kind": "objcg", "name": name, "memcg": None, "state": "active",
         "refcnt": 1, "holders": {"base": 1}, "nr_charged_bytes": 0,
-        "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        "killing": False,  # killed, not yet switched to atomic mode (see engine.kernel.refs)
+        "kfreed": False,  # kfree_rcu ran: its memory is gone
         "listed": None,  # the memcg whose objcg_list it is linked into (list_head)
         # audit (not kernel fields): pages charged for it, live bytes, bytes in hand
         "pages": 0, "live": 0, "inflight": 0,
