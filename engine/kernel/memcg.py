@@ -10,6 +10,7 @@ from engine.kernel.stock import consume_stock, refill_stock
 
 ENOMEM = -12
 MAX_RECLAIM_RETRIES = 16
+MEM_CGROUP_RECLAIM_RETRIES = 5  # v5.8's name and value (mm/memcontrol.c of 5.8)
 PAGE_ALLOC_COSTLY_ORDER = 3
 
 # The gfp masks the script accepts, reduced to the bits try_charge looks at.
@@ -50,7 +51,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         return 0
     flags = GFP_MASKS[gfp]
     batch = max(k.batch, nr_pages)
-    retries = MAX_RECLAIM_RETRIES
+    retries = top = MEM_CGROUP_RECLAIM_RETRIES if k.v58 else MAX_RECLAIM_RETRIES
     drained = False
     while True:  # retry:
         if (yield from consume_stock(k, memcg, nr_pages)):
@@ -85,7 +86,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
             break
         if retries:
             retries -= 1
-            yield ("try_charge.retry", MAX_RECLAIM_RETRIES - retries, MAX_RECLAIM_RETRIES)
+            yield ("try_charge.retry", top - retries, top)
             continue
         if "nofail" in flags:
             return (yield from _force(k, memcg, nr_pages, "nofail"))  # force:

@@ -40,13 +40,13 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
         objcg = k.memcgs[memcg]["objcg"]  # rcu_dereference(memcg->objcg)
         if k.fine:
             yield ("get_obj_cgroup_from_current.read", memcg, objcg)
+        if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
+            k.rcu_read_unlock()
+            yield ("get_obj_cgroup_from_current.found", memcg, objcg)
+            return objcg
         parent = k.parent_mem_cgroup(memcg)
         assert parent is not None, "alloc refuses a walk that would oops (see commands)"
         if objcg is not None:
-            if obj_cgroup_tryget(k, objcg, "current"):
-                k.rcu_read_unlock()
-                yield ("get_obj_cgroup_from_current.found", memcg, objcg)
-                return objcg
             failed = objcg
             if k.has("objcg_null_after_failed_tryget"):
                 objcg = None

@@ -14,6 +14,10 @@ the work has run, use the clone. A dead clone is destroyed from a work item too,
 its refcount (a reference per slab page) has dropped to zero after its kill.
 
 Where the model simplifies v5.8 (the trail marks these steps with ≈):
+- a dead clone is shrunk and killed after one grace period (v5.8 queues kmemcg_workfn
+  from an RCU callback to do it, and the kill folds after a second grace period);
+- allocate_slab's second attempt falls back to the smallest order that holds an object;
+  the model charges the cache's own order again;
 - try_charge keeps v5.9's one css reference per page stock; v5.8 took one per page
   (css_get_many) and memcg_charge_slab moved them to the cache's percpu refcount.
 """
@@ -22,7 +26,7 @@ from __future__ import annotations
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.kmem import memcg_kmem_uncharge
-from engine.kernel.memcg import ENOMEM, GFP_MASKS, __memcg_kmem_charge
+from engine.kernel.memcg import ENOMEM, GFP_MASKS, __memcg_kmem_charge, get_order
 from engine.kernel.refs import css_get, css_put
 from engine.kernel.slab import memcg_kmem_bypass
 from engine.kernel.slab_pages import (
@@ -150,7 +154,7 @@ def memcg_charge_slab(k: Kernel, cache: Record, slab: Record, gfp: str) -> Steps
     # allocate_slab() of v5.8 SLUB: the first alloc_slab_page (whose charge_slab_page
     # charges the page) runs with __GFP_NORETRY and without __GFP_NOFAIL; only if it
     # fails does the second run with the caller's own flags.
-    first = _first_attempt(gfp)
+    first = _first_attempt(k, gfp, cache)
     ret = yield from __memcg_kmem_charge(k, memcg, first, nr_pages)
     if ret and first != gfp:
         yield ("memcg_charge_slab.retry", cache["name"], gfp)
@@ -166,9 +170,15 @@ def memcg_charge_slab(k: Kernel, cache: Record, slab: Record, gfp: str) -> Steps
     return 0
 
 
-def _first_attempt(gfp: str) -> str:
-    """(gfp | __GFP_NORETRY) & ~__GFP_NOFAIL, in the masks the script knows."""
-    return "GFP_KERNEL|__GFP_NORETRY" if "blocking" in GFP_MASKS[gfp] else gfp
+def _first_attempt(k: Kernel, gfp: str, cache: Record) -> str:
+    """(gfp | __GFP_NORETRY) & ~__GFP_NOFAIL, in the masks the script knows; for a slab
+    order above the smallest one that holds an object (s->min), reclaim is masked off
+    too, so the first attempt cannot block at all (allocate_slab, mm/slub.c of 5.8)."""
+    if "blocking" not in GFP_MASKS[gfp]:
+        return gfp
+    if cache["order"] > get_order(-(-cache["size"] // k.page_size)):
+        return "GFP_NOWAIT"
+    return "GFP_KERNEL|__GFP_NORETRY"
 
 
 def _charged(k: Kernel, cache: Record, memcg: str, pages: int) -> None:
