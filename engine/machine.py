@@ -23,6 +23,7 @@ from engine.kernel.oops import Oops
 from engine.kernel.work import pending, ready, run_item
 from engine.model import State
 from engine.script import Command, ScriptError, parse_line
+from engine.threads import Block, BlockRun, check_block, parse_schedule
 from engine.steps import function_of
 
 
@@ -84,6 +85,8 @@ class Machine:
         # mode: a streaming trace (engine.headless) needs no history to print it.
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
         self.oops: Oops | None = None  # set when the kernel crashed: nothing more runs
+        self.block: Block | None = None  # a `together` block being read, line by line
+        self.where = "<command>"  # the file the command running now came from
         self._boot(kernel, revert)
 
     def _boot(self, kernel: str | None, revert: tuple[str, ...]) -> None:
@@ -125,12 +128,39 @@ class Machine:
 
     # -- running commands ----------------------------------------------------------
     def run_line(self, text: str, where: str = "<command>", line: int = 1) -> CommandRecord | None:
-        """Parse and submit one script line (None for blank/comment lines)."""
+        """Parse and submit one script line (None for blank/comment lines, and for the
+        lines of a `together` block until its `end`, which runs the block)."""
+        block = self.block
         try:
-            command = parse_line(text, line)
+            command = parse_line(text, line, in_block=block is not None)
         except ScriptError as err:
             raise err.located(where, line) from None
-        return None if command is None else self.submit(command, where)
+        if command is None:
+            return None
+        if block is not None:
+            if command.name != "end":
+                block.lines.append(command)
+                return None
+            self.block = None
+            return self.submit_block(block, where)
+        if command.name == "together":
+            try:
+                parse_schedule(command.opts.get("schedule", ""))
+            except ScriptError as err:
+                raise err.located(where, line) from None
+            self.block = Block(command)
+            return None
+        if command.name == "end":
+            raise ScriptError("end without together").located(where, line)
+        return self.submit(command, where)
+
+    def finish(self, where: str = "<command>") -> None:
+        """The script has ended: a `together` still open is an error at its line."""
+        if self.block is not None:
+            line = self.block.command.line
+            self.block = None
+            raise ScriptError("together without end: the block's lines never ran").located(
+                where, line)
 
     def submit(self, command: Command, where: str = "<command>") -> CommandRecord:
         """Run a command to its end. A ScriptError leaves the machine exactly as it was.
@@ -182,6 +212,73 @@ class Machine:
             gc.freeze()
         return record
 
+    def submit_block(self, block: Block, where: str = "<command>") -> CommandRecord:
+        """Run a `together` block: each CPU's lines as a thread, interleaved as its
+        schedule says, then to their end in order (engine.threads). One record for the
+        block, with a part for each line. A ScriptError leaves the machine as it was."""
+        resume = None
+        if self.history and self.cursor < len(self.steps):
+            resume = self.cursor
+            self.goto(self._end_of_current_command())
+        k = self.kernel
+        where_line = block.command.line
+        try:
+            if self.oops is not None and resume is None:
+                raise ScriptError(f"the kernel oopsed ({self.oops.headline()}): nothing "
+                                  "more runs; step back to before it to go another way")
+            schedule = check_block(k, block)
+        except ScriptError as err:
+            if resume is not None:
+                self.goto(resume)
+            raise err.located(where, err.line or where_line) from None
+        if resume is not None:
+            self._drop_future()
+        index, first = len(self.commands), len(self.steps)
+        self.where = where
+        self._touched, self._warned_at = {}, []
+        auto = self.state.sys["work_mode"] == "auto"
+        run = BlockRun(self, block, index)
+        oops = None
+        try:
+            self._threads(run, schedule, auto)
+            if auto:
+                k.warnings, k.notes = run.orphans.warnings, run.orphans.notes
+                self._run_pending(index)
+        except ScriptError as err:
+            self._abandon(first)
+            raise err.located(where, err.line or where_line) from None
+        except Oops as crash:
+            crash.stacks.update(run.stacks)
+            oops = self._crashed(crash, index)
+        if self.check and oops is None:
+            invariants.check_command_end(self.state, self._touched.values())
+        end = len(self.steps)
+        parts = tuple(CommandRecord(r.command, r.ret, r.warnings, r.notes, first, end)
+                      for r in run.line_results())
+        record = CommandRecord(block.command, 0, [], [], first, end, [], oops, parts)
+        self.commands.append(record)
+        return record
+
+    def _threads(self, run: BlockRun, schedule: list[str], auto: bool) -> None:
+        """The block's micro-steps: the schedule's entries, then the rest in order. The
+        kernel runs in `fine` mode meanwhile (a micro-step per shared access)."""
+        k = self.kernel
+        k.fine, k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = True, {}, {}, {}, {}
+        try:
+            for n, label in enumerate(schedule, 1):
+                reason = run.why_not(label)
+                if reason is None and not run.take(label):
+                    reason = run.why_not(label) or f"thread {label} has finished"
+                if reason is not None:
+                    raise ScriptError(f"schedule entry {n} ({label}): {reason}")
+            run.run_rest(workers=auto)
+        finally:
+            run.stacks = run.live_stacks()
+            run.close()
+            k.fine, k.eager, k.thread, k.lane, k.origin = False, False, None, None, None
+            k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = {}, {}, {}, {}
+            k.warnings, k.notes = [], []
+
     def _run_pending(self, index: int) -> None:
         """`config work=auto`: what the command queued runs now, in queue order (RCU
         callbacks too: no reader is left at a command's end), until nothing is left."""
@@ -196,7 +293,7 @@ class Machine:
         """Close the crashing micro-step (what the thread changed before the fault stays,
         as in the kernel) and stop the machine here."""
         stack = tuple(_stack_of(crash))
-        crash.stacks.setdefault(crash.thread or str(crash.cpu), stack)
+        crash.stacks[crash.thread or str(crash.cpu)] = stack
         data = (f"oops.{crash.kind}", crash.function, crash.cpu, crash.message)
         st = self.state
         changes: tuple[Any, ...] = ()
@@ -223,8 +320,7 @@ class Machine:
                     on_step(next(work), work)
             except StopIteration as stop:
                 return stop.value
-        steps, check, history = self.steps, self.check, self.history
-        warnings = self.kernel.warnings
+        close = self._close
         while True:
             try:
                 data = next(work)
@@ -232,21 +328,32 @@ class Machine:
                 if st.log:  # changes after the last yield belong to no step: a bug
                     raise invariants.InvariantViolation("state changed after a command's last step")
                 return stop.value
-            changes, st.log = tuple(st.log), []
-            if check:
-                invariants.check_step(st, changes, data, self._touched)
-            if on_step is not None:
-                on_step(data, work)
-            while len(self._warned_at) < len(warnings):
-                self._warned_at.append(len(steps))
-            if history:
-                stack = tuple(call_stack(work))
-                steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index,
-                                  self.kernel.lane))
-                self.cursor = len(steps)
-                if self.cursor - self._last_checkpoint >= self._checkpoint_gap():
-                    self._checkpoints[self.cursor] = st.checkpoint()
-                    self._last_checkpoint = self.cursor
+            close(data, work, index)
+
+    def _close(self, data: tuple[Any, ...], work: Steps, index: int) -> None:
+        """Close one micro-step: its changes since the last, checked, kept in history."""
+        st = self.state
+        if st.log is None:  # fast mode
+            if self.on_step is not None:
+                self.on_step(data, work)
+            return
+        steps = self.steps
+        changes, st.log = tuple(st.log), []
+        if self.check:
+            invariants.check_step(st, changes, data, self._touched)
+        if self.on_step is not None:
+            self.on_step(data, work)
+        warnings = self.kernel.warnings
+        while len(self._warned_at) < len(warnings):
+            self._warned_at.append(len(steps))
+        if self.history:
+            stack = tuple(call_stack(work))
+            steps.append(Step(data, self._stacks.setdefault(stack, stack), changes, index,
+                              self.kernel.lane))
+            self.cursor = len(steps)
+            if self.cursor - self._last_checkpoint >= self._checkpoint_gap():
+                self._checkpoints[self.cursor] = st.checkpoint()
+                self._last_checkpoint = self.cursor
 
     def _checkpoint_gap(self) -> int:
         """Micro-steps between checkpoints: a checkpoint copies every record, so a big

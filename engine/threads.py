@@ -86,6 +86,9 @@ class Thread:
         self.result: LineResult | None = None  # of the line running now
         self.waiting: str | None = None  # the lock it found held at its last try
         self.steps = 0  # micro-steps taken
+        # the kernel context where it stopped (a thread inside run_item runs on the
+        # item's CPU, in its lane): (current_cpu, lane, origin)
+        self.ctx: tuple[int, str | None, int | None] | None = None
 
     @property
     def finished(self) -> bool:
@@ -109,6 +112,7 @@ class BlockRun:
         self.orphans = LineResult(block.command)  # what work queued before the block says
         self.current: str | None = None  # the thread that took the last step
         self.history: list[str] = []  # the schedule so far
+        self.stacks: dict[str, tuple[str, ...]] = {}  # each thread's, when it ended
 
     # -- who may take the next micro-step ----------------------------------------------
     def worker(self, cpu: int) -> Thread:
@@ -165,8 +169,11 @@ class BlockRun:
             self._enter(thread)
             try:
                 data = next(thread.gen)  # type: ignore[arg-type]
+                thread.ctx = (k.current_cpu, k.lane, k.origin)
             except StopIteration as stop:
                 self._ended(thread, stop.value)
+                if k.eager and not thread.worker:
+                    self._work_now()
                 continue
             if data[0] == "wait":
                 thread.waiting = data[1]
@@ -213,20 +220,36 @@ class BlockRun:
         result = thread.result or self.orphans
         k.warnings, k.notes = result.warnings, result.notes
         k.origin = result.command.line if result is not self.orphans else None
+        if thread.ctx is not None:
+            k.current_cpu, k.lane, k.origin = thread.ctx
 
     def _ended(self, thread: Thread, value: Any) -> None:
         if not thread.worker and thread.result is not None:
             thread.result.ret = value or 0
         thread.gen = None
         thread.result = None
+        thread.ctx = None
 
     # -- the rest, in order ----------------------------------------------------------------
+    def _work_now(self) -> None:
+        """A line has ended while threads run in order (work=auto): what it queued runs
+        now, as it would after a command outside `together`."""
+        while True:
+            busy = [t.label for t in self.threads.values() if t.worker and t.gen is not None]
+            labels = busy or [f"w{item[2]}" for item in pending(self.k) if ready(self.k, item)]
+            if not labels or not self.take(labels[0]):
+                return
+
     def run_rest(self, workers: bool) -> None:
         """Each thread that is left runs to its end, in the order of its first line, then
-        the kworkers; a thread that must wait lets the next one in order run."""
+        the kworkers; a thread that must wait lets the next one in order run. With
+        work=auto the work the threads queue runs as it would outside `together` (a
+        remote drain at once, the rest when the line ends), so a block whose threads run
+        in order ends exactly as its lines run one after another would."""
+        self.current = None  # the first in order goes first, whoever stepped last
+        self.k.eager = workers
         while True:
-            ready_now = self.runnable(workers) or self.runnable(True)[:0]
-            ready_now = [t for t in ready_now if workers or not self.threads[t].worker
+            ready_now = [t for t in self.runnable() if workers or not t.startswith("w")
                          or self.threads[t].gen is not None]
             if not ready_now:
                 break
@@ -248,12 +271,20 @@ class BlockRun:
             results[0].notes[:0] = self.orphans.notes
         return iter(results)
 
-    def stacks(self) -> dict[str, tuple[str, ...]]:
+    def live_stacks(self) -> dict[str, tuple[str, ...]]:
         """Every suspended thread's kernel call stack (for an oops report)."""
         from engine.kernel.base import call_stack
 
         return {label: tuple(call_stack(t.gen)) for label, t in self.threads.items()
                 if t.gen is not None}
+
+    def close(self) -> None:
+        """Close every suspended generator now (a generator closed later by the garbage
+        collector would run its `finally` blocks in the middle of another command)."""
+        for thread in self.threads.values():
+            if thread.gen is not None:
+                thread.gen.close()
+                thread.gen = None
 
 
 def check_block(k: Kernel, block: Block) -> list[str]:

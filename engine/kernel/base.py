@@ -28,7 +28,9 @@ class Kernel:
         # the locks held (name -> thread) and each thread's RCU read-side sections.
         self.thread: str | None = None
         self.lane: str | None = None  # who takes the step, as the trail shows it ("w1")
+        self.origin: int | None = None  # the script line of the command running (work.py)
         self.fine = False
+        self.eager = False  # a block's threads run in order: work runs as it would outside
         self.locks: dict[str, str] = {}
         self.irq_depth: dict[str, int] = {}  # engine.kernel.locks.irq_off nesting, per CPU
         self.rcu_depth: dict[str | None, int] = {}

@@ -12,7 +12,8 @@ An RCU callback may run only when every reader that was inside an RCU read-side 
 when it was queued has left that section: `waits` names those sections.
 
 The queue is a tuple in `sys["work"]` (so undo and checkpoints cover it); each entry is
-(seq, kind, cpu, fn, args, waits). `fn` names a registered generator, never a Python
+(seq, kind, cpu, fn, args, waits, origin): origin is the script line whose command
+queued it (so a `together` block can report what a kworker printed with that line). `fn` names a registered generator, never a Python
 object, so a queued item is plain data a recording or the JSON state can show.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Callable
 from engine.kernel.base import Kernel, Steps
 
 WORK_FNS: dict[str, Callable[..., Steps]] = {}
-WorkItem = tuple[int, str, int, str, tuple[Any, ...], frozenset[tuple[str, int]]]
+WorkItem = tuple[int, str, int, str, tuple[Any, ...], frozenset[tuple[str, int]], int | None]
 
 
 def deferrable(name: str) -> Callable[[Callable[..., Steps]], Callable[..., Steps]]:
@@ -37,7 +38,7 @@ def _queue(k: Kernel, kind: str, cpu: int, fn: str, args: tuple[Any, ...],
            waits: frozenset[tuple[str, int]]) -> WorkItem:
     sysrec = k.st.sys
     seq = sysrec.get("work_seq", 0)
-    item: WorkItem = (seq, kind, cpu, fn, args, waits)
+    item: WorkItem = (seq, kind, cpu, fn, args, waits, k.origin)
     k.st.set(sysrec, "work_seq", seq + 1)
     k.st.set(sysrec, "work", sysrec["work"] + (item,))
     return item
@@ -68,21 +69,22 @@ def run_item(k: Kernel, item: WorkItem) -> Steps:
     the item off the queue and runs it on its CPU."""
     st = k.st
     st.set(st.sys, "work", tuple(i for i in st.sys["work"] if i[0] != item[0]))
-    saved = k.current_cpu, k.lane
-    k.current_cpu = item[2]
-    if k.thread is None:  # outside `together`: the trail still shows whose work it is
-        k.lane = f"w{item[2]}"
+    saved = k.current_cpu, k.lane, k.origin
+    k.current_cpu, k.origin = item[2], item[6]
+    if k.thread is None or k.eager:  # run by the thread that queued it: the trail still
+        k.lane = f"w{item[2]}"        # shows whose work it is
     try:
         return (yield from WORK_FNS[item[3]](k, *item[4]))
     finally:
-        k.current_cpu, k.lane = saved
+        k.current_cpu, k.lane, k.origin = saved
 
 
 def runs_at_once(k: Kernel) -> bool:
-    """`config work=auto` outside a `together` block: a remote CPU's kworker takes work
-    as soon as it is queued (an idle machine), so a drain is done before drain_all_stock
-    goes on; everything else waits for the command's end."""
-    return k.st.sys.get("work_mode", "auto") == "auto" and k.thread is None
+    """`config work=auto` outside a `together` block, or in a block's threads running
+    in order: a remote CPU's kworker takes work as soon as it is queued (an idle
+    machine), so a drain is done before drain_all_stock goes on; everything else waits
+    for the command's end."""
+    return k.st.sys.get("work_mode", "auto") == "auto" and (k.thread is None or k.eager)
 
 
 def describe_item(item: WorkItem) -> dict[str, Any]:
