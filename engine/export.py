@@ -5,6 +5,7 @@ from typing import Any
 
 from engine.kernel.base import ROOT
 from engine.model import State
+from engine.kernel.work import describe_item
 from engine.slab_state import slab_json
 
 
@@ -14,7 +15,7 @@ def state_json(st: State) -> dict[str, Any]:
     # The extensions show only where a script uses them, so the JSON of every v2 script
     # without alloc_pages stays byte for byte what it was.
     kinds = v1 or sysrec["pages_seen"]
-    return {
+    doc = {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
                    "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"]},
@@ -26,6 +27,13 @@ def state_json(st: State) -> dict[str, Any]:
         "objects": [_object(o, kinds) for o in st.in_order("objects")],
         "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
+    if sysrec.get("work_seen"):  # deferred work, shown once a script uses it
+        doc["config"]["work"] = sysrec["work_mode"]
+        doc["work"] = [describe_item(item) for item in sysrec["work"]]
+    if sysrec.get("hotplug_seen"):
+        for cpu, rec in zip(doc["cpus"], st.in_order("cpus")):
+            cpu["online"] = rec["online"]
+    return doc
 
 
 def _object(o: dict[str, Any], kinds: bool) -> dict[str, Any]:

@@ -96,6 +96,7 @@ class Machine:
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
                        "work": (), "work_seq": 0, "work_mode": "auto",  # engine.kernel.work
+                       "work_seen": False, "hotplug_seen": False,  # engine.export shows them
                        "kernel_forced": kernel is not None,  # compare: config can't change it
                        # changes of engine.kernel.versions switched off, to show what they fix
                        "revert": tuple(revert)})
@@ -237,6 +238,8 @@ class Machine:
         self.where = where
         self._touched, self._warned_at = {}, []
         auto = self.state.sys["work_mode"] == "auto"
+        if not self.state.sys["work_seen"]:  # the JSON shows the queue from now on
+            self.state.set(self.state.sys, "work_seen", True)
         run = BlockRun(self, block, index)
         oops = None
         try:
