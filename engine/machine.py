@@ -269,9 +269,7 @@ class Machine:
         k.fine, k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = True, {}, {}, {}, {}
         try:
             for n, label in enumerate(schedule, 1):
-                reason = run.why_not(label)
-                if reason is None and not run.take(label):
-                    reason = run.why_not(label) or f"thread {label} has finished"
+                reason = run.scheduled(label)
                 if reason is not None:
                     raise ScriptError(f"schedule entry {n} ({label}): {reason}")
             run.run_rest(workers=auto)

@@ -52,17 +52,39 @@ class Block:
 
 
 def parse_schedule(text: str) -> list[str]:
-    """'1,1,0,w1' -> ['1', '1', '0', 'w1']; the form only (threads are checked later)."""
+    """'1,1,0,w1' -> ['1', '1', '0', 'w1']; 'N*K' is K entries of N ('0*7,1' is seven 0s
+    and a 1). The form only: whether each thread can step is checked as it runs."""
     if not text:
         return []
-    entries = text.split(",")
-    if len(entries) > MAX_SCHEDULE:
-        raise ScriptError(f"schedule= has {len(entries)} entries; at most {MAX_SCHEDULE}")
-    for n, entry in enumerate(entries, 1):
-        if not _LABEL.fullmatch(entry):
+    entries: list[str] = []
+    for n, entry in enumerate(text.split(","), 1):
+        label, star, times = entry.partition("*")
+        if not _LABEL.fullmatch(label):
             raise ScriptError(f"schedule entry {n} '{entry}' is not a thread: a CPU's number "
-                              "(0, 1, ...) or its kworker (w0, w1, ...)")
+                              "(0, 1, ...) or its kworker (w0, w1, ...), optionally *COUNT")
+        count = 1
+        if star:
+            if not (times.isascii() and times.isdigit() and 0 < len(times) <= 6 and int(times)):
+                raise ScriptError(f"schedule entry {n} '{entry}': *COUNT takes a count from 1")
+            count = int(times)
+        if len(entries) + count > MAX_SCHEDULE:
+            raise ScriptError(f"schedule= has more than {MAX_SCHEDULE} entries")
+        entries += [label] * count
     return entries
+
+
+def compact_schedule(schedule: list[str]) -> str:
+    """The shortest text parse_schedule reads back as `schedule`: runs as N*K."""
+    parts = []
+    i = 0
+    while i < len(schedule):
+        j = i
+        while j < len(schedule) and schedule[j] == schedule[i]:
+            j += 1
+        run = j - i
+        parts += [f"{schedule[i]}*{run}"] if run > 2 else [schedule[i]] * run
+        i = j
+    return ",".join(parts)
 
 
 @dataclass
@@ -155,6 +177,68 @@ class BlockRun:
                           {t.cpu for t in self.threads.values() if t.worker and t.gen})
             labels += [f"w{cpu}" for cpu in cpus]
         return [label for label in labels if self.why_not(label) is None]
+
+    def scheduled(self, label: str) -> str | None:
+        """Let `label` take the step a schedule gives it; None, or why it cannot.
+
+        A thread can hold a lock after its last micro-step (the code that releases it
+        runs when the thread is resumed and finds its line has ended). If that is what
+        stops `label`, the holder is resumed first: it finishes its line and lets go, and
+        that is no step; if it had a step left, it takes it and `label` really waits."""
+        for attempt in (1, 2):
+            reason = self.why_not(label)
+            if reason is None:
+                if self.take(label):
+                    return None
+                reason = self.why_not(label) or f"thread {label} has finished"
+            if attempt == 2 or not self._settle_blocker(label):
+                return reason
+        return None
+
+    def blocker(self, label: str) -> str | None:
+        """The suspended thread holding what `label` waits for (a lock, or its CPU)."""
+        thread = self.threads.get(label)
+        if thread is None:
+            return None
+        for lock in ([thread.waiting] if thread.waiting else []) + [cpu_lock(thread.cpu)]:
+            holder = self.k.locks.get(lock)
+            if holder not in (None, label) and holder in self.threads \
+                    and self.threads[holder].gen is not None:
+                return holder
+        return None
+
+    def next_after_failed(self, label: str) -> str | None:
+        """Who goes on when `label` could not step: the holder of what it waits for, if
+        it can run (the only way forward for `label`), else the first in order."""
+        holder = self.blocker(label)
+        return holder if holder is not None and self.why_not(holder) is None else None
+
+    def _settle_blocker(self, label: str) -> bool:
+        """Resume the suspended thread holding what `label` waits for: True if it only
+        finished its line (and let go), False if it had a real step left (taken)."""
+        thread = self.threads.get(label)
+        if thread is None:
+            return False
+        wanted = [thread.waiting] if thread.waiting else []
+        wanted.append(cpu_lock(thread.cpu))
+        for lock in wanted:
+            holder = self.k.locks.get(lock)
+            blocker = self.threads.get(holder) if holder not in (None, label) else None
+            if blocker is None or blocker.gen is None:
+                continue
+            self._enter(blocker)
+            try:
+                data = next(blocker.gen)
+            except StopIteration as stop:
+                self._ended(blocker, stop.value)
+                return True
+            blocker.ctx = (self.k.current_cpu, self.k.lane, self.k.origin)
+            if data[0] != "wait":
+                self.current = blocker.label
+                self.history.append(blocker.label)
+                self.machine._close(data, blocker.gen, self.index)
+            return False
+        return False
 
     # -- one micro-step ------------------------------------------------------------------
     def take(self, label: str) -> bool:
@@ -254,8 +338,8 @@ class BlockRun:
             if not ready_now:
                 break
             label = self.current if self.current in ready_now else ready_now[0]
-            if not self.take(label):
-                self.current = None  # finished or waiting: the next in order goes
+            if not self.take(label):  # finished or waiting: who holds it, or the next
+                self.current = self.next_after_failed(label)
         stuck = [t.label for t in self.threads.values()
                  if not t.finished and (not t.worker or t.gen is not None)]
         if stuck:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps
 
-WAIT = ("wait",)  # yielded by a thread that must wait for a lock: not a micro-step
+# A thread that must wait for a lock yields ("wait", LOCK): not a micro-step.
 
 
 def lock(k: Kernel, name: str) -> Steps:
@@ -22,7 +22,7 @@ def lock(k: Kernel, name: str) -> Steps:
         holder = k.locks.get(name)
         if holder is None or holder == k.thread:
             break
-        yield WAIT
+        yield ("wait", name)
     k.locks[name] = k.thread  # type: ignore[assignment]
 
 
