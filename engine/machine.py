@@ -23,7 +23,7 @@ from engine.kernel.oops import Oops
 from engine.kernel.work import pending, ready, run_item
 from engine.model import State
 from engine.script import Command, ScriptError, parse_line
-from engine.threads import Block, BlockRun, check_block, parse_schedule
+from engine.threads import Block, BlockRun, LiveBlock, check_block, parse_schedule, with_schedule
 from engine.steps import function_of
 
 
@@ -58,6 +58,7 @@ class CommandRecord(NamedTuple):
     warned_at: list[int] = []  # for each warning, the micro-step that printed it (history only)
     oops: Oops | None = None  # the kernel crashed here: the run stops (engine.kernel.oops)
     parts: tuple[CommandRecord, ...] = ()  # a `together` block: the result of each line
+    taken: tuple[str, ...] = ()  # a `together` block: the thread that took each step
 
 
 class Machine:
@@ -86,6 +87,7 @@ class Machine:
         self.on_step: Callable[[tuple[Any, ...], Steps], None] | None = None
         self.oops: Oops | None = None  # set when the kernel crashed: nothing more runs
         self.block: Block | None = None  # a `together` block being read, line by line
+        self.live: LiveBlock | None = None  # a `together` block being run, step by step
         self.where = "<command>"  # the file the command running now came from
         self._boot(kernel, revert)
 
@@ -131,6 +133,8 @@ class Machine:
     def run_line(self, text: str, where: str = "<command>", line: int = 1) -> CommandRecord | None:
         """Parse and submit one script line (None for blank/comment lines, and for the
         lines of a `together` block until its `end`, which runs the block)."""
+        if self.live is not None and self.block is None:
+            self.finish_block()  # a new line: the block stepped by hand ends first
         block = self.block
         try:
             command = parse_line(text, line, in_block=block is not None)
@@ -217,17 +221,93 @@ class Machine:
         """Run a `together` block: each CPU's lines as a thread, interleaved as its
         schedule says, then to their end in order (engine.threads). One record for the
         block, with a part for each line. A ScriptError leaves the machine as it was."""
+        schedule = self._open_block(block, where)
+        live = self.live
+        assert live is not None
+        try:
+            for n, label in enumerate(schedule, 1):
+                reason = live.run.scheduled(label)
+                if reason is not None:
+                    raise ScriptError(f"schedule entry {n} ({label}): {reason}")
+        except ScriptError as err:
+            self._drop_live()
+            raise err.located(where, err.line or block.command.line) from None
+        except Oops as crash:
+            return self._end_block(crash)
+        return self.finish_block()
+
+    # -- a block stepped by hand (the explorer), or by its schedule --------------------
+    def begin_block(self, block: Block, where: str = "<command>") -> CommandRecord:
+        """Start a `together` block without running it: step_thread takes one thread's
+        micro-step at a time (a learner's choice), finish_block runs the rest in order.
+        The block's record is in `commands` from now on and grows with its steps; a
+        schedule= typed with it is taken first."""
+        schedule = self._open_block(block, where)
+        for label in schedule:
+            if self.live is None or self.step_thread(label) is not None:
+                break
+        return self.commands[-1]
+
+    def step_thread(self, label: str) -> str | None:
+        """One micro-step of a thread of the live block; None, or why it cannot. Stepped
+        back into the block, the history after the cursor is replaced (the same steps up
+        to here, re-run: the engine is deterministic, then this one)."""
+        if self.live is None and not self.reopen_block():
+            return "no together block is running"
+        live = self.live
+        assert live is not None
+        if self.history and self.cursor - live.first < len(live.run.history):
+            self._replay_block(self.cursor - live.first)
+        try:
+            reason = live.run.scheduled(label)
+        except ScriptError as err:
+            self._drop_live()
+            raise err.located(live.where, err.line or live.block.command.line) from None
+        except Oops as crash:
+            self._end_block(crash)
+            return None
+        self._grow_record()
+        return reason
+
+    def choices(self) -> list[str]:
+        """The threads of the live block that can take a step now (CPU threads first)."""
+        return [] if self.live is None else self.live.run.runnable()
+
+    def finish_block(self) -> CommandRecord:
+        """Run what is left of the live block in order, and close its record."""
+        live = self.live
+        assert live is not None
+        if self.history and self.cursor - live.first < len(live.run.history):
+            self._replay_block(self.cursor - live.first)
+        live.free = len(live.run.history)  # the steps chosen; the rest follows the order
+        try:
+            live.run.run_rest(workers=live.auto)
+            self._leave_fine()
+            if live.auto:
+                k = self.kernel
+                k.warnings, k.notes = live.run.orphans.warnings, live.run.orphans.notes
+                self._run_pending(live.index)
+        except ScriptError as err:
+            self._drop_live()
+            raise err.located(live.where, err.line or live.block.command.line) from None
+        except Oops as crash:
+            return self._end_block(crash)
+        return self._end_block(None)
+
+    def _open_block(self, block: Block, where: str) -> list[str]:
+        """Checks, then the live block (nothing run yet). Returns the schedule."""
+        if self.live is not None:
+            self.finish_block()
         resume = None
         if self.history and self.cursor < len(self.steps):
             resume = self.cursor
             self.goto(self._end_of_current_command())
-        k = self.kernel
         where_line = block.command.line
         try:
             if self.oops is not None and resume is None:
                 raise ScriptError(f"the kernel oopsed ({self.oops.headline()}): nothing "
                                   "more runs; step back to before it to go another way")
-            schedule = check_block(k, block)
+            schedule = check_block(self.kernel, block)
         except ScriptError as err:
             if resume is not None:
                 self.goto(resume)
@@ -238,47 +318,104 @@ class Machine:
         self.where = where
         self._touched, self._warned_at = {}, []
         auto = self.state.sys["work_mode"] == "auto"
-        if not self.state.sys["work_seen"]:  # the JSON shows the queue from now on
-            self.state.set(self.state.sys, "work_seen", True)
-        run = BlockRun(self, block, index)
+        self.live = LiveBlock(BlockRun(self, block, index), block, where, index, first, auto)
+        self.commands.append(CommandRecord(block.command, 0, [], [], first, first))
+        self._enter_fine()
+        return schedule
+
+    def _enter_fine(self) -> None:
+        k = self.kernel
+        k.fine, k.eager, k.locks, k.irq_depth = True, False, {}, {}
+        k.rcu_depth, k.rcu_section = {}, {}
+
+    def _grow_record(self) -> None:
+        live = self.live
+        if live is not None:
+            self.commands[live.index] = self.commands[live.index]._replace(end=len(self.steps))
+
+    def _replay_block(self, keep: int) -> None:
+        """Back to the block's start, then its first `keep` steps again, afresh."""
+        live = self.live
+        assert live is not None
+        taken = live.run.history[:keep]
+        live.run.close()
+        self.goto(live.first)
+        self._forget_after(live.first)
+        self._enter_fine()
+        live.run = BlockRun(self, live.block, live.index)
+        for label in taken:
+            live.run.scheduled(label)
+        self._grow_record()
+
+    def _leave_fine(self) -> None:
+        live = self.live
+        if live is not None:
+            live.run.stacks = live.run.live_stacks()
+            live.run.close()
+        k = self.kernel
+        k.fine, k.eager, k.thread, k.lane, k.origin = False, False, None, None, None
+        k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = {}, {}, {}, {}
+        k.warnings, k.notes = [], []
+
+    def _drop_live(self) -> None:
+        """A block that failed: everything it did is undone; no record is left."""
+        live = self.live
+        assert live is not None
+        self._leave_fine()
+        self.live = None
+        del self.commands[live.index:]
+        self._abandon(live.first)
+
+    def _end_block(self, crash: Oops | None) -> CommandRecord:
+        """Close the live block's record: each line's result, the schedule it took."""
+        live = self.live
+        assert live is not None
+        run = live.run
+        if live.free is None:
+            live.free = len(run.history)
+        self._leave_fine()
         oops = None
-        try:
-            self._threads(run, schedule, auto)
-            if auto:
-                k.warnings, k.notes = run.orphans.warnings, run.orphans.notes
-                self._run_pending(index)
-        except ScriptError as err:
-            self._abandon(first)
-            raise err.located(where, err.line or where_line) from None
-        except Oops as crash:
+        if crash is not None:
             crash.stacks.update(run.stacks)
-            oops = self._crashed(crash, index)
+            oops = self._crashed(crash, live.index)
         if self.check and oops is None:
             invariants.check_command_end(self.state, self._touched.values())
-        end = len(self.steps)
+        first, end = live.first, len(self.steps)
         parts = tuple(CommandRecord(r.command, r.ret, r.warnings, r.notes, first, end)
                       for r in run.line_results())
-        record = CommandRecord(block.command, 0, [], [], first, end, [], oops, parts)
-        self.commands.append(record)
+        command = with_schedule(live.block.command, run.history[:live.free])
+        record = CommandRecord(command, 0, [], [], first, end, [], oops, parts,
+                               tuple(run.history))
+        self.commands[live.index] = record
+        self.live = None
         return record
 
-    def _threads(self, run: BlockRun, schedule: list[str], auto: bool) -> None:
-        """The block's micro-steps: the schedule's entries, then the rest in order. The
-        kernel runs in `fine` mode meanwhile (a micro-step per shared access)."""
-        k = self.kernel
-        k.fine, k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = True, {}, {}, {}, {}
-        try:
-            for n, label in enumerate(schedule, 1):
-                reason = run.scheduled(label)
-                if reason is not None:
-                    raise ScriptError(f"schedule entry {n} ({label}): {reason}")
-            run.run_rest(workers=auto)
-        finally:
-            run.stacks = run.live_stacks()
-            run.close()
-            k.fine, k.eager, k.thread, k.lane, k.origin = False, False, None, None, None
-            k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = {}, {}, {}, {}
-            k.warnings, k.notes = [], []
+    def reopen_block(self) -> bool:
+        """Stepped back into a `together` block that has ended: make it live again at
+        the cursor (what came after the block is dropped), so that another thread can
+        take the next step. False if the cursor is not inside such a block."""
+        index = self.command_index_at(self.cursor + 1) if self.cursor < len(self.steps) else None
+        if index is None or self.live is not None:
+            return False
+        record = self.commands[index]
+        if not record.parts or not record.first <= self.cursor < record.end:
+            return False
+        keep = self.cursor - record.first
+        taken = list(record.taken[:keep])
+        block = Block(record.command, [part.command for part in record.parts])
+        self.goto(record.first)
+        self.commands = self.commands[:index]
+        self._forget_after(record.first)
+        self._touched, self._warned_at = {}, []
+        auto = self.state.sys["work_mode"] == "auto"
+        self.live = LiveBlock(BlockRun(self, block, index), block, self.where, index,
+                              record.first, auto)
+        self.commands.append(CommandRecord(block.command, 0, [], [], record.first, record.first))
+        self._enter_fine()
+        for label in taken:
+            self.live.run.scheduled(label)
+        self._grow_record()
+        return True
 
     def _run_pending(self, index: int) -> None:
         """`config work=auto`: what the command queued runs now, in queue order (RCU

@@ -393,3 +393,27 @@ def check_block(k: Kernel, block: Block) -> list[str]:
             raise ScriptError(f"schedule entry {n} '{label}': no line of this block runs "
                               f"on cpu{label}")
     return schedule
+
+
+@dataclass
+class LiveBlock:
+    """A block the machine is running: its scheduler and where its record is."""
+
+    run: BlockRun
+    block: Block
+    where: str
+    index: int  # of its record in Machine.commands
+    first: int  # its first micro-step
+    auto: bool  # work=auto
+    free: int | None = None  # how many steps were chosen (by schedule= or by hand)
+
+
+def with_schedule(command: Command, chosen: list[str]) -> Command:
+    """The `together` line as it ran: the chosen steps become its schedule= (the rest of
+    the block follows the order, which replays the same)."""
+    words = [w for w in command.text.split() if not w.startswith("schedule=")]
+    opts = {k: v for k, v in command.opts.items() if k != "schedule"}
+    if chosen:
+        opts["schedule"] = compact_schedule(chosen)
+        words.append(f"schedule={opts['schedule']}")
+    return Command(command.name, command.args, opts, " ".join(words), command.line)
