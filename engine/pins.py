@@ -202,7 +202,7 @@ def _memcg_holders(graph: Any, m: dict[str, Any], cpus: dict[str, Any],
                   "obj_cgroup_release drops this css reference")
         elif kind == "stock":
             cpu = cpus.get(rest, {})
-            _leaf(graph, f"stock:{rest}:page", held, f"{rest} page stock "
+            _leaf(graph, f"stock:{rest}:page", held, f"{rest}{_offline(cpu)} page stock "
                   f"({cpu.get('nr_pages', '?')} pages)", "memcg_stock.cached: refill_stock's "
                   "css_get, dropped by drain_stock")
         elif kind == "css_set":
@@ -240,9 +240,10 @@ def _objcg_holders(graph: Any, o: dict[str, Any], memcgs: dict[str, Any],
             pinned_by_objects.append(rest)
         elif kind == "stock":
             cpu = cpus.get(rest, {})
-            _leaf(graph, f"stock:{rest}:byte", held, f"{rest} byte stock "
+            _leaf(graph, f"stock:{rest}:byte", held, f"{rest}{_offline(cpu)} byte stock "
                   f"({cpu.get('nr_bytes', '?')} bytes)", "memcg_stock.cached_objcg: "
-                  "refill_obj_stock's obj_cgroup_get, dropped by drain_obj_stock")
+                  "refill_obj_stock's obj_cgroup_get, dropped by drain_obj_stock"
+                  + (_DEAD_BYTE_STOCK if not cpu.get("online", True) else ""))
         elif holder == "base" and memcgs.get(o["name"], {}).get("objcg") == o["name"]:
             _edge(graph, f"memcg:{o['name']}", held, "memcg->objcg: the base reference, "
                   "until memcg_reparent_objcgs kills it")
@@ -267,6 +268,16 @@ _OBJCG_SELF = {
     "current": ("get_obj_cgroup_from_current", "the lookup's reference, put after the "
                 "object took its own"),
 }
+
+
+def _offline(cpu: dict[str, Any]) -> str:
+    """' (offline CPU)' for a CPU taken down by cpu_down: its stocks stay as it left them."""
+    return " (offline CPU)" if not cpu.get("online", True) else ""
+
+
+# v5.9's memcg_hotplug_cpu_dead drains the page stock only (6.14, 9f01b4954490, drains the
+# byte stock too): what a dead CPU's byte stock caches stays pinned until it comes back
+_DEAD_BYTE_STOCK = "; memcg_hotplug_cpu_dead leaves it there until the CPU comes back up"
 
 
 def _edge(graph: Any, holder: str, held: str, why: str) -> None:

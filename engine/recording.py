@@ -171,8 +171,13 @@ class _Reader:
         branch = self.branches[-1]
         text = body.strip()
         if not text.startswith("#@"):
-            if parse_line(body, line) is not None:  # syntax only: it runs when switched to
-                self.branches[-1] = Branch(branch.fork, (*branch.lines, text), branch.marks)
+            last = branch.lines[-1] if branch.lines else ""
+            in_block = last.startswith("together") and not last.endswith("\nend")
+            if parse_line(body, line, in_block) is not None:  # syntax only: it runs when
+                # switched to; a `together` block is one entry, its lines and `end` joined
+                lines = (*branch.lines[:-1], f"{last}\n{'' if text == 'end' else '  '}{text}") \
+                    if in_block else (*branch.lines, text)
+                self.branches[-1] = Branch(branch.fork, lines, branch.marks)
             return
         word, _, rest = text[2:].strip().partition(" ")
         rest = rest.strip()
@@ -257,14 +262,18 @@ def load(text: str, where: str,
                                                "cut short; replaying what comes before it")
                 reader.directive(number, stripped[2:])
                 continue
-            command = parse_line(raw, number)
+            machine = reader.machine
+            command = parse_line(raw, number, in_block=machine.block is not None)
             if command is None:
                 continue
             if last and cut_mid_line:
                 raise reader.error(number, "the last line has no end of line: the file was cut "
                                            "short; replaying what comes before it")
             try:
-                reader.machine.submit(command, where)
+                if machine.block is not None or command.name == "together":
+                    machine.run_line(raw, where, number)  # a block runs at its `end`
+                else:
+                    machine.submit(command, where)
             except ScriptError as err:
                 raise RecordingError(str(err)) from None
         except ScriptError as err:
@@ -277,7 +286,11 @@ def load(text: str, where: str,
             loaded.violation = loaded.problem = f"{where}:{number}: {err}"
             break
     else:
-        if not ended:
+        if reader.machine.block is not None and loaded.problem is None:
+            loaded.problem = (f"{where}:{reader.machine.block.command.line}: error: together "
+                              "without end: the block's lines never ran")
+            reader.machine.block = None
+        if not ended and loaded.problem is None:
             loaded.problem = (f"{where}:{len(lines)}: error: no '#@ end' line: the recording "
                               "was cut short (add '#@ end' if it is complete)")
     loaded.title, loaded.intro = reader.title, tuple(reader.intro)
@@ -322,7 +335,7 @@ def _branches_text(branches: list[Branch]) -> list[str]:
     for branch in branches:
         out.append("#@ branch")
         for index, text in enumerate(branch.lines):
-            out.append(f"{BRANCH_LINE} {text}")
+            out += [f"{BRANCH_LINE} {line}" for line in text.split("\n")]  # a block: lines
             ordered = sorted((m for m in branch.marks if m[0] == index),
                              key=lambda m: (m[1] is None, m[1] or 0))
             for _i, step, mark in ordered:

@@ -27,14 +27,17 @@ from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
 from tui.themes import install as install_themes
+from tui.thread_keys import THREAD_BINDINGS, ThreadKeys
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
 from tui.widgets.explanation import Explanation
 from tui.widgets.header import PositionBar
+from tui.widgets.lanes import LanesPanel
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
+from tui.widgets.oops import OopsBox
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
 from tui.widgets.trail import Trail
@@ -51,7 +54,7 @@ __all__ = ["ExplorerApp", "opening"]
 BIG_TREE = 100  # memcgs; above this the tree starts folded below the top level
 
 
-class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
+class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
     """objcg-lab's interactive explorer."""
 
     CSS_PATH = "app.tcss"
@@ -88,6 +91,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("left_square_bracket", "chapter_jump(-1)", show=False, priority=True),
         Binding("question_mark", "help", "help", priority=True, key_display="?"),
         Binding("q", "leave", "quit", show=False, priority=True),
+        *THREAD_BINDINGS,  # inside a `together` block (tui.thread_keys)
     ]
 
     playing: reactive[bool] = reactive(False, init=False)
@@ -130,12 +134,14 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
                 yield ObjcgList(id="objcgs")
                 yield ObjectList(id="objects")
         with Vertical(id="trail-panel"):
+            yield LanesPanel(id="lanes")
             yield Trail(id="trail")
             yield Explanation(id="why")
         yield CommandLine(self._names, id="cmdline")
         yield Static(id="message")
         yield InvariantStatus(id="invariant")
         yield Footer()
+        yield OopsBox(id="oops")
 
     def on_mount(self) -> None:
         titles = {"#tree": "memcg tree", "#stocks": "per-CPU stocks", "#objcgs": "objcgs",
@@ -209,7 +215,8 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         if isinstance(self.focused, Input):
             # letters type into the command line; the F-keys (parameter 'any') still step
             return bool(parameters) and parameters[-1] == "any"
-        return True
+        verdict = self.thread_check(action, parameters)
+        return True if verdict is None else verdict
 
     # -- the rest: help, quitting, recording, the palette -------------------------------------
     def action_leave(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from engine.script import GRAMMAR
+from engine.script import GRAMMAR, NOT_IN_BLOCK
 
 # Explorer commands that are not script commands (handled by the app, never recorded).
 UI_COMMANDS = {"save": "save FILE [--force]", "find": "find [TEXT]", "help": "help",
@@ -25,6 +25,7 @@ class Names:
     objcgs: tuple[str, ...] = ()
     cpus: int = 2
     extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    in_block: bool = False  # a `together` block is being typed: its lines need cpu=
 
 
 def _for_argument(command: str, slot: str, names: Names) -> tuple[str, ...]:
@@ -38,6 +39,7 @@ def _for_argument(command: str, slot: str, names: Names) -> tuple[str, ...]:
         "FILE": ("memory.max", "memory.limit_in_bytes", "memory.kmem.limit_in_bytes",
                  "memory.use_hierarchy"),
         "VALUE": ("max",), "ORDER": tuple(str(n) for n in range(11)),
+        "CPU": tuple(str(i) for i in range(names.cpus)),
     }
     return table.get(slot, ())
 
@@ -46,6 +48,7 @@ def _for_option(key: str, names: Names) -> tuple[str, ...]:
     values: dict[str, tuple[str, ...]] = {
         "task": names.tasks, "cpu": tuple(str(i) for i in range(names.cpus)), "gfp": GFP,
         "cgroup": ("v2", "v1"), "kernel": ("5.9",), "accounting": ("bytes", "slab"),
+        "work": ("auto", "manual"),
     }
     return values.get(key, ())
 
@@ -56,7 +59,8 @@ def candidates(text: str, names: Names) -> tuple[str, list[str]]:
     partial = "" if not words or text.endswith(" ") else words[-1]
     done = words if partial == "" else words[:-1]
     if not done:
-        pool = sorted(set(GRAMMAR) | set(UI_COMMANDS))
+        pool = sorted(set(GRAMMAR) - set(NOT_IN_BLOCK) | {"end"}) if names.in_block \
+            else sorted(set(GRAMMAR) - {"end"} | set(UI_COMMANDS))
         return partial, [c for c in pool if c.startswith(partial)]
     command = done[0]
     if command == "save":
@@ -64,6 +68,9 @@ def candidates(text: str, names: Names) -> tuple[str, list[str]]:
     if command not in GRAMMAR:
         return partial, []
     positional, required, optional = GRAMMAR[command]
+    if names.in_block and command != "end":  # every line of a block says its CPU
+        required, optional = (*required, "cpu") if "cpu" not in required else required, \
+            tuple(o for o in optional if o != "cpu")
     if "=" in partial:
         key, _, value = partial.partition("=")
         return partial, [f"{key}={v}" for v in _for_option(key, names) if v.startswith(value)]

@@ -84,6 +84,7 @@ class Drawing(_Base):
             objects.show(world, hl, self.find_text, relayout, change)
         self.query_one(CpuStocks).show(world, hl, change)
         self._draw_trail()
+        self.draw_block()  # CPUs at once: lanes, an oops, the thread keys (tui.thread_keys)
         self.show_position(self.playing, self.speed)
         touched = sorted(n for k, n, _ in hl.changed if k == "objcg")
         if touched and not self.picked:

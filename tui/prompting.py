@@ -81,6 +81,8 @@ class Prompting(_Base):
         if outcome.help:
             self.action_help()  # type: ignore[attr-defined]
         cmdline = self.query_one(CommandLine)
+        if outcome.leave:
+            self.query_one(MemcgTree).focus()
         cmdline.remember(line)  # a refused line too: up-arrow brings it back to mend
         # A prompt: the keys stay here for the next command (Escape leaves). A refused
         # line stays, selected, so the next keystrokes replace it (or an arrow edits it).

@@ -253,7 +253,9 @@ class Tape:
         return None
 
     def text(self, session: Session) -> str:
-        commands = [(c.command.text, c.first, c.end) for c in session.machine.commands]
+        from tui.hand import script_of  # a `together` block: all its lines
+
+        commands = [(script_of(session.machine, c), c.first, c.end) for c in session.machine.commands]
         return render(commands, self.marks, source=session.source, title=self.title,
                       intro=self.intro, branches=session.branches)
 

@@ -12,7 +12,7 @@ from typing import Callable, Protocol, Sequence
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
 from engine.recording import Branch, BranchMark
-from tui import present
+from tui import hand, present
 from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
 
@@ -91,6 +91,7 @@ class Session:
             except InvariantViolation as err:
                 session.violation = f"{where}:{number}: {err}"
                 break
+        machine.finish(where)  # a `together` left open is an error at its line
         machine.start_history()  # (a no-op unless the tail was empty)
         return session
 
@@ -229,10 +230,11 @@ class Session:
         stepped back, it starts a new branch: the future it replaces is kept in
         `branches`."""
         self.typed += 1
+        hand.settle(self.machine)  # a block stepped by hand, the cursor before it: it ends
         keep = self._kept() if not self.at_end else len(self.machine.commands)
         future = self.machine.commands[keep:]
         try:
-            record = self.machine.run_line(text, COMMAND_LINE, self.typed)
+            record = hand.run_line(self.machine, text, COMMAND_LINE, self.typed)
         except InvariantViolation as err:
             self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
             return Submitted(None, self.violation, self._forked(keep, future))
@@ -248,7 +250,7 @@ class Session:
         if not future or (len(self.machine.commands) > keep
                           and self.machine.commands[keep] is future[0]):
             return None
-        spans = [(c.command.text, c.first, c.end) for c in future]
+        spans = [(hand.script_of(self.machine, c), c.first, c.end) for c in future]
         return self._save_branch(keep, spans)
 
     def _save_branch(self, keep: int, spans: Sequence[Span]) -> Branch:
@@ -267,16 +269,17 @@ class Session:
         a branch. The cursor goes to the fork point. Returns a one-line message."""
         if not 1 <= number <= len(self.branches):
             return self.no_branch(number)
+        hand.settle(self.machine, fully=True)  # a block stepped by hand ends first
         branch = self.branches.pop(number - 1)
         keep = min(branch.fork, len(self.machine.commands))
         future = self.machine.commands[keep:]
         bound = future[0].first if future else (self.machine.commands[keep - 1].end if keep else 0)
         self.machine.truncate(keep)
-        saved = self._save_branch(keep, [(c.command.text, c.first, c.end) for c in future]) \
-            if future else None
+        saved = self._save_branch(keep, [(hand.script_of(self.machine, c), c.first, c.end)
+                                         for c in future]) if future else None
         ran: list[Span] = []
-        for text in branch.lines:
-            self.typed += 1
+        for text in (line for lines in branch.lines for line in lines.split("\n")):
+            self.typed += 1  # (a `together` block is one entry of several lines)
             try:
                 rec = self.machine.run_line(text, BRANCH, self.typed)
             except (ScriptError, InvariantViolation) as err:  # it ran once: never expected
@@ -322,7 +325,7 @@ class Session:
         `objcg-lab replay` both take it."""
         from engine.recording import render
 
-        commands = [(c.command.text, c.first, c.end) for c in self.machine.commands]
+        commands = [(hand.script_of(self.machine, c), c.first, c.end) for c in self.machine.commands]
         return render(commands, [], source=self.source, branches=self.branches)
 
     def save(self, path: str, force: bool = False) -> str:

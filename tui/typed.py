@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from engine import CommandRecord, ScriptError
-from tui import present
+from tui import hand, present
 from tui.complete import UI_COMMANDS, Names
 from tui.session import COMMAND_LINE, LoadError, Session
 
@@ -24,6 +24,7 @@ class Outcome:
     violation: bool = False
     moved: bool = False  # the timeline changed under the cursor (a branch switched to)
     settled: Text | None = None  # the message once the command's play is over
+    leave: bool = False  # the keys go back to the panels (a block's thread keys)
 
 
 def execute(session: Session, line: str) -> Outcome:
@@ -37,8 +38,11 @@ def execute(session: Session, line: str) -> Outcome:
     if done.record is None:
         if done.violation:
             return Outcome(True, _red(done.violation), violation=True)
-        return Outcome(True, Text(""))
+        return Outcome(True, Text(hand.typing_note(session.machine)))  # a block's lines
     rec = done.record
+    if hand.is_live(session.machine, rec):  # a block typed here waits for the learner
+        note = Text(hand.begun_note(session))
+        return Outcome(True, note, record=rec, settled=note, leave=True)
     result = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
                             "green" if rec.ret == 0 else "bold red"))
     if done.forked is not None:
@@ -98,4 +102,4 @@ def names_of(session: Session) -> Names:
                  tasks=tuple(t["name"] for t in world.tasks()),
                  objects=tuple(o["name"] for o in world.objects()),
                  objcgs=tuple(o["name"] for o in world.objcgs() if o["state"] != "released"),
-                 cpus=len(world.cpus()))
+                 cpus=len(world.cpus()), in_block=session.machine.block is not None)

@@ -55,6 +55,10 @@ class World:
     def cpus(self) -> list[Record]:
         return sorted(self.state.cpus.values(), key=lambda c: c["cpu"])
 
+    def work(self) -> tuple[Any, ...]:
+        """Deferred work waiting to run, in queue order (engine.kernel.work's entries)."""
+        return tuple(self.state.sys.get("work", ()))
+
     def objcgs(self) -> list[Record]:
         """Every objcg ever created, in creation order (stable from step to step)."""
         return _in_order(self.state, "objcgs")
@@ -125,6 +129,10 @@ class WatchedWorld:
     def cpus(self) -> Any:
         self._reads.keys.add(("cpu", "*"))
         return self._world.cpus()
+
+    def work(self) -> tuple[Any, ...]:
+        self._reads.keys.add(("sys", "work"))
+        return self._world.work()
 
     @property
     def page_size(self) -> int:

@@ -193,8 +193,21 @@ def check_objcgs(world: World, lines: list[str], names: set[str], problems: Prob
 
 def check_stocks(world: World, lines: list[str], names: set[str], problems: Problems) -> None:
     cpu = None
-    for line in lines:
+    for at, line in enumerate(lines):
         row = line.strip()
+        if line.startswith("  ") and not row.startswith(("page", "byte", "B ", "pg")):
+            continue  # a queued call's wrapped part: read with its line
+        if "◷" in row:  # deferred work waiting (tui.present.work): a queued call, whole
+            call = row.split("◷", 1)[1].strip()
+            for more in lines[at + 1:] if not call else ():
+                if not more.startswith("  "):
+                    break
+                call = f"{call} {more.strip()}".strip()
+            items = world.state.sys["work"]
+            if not call.startswith("…") and not (call.endswith(")") and any(
+                    item[3] in call and all(str(a) in call for a in item[4]) for item in items)):
+                problems.add(line, f"pending work {call!r} is not a whole queued call")
+            continue
         match = re.match(r"cpu(\d+)-cpu(\d+)\b", row)
         if match:  # a run of CPUs with both stocks empty
             for n in range(int(match.group(1)), int(match.group(2)) + 1):
@@ -286,7 +299,8 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
         return
     full = [describe(session.machine.steps[i].data) for i in range(rec.first, rec.end)]
     for line in lines:
-        piece = line.strip().lstrip("▶▷·").strip()
+        piece = re.sub(r"^\s*(w?\d{1,2})?│", "", line)  # the lane gutter (tui.present.lanes)
+        piece = piece.strip().lstrip("▶▷·").strip()
         if not piece or piece.startswith(("▼", "▲")):
             continue
         to_come = re.fullmatch(r"⋯ (\d+) more micro-steps? to come \(t shows them\)", piece)

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from rich.text import Text
 
+from tui.present import work
 from tui.present.highlight import Highlight
 from tui.present.fit import PAD, Field, field, fit
 from tui.present.style import DIM, bar, hidden, styled
@@ -39,6 +40,8 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
                 field(styled(f"{cpu['nr_bytes']:>5}B", hl.hit("cpu", name, "nr_bytes")),
                       styled(f" {cpu['nr_bytes']}B", hl.hit("cpu", name, "nr_bytes")))]
         over = [field(Text(" >PAGE", "bold red"))] if cpu["nr_bytes"] > world.page_size else []
+        if not cpu.get("online", True):  # cpu_down: greyed, its stocks as it left them
+            page.append(field(work.offline_field()))
         page_bar = (cpu["nr_pages"], world.batch, "blue")
         byte_bar = (cpu["nr_bytes"], world.page_size, "cyan")
         if hide("cpu", name, "nr_pages"):  # a bar would give the figure away
@@ -49,7 +52,9 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
             lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
         else:
             lines += [_with_bars([page], [page_bar], width), _with_bars([byte + over], [byte_bar], width)]
-    return lines
+        if not cpu.get("online", True):
+            lines[-1 if one_line else -2:] = map(work.offline_line, lines[-1 if one_line else -2:])
+    return lines + work.work_lines(world.work(), width)  # deferred work waiting to run
 
 
 def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
@@ -58,7 +63,8 @@ def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
         name = f"cpu{cpu['cpu']}"
         return (cpu["cached"] is None and cpu["cached_objcg"] is None and not cpu["nr_pages"]
                 and not cpu["nr_bytes"] and not hl.touched("cpu", name)
-                and not hl.hides("cpu", name, "cached", "nr_pages", "cached_objcg", "nr_bytes"))
+                and not hl.hides("cpu", name, "cached", "nr_pages", "cached_objcg", "nr_bytes")
+                and cpu.get("online", True))
 
     out: list[list[Record]] = []
     for is_empty, run in groupby(cpus, key=empty):

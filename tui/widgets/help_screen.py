@@ -36,6 +36,19 @@ one micro-step at a time. A glossary of the kernel's words is at the end (scroll
              objcg-projector, or objcg-lab --projector, for a class)
   escape     clear find and zoom     q       quit
 
+[b]Two CPUs at once[/b] (a together block: see the command line below)
+  0 .. 9     that CPU's thread takes the next micro-step (the footer shows
+             the CPUs that can); w then a digit: that CPU's kworker
+  n  N       the next step in the block's own order; the rest of the block
+  Stepped back into a block, n replays what happened; a thread's key makes
+  the block run again from there (what came after is kept as a branch: y).
+  The trail's gutter names who took each step ([cyan]0[/] cpu0, [magenta]1[/] cpu1, w1 its
+  kworker); above it each thread's place, and a shared value it has read
+  but not used yet (another CPU can change it in between). Pending work
+  (a kworker's, an RCU callback's) waits under the stocks with ◷; an
+  offline CPU is greyed. A kernel oops is shown as the kernel prints it:
+  nothing more runs until you step back (b).
+
 [b]Recording course material[/b]
   R          record to a new file / stop (or: objcg-lab explore --record F)
   c          a chapter here (at an existing chapter: a note for the handout)
@@ -46,6 +59,12 @@ one micro-step at a time. A glossary of the kernel's words is at the end (scroll
   free Z0 cpu=0    rmdir A/C    drain cpu=1    charge /A 100 cpu=0
 and the explorer's own: save FILE (the session as a script), find TEXT, help,
 branches, branch N, discard N, undiscard. After Enter the line stays open.
+Deferred work and CPUs: config work=manual (before any other command), then
+run_work [cpu=N] and rcu_sync run what is queued; cpu_down N, cpu_up N.
+  together                 (each line of the block says its CPU:)
+    write A memory.max 0 cpu=0
+    drain cpu=1
+  end                      starts it: you choose which CPU takes each step
 Up/down recall earlier lines; Tab completes commands, paths, tasks, objects,
 objcgs. A new command plays from its first micro-step.
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from engine import Step
 from tui import present
-from tui.present import Entry, TrailLine
+from tui.present import Entry, TrailLine, lanes
 from tui.widgets.rowlist import RowList
 
 
@@ -32,6 +32,7 @@ class Trail(RowList[TrailLine]):
         self._wrapped: tuple[object, list[tuple[Entry, list[str]]]] = (None, [])
         self._next: TrailLine | None = None  # the first line not run yet
         self._to_come = 0  # micro-steps not run yet
+        self._lanes = False  # a `together` block: each line shows its thread's lane
 
     def show(self, steps: Sequence[Step], first: int, end: int, at: int) -> None:
         """Show the entries of steps[first:end] that have run (steps before `at`)."""
@@ -42,6 +43,7 @@ class Trail(RowList[TrailLine]):
             self._span = span
             self._entries = present.trail_entries(steps, first, end, self.masked)
             self._laid_out = None
+            self._lanes = any(steps[i].lane for i in range(first, end))  # CPUs at once
         self._layout()
 
     def full_height(self) -> int:
@@ -55,12 +57,18 @@ class Trail(RowList[TrailLine]):
     def _wrap(self, width: int) -> list[tuple[Entry, list[str]]]:
         """The command's entries wrapped to `width` (once per command and width)."""
         if self._wrapped[0] != (self._span, width):
-            self._wrapped = ((self._span, width), present.wrap_entries(self._entries, width))
+            room = width - (lanes.GUTTER + 1 if self._lanes else 0)  # the lane gutter's cells
+            self._wrapped = ((self._span, width), present.wrap_entries(self._entries, room))
         return self._wrapped[1]
 
     def _line_text(self, line: TrailLine) -> Text:
         if line.where != "future" or self.show_future:
-            return present.trail_line_text(line)
+            text = present.trail_line_text(line)
+            if not self._lanes:
+                return text
+            entry = line.entry
+            lane = self.steps[entry.at if entry.step is None else entry.step].lane
+            return lanes.with_gutter(text, lane, line.first)
         if line is self._next:  # not run yet: nothing shown before it runs, but how much
             n = self._to_come
             return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come (t shows them)",

@@ -1,0 +1,151 @@
+"""The explorer's keys for CPUs at once: inside a `together` block the learner picks the
+thread that takes the next micro-step (0-9 a CPU's thread, w then a digit its kworker),
+`n` takes the next one in the block's own order and `N` runs the rest; and what is shown
+for it: the lanes panel above the trail and a kernel oops over the panels.
+
+The keys appear in the footer only when they can be used (check_action); the moves are
+tui.hand's, on the session."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.binding import Binding
+
+from tui import hand
+from tui.present.lanes import lane_style, thread_name
+from tui.session import Session
+from tui.widgets.lanes import LanesPanel
+from tui.widgets.oops import OopsBox
+
+if TYPE_CHECKING:
+    from engine.kernel.oops import Oops
+    from tui.record import Tape
+    from tui.time_keys import TimeKeys as _Base
+else:
+    _Base = object
+
+THREAD_BINDINGS = [
+    *(Binding(str(n), f"thread('{n}')", f"cpu{n}", priority=True) for n in range(10)),
+    Binding("w", "kworker", "kworker", key_display="w+N", priority=True),
+]
+HIDDEN_IN_BLOCK = ("play", "speed")  # no use while the block waits for a choice: room for
+# the thread keys in an 80-column footer
+
+
+class ThreadKeys(_Base):
+    """Mixed into ExplorerApp before TimeKeys: the thread keys, and `n` / `N` at the end of
+    a block stepped by hand."""
+
+    session: Session
+    tape: Tape
+    playing: bool
+    _kworker_key = False  # `w` was pressed: the next digit names the kworker's CPU
+    _keys_shown: tuple[str, ...] = ()  # the thread keys the footer shows now
+
+    # -- which keys can be used ----------------------------------------------------------------
+    def thread_check(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """check_action's answer for the keys of this module (None: not one of them)."""
+        if action == "thread":
+            return self._kworker_key or str(parameters[0]) in self._choosable()
+        if action == "kworker":
+            return any(label.startswith("w") for label in self._choosable())
+        if action in HIDDEN_IN_BLOCK:
+            view = hand.block_at(self.session)
+            return None if view is None or not view.at_live_end else False
+        return None
+
+    def _choosable(self) -> tuple[str, ...]:
+        view = hand.block_at(self.session)
+        if view is None or not view.can_choose:
+            return ()
+        return view.choices if view.at_live_end else view.threads
+
+    # -- the keys ------------------------------------------------------------------------------
+    def action_thread(self, digit: str) -> None:
+        label = f"w{digit}" if self._kworker_key else digit
+        self._kworker_key = False
+        self._take(lambda: hand.take(self.session, label))
+
+    def action_kworker(self) -> None:
+        self._kworker_key = True
+        cpus = " ".join(label[1:] for label in self._choosable() if label.startswith("w"))
+        self.say(f"a kworker: press its CPU's digit ({cpus})")  # type: ignore[attr-defined]
+
+    def action_micro(self, delta: int, _src: str = "") -> None:
+        view = hand.block_at(self.session)
+        if delta > 0 and view is not None and view.at_live_end and not self.playing:
+            self._take(lambda: hand.step_default(self.session))
+            return
+        super().action_micro(delta, _src)
+
+    def action_command(self, delta: int, _src: str = "") -> None:
+        view = hand.block_at(self.session)
+        if delta > 0 and view is not None and view.at_live_end:
+            self._take(lambda: hand.run_rest(self.session))
+            return
+        super().action_command(delta, _src)
+
+    def _take(self, move: object) -> None:
+        said = move()  # type: ignore[operator]
+        problem = self.tape.committed(self.session)  # when recording: the file follows
+        self.redraw(relayout=True, follow=True)  # type: ignore[attr-defined]
+        if problem or said:
+            self.say(problem or said, error=bool(problem))  # type: ignore[attr-defined]
+
+    # -- what is drawn -------------------------------------------------------------------------
+    def draw_block(self) -> None:
+        """The lanes panel, the oops box and the footer's thread keys, for the cursor."""
+        s = self.session
+        self._kworker_key = False
+        view = hand.block_at(s)
+        panel = self.query_one(LanesPanel)  # type: ignore[attr-defined]
+        panel.show(hand.thread_rows(s, view) if view is not None else [], self._hint(view))
+        self._draw_oops(_oops_here(s))
+        shown = self._choosable() if view is not None else ()
+        if shown != self._keys_shown:
+            self._keys_shown = shown
+            self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def _hint(self, view: hand.BlockView | None) -> Text:
+        if view is None or not view.can_choose:
+            return Text()
+        if view.at_live_end:
+            if not view.choices:
+                return Text("no thread can step: N ends the block", "italic")
+            keys = Text("choose: ", "bold")
+            for label in view.choices:
+                key = f"w{label[1:]}" if label.startswith("w") else label
+                keys.append(key, lane_style(label))
+                keys.append(f" {thread_name(label)}  ")
+            keys.append("· n next in order · N the rest", "italic")
+            return keys
+        nxt = view.next_in_history
+        then = f" (next: {thread_name(nxt)})" if nxt else ""
+        return Text(f"stepped back into the block: n replays{then}; another thread's key "
+                    "runs the block again from here", "italic")
+
+    def _draw_oops(self, oops: Oops | None) -> None:
+        box = self.query_one(OopsBox)  # type: ignore[attr-defined]
+        if oops is None:
+            box.show(None, (0, 0, 0, 0))
+            return
+        self._place_oops(oops)
+        self.call_after_refresh(self._place_oops, oops)  # type: ignore[attr-defined]
+
+    def _place_oops(self, oops: Oops) -> None:
+        """Over the panels as they are laid out now (after a resize too)."""
+        box = self.query_one(OopsBox)  # type: ignore[attr-defined]
+        if _oops_here(self.session) is not oops:
+            return
+        main = self.query_one("#main").region  # type: ignore[attr-defined]
+        box.show(oops, (main.x, main.y, main.width, max(6, main.height)))
+
+
+def _oops_here(session: Session) -> Oops | None:
+    """The oops of the micro-step just applied, if it is the one that crashed."""
+    m = session.machine
+    if session.cursor == 0 or not m.steps[session.cursor - 1].data[0].startswith("oops."):
+        return None
+    record = session.record(session.current())
+    return record.oops if record is not None else None
