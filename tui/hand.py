@@ -275,9 +275,8 @@ def begun_note(session: Session) -> str:
     view = block_at(session)
     if view is None or not view.at_live_end:
         return ""
-    keys = " ".join(view.choices)
-    return (f"together: the threads wait for you: {keys} gives that thread the next "
-            "micro-step (w then a digit: a CPU's kworker), n the next in order, N the rest")
+    keys = " or ".join(view.choices)
+    return f"the block waits: {keys} steps that thread, n the next in order, N the rest"
 
 
 def settle(m: Machine, fully: bool = False) -> None:

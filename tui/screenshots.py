@@ -32,6 +32,9 @@ class Shot:
 
 
 REPARENT = ("n",) * 5  # rmdir A/B: objcg /A/B just moved to /A's objcg_list
+RACE_SETUP = "config cpus=2\nmkdir A\ntask tA A\nalloc X 100 task=tA cpu=1\n"
+BY_HAND = ("colon", *"together", "enter", *"write A memory.max 0 cpu=0", "enter",
+           *"drain cpu=1", "enter", *"end", "enter")  # typed: the threads wait for keys
 THEMES = (("dark", "textual-dark"), ("light", "textual-light"), ("projector", "projector"))
 
 
@@ -40,6 +43,13 @@ SHOTS = (
     Shot("command-error", "A bad command: a one-line error in place, nothing applied.",
          ("colon", *"free NOPE cpu=0", "enter")),
     Shot("help", "The ? screen.", ("question_mark",)),
+    Shot("together-by-hand", "A together block stepped by hand: cpu0 has read cpu1's "
+         "cached_objcg (/A) and not used it yet; cpu1's drain is under way (keys 0 and 1 "
+         "choose; the trail's gutter names each step's CPU).",
+         BY_HAND + ("0",) * 7 + ("1",) * 3, script=RACE_SETUP),
+    Shot("oops", "The obj_stock_flush_required race made by hand (0 seven times, 1 four "
+         "times, 0): the kernel oops with both CPUs' call traces, at 80x24.",
+         BY_HAND + ("0",) * 7 + ("1",) * 4 + ("0",), (80, 24), script=RACE_SETUP),
     Shot("scale", "1,000 memcgs, 10,000 objcgs, 8 CPUs: folded tree, one line per CPU.",
          script="scale", at_end=True),
     Shot("reparent-travel", "objcg /A/B on its way up the tree to /A's objcg_list "

@@ -52,7 +52,10 @@ class ThreadKeys(_Base):
             return any(label.startswith("w") for label in self._choosable())
         if action in HIDDEN_IN_BLOCK:
             view = hand.block_at(self.session)
-            return None if view is None or not view.at_live_end else False
+            if view is None or not view.can_choose:
+                return None
+            narrow = self.size.width < 100  # type: ignore[attr-defined]
+            return False if view.at_live_end or narrow else None
         return None
 
     def _choosable(self) -> tuple[str, ...]:
@@ -89,9 +92,12 @@ class ThreadKeys(_Base):
     def _take(self, move: object) -> None:
         said = move()  # type: ignore[operator]
         problem = self.tape.committed(self.session)  # when recording: the file follows
+        s = self.session
+        at = s.cursor
         self.redraw(relayout=True, follow=True)  # type: ignore[attr-defined]
-        if problem or said:
-            self.say(problem or said, error=bool(problem))  # type: ignore[attr-defined]
+        if problem or said:  # said until the cursor moves on
+            self.say(problem or said, error=bool(problem),  # type: ignore[attr-defined]
+                     until=lambda: s.cursor != at)
 
     # -- what is drawn -------------------------------------------------------------------------
     def draw_block(self) -> None:
@@ -139,7 +145,8 @@ class ThreadKeys(_Base):
         if _oops_here(self.session) is not oops:
             return
         main = self.query_one("#main").region  # type: ignore[attr-defined]
-        box.show(oops, (main.x, main.y, main.width, max(6, main.height)))
+        half = self.size.height // 2 + 1  # type: ignore[attr-defined]
+        box.show(oops, (main.x, main.y, main.width, max(6, main.height, half)))
 
 
 def _oops_here(session: Session) -> Oops | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
 
+from tui.present.fit import PAD, field, fit
 from tui.present.style import DIM
 
 if TYPE_CHECKING:
@@ -41,28 +42,34 @@ def with_gutter(line: Text, lane: str | None, first: bool) -> Text:
     return Text.assemble(gutter(lane, first), " ", line)
 
 
-STATE_TEXT = {"next": ("▶ n", "bold"), "ready": ("ready", ""), "finished": ("done", DIM),
+STATE_TEXT = {"next": ("▶ next", "bold"), "ready": ("ready", ""), "finished": ("done", DIM),
               "idle": ("idle", DIM), "": ("", "")}
 
 
 def thread_lines(rows: Sequence[ThreadRow], width: int) -> list[Text]:
-    """One entry per thread, wrapped (never cut) after its gutter."""
+    """One line per thread after its gutter: its name and state, then what it read and
+    has not used yet (never dropped), its function and step count (dropped first when
+    room is short); a read too long for the line wraps, never cut."""
     out: list[Text] = []
     room = max(12, width - GUTTER - 1)
     name_width = max(len(thread_name(r.label)) for r in rows) if rows else 4
+    state_width = max((len(STATE_TEXT.get(r.state, ("",))[0]) for r in rows), default=0)
     for row in rows:
         state, state_style = STATE_TEXT.get(row.state, (row.state, "yellow"))
-        head = Text.assemble((f"{thread_name(row.label):<{name_width}}", lane_style(row.label)),
-                             " ", (f"{state:<5}" if row.state in STATE_TEXT else state, state_style))
-        words = f"{row.steps} step{'s' if row.steps != 1 else ''}"
+        known = row.state in STATE_TEXT
+        fields = [field(Text(f"{thread_name(row.label):<{name_width}} ", lane_style(row.label))),
+                  field(Text(f"{state:<{state_width}} " if known else f"{state}; ", state_style),
+                        shrink=PAD) if state or state_width else field("")]
+        if row.read:  # first: it is what the other CPU can change under this one
+            fields += [field(Text.assemble("read ", (row.read, "bold underline"))),
+                       field(Text(" (not used yet)", "italic"), drop=2, quiet=True),
+                       field(" · ", drop=4, quiet=True)]
+        fields.append(field(f"{row.steps} step{'s' if row.steps != 1 else ''}", drop=4, quiet=True))
         if row.function:
-            words += f", in {row.function}"
-        body = Text(words)
-        if row.read:
-            body.append("; read ", "")
-            body.append(row.read, "bold underline")
-            body.append(", not used yet", "italic")
-        out += _wrapped(Text.assemble(head, " ", body), row.label, room)
+            fields.append(field(f", in {row.function}", drop=3, quiet=True))
+        line = fit(fields, room)
+        out += [with_gutter(line, row.label, True)] if line.cell_len <= room \
+            else _wrapped(line, row.label, room)
     return out
 
 

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 class LanesPanel(TextLines):
     """The threads of the block at the cursor, and a line of what the keys do."""
 
+    SCOPED_CSS = False  # the rule for a compact screen names the screen
     DEFAULT_CSS = """
-    LanesPanel { height: auto; padding: 0 0 0 0; border-bottom: hkey $primary-darken-2; }
+    LanesPanel { height: auto; border-bottom: solid $primary-darken-2; }
+    Screen.-compact LanesPanel { border-bottom: none; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -36,5 +38,6 @@ class LanesPanel(TextLines):
     def make_lines(self, width: int) -> list[Text]:
         if not self.rows:
             return []
-        hint = [self.hint] if self.hint.plain else []
+        compact = self.is_mounted and self.screen.has_class("-compact")
+        hint = [self.hint] if self.hint.plain and not compact else []  # (the footer says it)
         return thread_lines(self.rows, max(20, width)) + hint
