@@ -321,6 +321,7 @@ class BlockRun:
         while True:
             busy = [t.label for t in self.threads.values() if t.worker and t.gen is not None]
             labels = busy or [f"w{item[2]}" for item in pending(self.k) if ready(self.k, item)]
+            labels = [label for label in labels if self.why_not(label) is None]
             if not labels or not self.take(labels[0]):
                 return
 

@@ -60,7 +60,7 @@ def drain_all_stock(k: Kernel, root_memcg: str) -> Steps:
             continue
         item = queue_work(k, cpu, "drain_local_stock", cpu)  # schedule_work_on()
         yield ("drain_all_stock.remote", cpu, pages, objs)
-        if runs_at_once(k) and item in pending(k):
+        if runs_at_once(k, cpu) and item in pending(k):
             yield from run_item(k, item)
     irq_on(k, depth)
     unlock(k, "percpu_charge_mutex")
