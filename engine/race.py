@@ -107,9 +107,10 @@ class Search:
     """Runs schedules of one block from a saved state."""
 
     def __init__(self, script: Script, where: str, kernel: str | None,
-                 rcu: bool = True) -> None:
+                 rcu: bool = True, revert: tuple[str, ...] = ()) -> None:
         self.script, self.where = script, where
-        self.machine = Machine(history=False, check=False, books=True, kernel=kernel)
+        self.machine = Machine(history=False, check=False, books=True, kernel=kernel,
+                               revert=revert)
         self.machine.kernel.rcu_protects = rcu
         for number, raw in script.before:
             record = self.machine.run_line(raw, where, number)
@@ -206,10 +207,12 @@ class Search:
 
 
 def search(script: Script, where: str, bound: int, kernel: str | None,
-           progress: Callable[[Report], None] | None = None, rcu: bool = True) -> Report:
+           progress: Callable[[Report], None] | None = None, rcu: bool = True,
+           revert: tuple[str, ...] = ()) -> Report:
     """Every schedule with at most `bound` preemptions, depth first. rcu=False: what if
-    grace periods did not wait for readers (to see what RCU protects)."""
-    runner = Search(script, where, kernel, rcu)
+    grace periods did not wait for readers (to see what RCU protects); revert: changes
+    of engine.kernel.versions switched off (to see what they fix)."""
+    runner = Search(script, where, kernel, rcu, revert)
     report = Report(runner.kernel, bound, rcu=rcu)
     todo: list[tuple[list[str], list[tuple[str, list[str]]] | None]] = [([], None)]
     while todo:
