@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple
 
 from engine import invariants
 from engine.commands import prepare, set_cpus
-from engine.kernel.base import KERNEL_CODES, ROOT, Kernel, Steps, call_stack
+from engine.kernel.base import ROOT, Kernel, Steps, call_stack
 from engine.kernel.lifecycle import new_memcg
 from engine.kernel.oops import Oops
 from engine.kernel.work import pending, ready, run_item
@@ -199,7 +199,8 @@ class Machine:
         oops = None
         try:
             ret = self._drive(work, index)
-            if self.state.sys["work_mode"] == "auto":
+            sysrec = self.state.sys
+            if sysrec["work"] and sysrec["work_mode"] == "auto":
                 self._run_pending(index)
         except ScriptError as err:
             self._abandon(first)
@@ -430,7 +431,7 @@ class Machine:
     def _crashed(self, crash: Oops, index: int) -> Oops:
         """Close the crashing micro-step (what the thread changed before the fault stays,
         as in the kernel) and stop the machine here."""
-        stack = tuple(_stack_of(crash))
+        stack = crash.trace()
         crash.stacks[crash.thread or str(crash.cpu)] = stack
         data = (f"oops.{crash.kind}", crash.function, crash.cpu, crash.message)
         st = self.state
@@ -603,17 +604,8 @@ class Machine:
         """The JSON state document of the current point (a fresh, independent copy)."""
         from engine.export import state_json
 
-        return state_json(self.state)
+        doc = state_json(self.state)
+        if self.oops is not None and self.cursor == len(self.steps):
+            doc["oops"] = self.oops.json()  # at the crash: what the kernel printed
+        return doc
 
-
-def _stack_of(crash: BaseException) -> list[str]:
-    """The simulated kernel functions a fault went through, outermost first (the chain
-    of generators is gone once the exception has left it; its traceback keeps it)."""
-    names = []
-    tb = crash.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code in KERNEL_CODES:
-            names.append(code.co_name)
-        tb = tb.tb_next
-    return names

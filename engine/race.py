@@ -53,6 +53,7 @@ class Report:
     pruned: int = 0  # prefixes that turned out equal to another schedule
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     first_oops_at: int | None = None  # schedules run before the first oops
+    rcu: bool = True  # grace periods wait for readers (the kernel's way)
 
     @property
     def failed(self) -> bool:
@@ -105,9 +106,12 @@ def split_script(text: str, where: str) -> Script:
 class Search:
     """Runs schedules of one block from a saved state."""
 
-    def __init__(self, script: Script, where: str, kernel: str | None) -> None:
+    def __init__(self, script: Script, where: str, kernel: str | None,
+                 rcu: bool = True, revert: tuple[str, ...] = ()) -> None:
         self.script, self.where = script, where
-        self.machine = Machine(history=False, check=False, books=True, kernel=kernel)
+        self.machine = Machine(history=False, check=False, books=True, kernel=kernel,
+                               revert=revert)
+        self.machine.kernel.rcu_protects = rcu
         for number, raw in script.before:
             record = self.machine.run_line(raw, where, number)
             if record is not None and record.oops is not None:
@@ -118,9 +122,11 @@ class Search:
         self.saved = self.machine.state.checkpoint()
         self.auto = k.st.sys["work_mode"] == "auto"
 
-    def run(self, prefix: list[str]) -> tuple[Outcome | None, list[tuple[str, list[str]]]]:
+    def run(self, prefix: list[str], known: list[tuple[str, list[str]]] | None = None
+            ) -> tuple[Outcome | None, list[tuple[str, list[str]]]]:
         """Run prefix, then the default; the steps taken, each with the threads that
-        could have taken it. None if the prefix names a thread that had no step left."""
+        could have taken it (`known`: those of the prefix, from the run it came from).
+        None if the prefix names a thread that had no step left."""
         m = self.machine
         m.state.restore(self.saved)
         m.kernel.read_config()
@@ -130,8 +136,8 @@ class Search:
         trace: list[tuple[str, list[str]]] = []
         k.fine, k.locks, k.irq_depth, k.rcu_depth, k.rcu_section = True, {}, {}, {}, {}
         try:
-            for label in prefix:
-                enabled = run.runnable()
+            for i, label in enumerate(prefix):
+                enabled = known[i][1] if known is not None and i < len(known) else run.runnable()
                 if run.scheduled(label) is not None:
                     return None, trace
                 trace.append((label, enabled))
@@ -176,7 +182,8 @@ class Search:
         k.warnings, k.notes = [], []
 
     def _oops(self, crash: Oops, trace: list[tuple[str, list[str]]]) -> Outcome:
-        return Outcome("oops", f"oops:{crash.kind}:{crash.function}", crash.json(),
+        where = crash.trace()
+        return Outcome("oops", f"oops:{crash.kind}:{crash.function}:{where[-1:]}", crash.json(),
                        crash.message, [t for t, _ in trace], None)
 
     def _finish(self, schedule: list[str]) -> Outcome:
@@ -200,19 +207,24 @@ class Search:
 
 
 def search(script: Script, where: str, bound: int, kernel: str | None,
-           progress: Callable[[Report], None] | None = None) -> Report:
-    """Every schedule with at most `bound` preemptions, depth first."""
-    runner = Search(script, where, kernel)
-    report = Report(runner.kernel, bound)
-    todo: list[list[str]] = [[]]
+           progress: Callable[[Report], None] | None = None, rcu: bool = True,
+           revert: tuple[str, ...] = (),
+           on_new: Callable[[Outcome], None] | None = None) -> Report:
+    """Every schedule with at most `bound` preemptions, depth first. rcu=False: what if
+    grace periods did not wait for readers (to see what RCU protects); revert: changes
+    of engine.kernel.versions switched off (to see what they fix)."""
+    runner = Search(script, where, kernel, rcu, revert)
+    report = Report(runner.kernel, bound, rcu=rcu)
+    todo: list[tuple[list[str], list[tuple[str, list[str]]] | None]] = [([], None)]
     while todo:
-        prefix = todo.pop()
-        outcome, trace = runner.run(prefix)
+        prefix, known = todo.pop()
+        outcome, trace = runner.run(prefix, known)
         if outcome is None:
             report.pruned += 1
             continue
         report.schedules += 1
-        _keep(report, outcome)
+        if _keep(report, outcome) and on_new is not None:
+            on_new(outcome)
         if progress is not None and report.schedules % 200 == 0:
             progress(report)
         # where else could the schedule have gone after its prefix, within the bound?
@@ -227,7 +239,7 @@ def search(script: Script, where: str, bound: int, kernel: str | None,
             if i >= len(prefix):
                 for alt in enabled:
                     if alt != label and spent + int(preempt and alt != before) <= bound:
-                        todo.append(labels[:i] + [alt])
+                        todo.append((labels[:i] + [alt], trace[:i + 1]))
             spent += int(preempt and label != before)
     return report
 
@@ -242,16 +254,18 @@ def _steps_again(labels: list[str]) -> list[bool]:
     return out
 
 
-def _keep(report: Report, outcome: Outcome) -> None:
+def _keep(report: Report, outcome: Outcome) -> bool:
+    """Count the outcome; True if it is a new one."""
     if outcome.kind == "oops" and report.first_oops_at is None:
         report.first_oops_at = report.schedules
     kept = report.outcomes.get(outcome.key)
     if kept is None:
         report.outcomes[outcome.key] = outcome
-        return
+        return True
     kept.count += 1
     if len(outcome.schedule) < len(kept.schedule):
         kept.schedule, kept.state = outcome.schedule, outcome.state
+    return False
 
 
 def reproducer(text: str, script: Script, schedule: list[str], kernel: str | None) -> str:
@@ -287,6 +301,7 @@ def report_json(report: Report, text: str, script: Script, kernel: str | None) -
     outcomes = sorted(report.outcomes.values(), key=lambda o: (order[o.kind], len(o.schedule)))
     return {
         "kernel": report.kernel, "bound": report.bound, "schedules": report.schedules,
+        **({} if report.rcu else {"rcu": "off"}),
         "outcomes": [{
             "kind": o.kind, "oops": o.oops, "message": o.message, "count": o.count,
             "schedule": compact_schedule(o.schedule),
@@ -297,7 +312,7 @@ def report_json(report: Report, text: str, script: Script, kernel: str | None) -
 
 
 def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
-              out: TextIO | None = None, err: TextIO | None = None) -> int:
+              out: TextIO | None = None, err: TextIO | None = None, rcu: bool = True) -> int:
     """0: no schedule oopses or breaks an invariant; 1: one does; 2: bad input."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -317,7 +332,7 @@ def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
 
     try:
         script = split_script(text, path)
-        report = search(script, path, bound, kernel, progress if tty else None)
+        report = search(script, path, bound, kernel, progress if tty else None, rcu)
     except ScriptError as exc:
         print(exc if exc.where else f"{path}: error: {exc.message}", file=err)
         return 2
@@ -333,6 +348,9 @@ def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
 
 def _text(report: Report, text: str, script: Script, kernel: str | None, out: TextIO) -> None:
     w = out.write
+    if not report.rcu:
+        w("race: WHAT IF: grace periods do not wait for RCU readers (--rcu-off); "
+          "the kernel's do\n")
     w(f"race: kernel {report.kernel}, at most {report.bound} preemption(s): "
       f"{report.schedules} schedules, {len(report.outcomes)} distinct outcomes\n")
     doc = report_json(report, text, script, kernel)
@@ -341,7 +359,10 @@ def _text(report: Report, text: str, script: Script, kernel: str | None, out: Te
                 "ok": "ok"}[o["kind"]]
         w(f"\n{n}. {head} ({o['count']} schedule(s))")
         if o["oops"]:
-            w(f": {o['oops']['kind']} in {o['oops']['function']} on cpu{o['oops']['cpu']}")
+            oops = o["oops"]
+            w(f": {oops['kind']} in {oops['function']} on cpu{oops['cpu']}")
+            if oops["trace"]:
+                w(f" (called from {' <- '.join(reversed(oops['trace']))})")
         w("\n")
         if o["message"]:
             w(f"   {o['message']}\n")

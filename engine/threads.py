@@ -171,11 +171,11 @@ class BlockRun:
 
     def runnable(self, workers: bool = True) -> list[str]:
         """Threads that can step now: CPU threads in first-line order, then kworkers."""
-        labels = list(self.order)
+        labels = [label for label in self.order if not self.threads[label].finished]
         if workers:
-            cpus = sorted({item[2] for item in pending(self.k)} |
-                          {t.cpu for t in self.threads.values() if t.worker and t.gen})
-            labels += [f"w{cpu}" for cpu in cpus]
+            cpus = {item[2] for item in pending(self.k)}
+            cpus.update(t.cpu for t in self.threads.values() if t.worker and t.gen)
+            labels += [f"w{cpu}" for cpu in sorted(cpus)]
         return [label for label in labels if self.why_not(label) is None]
 
     def scheduled(self, label: str) -> str | None:
@@ -321,6 +321,7 @@ class BlockRun:
         while True:
             busy = [t.label for t in self.threads.values() if t.worker and t.gen is not None]
             labels = busy or [f"w{item[2]}" for item in pending(self.k) if ready(self.k, item)]
+            labels = [label for label in labels if self.why_not(label) is None]
             if not labels or not self.take(labels[0]):
                 return
 

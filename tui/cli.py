@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="at most K preemptions (default 2, at most 6)")
     race.add_argument("--kernel", metavar="V", help="run under release V (e.g. 5.9, 6.5)")
     race.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    race.add_argument("--rcu-off", action="store_true",
+                      help="what if RCU grace periods did not wait for readers (they do): "
+                           "shows the races RCU rules out")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
@@ -110,7 +113,7 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.kernel is not None and args.kernel not in KERNELS:
             print(f"race: --{unknown_kernel_message(args.kernel)}", file=sys.stderr)
             return 2
-        return main_race(args.file, args.bound, args.kernel, args.json)
+        return main_race(args.file, args.bound, args.kernel, args.json, rcu=not args.rcu_off)
     if args.cmd == "compare":
         if args.json or not (args.tui or sys.stdout.isatty()):
             from engine.compare import main_compare

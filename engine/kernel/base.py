@@ -33,6 +33,7 @@ class Kernel:
         self.eager = False  # a block's threads run in order: work runs as it would outside
         self.locks: dict[str, str] = {}
         self.irq_depth: dict[str, int] = {}  # engine.kernel.locks.irq_off nesting, per CPU
+        self.rcu_protects = True  # grace periods wait for readers (False: "what if not")
         self.rcu_depth: dict[str | None, int] = {}
         self.rcu_section: dict[str | None, int] = {}
         self.books = True  # keep memcg `expected` (engine.kernel.audit) for the I5 checks
@@ -150,6 +151,8 @@ class Kernel:
 
     def rcu_readers(self) -> frozenset[tuple[str, int]]:
         """The read-side sections open now: a grace period starting now waits for them."""
+        if not self.rcu_protects:
+            return frozenset()
         return frozenset((t, self.rcu_section[t]) for t, d in self.rcu_depth.items()
                          if d and t is not None)
 

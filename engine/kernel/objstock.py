@@ -14,17 +14,19 @@ def consume_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     """consume_obj_stock(): serve nr_bytes from this CPU's byte stock if it caches objcg."""
     cpu = k.current_cpu
     stock = k.cpu(cpu)
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     cached, have = stock["cached_objcg"], stock["nr_bytes"]
     if cached != objcg or have < nr_bytes:  # the boundary is inclusive: 4096 serves 4096
         yield ("consume_obj_stock.miss", cpu, objcg, nr_bytes, cached, have)
-        irq_on(k, depth)
+        if k.fine:
+            irq_on(k, depth)
         return False
     st = k.st
     st.set(stock, "nr_bytes", have - nr_bytes)
     st.add(k.objcgs[objcg], "live", nr_bytes)
     yield ("consume_obj_stock.hit", cpu, objcg, nr_bytes, have - nr_bytes)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     return True
 
 
@@ -82,7 +84,7 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     cpu = k.current_cpu
     stock = k.cpu(cpu)
     rec = k.objcgs[objcg]
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     if stock["cached_objcg"] != objcg:
         yield ("refill_obj_stock.switch", cpu, stock["cached_objcg"], objcg)
         yield from drain_obj_stock(k, cpu)
@@ -98,7 +100,8 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     if stock["nr_bytes"] > k.page_size:  # strictly more: a whole page may stay parked
         yield ("refill_obj_stock.over_page", cpu, stock["nr_bytes"], k.page_size)
         yield from drain_obj_stock(k, cpu)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
 
 
 @kfunc

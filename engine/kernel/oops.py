@@ -44,9 +44,23 @@ class Oops(Exception):
             return InvariantViolation(f"I6/I9: engine bug, {message}")  # type: ignore[return-value]
         return cls(kind, function, k.current_cpu, message, k.thread)
 
+    def trace(self) -> tuple[str, ...]:
+        """The simulated kernel functions the fault went through, outermost first (the
+        chain of generators is gone once the exception has left it; its traceback
+        keeps it)."""
+        from engine.kernel.base import KERNEL_CODES
+
+        names = []
+        tb = self.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code in KERNEL_CODES:
+                names.append(tb.tb_frame.f_code.co_name)
+            tb = tb.tb_next
+        return tuple(names)
+
     def json(self) -> dict[str, Any]:
         return {"kind": self.kind, "function": self.function, "cpu": self.cpu,
-                "message": self.message}
+                "message": self.message, "thread": self.thread, "trace": list(self.trace())}
 
     def headline(self) -> str:
         return f"{HEADLINES[self.kind]} in {self.function} on cpu{self.cpu}"

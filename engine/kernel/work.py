@@ -79,12 +79,15 @@ def run_item(k: Kernel, item: WorkItem) -> Steps:
         k.current_cpu, k.lane, k.origin = saved
 
 
-def runs_at_once(k: Kernel) -> bool:
+def runs_at_once(k: Kernel, cpu: int) -> bool:
     """`config work=auto` outside a `together` block, or in a block's threads running
     in order: a remote CPU's kworker takes work as soon as it is queued (an idle
     machine), so a drain is done before drain_all_stock goes on; everything else waits
     for the command's end."""
-    return k.st.sys.get("work_mode", "auto") == "auto" and (k.thread is None or k.eager)
+    if k.st.sys.get("work_mode", "auto") != "auto" or not (k.thread is None or k.eager):
+        return False
+    # not while a thread of that CPU has interrupts off: its kworker waits for it
+    return k.locks.get(f"cpu{cpu}") in (None, k.thread)
 
 
 def describe_item(item: WorkItem) -> dict[str, Any]:
