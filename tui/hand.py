@@ -248,8 +248,9 @@ def _kworker_of_block(session: Session, view: BlockView, label: str) -> bool:
 # -- typing a block at the command line --------------------------------------------------------
 def run_line(m: Machine, text: str, where: str, line: int) -> CommandRecord | None:
     """Machine.run_line, except that the `end` of a block typed at the command line
-    starts it for the learner to step by hand instead of running it."""
-    if m.block is not None:
+    starts it for the learner to step by hand instead of running it. A block typed with
+    its schedule= runs as in a script (those steps, then the rest in order)."""
+    if m.block is not None and not m.block.schedule_text:
         try:
             command = parse_line(text, line, in_block=True)
         except ScriptError as err:
@@ -267,8 +268,9 @@ def typing_note(m: Machine) -> str:
         return ""
     cpus = sorted({line.cpu or 0 for line in block.lines})
     threads = ", ".join(f"cpu{cpu}" for cpu in cpus) or "none yet"
-    return (f"together: {len(block.lines)} line(s), threads {threads}; each line needs "
-            "cpu=N; 'end' starts the block and you choose which CPU steps")
+    then = (f"'end' runs it: schedule={block.schedule_text}, then the rest in order"
+            if block.schedule_text else "'end' starts the block and you choose which CPU steps")
+    return f"together: {len(block.lines)} line(s), threads {threads}; each line needs cpu=N; {then}"
 
 
 def begun_note(session: Session) -> str:

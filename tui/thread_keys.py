@@ -89,6 +89,9 @@ class ThreadKeys(_Base):
             return
         super().action_command(delta, _src)
 
+    def block_moved(self) -> None:
+        """A thread's step (or the rest of a block) ran: the lesson player checks its goal."""
+
     def _take(self, move: object) -> None:
         said = move()  # type: ignore[operator]
         problem = self.tape.committed(self.session)  # when recording: the file follows
@@ -98,6 +101,7 @@ class ThreadKeys(_Base):
         if problem or said:  # said until the cursor moves on
             self.say(problem or said, error=bool(problem),  # type: ignore[attr-defined]
                      until=lambda: s.cursor != at)
+        self.block_moved()
 
     # -- what is drawn -------------------------------------------------------------------------
     def draw_block(self) -> None:

@@ -316,3 +316,33 @@ def test_world_reads_the_work_queue():
     session = Session.from_text("config cpus=2 work=manual\nmkdir A\nrmdir A\n", "<test>")
     assert [item[3] for item in World(session.machine.state).work()] == [
         "percpu_ref_switch_to_atomic_rcu"]
+
+
+async def test_the_lesson_goal_is_reached_by_hand(tmp_path):
+    """Lesson 17 asks for the oops: typed without schedule=, the block waits for the keys,
+    and the goal is checked after each thread's step."""
+    import os
+
+    from engine.lessons import Goal, load_lesson
+    from tui.lesson.app import LessonApp
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "lessons",
+                        "17-the-bug-in-this-commit.toml")
+    lesson, _problems = load_lesson(path)
+    goal = next(i for i, step in enumerate(lesson.steps)
+                if isinstance(step, Goal) and any(e.field == "oops kind" for e in step.expect))
+    app = LessonApp(path, progress_path=str(tmp_path / "progress.json"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.enter(goal)
+        await pilot.pause()
+        await pilot.press("colon")
+        for line in BLOCK:
+            await pilot.press(*line.strip(), "enter")
+        await pilot.pause()
+        assert not app.reached and app.session.machine.live is not None
+        for key in RACE[:-1]:
+            await pilot.press(key)
+        assert not app.reached
+        await pilot.press(RACE[-1])
+        await pilot.pause()
+        assert app.reached and app.query_one(OopsBox).display

@@ -311,6 +311,12 @@ class LessonApp(ExplorerApp):
             if isinstance(self.player.step, Goal):
                 self._show_goal()
 
+    def block_moved(self) -> None:  # a thread key stepped a together block (tui.thread_keys)
+        if self.player is not None:
+            self.player.machine = self.session.machine
+            if isinstance(self.player.step, Goal):
+                self._show_goal()
+
     def _answer(self, typed: str) -> None:
         player = self.player
         step = player.step if player else None
