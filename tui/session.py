@@ -12,7 +12,7 @@ from typing import Callable, Protocol, Sequence
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
 from engine.recording import Branch, BranchMark
-from tui import hand, present
+from tui import present
 from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
 
@@ -229,6 +229,8 @@ class Session:
         applied); an invariant violation is caught and kept for the banner. Typed while
         stepped back, it starts a new branch: the future it replaces is kept in
         `branches`."""
+        from tui import hand  # (at first use: not needed for the explorer's first frame)
+
         self.typed += 1
         hand.settle(self.machine)  # a block stepped by hand, the cursor before it: it ends
         keep = self._kept() if not self.at_end else len(self.machine.commands)
@@ -250,7 +252,9 @@ class Session:
         if not future or (len(self.machine.commands) > keep
                           and self.machine.commands[keep] is future[0]):
             return None
-        spans = [(hand.script_of(self.machine, c), c.first, c.end) for c in future]
+        from tui.hand import script_of
+
+        spans = [(script_of(self.machine, c), c.first, c.end) for c in future]
         return self._save_branch(keep, spans)
 
     def _save_branch(self, keep: int, spans: Sequence[Span]) -> Branch:
@@ -269,6 +273,8 @@ class Session:
         a branch. The cursor goes to the fork point. Returns a one-line message."""
         if not 1 <= number <= len(self.branches):
             return self.no_branch(number)
+        from tui import hand
+
         hand.settle(self.machine, fully=True)  # a block stepped by hand ends first
         branch = self.branches.pop(number - 1)
         keep = min(branch.fork, len(self.machine.commands))
@@ -325,7 +331,9 @@ class Session:
         `objcg-lab replay` both take it."""
         from engine.recording import render
 
-        commands = [(hand.script_of(self.machine, c), c.first, c.end) for c in self.machine.commands]
+        from tui.hand import script_of
+
+        commands = [(script_of(self.machine, c), c.first, c.end) for c in self.machine.commands]
         return render(commands, [], source=self.source, branches=self.branches)
 
     def save(self, path: str, force: bool = False) -> str:

@@ -7,12 +7,12 @@ The keys appear in the footer only when they can be used (check_action); the mov
 tui.hand's, on the session."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual.binding import Binding
 
-from tui import hand
 from tui.present.lanes import lane_style, thread_name
 from tui.session import Session
 from tui.widgets.lanes import LanesPanel
@@ -20,6 +20,7 @@ from tui.widgets.oops import OopsBox
 
 if TYPE_CHECKING:
     from engine.kernel.oops import Oops
+    from tui.hand import BlockView
     from tui.record import Tape
     from tui.time_keys import TimeKeys as _Base
 else:
@@ -51,15 +52,23 @@ class ThreadKeys(_Base):
         if action == "kworker":
             return any(label.startswith("w") for label in self._choosable())
         if action in HIDDEN_IN_BLOCK:
-            view = hand.block_at(self.session)
+            view = self._view()
             if view is None or not view.can_choose:
                 return None
             narrow = self.size.width < 100  # type: ignore[attr-defined]
             return False if view.at_live_end or narrow else None
         return None
 
+    def _view(self) -> BlockView | None:
+        """The block at the cursor (tui.hand, imported once there is one to show)."""
+        if not _near_block(self.session):
+            return None
+        from tui.hand import block_at
+
+        return block_at(self.session)
+
     def _choosable(self) -> tuple[str, ...]:
-        view = hand.block_at(self.session)
+        view = self._view()
         if view is None or not view.can_choose:
             return ()
         return view.choices if view.at_live_end else view.threads
@@ -68,7 +77,7 @@ class ThreadKeys(_Base):
     def action_thread(self, digit: str) -> None:
         label = f"w{digit}" if self._kworker_key else digit
         self._kworker_key = False
-        self._take(lambda: hand.take(self.session, label))
+        self._take(lambda hand: hand.take(self.session, label))
 
     def action_kworker(self) -> None:
         self._kworker_key = True
@@ -76,24 +85,26 @@ class ThreadKeys(_Base):
         self.say(f"a kworker: press its CPU's digit ({cpus})")  # type: ignore[attr-defined]
 
     def action_micro(self, delta: int, _src: str = "") -> None:
-        view = hand.block_at(self.session)
+        view = self._view()
         if delta > 0 and view is not None and view.at_live_end and not self.playing:
-            self._take(lambda: hand.step_default(self.session))
+            self._take(lambda hand: hand.step_default(self.session))
             return
         super().action_micro(delta, _src)
 
     def action_command(self, delta: int, _src: str = "") -> None:
-        view = hand.block_at(self.session)
+        view = self._view()
         if delta > 0 and view is not None and view.at_live_end:
-            self._take(lambda: hand.run_rest(self.session))
+            self._take(lambda hand: hand.run_rest(self.session))
             return
         super().action_command(delta, _src)
 
     def block_moved(self) -> None:
         """A thread's step (or the rest of a block) ran: the lesson player checks its goal."""
 
-    def _take(self, move: object) -> None:
-        said = move()  # type: ignore[operator]
+    def _take(self, move: Callable[[ModuleType], str]) -> None:
+        from tui import hand
+
+        said = move(hand)
         problem = self.tape.committed(self.session)  # when recording: the file follows
         s = self.session
         at = s.cursor
@@ -108,16 +119,21 @@ class ThreadKeys(_Base):
         """The lanes panel, the oops box and the footer's thread keys, for the cursor."""
         s = self.session
         self._kworker_key = False
-        view = hand.block_at(s)
+        view = self._view()
         panel = self.query_one(LanesPanel)  # type: ignore[attr-defined]
-        panel.show(hand.thread_rows(s, view) if view is not None else [], self._hint(view))
+        if view is not None:
+            from tui.hand import thread_rows
+
+            panel.show(thread_rows(s, view), self._hint(view))
+        else:
+            panel.show([], Text())
         self._draw_oops(_oops_here(s))
         shown = self._choosable() if view is not None else ()
         if shown != self._keys_shown:
             self._keys_shown = shown
             self.refresh_bindings()  # type: ignore[attr-defined]
 
-    def _hint(self, view: hand.BlockView | None) -> Text:
+    def _hint(self, view: BlockView | None) -> Text:
         if view is None or not view.can_choose:
             return Text()
         if view.at_live_end:
@@ -151,6 +167,16 @@ class ThreadKeys(_Base):
         main = self.query_one("#main").region  # type: ignore[attr-defined]
         half = self.size.height // 2 + 1  # type: ignore[attr-defined]
         box.show(oops, (main.x, main.y, main.width, max(6, main.height, half)))
+
+
+def _near_block(session: Session) -> bool:
+    """A `together` block runs, or the step just applied or the next is one's."""
+    m = session.machine
+    if m.live is not None:
+        return True
+    ahead = m.command_index_at(session.cursor + 1) if not session.at_end else None
+    return any(r is not None and bool(r.parts)
+               for r in (session.record(session.current()), session.record(ahead)))
 
 
 def _oops_here(session: Session) -> Oops | None:

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
-from tui.present.oops import oops_text
-
 if TYPE_CHECKING:
     from engine.kernel.oops import Oops
 
@@ -29,6 +27,8 @@ class OopsBox(Static):
         if oops is None:
             self.display = False
             return
+        from tui.present.oops import oops_text  # (at the first oops: not for the first frame)
+
         x, y, width, height = region
         self.styles.offset = (x, y)
         self.styles.width = width
