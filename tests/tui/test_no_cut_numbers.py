@@ -195,12 +195,12 @@ def check_stocks(world: World, lines: list[str], names: set[str], problems: Prob
     cpu = None
     for at, line in enumerate(lines):
         row = line.strip()
-        if line.startswith("  ") and not row.startswith(("page", "byte", "B ", "pg")):
+        if line.startswith(" ") and not row.startswith(("page", "byte", "B ", "pg")):
             continue  # a queued call's wrapped part: read with its line
         if "◷" in row:  # deferred work waiting (tui.present.work): a queued call, whole
             call = row.split("◷", 1)[1].strip()
             for more in lines[at + 1:] if not call else ():
-                if not more.startswith("  "):
+                if not more.startswith(" ") or more.strip().startswith(("page", "byte")):
                     break
                 call = f"{call} {more.strip()}".strip()
             items = world.state.sys["work"]

@@ -51,9 +51,10 @@ def work_lines(items: Sequence[Sequence[Any]], width: int) -> list[Text]:
         if line.cell_len <= width:
             out.append(line)
             continue
-        head = fit([who, field(Text(f"{PENDING}"))], width)  # too long: the call wraps
-        parts = textwrap.wrap(call, max(12, width - 2), break_long_words=False) or [call]
-        out += [head] + [Text(f"  {part}") for part in parts]
+        head = fit([who, field(Text(f"{PENDING}"))], width)  # too long: the call under it,
+        parts = [call] if len(call) < width else \
+            textwrap.wrap(call, max(12, width - 1), break_long_words=False)  # wrapped if need be
+        out += [head] + [Text(f" {part}") for part in parts]
     if len(items) > SHOWN:
         out.append(Text(f"{PENDING} … and {len(items) - SHOWN} more queued", DIM))
     return out
