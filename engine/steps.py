@@ -217,7 +217,7 @@ STEPS: dict[str, tuple[str, str]] = {
                                 "The cgroup's own css goes with it, so ancestors' nr_dying_descendants drop by one."),
     # -- script commands that are not kernel allocations ------------------------------------
     "config.set": ("config: {0} CPUs, PAGE_SIZE {1}, cgroup {2}, kernel {3}, {4} accounting",
-                   "The simulated machine: byte accounting charges SIZE, slab accounting obj_full_size = SIZE + 8."),
+                   "The simulated machine: byte accounting charges SIZE, slab accounting obj_full_size = SIZE rounded up to 8 bytes, + 8."),
     "task.new": ("task {0} placed in {1}", "Its css_set pins the memcg while tasks use it."),
     "kthread.new": ("kthread {0} in the root cgroup, no mm", "Kernel threads are not charged by default."),
     "move.moved": ("task {0} moved {1} -> {2}; its charges stay behind",
@@ -230,6 +230,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "unhold.put": ("css_put({0}) by an external holder, refcnt {1}", "The external pin goes."),
     "get.get": ("obj_cgroup_get({0}) by an explicit holder, refcnt {1}", "An explicit objcg reference."),
     "write.einval": ("write: -EINVAL: {0}", "The kernel refuses the value; nothing changes."),
+    "write.erange": ("write: -ERANGE: {0}", "kstrtoull refuses a number above 2^64 - 1; nothing changes."),
     "drain.local": ("drain_local_stock on cpu{0}", "Flush both stocks of one CPU."),
 }
 
