@@ -20,7 +20,7 @@ from engine.kernel.v58 import choose_kernel, slab_alloc_v58, slab_free_v58
 from engine.model import Record
 from engine.script import (
     EINVAL, Command, Limit, ScriptError, check_alloc_size, kstrtoull, normalize_path,
-    page_counter_max, page_counter_memparse, parse_int, short_word,
+    page_counter_max, page_counter_memparse, parse_bytes, parse_int, short_word,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -130,7 +130,22 @@ def _config(k: Kernel, cmd: Command) -> Steps:
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
                           "'slab' (it charges obj_full_size = SIZE rounded up to 8, + 8)")
+    mkdir_charge = parse_mkdir_charge(o.get("mkdir_charge", "0"), page_size)
+    k.st.set(k.st.sys, "mkdir_charge", mkdir_charge)
     return _configure(k, cpus, page_size, accounting, cgroup, kernel)
+
+
+def parse_mkdir_charge(word: str, page_size: int) -> tuple[int, ...]:
+    """mkdir_charge=BYTES[,BYTES...]: what each per-CPU allocation of a new memcg charges
+    its parent (size x possible CPUs), in allocation order; 0 is none (the default)."""
+    sizes = tuple(parse_bytes(part, "mkdir_charge", allow_zero=True) for part in word.split(","))
+    if sizes == (0,):
+        return ()
+    for size in sizes:
+        if size == 0:
+            raise ScriptError("mkdir_charge: each allocation charges at least 1 byte (0 alone means none)")
+        check_alloc_size(size, "mkdir_charge:", page_size)
+    return sizes
 
 
 def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: str,

@@ -85,7 +85,8 @@ class Machine:
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
-                       "kernel_forced": kernel is not None})  # compare: config can't change it
+                       "kernel_forced": kernel is not None,
+                       "mkdir_charge": ()})  # bytes of each per-CPU allocation of mkdir  # compare: config can't change it
         self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"

@@ -62,7 +62,7 @@ class Command:
 
 # name -> (positional argument names, required options, optional options)
 GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting")),
+    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting", "mkdir_charge")),
     "mkdir": (("PATH",), (), ()),
     "rmdir": (("PATH",), (), ("cpu",)),
     "task": (("NAME", "PATH"), (), ()),
