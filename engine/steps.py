@@ -194,7 +194,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "cgroup_rmdir.root": ("cgroup_rmdir(/): the root cannot be removed: -EBUSY",
                           "The root cgroup is the mount point."),
     "cgroup_rmdir.populated": ("cgroup_rmdir({0}): {1} task(s) inside: -EBUSY",
-                               "cgroup v2 refuses to remove a populated cgroup."),
+                               "cgroup_destroy_locked refuses to remove a populated cgroup, in v2 and v1 alike."),
     "cgroup_rmdir.children": ("cgroup_rmdir({0}): {1} live descendant(s): -EBUSY",
                               "Online children must be removed first; dying ones do not block."),
     "cgroup_destroy_locked.unlinked": ("cgroup_destroy_locked({0}): gone from the filesystem, now dying",
