@@ -14,7 +14,10 @@ from typing import Any
 
 from engine import CommandRecord, Machine
 from engine.lessons.check import FieldCheck, compare, read_field, when_checks
-from engine.lessons.model import Commands, Explain, Goal, Lesson, Predict, Run, Step
+from engine.lessons.mask import MaskKey
+from engine.lessons.model import Commands, Goal, Lesson, Predict, Run, Step
+from engine.lessons.reveal import canonical_commands as canonical
+from engine.lessons.reveal import declared, masks_at, restarts
 from engine.lessons.values import parse_typed, same
 
 
@@ -44,21 +47,6 @@ class GoalStatus:
         return tuple(c for c in self.checks if not c.ok)
 
 
-def restarts(lesson: Lesson, index: int) -> bool:
-    """Does step `index` start over on a fresh machine (an explain step's `restart`)?"""
-    steps = lesson.steps
-    return index < len(steps) and isinstance(steps[index], Explain) and bool(steps[index].restart)  # type: ignore[union-attr]
-
-
-def canonical(step: Step) -> Commands:
-    """The commands a step contributes to the canonical path."""
-    if isinstance(step, (Run, Predict)):
-        return step.commands
-    if isinstance(step, Goal):
-        return step.solution
-    return Commands()
-
-
 class Player:
     """A learner's walk through one lesson."""
 
@@ -69,6 +57,7 @@ class Player:
         self.finished: set[int] = set()  # steps done (run, answered, reached)
         self.records: list[CommandRecord] = []  # of the current step
         self.given: list[int] = []  # indices of the current goal's hints given so far
+        self.hidden = declared(lesson)  # figures hidden from a step until asked
         self.machine = self._build(0)
 
     # -- where we are ------------------------------------------------------------------
@@ -82,6 +71,11 @@ class Player:
 
     def state(self) -> dict[str, Any]:
         return self.machine.snapshot()
+
+    def masks(self, answered: bool = False) -> frozenset[MaskKey]:
+        """The figures the screen hides at this step (engine.lessons.reveal): this step's
+        prediction until `answered`, and later predictions' already on screen."""
+        return masks_at(self.lesson, self.hidden, self.index, answered)
 
     # -- moving --------------------------------------------------------------------------
     def next(self) -> None:
