@@ -78,18 +78,29 @@ class Player:
         return masks_at(self.lesson, self.hidden, self.index, answered)
 
     # -- moving --------------------------------------------------------------------------
-    def next(self) -> None:
-        """Leave the current step (completing it canonically) and enter the next one."""
+    def next(self) -> bool:
+        """Leave the current step (completing it canonically) and enter the next one.
+
+        Past a goal the lesson goes on from the canonical state. When the learner's own
+        commands led exactly there, their machine is kept, so what they typed stays in
+        the timeline to step back through; returns whether it was."""
         if self.at_end:
-            return
+            return False
         step = self.step
+        kept = False
         if isinstance(step, Goal):  # reached or skipped: continue from the canonical state
-            self.machine = self._build(self.index + 1)
+            canonical_machine = self._build(self.index + 1)
+            kept = self.machine.snapshot() == canonical_machine.snapshot()
+            if kept:
+                self.machine.goto(len(self.machine.steps))
+            else:
+                self.machine = canonical_machine
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
         if restarts(self.lesson, self.index + 1):
-            self.machine = self._build(self.index + 1)
+            self.machine, kept = self._build(self.index + 1), False
         self._enter(self.index + 1)
+        return kept
 
     def back(self) -> None:
         if self.index > 0:
