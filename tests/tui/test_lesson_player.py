@@ -19,7 +19,7 @@ from textual.widgets import Markdown, Static
 from engine.lessons import Goal, Predict, check_file, load_lesson
 from engine.lessons.check import read_field
 from engine.fields import parse_ref
-from engine.lessons.mask import SHOWN, mask_for
+from engine.lessons.mask import SHOWN, mask_for, with_relatives
 from engine.lessons.model import WIDGETS
 from tui import present
 from tui.present import MASK
@@ -145,12 +145,12 @@ async def play_to_end(pilot: Any, app: LessonApp) -> None:
             if not step.commands and parse_ref(step.field)[0] in DRAWN:
                 assert_masked(app, step)
             else:  # only what the lesson hides until a later prediction asks it
-                assert app.masked == player.masks()
+                assert app.masked == with_relatives(player.masks(), player.state())
             await type_text(pilot, typed(key[index]))
             await pilot.press("enter")
             await pilot.pause()
             assert app.answered, f"step {index + 1} not answered"
-            assert app.masked == player.masks(answered=True)
+            assert app.masked == with_relatives(player.masks(answered=True), player.state())
             assert app.masked or not any(MASK in line for line in screen_lines(app)
                                          if "?" not in str(key[index]))
             assert "Right" in status(app), (player.lesson.id, index, status(app))

@@ -23,6 +23,7 @@ from engine import Machine
 from engine.lessons import Goal, GoalStatus, LessonError, Player, Predict, Problem, Run, check_file
 from engine.lessons import progress
 from engine.lessons.course import entries
+from engine.lessons.mask import with_relatives
 from tui.app import ExplorerApp
 from tui.lesson import texts
 from tui.lesson.list_screen import LessonList
@@ -143,7 +144,8 @@ class LessonApp(ExplorerApp):
         try:
             if not moved:
                 player.goto(index)
-            self.masked = player.masks()  # engine.lessons.reveal: this step's and declared
+            # engine.lessons.reveal: this step's and declared; a usage with its relatives'
+            self.masked = with_relatives(player.masks(), player.state())
             self._adopt(Session(player.machine, player.lesson.file))
             step = player.step
             if isinstance(step, Run):
@@ -359,7 +361,7 @@ class LessonApp(ExplorerApp):
             self.say(str(err), error=True)
             return
         self.answered = True
-        self.masked = player.masks(answered=True)  # later predictions' stay hidden
+        self.masked = with_relatives(player.masks(answered=True), player.state())  # later ones stay
         self._mark(player.index)
         self.redraw(relayout=True, follow=True)
         narration = self.query_one(Narration)

@@ -25,7 +25,7 @@ from typing import Any, Iterator
 from engine import Machine, ScriptError
 from engine.fields import parse_ref
 from engine.lessons.check import compare, read_field
-from engine.lessons.mask import MaskKey
+from engine.lessons.mask import MaskKey, with_relatives
 from engine.lessons.model import Commands, Goal, Lesson, Predict, Problem, Run
 from engine.lessons.player import PredictResult
 from engine.lessons.reveal import (Hidden, Window, canonical_commands, declared, masks_at, restarts,
@@ -95,8 +95,11 @@ def screen_problems(lesson: Lesson) -> list[Problem]:
 def _leaks(lesson: Lesson, replay: "Replay", found: list[Window], window: Window) -> Iterator[str]:
     seen: set[str] = set()
     for screen in replay.screens(window):
-        value, error = read_field(replay.state_at(screen), window.field)
-        drawn = _panel_leaks(screen, window) if not error and same_value(value, window.answer) else []
+        state = replay.state_at(screen)
+        value, error = read_field(state, window.field)
+        drawn = []
+        if not error and same_value(value, window.answer):
+            drawn = _panel_leaks(screen, window) + _mirror_leaks(state, screen, window)
         for leak in (*drawn, *_word_leaks(lesson, replay, screen, window)):
             if leak not in seen:
                 seen.add(leak)
@@ -141,12 +144,19 @@ class Replay:
             label = lesson.where(index)
             before = masks_at(lesson, hidden, index, False)
             if isinstance(step, Run):  # its commands run as the step is entered
-                yield Screen(index, label, machine, end, before, "once it has run")
+                yield self._screen(index, label, machine, end, before, "once it has run")
                 continue
-            yield Screen(index, label, machine, start, before, "when it starts")
+            yield self._screen(index, label, machine, start, before, "when it starts")
             if index < window.predict and end > start:
                 after = masks_at(lesson, hidden, index, isinstance(step, Predict))
-                yield Screen(index, label, machine, end, after, "once it is done")
+                yield self._screen(index, label, machine, end, after, "once it is done")
+
+    @staticmethod
+    def _screen(index: int, label: str, machine: Machine, cursor: int,
+                masked: frozenset[MaskKey], moment: str) -> Screen:
+        """The masks as the player widens them for the state shown (mask.with_relatives)."""
+        machine.goto(cursor)
+        return Screen(index, label, machine, cursor, with_relatives(masked, machine.snapshot()), moment)
 
     def state_at(self, screen: Screen) -> dict[str, Any]:
         machine = screen.machine
@@ -181,6 +191,29 @@ def _panel_leaks(screen: Screen, window: Window) -> list[str]:
             differ = [line for line, alt in zip(before, after) if line != alt]
             line = differ[0] if differ else next((x for x in before if x not in after), before[-1])
             return [f"{screen.label} {screen.moment}, the explorer draws it: '{_short(line.strip())}'"]
+    return []
+
+
+def _mirror_leaks(state: dict[str, Any], screen: Screen, window: Window) -> list[str]:
+    """A hierarchical counter tells a memcg's usage through its relatives: the root of a
+    tree with one child holds that child's pages. An ancestor or descendant drawn with
+    the same usage gives the answer away."""
+    kind, name, fld = parse_ref(window.field)
+    if (kind, fld) != ("memcg", "usage"):
+        return []
+    memcgs = {m["name"]: m for m in state["memcgs"]}
+    def line(of: str) -> set[str]:
+        out, node = set(), of
+        while node is not None:
+            out.add(node)
+            node = memcgs[node]["parent"]
+        return out
+    for other, rec in memcgs.items():
+        related = other != name and (other in line(name) or name in line(other))
+        if related and rec["state"] != "freed" and rec["usage"] == window.answer \
+                and ("memcg", other, "usage") not in screen.masked:
+            return [f"{screen.label} {screen.moment}, the explorer draws the same usage for "
+                    f"{other}, whose counter covers it ({other} {rec['usage']} pg)"]
     return []
 
 

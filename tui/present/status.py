@@ -62,6 +62,9 @@ def released_fields(c: Conservation) -> list[Field]:
     stay charged for ever (or were uncharged twice)."""
     pages = c.leftover // c.page_size
     head = field(Text(f"objcg {c.objcg} released: ", "bold"), Text(f"{c.objcg} released: ", "bold"))
+    if not c.leftover:
+        return [field(Text("✓ ", "bold green")), head,
+                field("nothing was left in nr_charged_bytes", "nothing left")]
     if not c.warned:
         return [field(Text("✓ ", "bold green")), head,
                 field(f"its {c.leftover} leftover bytes were {pages} whole page(s), uncharged by "
