@@ -90,10 +90,9 @@ class Player:
         kept = False
         if isinstance(step, Goal):  # reached or skipped: continue from the canonical state
             canonical_machine = self._build(self.index + 1)
+            self.machine.goto(len(self.machine.steps))  # the end of what the learner did
             kept = self.machine.snapshot() == canonical_machine.snapshot()
-            if kept:
-                self.machine.goto(len(self.machine.steps))
-            else:
+            if not kept:
                 self.machine = canonical_machine
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
