@@ -72,6 +72,19 @@ class Player:
     def state(self) -> dict[str, Any]:
         return self.machine.snapshot()
 
+    def end_state(self) -> dict[str, Any]:
+        """The state at the end of history, wherever the explorer's cursor replays: what
+        a goal and its hints are about."""
+        machine = self.machine
+        if not self.history or machine.cursor == len(machine.steps):
+            return machine.snapshot()
+        at = machine.cursor
+        machine.goto(len(machine.steps))
+        try:
+            return machine.snapshot()
+        finally:
+            machine.goto(at)
+
     def masks(self, answered: bool = False) -> frozenset[MaskKey]:
         """The figures the screen hides at this step (engine.lessons.reveal): this step's
         prediction until `answered`, and later predictions' already on screen."""
@@ -159,7 +172,7 @@ class Player:
         step = self.step
         if not isinstance(step, Goal):
             raise ValueError("this step has no goal")
-        return GoalStatus(tuple(compare(self.state(), step.expect)))
+        return GoalStatus(tuple(compare(self.end_state(), step.expect)))
 
     def hint(self) -> str | None:
         """The next hint of a goal step that applies to the state now (a hint with `when`
@@ -177,7 +190,7 @@ class Player:
         step = self.step
         if not isinstance(step, Goal):
             return []
-        state = self.state()
+        state = self.end_state()
         return [i for i, hint in enumerate(step.hints)
                 if i not in self.given and all(c.ok for c in when_checks(state, hint.when))]
 
