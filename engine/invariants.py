@@ -153,7 +153,7 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
         if what == "obj":
             obj = st.objects.get(who)
             return obj is not None and obj["objcg"] == name
-        return None  # "current", "get": transient or explicit holders
+        return None  # "current", "get", "percpu" (checked at rest by check_all)
     if what == "base":
         return rec["state"] in ("allocated", "online")
     if what == "online":
@@ -253,6 +253,8 @@ def check_all(st: State) -> None:
                 if c["cached_objcg"] == o["name"]:
                     want[f"stock:{c['name']}"] += 1
             want.update(f"obj:{x['name']}" for x in st.objects.values() if x["objcg"] == o["name"])
+            for m in memcgs.values():  # a memcg's per-CPU data (config mkdir_charge)
+                want.update(f"percpu:{m['name']}" for objcg, _ in m["percpu"] if objcg == o["name"])
             have = Counter({h: n for h, n in o["holders"].items() if h != "get"})
             if have != want:
                 _fail("I6", f"objcg {o['name']} holders {dict(have)} != {dict(want)}")
