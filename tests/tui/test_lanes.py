@@ -346,3 +346,40 @@ async def test_the_lesson_goal_is_reached_by_hand(tmp_path):
         await pilot.press(RACE[-1])
         await pilot.pause()
         assert app.reached and app.query_one(OopsBox).display
+
+
+def test_the_race_by_hand_in_a_real_terminal(tmp_path):
+    """tmux: the block typed at the prompt, then the keys the footer shows, one at a time
+    as a person presses them, each waited for on screen; the oops; back; otherwise."""
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    from tests.tui.test_tmux import ROOT, Terminal
+
+    script = tmp_path / "race.objcg"
+    script.write_text(PRELUDE, encoding="utf-8")
+    import sys
+
+    term = Terminal([sys.executable, "-m", "tui.cli", "explore", str(script)], ROOT)
+    try:
+        term.wait_for(lambda s: "kernel trail" in s and "? help" in s, "the explorer")
+        term.keys(":")
+        for line in BLOCK:
+            term.type(line.strip())
+            term.keys("Enter")
+        term.wait_for(lambda s: " 0 cpu0 " in s.splitlines()[-1], "the thread keys in the footer")
+        for n, key in enumerate(RACE, start=1):
+            term.keys(key)
+            term.wait_for(lambda s, n=n: f"step {n}/{n}" in s, f"micro-step {n} of the block")
+        screen = term.wait_for(lambda s: "kernel oops" in s, "the oops")
+        assert "BUG: kernel NULL pointer dereference in obj_stock_flush_required on cpu0" in screen
+        assert "CPU: 0 (thread 0)" in screen and "CPU: 1 (thread 1)" in screen
+        term.keys("b")
+        term.keys("b")
+        term.wait_for(lambda s: "step 10/12" in s and "kernel oops" not in s, "two steps back")
+        term.keys("0")
+        screen = term.wait_for(lambda s: "branch 1" in s, "the block run again from there")
+        assert "reads cpu1's stock->cached_objcg again: /A" in screen
+    finally:
+        term.close()
