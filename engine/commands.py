@@ -15,7 +15,7 @@ from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
-from engine.kernel.slab import slab_alloc, slab_free
+from engine.kernel.slab import forget_null, slab_alloc, slab_free
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
 from engine.kernel.versions import choose_kernel
 from engine.model import Record
@@ -288,6 +288,7 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if k.v1:  # v2 counters always have a parent below the root
         _refuse_oopsing_walk(k, task)
+    forget_null(k, obj)
     # v5.8's kmem_cache_alloc is its own kernel path, at the top of the trail
     return (slab_alloc_v58 if k.v58 else slab_alloc)(k, obj, size, task, gfp)
 
@@ -322,6 +323,7 @@ def _alloc_pages(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if not k.st.sys["pages_seen"]:
         k.st.set(k.st.sys, "pages_seen", True)  # objects now show their kind in the JSON
+    forget_null(k, obj)
     return alloc_pages(k, obj, order, task, gfp)
 
 
@@ -337,11 +339,19 @@ def _need_live_active_memcg(task: Record, k: Kernel) -> None:
 def _free(k: Kernel, cmd: Command) -> Steps:
     obj = cmd.args[0]
     if obj not in k.st.objects:
+        if obj in k.st.sys["null_objects"]:
+            k.current_cpu = need_cpu(k, cmd)
+            return _kfree_null(obj)
         raise ScriptError(f"no live object '{obj}' (never allocated, or already freed)")
     k.current_cpu = need_cpu(k, cmd)
     if k.st.objects[obj].get("type") == "pages":
         return free_pages(k, obj)
     return (slab_free_v58 if k.v58 else slab_free)(k, obj)
+
+
+def _kfree_null(obj: str) -> Steps:
+    yield ("free.null", obj)  # the allocation returned NULL: kfree(NULL) does nothing
+    return 0
 
 
 V2_FILES = ("memory.max",)

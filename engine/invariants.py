@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from engine.conservation import byte_conservation
 from engine.kernel.base import ROOT
+from engine.kernel.versions import state_has
 from engine import slab_state
 from engine.model import HOLD, NEW, SET, State
 
@@ -352,7 +353,8 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
             _fail("I14", f"{name} running kmem books {m['kmem_expected']} != {kmem_pages[name]}")
         parent = m["parent"]
         if m["state"] != "freed" and parent is not None:
-            linked = parent if memcgs[parent]["use_hierarchy"] else None
+            linked = parent if memcgs[parent]["use_hierarchy"] else (
+                ROOT if state_has(st.sys, "v1_counters_link_root") else None)
             if m["counter_parent"] != linked:
                 _fail("I4", f"{name}'s counters link to {m['counter_parent']}, expected {linked}")
     for x in st.objects.values():

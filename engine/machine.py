@@ -85,6 +85,7 @@ class Machine:
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "null_objects": (),  # names whose allocation returned NULL
                        "kernel_forced": kernel is not None,  # compare: config can't change it
                        # changes of engine.kernel.versions switched off, to show what they fix
                        "revert": tuple(revert)})

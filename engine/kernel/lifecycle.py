@@ -14,11 +14,15 @@ EBUSY = -16
 
 def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
     """mem_cgroup_css_alloc(): page counters linked to the parent's when it has
-    use_hierarchy (always in v2), else (v1, v5.9) to no parent at; an empty objcg_list."""
+    use_hierarchy (always in v2), else (v1) to no parent at all in v5.9 and to the
+    root's from v5.10 (8de15e920dc8); an empty objcg_list."""
     hierarchy = parent is not None and k.memcgs[parent]["use_hierarchy"]
+    counter_parent = parent if hierarchy else None
+    if parent is not None and not hierarchy and k.has("v1_counters_link_root"):
+        counter_parent = ROOT
     return k.st.new("memcgs", name, {
         "kind": "memcg", "name": name, "path": path, "parent": parent,
-        "counter_parent": parent if hierarchy else None, "use_hierarchy": hierarchy,
+        "counter_parent": counter_parent, "use_hierarchy": hierarchy,
         "children": (), "state": "allocated",
         "usage": 0, "max": None, "watermark": 0, "failcnt": 0,
         "kmem_usage": 0, "kmem_max": None, "kmem_watermark": 0, "kmem_failcnt": 0,
@@ -57,11 +61,14 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
     st.new("paths", path, {"kind": "path", "memcg": name})
     k.add_up(parent, "nr_descendants", 1)
-    if rec["counter_parent"] is not None:
+    if rec["use_hierarchy"]:
         yield ("mem_cgroup_css_alloc.alloc", name, parent)
     else:
-        # v1 (v5.9): the parent lacks use_hierarchy, so the counters have no parent at all
-        yield ("mem_cgroup_css_alloc.no_hierarchy", name, parent)
+        # v1: the parent lacks use_hierarchy, so the counters have no parent at all
+        # (v5.9), or the root's (v5.10, 8de15e920dc8)
+        linked = rec["counter_parent"] is not None
+        yield ("mem_cgroup_css_alloc.link_root" if linked else
+               "mem_cgroup_css_alloc.no_hierarchy", name, parent)
         if parent != ROOT and not st.sys.get("warned_broken_hierarchy"):
             st.set(st.sys, "warned_broken_hierarchy", True)
             k.notes.append('cgroup: a nested cgroup for controller "memory" which has incomplete '

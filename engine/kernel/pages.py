@@ -13,7 +13,7 @@ from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.kmem import memcg_kmem_uncharge
 from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.refs import css_get, css_put
-from engine.kernel.slab import memcg_kmem_bypass
+from engine.kernel.slab import memcg_kmem_bypass, returned_null
 from engine.model import Record
 from engine.script import KERNEL_MAX_ORDER
 
@@ -37,6 +37,7 @@ def alloc_pages(k: Kernel, obj: str, order: int, task: Record, gfp: str) -> Step
     ret = yield from __memcg_kmem_charge_page(k, obj, task, gfp, order)
     if ret:
         k.st.drop("objects", obj)
+        returned_null(k, obj)
         yield ("alloc_pages.failed", obj, nr_pages, ret)
     return ret
 

@@ -25,6 +25,21 @@ def obj_full_size(k: Kernel, size: int) -> int:
     return size + OBJCG_POINTER if k.st.sys["accounting"] == "slab" else size
 
 
+def returned_null(k: Kernel, obj: str) -> None:
+    """The allocation of obj failed: the caller holds NULL, so a later `free obj` is
+    kfree(NULL), which does nothing (engine.commands)."""
+    nulls = k.st.sys["null_objects"]
+    if obj not in nulls:
+        k.st.set(k.st.sys, "null_objects", nulls + (obj,))
+
+
+def forget_null(k: Kernel, obj: str) -> None:
+    """obj names an allocated object again."""
+    nulls = k.st.sys["null_objects"]
+    if obj in nulls:
+        k.st.set(k.st.sys, "null_objects", tuple(n for n in nulls if n != obj))
+
+
 def memcg_kmem_bypass(task: Record) -> bool:
     """memcg_kmem_bypass(): no mm (a kthread) and no active_memcg means no accounting."""
     return not task["mm"] and task["active_memcg"] is None
@@ -44,10 +59,15 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     if objcg is not None:
         ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
         if ret:
-            # v5.9: the charge failed, yet the object is allocated unaccounted
-            # (v5.10's becaba65f62f makes the allocation fail instead).
+            # v5.9: the charge failed, yet the object is allocated unaccounted.
             yield from obj_cgroup_put(k, objcg, "current")
             objcg = None
+            if k.has("charge_failure_fails_alloc"):
+                # v5.10 (becaba65f62f): memcg_slab_pre_alloc_hook returns false, so
+                # slab_pre_alloc_hook returns NULL and no object is allocated.
+                returned_null(k, obj)
+                yield ("slab_pre_alloc_hook.fail", obj, ret)
+                return ret
     # slab_alloc_node: one cache per size, shared by every memcg (v5.9). Without the
     # slab trail its changes belong to the post-hook's step (the trail stays as it was).
     cache = get_root_cache(k, size)

@@ -109,6 +109,19 @@ def changes_in(kernel: str, revert: tuple[str, ...] = ()) -> frozenset[str]:
                      if release_key(c.release) <= top and c.name not in revert)
 
 
+_CHANGES_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+
+
+def state_has(sysrec: dict, change: str) -> bool:
+    """Whether the machine whose `sys` record this is carries a change: the checks and
+    the views ask this where they have a state and no Kernel."""
+    key = (sysrec.get("kernel", DEFAULT_KERNEL), tuple(sysrec.get("revert", ())))
+    changes = _CHANGES_CACHE.get(key)
+    if changes is None:
+        changes = _CHANGES_CACHE[key] = changes_in(*key)
+    return change in changes
+
+
 def unknown_kernel_message(word: str) -> str:
     return f"kernel={word}: not a modelled release (one of {', '.join(KERNELS)})"
 
