@@ -144,10 +144,10 @@ def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: st
     k.st.set(k.st.sys, "accounting", accounting)
     k.st.set(k.st.sys, "cgroup", cgroup)
     k.st.set(k.st.sys, "kernel", kernel)
-    # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
-    # root starts without it.
-    k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2")
     k.read_config()
+    # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
+    # root starts without it, until v5.11 makes every memcg hierarchical.
+    k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2" or k.has("hierarchy_always"))
     yield ("config.set", cpus, page_size, cgroup, kernel, accounting)
     return 0
 

@@ -22,6 +22,33 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "slab_pre_alloc_hook: the charge failed ({1}): no object, kmem_cache_alloc returns NULL for {0}",
         "From v5.10 memcg_slab_pre_alloc_hook returns false on a failed charge, and the allocation fails "
         "instead of going on unaccounted."),
+    # -- 5.11 ------------------------------------------------------------------------
+    "mem_cgroup_hierarchy_write.always": (
+        "hierarchy_always", "",
+        "mem_cgroup_hierarchy_write({0}, 1): every memcg is hierarchical now: 0, nothing changes",
+        "From v5.11 use_hierarchy always reads 1; writing 1 is accepted for old tools."),
+    "mem_cgroup_hierarchy_write.deprecated": (
+        "hierarchy_always", "",
+        "mem_cgroup_hierarchy_write({0}, {1}): non-hierarchical mode is deprecated: -EINVAL",
+        "v5.11 removed the non-hierarchical mode: any value but 1 is refused (with a pr_warn_once)."),
+    "__memcg_kmem_uncharge.refill": (
+        "uncharge_through_page_stock", "",
+        "__memcg_kmem_uncharge({0}, {1}): the page(s) go to cpu{2}'s page stock (refill_stock), not the counter",
+        "From v5.11 whole pages given back by an objcg wait in the page stock for the next charge on this "
+        "CPU (v1 still uncharges the kmem counter at once)."),
+    "drain_obj_stock.pages": (
+        "uncharge_through_page_stock", "",
+        "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to __memcg_kmem_uncharge({4}), {5} bytes left",
+        "Whole pages leave the byte stock first; from v5.11 they go through the page stock."),
+    "drain_obj_stock.rest": (
+        "uncharge_through_page_stock", "",
+        "drain_obj_stock(cpu{0}): {2} bytes of {1} to nr_charged_bytes (now {3}); byte stock empty",
+        "The sub-page rest is parked centrally, for the next CPU that caches this objcg."),
+    "obj_cgroup_release.pages": (
+        "uncharge_through_page_stock", "",
+        "obj_cgroup_release({0}): nr_charged_bytes {1} = {2} whole page(s) to __memcg_kmem_uncharge({3})",
+        "A killed objcg with no references hands its leftover whole pages back, from v5.11 through "
+        "the page stock of the CPU that released it."),
 }
 
 VERSION_STEPS: dict[str, tuple[str, str]] = {

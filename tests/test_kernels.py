@@ -28,6 +28,8 @@ GOLDENS = ROOT / "tests" / "scenarios" / "kernels"
 SHOWS: dict[str, str] = {
     "v510_v1_reparent_no_underflow.objcg": "v1_counters_link_root",
     "v510_failed_charge_fails_alloc.objcg": "charge_failure_fails_alloc",
+    "v511_use_hierarchy_refused.objcg": "hierarchy_always",
+    "v511_pages_drained_into_page_stock.objcg": "uncharge_through_page_stock",
 }
 
 

@@ -10,6 +10,7 @@ from engine.kernel.stock import drain_stock
 def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     """drain_local_stock(): the byte stock first, then the page stock, then clear the flag."""
     stock = k.cpu(cpu)
+    caller, k.current_cpu = k.current_cpu, cpu  # the work runs on the CPU it drains
     yield ("drain_local_stock.start", cpu, stock["cached_objcg"], stock["nr_bytes"],
            stock["cached"], stock["nr_pages"])
     yield from drain_obj_stock(k, cpu)
@@ -17,6 +18,7 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     if stock["flushing"]:
         k.st.set(stock, "flushing", False)
         yield ("drain_local_stock.done", cpu)
+    k.current_cpu = caller
 
 
 @kfunc

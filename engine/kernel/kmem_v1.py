@@ -88,10 +88,30 @@ def memcg_has_children(k: Kernel, memcg: str) -> bool:
     return any(memcgs[c]["state"] != "freed" for c in memcgs[memcg]["children"])
 
 
+DEPRECATED = ("Non-hierarchical mode is deprecated. Please report your usecase to "
+              "linux-mm@kvack.org if you depend on this functionality.")
+
+
+def _hierarchy_write_deprecated(k: Kernel, memcg: str, val: int) -> Steps:
+    """mem_cgroup_hierarchy_write() from v5.11 (bef8620cd8e0; 5.11.14 l.3543-3554): 1 is
+    accepted and changes nothing, anything else is -EINVAL after a pr_warn_once."""
+    if val == 1:
+        yield ("mem_cgroup_hierarchy_write.always", memcg)
+        return 0
+    warned = k.st.sys["warned"]
+    if "pr_warn_once:hierarchy" not in warned:
+        k.st.set(k.st.sys, "warned", warned + ("pr_warn_once:hierarchy",))
+        k.notes.append(f"memory.use_hierarchy: {DEPRECATED} (pr_warn_once)")
+    yield ("mem_cgroup_hierarchy_write.deprecated", memcg, val)
+    return EINVAL
+
+
 @kfunc
 def mem_cgroup_hierarchy_write(k: Kernel, memcg: str, val: int) -> Steps:
     """mem_cgroup_hierarchy_write(): 0 if unchanged; -EINVAL if the parent has
     use_hierarchy (or val is not 0/1); -EBUSY if the memcg has children."""
+    if k.has("hierarchy_always"):
+        return (yield from _hierarchy_write_deprecated(k, memcg, val))
     rec = k.memcgs[memcg]
     if int(rec["use_hierarchy"]) == val:
         yield ("mem_cgroup_hierarchy_write.same", memcg, val)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.kernel import audit
 from engine.kernel.base import Kernel, Steps, kfunc
-from engine.kernel.kmem import memcg_kmem_uncharge
+from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
 from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
 
 
@@ -32,7 +32,9 @@ def drain_obj_stock(k: Kernel, cpu: int) -> Steps:
     if old is None:
         return
     nr_bytes = stock["nr_bytes"]
-    if nr_bytes:
+    if nr_bytes and nr_bytes >= ps and k.has("uncharge_through_page_stock"):
+        yield from drain_pages_to_stock(k, cpu, old, nr_bytes)
+    elif nr_bytes:
         nr_pages, rem = divmod(nr_bytes, ps)
         rec = k.objcgs[old]
         memcg = rec["memcg"]  # the objcg's *current* memcg: a parent after reparenting
@@ -47,6 +49,25 @@ def drain_obj_stock(k: Kernel, cpu: int) -> Steps:
     # every micro-step consistent (stock caches O <=> O holds "stock:cpuN").
     st.set(stock, "cached_objcg", None)
     yield from obj_cgroup_put(k, old, f"stock:cpu{cpu}")
+
+
+def drain_pages_to_stock(k: Kernel, cpu: int, old: str, nr_bytes: int) -> Steps:
+    """drain_obj_stock() from v5.11: the whole pages go to __memcg_kmem_uncharge, which
+    puts them in this CPU's page stock (3de7d4f25a74), then the rest to nr_charged_bytes.
+    (Not a kfunc: its steps are drain_obj_stock's.) The stock's count drops by the whole
+    pages as they are handed over; the kernel zeroes it after the uncharge."""
+    st, ps = k.st, k.page_size
+    stock, rec = k.cpu(cpu), k.objcgs[old]
+    nr_pages, rem = divmod(nr_bytes, ps)
+    memcg = rec["memcg"]
+    audit.objcg_pages(k, old, -nr_pages)
+    hand_over(k, memcg, nr_pages)
+    st.set(stock, "nr_bytes", rem)
+    yield ("drain_obj_stock.pages", cpu, old, nr_bytes, nr_pages, memcg, rem)
+    yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
+    st.add(rec, "nr_charged_bytes", rem)
+    st.set(stock, "nr_bytes", 0)
+    yield ("drain_obj_stock.rest", cpu, old, rem, rec["nr_charged_bytes"])
 
 
 @kfunc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
-from engine.kernel.kmem import memcg_kmem_uncharge
+from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
 from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.refs import css_get, css_put
 from engine.kernel.slab import memcg_kmem_bypass, returned_null
@@ -106,9 +106,15 @@ def free_pages(k: Kernel, obj: str) -> Steps:
 def __memcg_kmem_uncharge_page(k: Kernel, obj: str, memcg: str, nr_pages: int) -> Steps:
     """__memcg_kmem_uncharge_page(): __memcg_kmem_uncharge(page->mem_cgroup), clear it,
     css_put: the page's pin on its memcg goes."""
-    memcg_kmem_uncharge(k, memcg, nr_pages)
-    audit.page_object(k, memcg, -nr_pages)
-    yield ("__memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages, k.memcgs[memcg]["usage"])
+    if k.has("uncharge_through_page_stock"):
+        audit.page_object(k, memcg, -nr_pages)
+        hand_over(k, memcg, nr_pages)
+        yield from __memcg_kmem_uncharge(k, memcg, nr_pages)  # to the page stock (v5.11)
+    else:
+        memcg_kmem_uncharge(k, memcg, nr_pages)
+        audit.page_object(k, memcg, -nr_pages)
+        yield ("__memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages,
+               k.memcgs[memcg]["usage"])
     k.st.drop("objects", obj)  # page->mem_cgroup = NULL, and the block goes back
     css_put(k, memcg, f"page:{obj}")
     yield ("__memcg_kmem_uncharge_page.put", obj, memcg, k.memcgs[memcg]["refcnt"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
-from engine.kernel.kmem import memcg_kmem_uncharge
+from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
 
 
 def css_get(k: Kernel, memcg: str, holder: str) -> None:
@@ -70,10 +70,17 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     nr_pages = nr_bytes // ps
     memcg = rec["memcg"]
     st.set(rec, "state", "released")  # the release callback is running
-    if nr_pages:
+    if nr_pages and k.has("uncharge_through_page_stock"):
+        # v5.11 (3de7d4f25a74): __memcg_kmem_uncharge puts the pages in the page stock
         audit.objcg_pages(k, objcg, -nr_pages)
-        memcg_kmem_uncharge(k, memcg, nr_pages)
-    yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
+        hand_over(k, memcg, nr_pages)
+        yield ("obj_cgroup_release.pages", objcg, nr_bytes, nr_pages, memcg)
+        yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
+    else:
+        if nr_pages:
+            audit.objcg_pages(k, objcg, -nr_pages)
+            memcg_kmem_uncharge(k, memcg, nr_pages)
+        yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
     memcg_rec = k.memcgs[memcg]
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
     st.set(rec, "listed", None)
