@@ -9,7 +9,7 @@ from engine.kernel.base import ROOT, Kernel, Steps
 from engine.kernel.drain import drain_local_stock
 from engine.kernel.lifecycle import cgroup_mkdir, cgroup_rmdir
 from engine.kernel.kmem_v1 import (
-    mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
+    mem_cgroup_hierarchy_write, mem_cgroup_resize_max, mem_cgroup_write, memcg_update_kmem_max,
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
@@ -17,7 +17,7 @@ from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import forget_null, slab_alloc, slab_free
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
-from engine.kernel.versions import choose_kernel
+from engine.kernel.versions import charge_batch, choose_kernel
 from engine.model import Record
 from engine.script import (
     U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
@@ -144,6 +144,7 @@ def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: st
     k.st.set(k.st.sys, "accounting", accounting)
     k.st.set(k.st.sys, "cgroup", cgroup)
     k.st.set(k.st.sys, "kernel", kernel)
+    k.st.set(k.st.sys, "charge_batch", charge_batch(kernel, k.st.sys["revert"]))
     k.read_config()
     # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
     # root starts without it, until v5.11 makes every memcg hierarchical.
@@ -401,6 +402,8 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
                        f"({page_counter_max(k.page_size)} pages), which means no limit")
     if file == "memory.limit_in_bytes":
         return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
+    if k.has("kmem_limit_gone"):  # v5.16: no kmem limit to set
+        return mem_cgroup_write(k, memcg)
     return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
 
 

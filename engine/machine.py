@@ -19,6 +19,7 @@ from engine import invariants
 from engine.commands import prepare, set_cpus
 from engine.kernel.base import ROOT, Kernel, Steps, call_stack
 from engine.kernel.lifecycle import new_memcg
+from engine.kernel.versions import DEFAULT_KERNEL, charge_batch
 from engine.model import State
 from engine.script import Command, ScriptError, parse_line
 from engine.steps import function_of
@@ -81,7 +82,8 @@ class Machine:
 
     def _boot(self, kernel: str | None, revert: tuple[str, ...]) -> None:
         st = self.state
-        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
+        st.sys.update({"cpus": 0, "page_size": 4096, "accounting": "bytes",
+                       "charge_batch": charge_batch(kernel or DEFAULT_KERNEL, tuple(revert)),
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,

@@ -49,6 +49,140 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "obj_cgroup_release({0}): nr_charged_bytes {1} = {2} whole page(s) to __memcg_kmem_uncharge({3})",
         "A killed objcg with no references hands its leftover whole pages back, from v5.11 through "
         "the page stock of the CPU that released it."),
+    # -- 5.13 ------------------------------------------------------------------------
+    "get_mem_cgroup_from_objcg.got": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "get_mem_cgroup_from_objcg({0}): css_tryget({1}) succeeds, refcnt {2}",
+        "The memcg is pinned for the page charge or uncharge; a memcg being released would fail "
+        "the tryget and the objcg's memcg would be read again."),
+    "obj_cgroup_charge.pages_objcg": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "obj_cgroup_charge({0}): stock can't serve; {1} bytes round up to {2} page(s): obj_cgroup_charge_pages",
+        "From v5.13 whole pages are charged through the objcg, the same way for slab objects and pages."),
+    "obj_cgroup_charge.done_objcg": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "obj_cgroup_charge({0}) returns {1}",
+        "obj_cgroup_charge_pages has already dropped its memcg pin."),
+    "obj_cgroup_charge_pages.done": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "obj_cgroup_charge_pages({0}, {2}): returns {3}; css_put({1})",
+        "The memcg pin taken by get_mem_cgroup_from_objcg goes."),
+    "obj_cgroup_charge_pages.kmem": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_charge_pages: page_counter_try_charge({0}->kmem, {1}): ok, kmem usage now {2}",
+        "cgroup v1 also charges the kmem counter, exactly (inlined from __memcg_kmem_charge in v5.13)."),
+    "obj_cgroup_charge_pages.kmem_refused": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_charge_pages: page_counter_try_charge({0}->kmem, {1}): refused by {2} (kmem usage {3}, max {4}, failcnt {5})",
+        "The kmem limit is hit: no reclaim, no retry."),
+    "obj_cgroup_charge_pages.kmem_nofail": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_charge_pages: __GFP_NOFAIL: page_counter_charge({0}->kmem, {1}) anyway, kmem usage now {2}",
+        "Callers of NOFAIL allocations cannot handle failure, so kmem may exceed its limit."),
+    "obj_cgroup_uncharge_pages.refill": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_uncharge_pages: {1} page(s) of {0} to cpu{2}'s page stock (refill_stock)",
+        "The pages wait in this CPU's page stock for the next charge of that memcg here."),
+    "obj_cgroup_uncharge_pages.done": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "obj_cgroup_uncharge_pages({0}): css_put({1})",
+        "The memcg pin taken by get_mem_cgroup_from_objcg goes."),
+    "drain_obj_stock.pages_objcg": (
+        "kmem_pages_through_objcg", "e74d225910ec",
+        "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to obj_cgroup_uncharge_pages, {4} bytes left",
+        "Whole pages go back through the objcg, to the memcg it points at now."),
+    "obj_cgroup_release.pages_objcg": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_release({0}): nr_charged_bytes {1} = {2} whole page(s) to obj_cgroup_uncharge_pages",
+        "A killed objcg with no references hands its leftover whole pages back through itself."),
+    "__memcg_kmem_charge_page.no_objcg": (
+        "kmem_pages_through_objcg", "b4e0b68fbd9d",
+        "__memcg_kmem_charge_page: no objcg for {0}: not accounted",
+        "The root, a kthread without active_memcg: nothing to charge."),
+    "__memcg_kmem_charge_page.objcg": (
+        "kmem_pages_through_objcg", "b4e0b68fbd9d",
+        "__memcg_kmem_charge_page: page->memcg_data = objcg {1}; {0} keeps the objcg reference ({2} page(s)), refcnt {3}",
+        "The page pins the objcg, not the memcg: a removed cgroup can be freed while its pages live."),
+    "free_pages.objcg": (
+        "kmem_pages_through_objcg", "b4e0b68fbd9d",
+        "__free_pages: {0}, order {1} ({2} page(s)), objcg {3}, on cpu{4}",
+        "Freeing an accounted block runs __memcg_kmem_uncharge_page on the objcg the page recorded."),
+    "__memcg_kmem_uncharge_page.objcg": (
+        "kmem_pages_through_objcg", "b4e0b68fbd9d",
+        "__memcg_kmem_uncharge_page: {0}: obj_cgroup_uncharge_pages({1}, {2}); its memcg is {3} now",
+        "The page is uncharged from the memcg its objcg points at now: the parent after reparenting."),
+    "mem_cgroup_oom.no_victim": (
+        "oom_failure_fails_charge", "",
+        "mem_cgroup_oom({0}, order {1}): memory.events oom; no victim: false, so nomem",
+        "From v5.16 a charge the OOM killer cannot make room for fails; only __GFP_NOFAIL is forced."),
+    # -- 5.14 ------------------------------------------------------------------------
+    "memcg_reparent_objcgs.list_add_own": (
+        "objcg_no_memcg_pin", "",
+        "memcg_reparent_objcgs: list_add objcg {0} to the head of {1}'s own objcg_list",
+        "v5.14 first puts the active objcg with the inherited ones, to move them all in one walk."),
+    "memcg_reparent_objcgs.write_once": (
+        "objcg_no_memcg_pin", "",
+        "memcg_reparent_objcgs: WRITE_ONCE(objcg {0}->memcg, {2}) (was {1}); no css reference taken",
+        "From v5.14 an objcg does not pin its memcg: reparenting only swings the pointer."),
+    "memcg_reparent_objcgs.splice_all": (
+        "objcg_no_memcg_pin", "",
+        "memcg_reparent_objcgs: list_splice {0}'s {2} objcg(s) onto {1}'s head",
+        "Order is now: the former active objcg, the inherited ones, then the parent's own entries."),
+    "obj_cgroup_release.unlink_nopin": (
+        "objcg_no_memcg_pin", "",
+        "obj_cgroup_release({0}): list_del from {1}'s objcg_list",
+        "From v5.14 an objcg holds no css reference on its memcg, so there is none to drop."),
+    "refill_obj_stock.read_xchg": (
+        "refill_obj_stock_allow_uncharge", "",
+        "refill_obj_stock: cpu{0} now caches {1}; nr_charged_bytes is {2}: atomic_xchg(nr_charged_bytes, 0) brings them",
+        "From v5.14 the central leftover is read first and exchanged only when there is something to take."),
+    "refill_obj_stock.read_zero": (
+        "refill_obj_stock_allow_uncharge", "",
+        "refill_obj_stock: cpu{0} now caches {1}; nr_charged_bytes reads 0: no atomic_xchg",
+        "From v5.14 an empty central leftover costs only a read."),
+    "refill_obj_stock.keep_over_page": (
+        "refill_obj_stock_allow_uncharge", "",
+        "refill_obj_stock: {1} > PAGE_SIZE ({2}), but a charge's tail: kept (allow_uncharge false)",
+        "From v5.14 a charge never gives back a page it just charged; a later uncharge trims the stock."),
+    "refill_obj_stock.trim": (
+        "refill_obj_stock_allow_uncharge", "",
+        "refill_obj_stock: {1} > PAGE_SIZE: {2} whole page(s) to obj_cgroup_uncharge_pages, {3} bytes stay; cpu{0} keeps caching the objcg",
+        "From v5.14 the stock is not drained over a page: only the whole pages go, the rest and the cache stay."),
+    "mod_objcg_state.switch": (
+        "objcg_vmstat_stock", "",
+        "mod_objcg_state: cpu{0}'s byte stock caches {1}, not {2}: drain it to cache the slab vmstat delta",
+        "From v5.14 the slab statistics of an objcg are cached in the byte stock too, so updating them "
+        "takes the stock over."),
+    "mod_objcg_state.cached": (
+        "objcg_vmstat_stock", "",
+        "mod_objcg_state: cpu{0} now caches {1}; nr_charged_bytes {2} moved into the stock",
+        "As refill_obj_stock does on a switch: the central leftover joins this CPU's stock."),
+    # -- 5.16 ------------------------------------------------------------------------
+    "obj_cgroup_charge_pages.kmem_unlimited": (
+        "kmem_limit_gone", "",
+        "memcg_account_kmem: page_counter_charge({0}->kmem, {1}): kmem usage now {2}, no limit",
+        "From v5.16 the v1 kmem counter only counts: it has no limit to refuse a charge."),
+    "mem_cgroup_write.kmem_eopnotsupp": (
+        "kmem_limit_gone", "",
+        "mem_cgroup_write({0}, memory.kmem.limit_in_bytes): deprecated: -EOPNOTSUPP",
+        "From v5.16 the kmem limit cannot be set: it made kmem charges fail in ways callers did not expect."),
+    "mem_cgroup_write.kmem_ignored": (
+        "kmem_limit_write_ignored", "",
+        "mem_cgroup_write({0}, memory.kmem.limit_in_bytes): accepted and ignored: 0",
+        "From v6.6 the write succeeds again, for old tools, but sets no limit."),
+    # -- 5.18 ------------------------------------------------------------------------
+    "drain_obj_stock.return_old": (
+        "drain_obj_stock_returns_old", "",
+        "drain_obj_stock(cpu{0}): cached_objcg = NULL; {1} goes back to the caller, who puts it after the stock's lock",
+        "From v5.18 the stock is cleared before its reference is put: a put (and a release) never runs under the stock lock."),
+    "drain_obj_stock.pages_locked": (
+        "drain_obj_stock_returns_old", "",
+        "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to __refill_stock (stock lock held), {4} bytes left",
+        "Whole pages go to this CPU's page stock directly: the stock's lock is already held."),
+    "drain_obj_stock.refill_locked": (
+        "drain_obj_stock_returns_old", "",
+        "drain_obj_stock: {1} page(s) of {0} to cpu{2}'s page stock (__refill_stock)",
+        "The pages wait in this CPU's page stock for the next charge of that memcg here."),
 }
 
 VERSION_STEPS: dict[str, tuple[str, str]] = {

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps, kfunc
-from engine.kernel.objstock import drain_obj_stock, obj_stock_flush_required
+from engine.kernel.objstock import drain_obj_stock, obj_stock_flush_required, put_returned
 from engine.kernel.stock import drain_stock
 
 
@@ -13,11 +13,12 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     caller, k.current_cpu = k.current_cpu, cpu  # the work runs on the CPU it drains
     yield ("drain_local_stock.start", cpu, stock["cached_objcg"], stock["nr_bytes"],
            stock["cached"], stock["nr_pages"])
-    yield from drain_obj_stock(k, cpu)
+    old = yield from drain_obj_stock(k, cpu)
     yield from drain_stock(k, cpu)
     if stock["flushing"]:
         k.st.set(stock, "flushing", False)
         yield ("drain_local_stock.done", cpu)
+    yield from put_returned(k, old, cpu)  # v5.18: after the stock's lock
     k.current_cpu = caller
 
 

@@ -36,6 +36,7 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         # audit (not kernel fields): see engine.kernel.audit
         "expected": 0, "inflight": 0, "unbacked": 0,
         "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
+        "clamped": 0, "kmem_clamped": 0,  # v5.13: pages an underflow reset forgot
     })
 
 
@@ -206,6 +207,10 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     objcg = rec["objcg"]
     st.set(rec, "objcg", None)
     yield ("memcg_reparent_objcgs.detach", memcg, objcg)
+    if k.has("objcg_no_memcg_pin"):  # v5.14: pointers swing, no css reference moves
+        yield from _reparent_without_pins(k, memcg, parent, objcg)
+        yield from _kill_objcg(k, objcg)
+        return
     _move_objcg(k, objcg, memcg, parent)
     css_get(k, parent, f"objcg:{objcg}")
     st.set(parent_rec, "objcg_list", (objcg,) + parent_rec["objcg_list"])
@@ -224,6 +229,34 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     for child_objcg in inherited:
         st.set(k.objcgs[child_objcg], "listed", parent)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
+    yield from _kill_objcg(k, objcg)
+
+
+def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str) -> Steps:
+    """memcg_reparent_objcgs() from v5.14 (9838354e16a2; 5.14.2 l.328-347): the active
+    objcg joins the memcg's own list head, every objcg on that list gets
+    WRITE_ONCE(iter->memcg, parent), and the whole list is spliced onto the parent's head.
+    No css_get or css_put: objcgs no longer pin memcgs. (Its steps are
+    memcg_reparent_objcgs'.)"""
+    st = k.st
+    rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
+    st.set(rec, "objcg_list", (objcg,) + rec["objcg_list"])
+    st.set(k.objcgs[objcg], "listed", memcg)
+    yield ("memcg_reparent_objcgs.list_add_own", objcg, memcg)
+    moving = rec["objcg_list"]
+    for each in moving:
+        _move_objcg(k, each, memcg, parent)
+        yield ("memcg_reparent_objcgs.write_once", each, memcg, parent)
+    st.set(parent_rec, "objcg_list", moving + parent_rec["objcg_list"])
+    st.set(rec, "objcg_list", ())
+    for each in moving:
+        st.set(k.objcgs[each], "listed", parent)
+    yield ("memcg_reparent_objcgs.splice_all", memcg, parent, len(moving))
+
+
+def _kill_objcg(k: Kernel, objcg: str) -> Steps:
+    """The end of memcg_reparent_objcgs(): percpu_ref_kill of the formerly active objcg."""
+    st = k.st
     st.set(k.objcgs[objcg], "state", "killed")
     st.set(k.objcgs[objcg], "base_pending", True)
     k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "objcg", objcg))

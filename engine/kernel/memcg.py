@@ -48,6 +48,19 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         audit.attribute(k, ROOT, -nr_pages)
         yield ("try_charge.root", nr_pages)
         return 0
+    return (yield from _try_charge_memcg(k, memcg, gfp, nr_pages))
+
+
+@kfunc
+def try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
+    """try_charge_memcg(), v5.14 (c5c8b16b596e): try_charge without its root check, for
+    obj_cgroup_charge_pages: the root's counter is charged like any other (no limit)."""
+    return (yield from _try_charge_memcg(k, memcg, gfp, nr_pages))
+
+
+def _try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
+    """The body of try_charge (its steps are the caller's): stock, batch, reclaim, drain,
+    OOM, force."""
     flags = GFP_MASKS[gfp]
     batch = max(k.batch, nr_pages)
     retries = MAX_RECLAIM_RETRIES
@@ -87,13 +100,19 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
             retries -= 1
             yield ("try_charge.retry", MAX_RECLAIM_RETRIES - retries, MAX_RECLAIM_RETRIES)
             continue
-        if "nofail" in flags:
+        if "nofail" in flags and not k.has("nofail_oom"):  # 5.13 (3d0cbb981693): OOM first
             return (yield from _force(k, memcg, nr_pages, "nofail"))  # force:
         order = get_order(nr_pages)
         if order > PAGE_ALLOC_COSTLY_ORDER:
             yield ("mem_cgroup_oom.skipped", refused, order)
             break
         memcg_memory_event(k, refused, "events_oom")
+        if k.has("oom_failure_fails_charge"):
+            # 5.16 (a4ebf1b6ca1e): mem_cgroup_oom() is false without a victim: nomem
+            k.notes.append(f"memcg OOM in {refused}: the OOM killer found nothing to free "
+                           "in this model, so the charge fails (nomem)")
+            yield ("mem_cgroup_oom.no_victim", refused, order)
+            break
         k.notes.append(
             f"memcg OOM in {refused}: the OOM killer found nothing to free in this model, "
             f"so try_charge forced the charge of {nr_pages} page(s) (usage may exceed max)"

@@ -49,6 +49,10 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
+    if k.has("kmem_pages_through_objcg"):  # v5.13: obj_cgroup_charge_pages pins the memcg
+        from engine.kernel.objcg_pages import charge_through_objcg  # it imports us
+
+        return (yield from charge_through_objcg(k, objcg, gfp, size))
     rec = k.objcgs[objcg]
     memcg = rec["memcg"]
     css_get(k, memcg, "charge")  # pin the memcg the objcg points at, for the charge
@@ -85,4 +89,4 @@ def obj_cgroup_uncharge(k: Kernel, objcg: str, size: int) -> Steps:
     k.st.add(rec, "live", -size)
     k.st.add(rec, "inflight", size)
     yield ("obj_cgroup_uncharge.call", objcg, size, k.current_cpu)
-    yield from refill_obj_stock(k, objcg, size)
+    yield from refill_obj_stock(k, objcg, size, allow_uncharge=True)

@@ -74,8 +74,14 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
         # v5.11 (3de7d4f25a74): __memcg_kmem_uncharge puts the pages in the page stock
         audit.objcg_pages(k, objcg, -nr_pages)
         hand_over(k, memcg, nr_pages)
-        yield ("obj_cgroup_release.pages", objcg, nr_bytes, nr_pages, memcg)
-        yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
+        if k.has("kmem_pages_through_objcg"):  # v5.13 (f1286fae5406)
+            from engine.kernel.objcg_pages import obj_cgroup_uncharge_pages  # it imports us
+
+            yield ("obj_cgroup_release.pages_objcg", objcg, nr_bytes, nr_pages)
+            yield from obj_cgroup_uncharge_pages(k, objcg, nr_pages)
+        else:
+            yield ("obj_cgroup_release.pages", objcg, nr_bytes, nr_pages, memcg)
+            yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
     else:
         if nr_pages:
             audit.objcg_pages(k, objcg, -nr_pages)
@@ -84,8 +90,11 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     memcg_rec = k.memcgs[memcg]
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
     st.set(rec, "listed", None)
-    css_put(k, memcg, f"objcg:{objcg}")
-    yield ("obj_cgroup_release.unlink", objcg, memcg)
+    if k.has("objcg_no_memcg_pin"):  # v5.14 (9838354e16a2): no css reference to drop
+        yield ("obj_cgroup_release.unlink_nopin", objcg, memcg)
+    else:
+        css_put(k, memcg, f"objcg:{objcg}")
+        yield ("obj_cgroup_release.unlink", objcg, memcg)
     k.defer(lambda k: kfree_rcu(k, objcg))
 
 

@@ -84,6 +84,10 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
                cache["per_slab"])
     obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
     yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
+    if k.has("objcg_vmstat_stock"):  # v5.14: the vmstat delta goes through the byte stock
+        from engine.kernel.objcg_vmstat import mod_objcg_state  # it imports objstock
+
+        yield from mod_objcg_state(k, objcg)
     yield from obj_cgroup_put(k, objcg, "current")
     return 0
 

@@ -64,6 +64,15 @@ CHANGES: tuple[Change, ...] = (
            "mm: memcontrol: use obj_cgroup APIs to charge kmem pages",
            "an accounted page records the current objcg, not the memcg: it pins the objcg, "
            "so a removed cgroup is freed while its pages live"),
+    # Found in the release's source, not in the first timeline: they change figures.
+    Change("nofail_oom", "5.13", ("3d0cbb981693",),
+           "memcg: enable memcg oom-kill for __GFP_NOFAIL",
+           "a __GFP_NOFAIL charge that exhausts its retries goes through the memcg OOM "
+           "killer (an oom event) before it is forced, instead of being forced at once"),
+    Change("page_counter_underflow_clamped", "5.13", ("9317d0fffeb4",),
+           "mm: page_counter: mitigate consequences of a page_counter underflow",
+           "a page counter uncharged below zero WARNs once and is reset to 0, instead of "
+           "staying negative (which made every later charge of it fail)"),
     Change("objcg_no_memcg_pin", "5.14", ("9838354e16a2",),
            "mm: memcontrol: simplify the logic of objcg pinning memcg",
            "an objcg holds no css reference on its memcg; reparenting only swings pointers"),
@@ -71,6 +80,24 @@ CHANGES: tuple[Change, ...] = (
            "mm/memcg: improve refill_obj_stock() performance",
            "a byte stock over PAGE_SIZE is no longer drained: an uncharge returns its whole "
            "pages and keeps the rest; a charge's tail never uncharges"),
+    Change("objcg_charges_root", "5.14", ("c5c8b16b596e",),
+           "mm: memcontrol: fix root_mem_cgroup charging",
+           "obj_cgroup_charge_pages charges through try_charge_memcg, without the root "
+           "check: an objcg pointing at the root charges the root's counter, so its later "
+           "uncharge balances"),
+    Change("objcg_vmstat_stock", "5.14", ("68ac5b3c8db2",),
+           "mm/memcg: cache vmstat data in percpu memcg_stock_pcp",
+           "mod_objcg_state keeps slab vmstat deltas in the byte stock: after an object whose "
+           "charge left no tail (a whole number of pages) it takes the stock over from "
+           "another objcg, draining it"),
+    Change("kmem_limit_gone", "5.16", ("58056f77502f",),
+           "memcg, kmem: further deprecate kmem.limit_in_bytes",
+           "v1: the kmem counter only counts (no limit refuses a charge) and writing "
+           "memory.kmem.limit_in_bytes fails with -EOPNOTSUPP"),
+    Change("oom_failure_fails_charge", "5.16", ("a4ebf1b6ca1e",),
+           "memcg: prohibit unconditional exceeding the limit of dying tasks",
+           "when the memcg OOM killer finds nothing to kill, the charge fails (-ENOMEM) "
+           "instead of being forced over the limit; only __GFP_NOFAIL still forces"),
     Change("objcg_lock", "5.17", ("0764db9b49c9",),
            "mm: memcg: synchronize objcg lists with a dedicated spinlock",
            "objcg lists are guarded by objcg_lock instead of css_set_lock (no figure changes)",
@@ -79,6 +106,13 @@ CHANGES: tuple[Change, ...] = (
            "mm/memcg: protect memcg_stock with a local_lock_t",
            "drain_obj_stock clears cached_objcg and returns the old objcg; the caller puts "
            "it after leaving the stock (clear before put)"),
+    Change("charge_batch_64", "6.1", ("1813e51eece0",),
+           "memcg: increase MEMCG_CHARGE_BATCH to 64",
+           "try_charge charges batches of 64 pages and a page stock holds up to 64"),
+    Change("kmem_limit_write_ignored", "6.6", ("4597648fddea",),
+           "mm, memcg: reconsider kmem.limit_in_bytes deprecation",
+           "v1: writing memory.kmem.limit_in_bytes succeeds again but has no effect "
+           "(a pr_warn_once says so); the kmem counter still has no limit"),
     Change("flush_required_read_once", "6.5", ("3b8abb323953", "f785a8f21a9c"),
            "mm: kmem: fix a NULL pointer dereference in obj_stock_flush_required()",
            "obj_stock_flush_required reads cached_objcg once (READ_ONCE) and dereferences "
@@ -120,6 +154,11 @@ def state_has(sysrec: dict, change: str) -> bool:
     if changes is None:
         changes = _CHANGES_CACHE[key] = changes_in(*key)
     return change in changes
+
+
+def charge_batch(kernel: str, revert: tuple[str, ...] = ()) -> int:
+    """MEMCG_CHARGE_BATCH of a release: 32, and 64 from v6.1 (1813e51eece0)."""
+    return 64 if "charge_batch_64" in changes_in(kernel, revert) else 32
 
 
 def unknown_kernel_message(word: str) -> str:
