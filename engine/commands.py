@@ -17,6 +17,7 @@ from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import forget_null, slab_alloc, slab_free
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
+from engine.kernel.task_objcg import task_exits, task_moved
 from engine.kernel.versions import charge_batch, choose_kernel
 from engine.model import Record
 from engine.script import (
@@ -206,7 +207,9 @@ def detach(k: Kernel, task: Record) -> None:
 
 def _new_task(k: Kernel, name: str, memcg: str, mm: bool, step: tuple) -> Steps:  # type: ignore[type-arg]
     task = k.st.new("tasks", name, {"kind": "task", "name": name, "memcg": None,
-                                     "mm": mm, "active_memcg": None})
+                                     "mm": mm, "active_memcg": None,
+                                     # v6.7: current->objcg, set at the first allocation
+                                     "objcg": None, "objcg_update": True})
     attach(k, task, memcg)
     yield step
     return 0
@@ -243,6 +246,10 @@ def _moved(k: Kernel, task: Record, memcg: str) -> Steps:
     if old != memcg:
         detach(k, task)
         attach(k, task, memcg)
+    if k.has("task_objcg") and old != memcg:
+        task_moved(k, task)
+        yield ("move.moved_objcg", task["name"], old, memcg, task["objcg"])
+        return 0
     yield ("move.moved", task["name"], old, memcg)
     return 0
 
@@ -254,6 +261,8 @@ def _exit(k: Kernel, cmd: Command) -> Steps:
 
 
 def _exited(k: Kernel, task: Record) -> Steps:
+    if k.has("task_objcg"):
+        yield from task_exits(k, task)  # mem_cgroup_exit(): the task's objcg reference
     detach(k, task)
     k.st.drop("tasks", task["name"])
     yield ("exit.exited", task["name"], task["memcg"])

@@ -157,6 +157,11 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
         if what in ("obj", "page"):  # a page records its objcg from v5.13
             obj = st.objects.get(who)
             return obj is not None and obj["objcg"] == name
+        if what == "task":  # v6.7: current->objcg
+            task = st.tasks.get(who)
+            return task is not None and task["objcg"] == name
+        if holder == "orig_objcg":  # v6.7: memcg->orig_objcg, until the memcg is freed
+            return st.memcgs[name]["state"] != "freed"
         return None  # "current", "get": transient or explicit holders
     if what == "base":
         return rec["state"] in ("allocated", "online") or rec["base_pending"]
@@ -248,6 +253,7 @@ def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> No
 def check_all(st: State) -> None:
     """Recompute every invariant of spec §10 from the whole state."""
     memcgs, objcgs, cpus = st.memcgs, st.objcgs, st.cpus
+    orig = state_has(st.sys, "memcg_pins_orig_objcg")
     for c in cpus.values():
         _check_cpu(st, c, bounded=True)
     for o in objcgs.values():
@@ -259,6 +265,9 @@ def check_all(st: State) -> None:
                     want[f"stock:{c['name']}"] += 1
             want.update(("page:" if x.get("type") == "pages" else "obj:") + x["name"]
                         for x in st.objects.values() if x["objcg"] == o["name"])
+            want.update(f"task:{t['name']}" for t in st.tasks.values() if t["objcg"] == o["name"])
+            if orig and st.memcgs[o["name"]]["state"] != "freed":
+                want["orig_objcg"] += 1
             have = Counter({h: n for h, n in o["holders"].items() if h != "get"})
             if have != want:
                 _fail("I6", f"objcg {o['name']} holders {dict(have)} != {dict(want)}")

@@ -88,6 +88,7 @@ class Machine:
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
                        "null_objects": (),  # names whose allocation returned NULL
+                       "memcg_ids": (1,),  # v5.18: memcg IDs in use (the root has 1)
                        "kernel_forced": kernel is not None,  # compare: config can't change it
                        # changes of engine.kernel.versions switched off, to show what they fix
                        "revert": tuple(revert)})

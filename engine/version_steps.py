@@ -183,6 +183,40 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "drain_obj_stock_returns_old", "",
         "drain_obj_stock: {1} page(s) of {0} to cpu{2}'s page stock (__refill_stock)",
         "The pages wait in this CPU's page stock for the next charge of that memcg here."),
+    # -- 6.7 -------------------------------------------------------------------------
+    "move.moved_objcg": (
+        "task_objcg", "1aacbd354313",
+        "task {0} moved {1} -> {2}; its objcg {3} is kept until its next allocation (update flag)",
+        "From v6.7 a task caches its objcg; moving only marks it for an update."),
+    "current_obj_cgroup.active": (
+        "task_objcg", "e86828e5446d",
+        "current_obj_cgroup: {0} charges remotely into {1}: objcg {2}, no reference taken",
+        "The active memcg's scope pins its objcg, so the charge needs no reference of its own."),
+    "current_obj_cgroup.cached": (
+        "task_objcg", "1aacbd354313",
+        "current_obj_cgroup: {0}'s cached objcg is {1}: no lookup, no reference taken",
+        "From v6.7 the task's own reference keeps the objcg alive during the allocation."),
+    "current_objcg_update.drop": (
+        "task_objcg", "1aacbd354313",
+        "current_objcg_update: {0}'s objcg pointer xchg'd to NULL (was {1})",
+        "A new or moved task looks its objcg up again; the old one's reference goes."),
+    "current_objcg_update.no_mm": (
+        "task_objcg", "1aacbd354313",
+        "current_objcg_update: {0} has no mm (a kthread): NULL, not accounted",
+        "Kernel threads are not charged unless they charge remotely."),
+    "current_objcg_update.new": (
+        "task_objcg", "1aacbd354313",
+        "current_objcg_update: {0} in {1} now caches objcg {2} with a reference of its own",
+        "The walk up from the task's memcg takes the first objcg whose tryget succeeds."),
+    "memcg_offline_kmem.lrus": (
+        "kmemcg_id_is_memcg_id", "642688681133",
+        "memcg_offline_kmem: list_lrus of {0} reparented to {1}; kmemcg_id {2} stays with {0}",
+        "From v5.16 the kmemcg id is not handed to the parent; from v5.18 it is the memcg's own ID."),
+    # -- 6.7 -------------------------------------------------------------------------0 ------------------------------------------------------------------------
+    "memcg_alloc_abort_single.free": (
+        "slab_charge_post_alloc", "",
+        "memcg_slab_post_alloc_hook: the charge failed ({1}): memcg_alloc_abort_single frees {0}; NULL",
+        "From v6.10 the object exists before it is charged; a failed charge gives it back."),
 }
 
 VERSION_STEPS: dict[str, tuple[str, str]] = {

@@ -6,6 +6,7 @@ from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
 from engine.kernel.objcg import obj_cgroup_alloc
 from engine.kernel.refs import css_get, css_put, obj_cgroup_put
+from engine.kernel.task_objcg import keep_orig_objcg, put_orig_objcg
 from engine.kernel.v58 import memcg_deactivate_kmem_caches
 from engine.model import Record
 
@@ -38,6 +39,21 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
         "clamped": 0, "kmem_clamped": 0,  # v5.13: pages an underflow reset forgot
     })
+
+
+def alloc_memcg_id(k: Kernel) -> int:
+    """mem_cgroup_alloc(): idr_alloc(&mem_cgroup_idr, NULL, 1, ...), the lowest free ID
+    from 1 (the root holds 1)."""
+    used = k.st.sys["memcg_ids"]
+    new = next(n for n in range(1, len(used) + 2) if n not in used)
+    k.st.set(k.st.sys, "memcg_ids", used + (new,))
+    return new
+
+
+def free_memcg_id(k: Kernel, memcg_id: int) -> None:
+    """mem_cgroup_id_remove(): the ID can be given to a new memcg."""
+    used = k.st.sys["memcg_ids"]
+    k.st.set(k.st.sys, "memcg_ids", tuple(n for n in used if n != memcg_id))
 
 
 def memcg_name_for(k: Kernel, path: str) -> str:
@@ -88,7 +104,9 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
     st, sysrec = k.st, k.st.sys
     rec = k.memcgs[memcg]
     free_ids = sysrec["ida_free"]
-    if free_ids:
+    if k.has("kmemcg_id_is_memcg_id"):  # v5.18: the memcg's own ID (mem_cgroup_alloc)
+        kmemcg_id = alloc_memcg_id(k)
+    elif free_ids:
         kmemcg_id = min(free_ids)
         st.set(sysrec, "ida_free", tuple(i for i in free_ids if i != kmemcg_id))
     else:
@@ -98,6 +116,8 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
         objcg = obj_cgroup_alloc(k, memcg)
         st.set(objcg, "memcg", memcg)
         st.set(rec, "objcg", memcg)
+        if k.has("memcg_pins_orig_objcg"):  # v6.7: memcg->orig_objcg keeps a reference
+            keep_orig_objcg(k, memcg)
     st.set(sysrec, "kmem_enabled", True)  # static_branch_enable(&memcg_kmem_enabled_key)
     st.set(rec, "kmemcg_id", kmemcg_id)
     st.set(rec, "kmem_state", "ONLINE")
@@ -159,6 +179,8 @@ def mem_cgroup_css_offline(k: Kernel, memcg: str) -> Steps:
     yield from memcg_offline_kmem(k, memcg)
     yield from drain_all_stock(k, memcg)
     css_put(k, memcg, "online")  # mem_cgroup_id_put(): the ID pin of css_online
+    if k.has("kmemcg_id_is_memcg_id"):
+        free_memcg_id(k, k.memcgs[memcg]["kmemcg_id"])  # mem_cgroup_id_remove()
     yield ("mem_cgroup_id_put.put", memcg, k.memcgs[memcg]["refcnt"])
 
 
@@ -177,6 +199,9 @@ def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
         yield from memcg_deactivate_kmem_caches(k, memcg, parent)
     else:
         yield from memcg_reparent_objcgs(k, memcg, parent)
+    if k.has("kmemcg_id_is_memcg_id"):  # v5.16-5.18: the id is no longer handed over
+        yield ("memcg_offline_kmem.lrus", memcg, parent, rec["kmemcg_id"])
+        return
     kmemcg_id, parent_id = rec["kmemcg_id"], k.memcgs[parent]["kmemcg_id"]
     for name in _subtree(k, memcg):  # css_for_each_descendant_pre
         child = k.memcgs[name]
@@ -315,3 +340,5 @@ def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     k.add_up(rec["parent"], "nr_dying_descendants", -1)
     css_put(k, rec["parent"], f"child:{memcg}")
     yield ("css_free_rwork_fn.freed", memcg, rec["usage"])
+    if k.has("memcg_pins_orig_objcg"):  # v6.7: __mem_cgroup_free puts memcg->orig_objcg
+        yield from put_orig_objcg(k, memcg)

@@ -23,6 +23,7 @@ from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
 from engine.kernel.memcg import GFP_MASKS, try_charge, try_charge_memcg
 from engine.kernel.page_counter import KMEM, page_counter_uncharge
 from engine.kernel.refs import css_put, obj_cgroup_get, obj_cgroup_put
+from engine.kernel.slab import memcg_kmem_bypass
 from engine.kernel.stock import refill_stock
 from engine.model import Record
 
@@ -117,15 +118,24 @@ def charge_page_objcg(k: Kernel, obj: str, task: Record, gfp: str, order: int) -
     success page->memcg_data records the objcg, which keeps the lookup's reference (its
     steps are __memcg_kmem_charge_page's)."""
     from engine.kernel.objcg import get_obj_cgroup_from_current  # objcg -> objstock -> us
+    from engine.kernel.task_objcg import current_obj_cgroup
 
-    objcg = yield from get_obj_cgroup_from_current(k, task)
+    borrowed = k.has("task_objcg")  # v6.7: no lookup reference; the page takes its own
+    if borrowed:
+        objcg = yield from current_obj_cgroup(k, task)
+    elif memcg_kmem_bypass(task):
+        yield ("memcg_kmem_bypass.bypass", task["name"])
+        return 0
+    else:
+        objcg = yield from get_obj_cgroup_from_current(k, task)
     if objcg is None:
         yield ("__memcg_kmem_charge_page.no_objcg", obj)
         return 0
     nr_pages = 1 << order
     ret = yield from obj_cgroup_charge_pages(k, objcg, gfp, nr_pages)
     if ret:
-        yield from obj_cgroup_put(k, objcg, "current")
+        if not borrowed:
+            yield from obj_cgroup_put(k, objcg, "current")
         return ret
     rec, page = k.objcgs[objcg], k.st.objects[obj]
     memcg = rec["memcg"]
@@ -138,7 +148,8 @@ def charge_page_objcg(k: Kernel, obj: str, task: Record, gfp: str, order: int) -
     k.st.set(page, "accounted", True)
     k.st.set(page, "charged", nr_pages * k.page_size)
     obj_cgroup_get(k, objcg, f"page:{obj}")  # the lookup's reference stays with the page
-    k.st.hold(rec, "current", -1)  # (one transfer, not a new count)
+    if not borrowed:
+        k.st.hold(rec, "current", -1)  # (one transfer, not a new count)
     yield ("__memcg_kmem_charge_page.objcg", obj, objcg, nr_pages, rec["refcnt"])
     return 0
 

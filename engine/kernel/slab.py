@@ -50,9 +50,16 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
     charged = obj_full_size(k, size)
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
+    if k.has("slab_charge_post_alloc"):
+        return (yield from _allocate_then_charge(k, obj, size, charged, task, gfp))
     objcg = None
     ret = 0
-    if memcg_kmem_bypass(task):
+    borrowed = k.has("task_objcg")  # v6.7: the task's objcg, no reference of our own
+    if borrowed:
+        from engine.kernel.task_objcg import current_obj_cgroup
+
+        objcg = yield from current_obj_cgroup(k, task)
+    elif memcg_kmem_bypass(task):
         yield ("memcg_kmem_bypass.bypass", task["name"])
     else:
         objcg = yield from get_obj_cgroup_from_current(k, task)
@@ -60,7 +67,8 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
         ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
         if ret:
             # v5.9: the charge failed, yet the object is allocated unaccounted.
-            yield from obj_cgroup_put(k, objcg, "current")
+            if not borrowed:
+                yield from obj_cgroup_put(k, objcg, "current")
             objcg = None
             if k.has("charge_failure_fails_alloc"):
                 # v5.10 (becaba65f62f): memcg_slab_pre_alloc_hook returns false, so
@@ -88,7 +96,53 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
         from engine.kernel.objcg_vmstat import mod_objcg_state  # it imports objstock
 
         yield from mod_objcg_state(k, objcg)
-    yield from obj_cgroup_put(k, objcg, "current")
+    if not borrowed:
+        yield from obj_cgroup_put(k, objcg, "current")
+    return 0
+
+
+def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Record,
+                          gfp: str) -> Steps:
+    """slab_alloc_node() from v6.10 (9f9796b413d3; 6.14 mm/slub.c l.2142-2163,
+    mm/memcontrol.c l.2957-3017): the object is allocated first; the post-alloc hook then
+    charges the task's objcg (no reference of its own, v6.7) and, if the charge fails,
+    frees the object again (memcg_alloc_abort_single) and returns NULL. (Its steps are
+    slab_alloc's.)"""
+    from engine.kernel.task_objcg import current_obj_cgroup
+
+    cache = get_root_cache(k, size)
+    if k.trail_slab:
+        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
+    else:
+        slab, slot = place(k, cache, obj)
+    _new_object(k, obj, size, charged, None, slab["name"], slot)
+    objcg = yield from current_obj_cgroup(k, task)
+    if objcg is None:
+        yield ("memcg_slab_post_alloc_hook.unaccounted", obj, 0)
+        return 0
+    ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
+    rec = k.st.objects[obj]
+    if ret:
+        k.st.drop("objects", obj)
+        returned_null(k, obj)
+        if k.trail_slab:
+            yield ("memcg_alloc_abort_single.free", obj, ret)
+            yield from slab_free_object(k, rec)
+        else:
+            free_quietly(k, rec)
+            yield ("memcg_alloc_abort_single.free", obj, ret)
+        return ret
+    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
+        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
+               cache["per_slab"])
+    k.st.set(rec, "objcg", objcg)
+    k.st.set(rec, "accounted", True)
+    obj_cgroup_get(k, objcg, f"obj:{obj}")  # slab_obj_exts(slab)[off].objcg
+    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
+    if k.has("objcg_vmstat_stock"):
+        from engine.kernel.objcg_vmstat import mod_objcg_state
+
+        yield from mod_objcg_state(k, objcg)
     return 0
 
 

@@ -106,17 +106,34 @@ CHANGES: tuple[Change, ...] = (
            "mm/memcg: protect memcg_stock with a local_lock_t",
            "drain_obj_stock clears cached_objcg and returns the old objcg; the caller puts "
            "it after leaving the stock (clear before put)"),
+    Change("kmemcg_id_is_memcg_id", "5.18", ("642688681133", "e80216d9f1f5", "f9c69d6346bc"),
+           "mm: memcontrol: reuse memory cgroup ID for kmem ID",
+           "kmemcg_id is the memcg's own ID (the lowest free from 1, given back at offline) "
+           "and is not handed to the parent at offline; kmem_state is gone (both 5.16, "
+           "642688681133 and e80216d9f1f5; the ID in 5.18)"),
     Change("charge_batch_64", "6.1", ("1813e51eece0",),
            "memcg: increase MEMCG_CHARGE_BATCH to 64",
            "try_charge charges batches of 64 pages and a page stock holds up to 64"),
-    Change("kmem_limit_write_ignored", "6.6", ("4597648fddea",),
-           "mm, memcg: reconsider kmem.limit_in_bytes deprecation",
-           "v1: writing memory.kmem.limit_in_bytes succeeds again but has no effect "
-           "(a pr_warn_once says so); the kmem counter still has no limit"),
     Change("flush_required_read_once", "6.5", ("3b8abb323953", "f785a8f21a9c"),
            "mm: kmem: fix a NULL pointer dereference in obj_stock_flush_required()",
            "obj_stock_flush_required reads cached_objcg once (READ_ONCE) and dereferences "
            "what it tested", fixes_seed=True, backports="6.1.45, 6.4.10"),
+    Change("kmem_limit_write_ignored", "6.6", ("4597648fddea",),
+           "mm, memcg: reconsider kmem.limit_in_bytes deprecation",
+           "v1: writing memory.kmem.limit_in_bytes succeeds again but has no effect "
+           "(a pr_warn_once says so); the kmem counter still has no limit"),
+    Change("task_objcg", "6.7", ("1aacbd354313", "e86828e5446d"),
+           "mm: kmem: add direct objcg pointer to task_struct",
+           "each task keeps its objcg with a reference of its own, updated at its first "
+           "allocation after a move; allocations charge it without taking a reference"),
+    Change("memcg_pins_orig_objcg", "6.7", ("675d6c9b59e3",),
+           "mm: kmem: make memcg keep a reference to the original objcg",
+           "a memcg keeps a reference to its first objcg until it is freed: a removed "
+           "cgroup's objcg is released only after its memcg"),
+    Change("slab_charge_post_alloc", "6.10", ("9f9796b413d3",),
+           "mm, slab: move memcg charging to post-alloc hook",
+           "a slab object is allocated first and charged after; a failed charge frees it "
+           "again (memcg_alloc_abort_single) and the allocation returns NULL"),
     Change("hotplug_drains_obj_stock", "6.14", ("9f01b4954490",),
            "memcg: drain obj stock on cpu hotplug teardown",
            "memcg_hotplug_cpu_dead drains the dead CPU's byte stock too, so its objcg "
