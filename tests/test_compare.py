@@ -39,7 +39,7 @@ def test_compare_text_ends_on_the_summary_line() -> None:
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("v5.9 uses 1 slab pages where v5.8 uses 10")
-    assert "dead caches" in done.stdout and "  *" in done.stdout
+    assert "slab dead_caches" in done.stdout and "  *" in done.stdout
 
 
 def test_a_config_kernel_line_is_ignored_with_a_note(tmp_path: Path) -> None:
@@ -79,3 +79,58 @@ def test_run_under_kernel_58_names_v58_functions() -> None:
         assert name in done.stdout, name
     assert "≈ memcg_create_kmem_cache" in done.stdout  # the simplification is marked
     assert "memcg_online_kmem(/A): kmemcg_id 0; no objcg (v5.8)" in done.stdout
+
+
+# -- any number of releases ------------------------------------------------------------
+WORKED = ROOT / "tests" / "scenarios" / "worked_example.objcg"
+
+
+def test_kernels_json_has_one_key_per_release() -> None:
+    done = cli("compare", str(WORKED), "--kernels", "5.9,5.13,5.14,6.14", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert list(doc) == ["5.9", "5.13", "5.14", "6.14"]
+    for kernel, side in doc.items():
+        assert side["state"]["config"]["kernel"] == kernel
+    # hand-derived (tests/scenarios/kernels/v514_worked_example.objcg): 5.14 keeps 92 bytes
+    # cached in cpu0's stock after `free X1`, 5.9 drains them to nr_charged_bytes
+    objcg = {k: next(o for o in s["state"]["objcgs"] if o["name"] == "/A") for k, s in doc.items()}
+    assert objcg["5.9"]["nr_charged_bytes"] == 4096 and objcg["5.14"]["nr_charged_bytes"] == 4004
+    # 6.1's MEMCG_CHARGE_BATCH of 64: the batch of X0 leaves 63 pages, plus the page
+    # free X1 hands back (v5.11's page-stock uncharge): 64
+    assert doc["6.14"]["state"]["config"]["charge_batch"] == 64
+    assert doc["6.14"]["state"]["cpus"][0]["nr_pages"] == 64
+
+
+def test_kernels_text_is_a_table_of_what_differs_with_the_commit_behind_it() -> None:
+    done = cli("compare", str(WORKED), "--kernels", "5.9,5.13,5.14", "--why")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["v5.9", "v5.13", "v5.14"]
+    row = next(line for line in lines if line.strip().startswith("objcg /A nr_charged_bytes"))
+    assert row.split()[-4:] == ["4096", "4096", "4004", "*"]
+    why = lines[lines.index(row) + 1]
+    assert why.strip() == ("5.13 -> 5.14: 5.14, 5387c90490f7: mm/memcg: improve "
+                           "refill_obj_stock() performance")
+    assert not any("slab pages" in line for line in lines)  # equal under every release
+    assert lines[-1] == ("v5.13 differs from v5.9 in 3 figure(s); "
+                         "v5.14 differs from v5.13 in 4 figure(s)")
+
+
+def test_unknown_or_repeated_releases_are_one_error_line(tmp_path: Path) -> None:
+    for arg, says in (("5.9,5.12", "5.12: not a modelled release"),
+                      ("5.9,5.9", "named twice"), ("6.14", "at least two")):
+        done = cli("compare", str(WORKED), "--kernels", arg)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.strip().startswith(f"{WORKED}: error: --kernels: ") and says in done.stderr
+        assert "\n" not in done.stderr.strip()
+
+
+def test_attribution_finds_the_change_by_switching_it_off() -> None:
+    from engine.compare import Attribution
+
+    text = WORKED.read_text()
+    why = Attribution(text, "w").why("cpu 0 nr_pages", "5.9", "5.11", 11)
+    # v5.11's __memcg_kmem_uncharge sends free X1's page to cpu0's page stock (31 -> 32)
+    assert [c.commits[0] for c in why.changes] == ["3de7d4f25a74"] and not why.together
+    assert Attribution(text, "w").why("slab pages", "5.8", "5.9", 11).design

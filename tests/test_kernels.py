@@ -161,3 +161,20 @@ def test_random_v1_scripts_under_every_release(kernel: str, hierarchy: str,
     for line in setup:
         m.run_line(line)
     play_and_replay(lines, m, len(setup))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(LATER), st.data(), st.lists(st.one_of(command, v1_command), min_size=5,
+                                                     max_size=50))
+def test_random_scripts_with_one_change_switched_off(kernel: str, data: st.DataObject,
+                                                    lines: list[str]) -> None:
+    """compare --why runs a release with one of its changes switched off: such a machine
+    keeps every invariant too."""
+    from engine.kernel.versions import changes_in
+
+    change = data.draw(st.sampled_from(sorted(changes_in(kernel))))
+    m = Machine(checkpoint_every=8, kernel=kernel, revert=(change,))
+    for line in SETUP:
+        m.run_line(line)
+    v2 = [line for line in lines if "limit_in_bytes" not in line and "use_hierarchy" not in line]
+    play_and_replay(v2, m, len(SETUP))

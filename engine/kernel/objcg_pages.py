@@ -23,7 +23,7 @@ from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
 from engine.kernel.memcg import GFP_MASKS, try_charge, try_charge_memcg
 from engine.kernel.page_counter import KMEM, page_counter_uncharge
 from engine.kernel.refs import css_put, obj_cgroup_get, obj_cgroup_put
-from engine.kernel.slab import memcg_kmem_bypass
+from engine.kernel.slab import lookup_objcg
 from engine.kernel.stock import refill_stock
 from engine.model import Record
 
@@ -117,17 +117,8 @@ def charge_page_objcg(k: Kernel, obj: str, task: Record, gfp: str, order: int) -
     """__memcg_kmem_charge_page() from v5.13 (b4e0b68fbd9d): the current objcg pays; on
     success page->memcg_data records the objcg, which keeps the lookup's reference (its
     steps are __memcg_kmem_charge_page's)."""
-    from engine.kernel.objcg import get_obj_cgroup_from_current  # objcg -> objstock -> us
-    from engine.kernel.task_objcg import current_obj_cgroup
-
     borrowed = k.has("task_objcg")  # v6.7: no lookup reference; the page takes its own
-    if borrowed:
-        objcg = yield from current_obj_cgroup(k, task)
-    elif memcg_kmem_bypass(task):
-        yield ("memcg_kmem_bypass.bypass", task["name"])
-        return 0
-    else:
-        objcg = yield from get_obj_cgroup_from_current(k, task)
+    objcg = yield from lookup_objcg(k, task, borrowed)
     if objcg is None:
         yield ("__memcg_kmem_charge_page.no_objcg", obj)
         return 0

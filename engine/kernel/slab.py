@@ -52,17 +52,9 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
     if k.has("slab_charge_post_alloc"):
         return (yield from _allocate_then_charge(k, obj, size, charged, task, gfp))
-    objcg = None
     ret = 0
     borrowed = k.has("task_objcg")  # v6.7: the task's objcg, no reference of our own
-    if borrowed:
-        from engine.kernel.task_objcg import current_obj_cgroup
-
-        objcg = yield from current_obj_cgroup(k, task)
-    elif memcg_kmem_bypass(task):
-        yield ("memcg_kmem_bypass.bypass", task["name"])
-    else:
-        objcg = yield from get_obj_cgroup_from_current(k, task)
+    objcg = yield from lookup_objcg(k, task, borrowed)
     if objcg is not None:
         ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
         if ret:
@@ -101,6 +93,19 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     return 0
 
 
+def lookup_objcg(k: Kernel, task: Record, borrowed: bool) -> Steps:
+    """The objcg an allocation charges: get_obj_cgroup_from_current (a reference the
+    caller puts) after memcg_kmem_bypass, or from v6.7 current_obj_cgroup (borrowed)."""
+    if borrowed:
+        from engine.kernel.task_objcg import current_obj_cgroup
+
+        return (yield from current_obj_cgroup(k, task))
+    if memcg_kmem_bypass(task):
+        yield ("memcg_kmem_bypass.bypass", task["name"])
+        return None
+    return (yield from get_obj_cgroup_from_current(k, task))
+
+
 def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Record,
                           gfp: str) -> Steps:
     """slab_alloc_node() from v6.10 (9f9796b413d3; 6.14 mm/slub.c l.2142-2163,
@@ -108,21 +113,22 @@ def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Re
     charges the task's objcg (no reference of its own, v6.7) and, if the charge fails,
     frees the object again (memcg_alloc_abort_single) and returns NULL. (Its steps are
     slab_alloc's.)"""
-    from engine.kernel.task_objcg import current_obj_cgroup
-
     cache = get_root_cache(k, size)
     if k.trail_slab:
         slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
     else:
         slab, slot = place(k, cache, obj)
     _new_object(k, obj, size, charged, None, slab["name"], slot)
-    objcg = yield from current_obj_cgroup(k, task)
+    borrowed = k.has("task_objcg")
+    objcg = yield from lookup_objcg(k, task, borrowed)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, 0)
         return 0
     ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
     rec = k.st.objects[obj]
     if ret:
+        if not borrowed:
+            yield from obj_cgroup_put(k, objcg, "current")
         k.st.drop("objects", obj)
         returned_null(k, obj)
         if k.trail_slab:
@@ -143,6 +149,8 @@ def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Re
         from engine.kernel.objcg_vmstat import mod_objcg_state
 
         yield from mod_objcg_state(k, objcg)
+    if not borrowed:
+        yield from obj_cgroup_put(k, objcg, "current")
     return 0
 
 
