@@ -16,8 +16,10 @@ from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import forget_null, slab_alloc, slab_free
+from engine.kernel.hotplug import cpu_down, cpu_up
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
 from engine.kernel.task_objcg import task_exits, task_moved
+from engine.kernel.work import pending, run_item
 from engine.kernel.versions import charge_batch, choose_kernel
 from engine.model import Record
 from engine.script import (
@@ -70,6 +72,8 @@ def need_cpu(k: Kernel, cmd: Command) -> int:
     assert cpu is not None  # the grammar requires cpu= wherever this is called
     if not 0 <= cpu < k.nr_cpus:
         raise ScriptError(f"cpu={cpu} does not exist (this machine has cpu0..cpu{k.nr_cpus - 1})")
+    if not k.cpu(cpu)["online"]:
+        raise ScriptError(f"cpu{cpu} is offline (cpu_up {cpu} first)")
     return cpu
 
 
@@ -131,6 +135,13 @@ def _config(k: Kernel, cmd: Command) -> Steps:
         raise ScriptError(str(err)) from None
     if kernel == "5.8" and cgroup == "v1":
         raise ScriptError("kernel=5.8 is modelled with cgroup v2 only (config cgroup=v2 kernel=5.8)")
+    work = o.get("work", "auto")
+    if work not in ("auto", "manual"):
+        raise ScriptError(f"work={work}: 'auto' (queued work runs as on an idle machine) or "
+                          "'manual' (it waits for run_work and rcu_sync)")
+    if "work" in o:
+        _seen(k, "work_seen")
+    k.st.set(k.st.sys, "work_mode", work)
     accounting = o.get("accounting", "bytes")
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
@@ -163,6 +174,7 @@ def set_cpus(k: Kernel, cpus: int) -> None:
         st.new("cpus", f"cpu{n}", {
             "kind": "cpu", "name": f"cpu{n}", "cpu": n, "cached": None, "nr_pages": 0,
             "cached_objcg": None, "nr_bytes": 0, "flushing": False,
+            "online": True, "dropping": None,  # dropping: engine.kernel.objstock
         })
     st.set(st.sys, "cpus", cpus)
     k.read_config()
@@ -532,3 +544,95 @@ def _put(k: Kernel, cmd: Command) -> Steps:
     if not k.objcgs[objcg]["holders"].get("get"):
         raise ScriptError(f"put {objcg} without a matching 'get {objcg}'")
     return obj_cgroup_put(k, objcg, "get")
+
+
+# -- deferred work and CPU hotplug (engine.kernel.work, engine.kernel.hotplug) -------------
+def _seen(k: Kernel, flag: str) -> None:
+    """The JSON state shows the queue (or each CPU's `online`) once a script uses them,
+    so the document of every other script stays byte for byte what it was."""
+    if not k.st.sys.get(flag):
+        k.st.set(k.st.sys, flag, True)
+
+
+@handler("run_work")
+def _run_work(k: Kernel, cmd: Command) -> Steps:
+    cpu = need_cpu(k, cmd) if "cpu" in cmd.opts else None
+    _seen(k, "work_seen")
+    return run_work(k, cpu)
+
+
+def run_work(k: Kernel, cpu: int | None) -> Steps:
+    """The kworker of one CPU (or of each) runs the work queued on it, in queue order,
+    and what that work queues there, until none is left; RCU callbacks wait for
+    rcu_sync."""
+    ran = False
+    while True:
+        item = next((i for i in pending(k) if i[1] == "work" and (cpu is None or i[2] == cpu)),
+                    None)
+        if item is None:
+            break
+        ran = True
+        yield from run_item(k, item)
+    if not ran:
+        yield ("run_work.none", "" if cpu is None else f" on cpu{cpu}")
+    return 0
+
+
+@handler("rcu_sync")
+def _rcu_sync(k: Kernel, cmd: Command) -> Steps:
+    _seen(k, "work_seen")
+    return rcu_sync(k)
+
+
+def rcu_sync(k: Kernel) -> Steps:
+    """synchronize_rcu(): a grace period ends; the callbacks queued before it run, in
+    order (those they queue wait for the next one)."""
+    due = [i for i in pending(k) if i[1] == "rcu"]
+    if not due:
+        yield ("rcu_sync.none",)
+        return 0
+    yield ("rcu_sync.start", len(due))
+    for item in due:
+        yield from run_item(k, item)
+    return 0
+
+
+def _hotplug_cpu(k: Kernel, cmd: Command) -> int:
+    cpu = parse_int(cmd.args[0], cmd.name)
+    if not 0 <= cpu < k.nr_cpus:
+        raise ScriptError(f"{cmd.name} {cpu}: this machine has cpu0..cpu{k.nr_cpus - 1}")
+    return cpu
+
+
+@handler("cpu_down")
+def _cpu_down(k: Kernel, cmd: Command) -> Steps:
+    cpu = _hotplug_cpu(k, cmd)
+    if not k.cpu(cpu)["online"]:
+        raise ScriptError(f"cpu_down {cpu}: cpu{cpu} is already offline")
+    survivors = [n for n in range(k.nr_cpus) if n != cpu and k.cpu(n)["online"]]
+    if not survivors:
+        raise ScriptError(f"cpu_down {cpu}: it is the last online CPU")
+    if any(i[2] == cpu for i in pending(k)):
+        raise ScriptError(f"cpu_down {cpu}: work is queued on cpu{cpu} (run_work cpu={cpu} "
+                          "and rcu_sync first)")
+    _seen(k, "hotplug_seen")
+    k.current_cpu = survivors[0]  # the teardown callback runs on a surviving CPU
+    return cpu_down(k, cpu)
+
+
+@handler("cpu_up")
+def _cpu_up(k: Kernel, cmd: Command) -> Steps:
+    cpu = _hotplug_cpu(k, cmd)
+    if k.cpu(cpu)["online"]:
+        raise ScriptError(f"cpu_up {cpu}: cpu{cpu} is already online")
+    return cpu_up(k, cpu)
+
+
+@handler("together")
+def _together(k: Kernel, cmd: Command) -> Steps:
+    raise ScriptError("together is read by the machine line by line, not run as a command")
+
+
+@handler("end")
+def _end(k: Kernel, cmd: Command) -> Steps:
+    raise ScriptError("end without together")

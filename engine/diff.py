@@ -6,7 +6,7 @@ from typing import Any, Sequence
 from engine.model import HOLD, SET, entries
 
 # Audit and book-keeping fields are not shown as kernel changes.
-_HIDDEN = {"expected", "inflight", "seq", "base_pending", "listed",
+_HIDDEN = {"expected", "inflight", "seq", "killing", "kfreed", "dropping", "listed",
            "kmem_expected", "kmem_inflight", "kmem_unbacked"}
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from engine.kernel.base import ROOT
 from engine.kernel.versions import state_has
 from engine.model import State
+from engine.kernel.work import describe_item
 from engine.slab_state import slab_json
 
 
@@ -17,7 +18,7 @@ def state_json(st: State) -> dict[str, Any]:
     kinds = v1 or sysrec["pages_seen"]
     task_objcg = state_has(sysrec, "task_objcg")
     no_kmem_state = state_has(sysrec, "kmemcg_id_is_memcg_id")  # 5.16: the field is gone
-    return {
+    doc = {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
                    "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"]},
@@ -28,6 +29,13 @@ def state_json(st: State) -> dict[str, Any]:
         "objects": [_object(o, kinds) for o in st.in_order("objects")],
         "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
+    if sysrec.get("work_seen"):  # deferred work, shown once a script uses it
+        doc["config"]["work"] = sysrec["work_mode"]
+        doc["work"] = [describe_item(item) for item in sysrec["work"]]
+    if sysrec.get("hotplug_seen"):
+        for cpu, rec in zip(doc["cpus"], st.in_order("cpus")):
+            cpu["online"] = rec["online"]
+    return doc
 
 
 def _task(t: dict[str, Any], task_objcg: bool) -> dict[str, Any]:

@@ -34,12 +34,28 @@ def run_script(text: str, where: str, *, history: bool = False, check: bool = Fa
             done.append(record)
             if on_command is not None:
                 on_command(machine, record)
+            if record.oops is not None:
+                break
+    machine.finish(where)
     return machine, done
 
 
 def result_json(record: CommandRecord) -> dict[str, Any]:
     return {"line": record.command.line, "command": record.command.text,
             "ret": record.ret, "warnings": record.warnings, "notes": record.notes}
+
+
+def line_records(record: CommandRecord) -> tuple[CommandRecord, ...]:
+    """The results a command gives, one per script line: a `together` block gives
+    one for each of its lines, in line order."""
+    return record.parts if record.parts else (record,)
+
+
+def results_json(records: list[CommandRecord]) -> list[dict[str, Any]]:
+    return [result_json(part) for record in records for part in line_records(record)]
+
+
+OOPS_EXIT = 3  # `run` stops at a kernel oops with this status
 
 
 def error_line(path: str, exc: ScriptError) -> str:
@@ -83,17 +99,32 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
         return 2
     machine = Machine(history=False, check=check)
     sink = _JsonResults() if as_json else _TextTrace(out, machine)
+    oops = None
     try:
         for number, raw in enumerate(script_lines(text), start=1):
             record = machine.run_line(raw, path, number)
             if record is not None:
-                sink.command(record)
+                if as_json:
+                    for part in line_records(record):
+                        sink.command(part)
+                else:
+                    sink.command(record)
                 machine.commands.clear()  # printed or kept as text: nobody steps back
+                if record.oops is not None:
+                    oops = record.oops
+                    break
+        if oops is None:
+            machine.finish(path)
     except ScriptError as exc:
         print(exc, file=err)
         return 2
     if isinstance(sink, _JsonResults):
-        sink.write(out, machine.snapshot())
+        sink.write(out, machine.snapshot(), None if oops is None else oops.json())
+    else:
+        sink.oops(oops)
+    if oops is not None:
+        print(f"{path}: {oops.headline()}: the run stops here (exit {OOPS_EXIT})", file=err)
+        return OOPS_EXIT
     return 0
 
 
@@ -122,7 +153,7 @@ class _JsonResults:
             self.spool.write("".join(self.pending))
             self.pending.clear()
 
-    def write(self, out: TextIO, state: dict[str, Any]) -> None:
+    def write(self, out: TextIO, state: dict[str, Any], oops: dict[str, Any] | None = None) -> None:
         out.write('{\n "results": ')
         if self.count:
             self.spool.write("".join(self.pending) + "\n ]")
@@ -131,6 +162,8 @@ class _JsonResults:
         else:
             out.write("[]")
         self.spool.close()
+        if oops is not None:  # a kernel oops stopped the run: what the kernel printed
+            out.write(',\n "oops": ' + json.dumps(oops, indent=1).replace("\n", "\n "))
         out.write(',\n "state": ')
         chunks: list[str] = []
         for chunk in _INDENTED.iterencode(state):  # written in pieces: a big state is not
@@ -160,18 +193,43 @@ class _TextTrace:
 
     def __init__(self, out: TextIO, machine: Machine) -> None:
         self.out = out
+        self.machine = machine
         self.lines: list[str] = []
         machine.on_step = self.step
 
     def step(self, data: tuple[Any, ...], work: Any) -> None:
-        depth = Step(data, tuple(call_stack(work)), (), 0).depth
-        self.lines.append(f"        {'  ' * depth}{describe(data)}\n")
+        depth = Step(data, tuple(call_stack(work)), (), 0).depth if work is not None else 0
+        lane = self.machine.kernel.lane
+        mark = f"[{lane:>3}] " if lane is not None else ""
+        self.lines.append(f"        {mark}{'  ' * depth}{describe(data)}\n")
+
+    def oops(self, oops: Any) -> None:
+        """The oops as the kernel prints it: the fault, then each thread's call stack."""
+        if oops is None:
+            return
+        w = self.out.write
+        w(f"        {oops.headline()}\n        {oops.message}\n")
+        for thread, stack in sorted(oops.stacks.items()):
+            w(f"        Call trace of thread {thread}: {' <- '.join(reversed(stack)) or '-'}\n")
 
     def command(self, record: CommandRecord) -> None:
         lines, self.lines = self.lines, []
         w = self.out.write
+        if record.parts:  # a together block: its lines, then the interleaved trail
+            w(f"{record.command.line:>4}  {record.command.text}\n")
+            for part in record.parts:
+                w(f"{part.command.line:>4}    [{part.command.cpu:>3}] {part.command.text}"
+                  f"   -> ret {part.ret}\n")
+            w("".join(lines))
+            for part in record.parts:
+                self._said(part)
+            return
         w(f"{record.command.line:>4}  {record.command.text}   -> ret {record.ret}\n")
         w("".join(lines))
+        self._said(record)
+
+    def _said(self, record: CommandRecord) -> None:
+        w = self.out.write
         for warning in record.warnings:
             w(f"        ! {warning}\n")
         for note in record.notes:

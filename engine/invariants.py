@@ -84,7 +84,7 @@ def _check_objcg(st: State, o: dict[str, Any]) -> None:
               f"{c.stocks} + nr_charged_bytes {c.leftover} + in hand {c.inflight}")
     if o["nr_charged_bytes"] < 0:
         _fail("I3", f"objcg {name} nr_charged_bytes {o['nr_charged_bytes']} < 0")
-    if ("base" in o["holders"]) != (o["state"] == "active" or o["base_pending"]):
+    if ("base" in o["holders"]) != (o["state"] == "active"):
         _fail("I6", f"objcg {name} is {o['state']} but base reference present={'base' in o['holders']}")
     if o["state"] == "killed" and not _listed(st, o, o["memcg"]):
         _fail("I7", f"killed objcg {name} is not on {o['memcg']}'s objcg_list")
@@ -151,8 +151,10 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
     what, _, who = holder.partition(":")
     if rec["kind"] == "objcg":
         if what == "base":
-            return rec["state"] == "active" or rec["base_pending"]
+            return rec["state"] == "active"
         if what == "stock":
+            if st.cpus[who]["dropping"] == name:
+                return None  # drain_obj_stock between its put and its clear
             return st.cpus[who]["cached_objcg"] == name
         if what in ("obj", "page"):  # a page records its objcg from v5.13
             obj = st.objects.get(who)
@@ -164,7 +166,7 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
             return st.memcgs[name]["state"] != "freed"
         return None  # "current", "get": transient or explicit holders
     if what == "base":
-        return rec["state"] in ("allocated", "online") or rec["base_pending"]
+        return rec["state"] in ("allocated", "online")
     if what == "online":
         return rec["state"] == "online"
     if what == "stock":

@@ -62,7 +62,7 @@ class Command:
 
 # name -> (positional argument names, required options, optional options)
 GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting")),
+    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting", "work")),
     "mkdir": (("PATH",), (), ()),
     "rmdir": (("PATH",), (), ("cpu",)),
     "task": (("NAME", "PATH"), (), ()),
@@ -81,7 +81,16 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "uncharge": (("OBJCG", "SIZE"), ("cpu",), ()),
     "get": (("OBJCG",), (), ()),
     "put": (("OBJCG",), (), ()),
+    # deferred work, CPU hotplug, CPUs at once (engine.threads)
+    "run_work": ((), (), ("cpu",)),
+    "rcu_sync": ((), (), ()),
+    "cpu_down": (("CPU",), (), ()),
+    "cpu_up": (("CPU",), (), ()),
+    "together": ((), (), ("schedule",)),
+    "end": ((), (), ()),
 }
+# Commands that make no sense as one CPU's thread inside `together`.
+NOT_IN_BLOCK = ("config", "run_work", "rcu_sync", "cpu_down", "cpu_up", "together", "end")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -112,8 +121,11 @@ def script_lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def parse_line(text: str, line: int = 0) -> Command | None:
-    """Parse one line; None for a blank or comment line. Raises ScriptError."""
+def parse_line(text: str, line: int = 0, in_block: bool = False) -> Command | None:
+    """Parse one line; None for a blank or comment line. Raises ScriptError.
+
+    Inside a `together` block every command is one CPU's thread: it takes cpu=N, also
+    those that have no cpu= elsewhere (mkdir, write, move...)."""
     if line == 1 and text.startswith(BOM):
         text = text[1:]  # a file that starts with a BOM, read line by line
     words = strip_comment(text)
@@ -125,6 +137,16 @@ def parse_line(text: str, line: int = 0) -> Command | None:
         known = ", ".join(sorted(GRAMMAR))
         raise ScriptError(f"unknown command '{name}' (known: {known})")
     positional, required, optional = grammar
+    if in_block:
+        if name in NOT_IN_BLOCK and name != "end":
+            if name == "together":
+                raise ScriptError("together inside together: blocks do not nest "
+                                  "(end the first one)")
+            raise ScriptError(f"{name} cannot be one CPU's thread inside together "
+                              "(put it before or after the block)")
+        if name != "end":
+            required = tuple(dict.fromkeys(required + ("cpu",)))
+            optional = tuple(o for o in optional if o != "cpu")
     args: list[str] = []
     opts: dict[str, str] = {}
     for word in rest:
@@ -145,6 +167,9 @@ def parse_line(text: str, line: int = 0) -> Command | None:
         raise ScriptError(f"{name}: {what} arguments (usage: {usage_of(name)})")
     for key in required:
         if key not in opts:
+            if in_block and key == "cpu":
+                raise ScriptError(f"{name}: inside together every line says which CPU runs "
+                                  "it: add cpu=N")
             raise ScriptError(f"{name}: missing option {key}= (usage: {usage_of(name)})")
     size = parse_size(args[1]) if name in ("alloc", "charge", "uncharge") else 0
     if name in ("alloc", "alloc_pages", "task", "kthread"):
@@ -162,13 +187,16 @@ def usage_of(name: str) -> str:
 def parse_script(text: str, where: str = "<script>") -> list[Command]:
     """Parse a whole script; the first bad line raises a located ScriptError."""
     commands = []
+    in_block = False
     for number, raw in enumerate(script_lines(text), start=1):
         try:
-            command = parse_line(raw, number)
+            command = parse_line(raw, number, in_block)
         except ScriptError as err:
             raise err.located(where, number) from None
         if command is not None:
             commands.append(command)
+            if command.name in ("together", "end"):
+                in_block = command.name == "together"
     return commands
 
 

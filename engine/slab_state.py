@@ -76,8 +76,13 @@ def charged_pages_by_memcg(st: State) -> Counter[str]:
 
 
 def cache_holders(st: State, memcg: str) -> set[str]:
-    """The css references v5.8 clone caches hold on a memcg (memcg_link_cache)."""
-    return {f"cache:{c}" for c in st.memcgs[memcg].get("kmem_caches", ())}
+    """The css references v5.8 clone caches hold on a memcg (memcg_link_cache), and those
+    of clone creations still queued (memcg_schedule_kmem_cache_create)."""
+    held = {f"cache:{c}" for c in st.memcgs[memcg].get("kmem_caches", ())}
+    if any(item[3] == "memcg_kmem_cache_create_func" and item[4][0] == memcg
+           for item in st.sys["work"]):
+        held.add("cache_create")
+    return held
 
 
 def check_slabs(st: State) -> None:

@@ -89,8 +89,8 @@ STEPS: dict[str, tuple[str, str]] = {
                              "A page stock with 0 pages, or stocks of other subtrees, are left alone."),
     "drain_all_stock.local": ("drain_all_stock: cpu{0} is local: drain now (page stock {1}, byte stock {2})",
                               "The current CPU drains synchronously."),
-    "drain_all_stock.remote": ("drain_all_stock: schedule_work_on(cpu{0}) (page stock {1}, byte stock {2})",
-                               "The kernel drains other CPUs asynchronously; here the work runs at once."),
+    "drain_all_stock.remote": ("drain_all_stock: schedule_work_on(cpu{0}): its kworker drains it (page stock {1}, byte stock {2})",
+                               "Other CPUs drain from their own kworker; with work=auto it runs at once, as on an idle machine."),
     # -- try_charge and friends ---------------------------------------------------------
     "try_charge.root": ("try_charge(/, {0}): the root is never charged",
                         "Root's counter rises only through descendants' charges (objcgs reparented to root uncharge it directly)."),
@@ -191,8 +191,8 @@ STEPS: dict[str, tuple[str, str]] = {
                               "Online children must be removed first; dying ones do not block."),
     "cgroup_destroy_locked.unlinked": ("cgroup_destroy_locked({0}): gone from the filesystem, now dying",
                                        "Ancestors count it in nr_dying_descendants until it is freed."),
-    "kill_css.kill": ("kill_css({0}): percpu_ref_kill; after an RCU grace period css_killed_work_fn takes it offline (here: at once)",
-                      "The css lives on while anything references it; the simulator runs the offline work at once."),
+    "kill_css.kill": ("kill_css({0}): percpu_ref_kill_and_confirm puts the base reference (refcnt {1}); offline waits for an RCU grace period",
+                      "The css lives on while anything references it; it goes offline later, from a workqueue."),
     "mem_cgroup_id_put.put": ("mem_cgroup_id_put({0}): the ID pin is dropped, css refcnt {1}",
                               "Offline is done; only real holders keep the memcg now."),
     "memcg_offline_kmem.id": ("memcg_offline_kmem: kmemcg_id {1} of {0} handed over to the parent as {2}",
@@ -205,12 +205,16 @@ STEPS: dict[str, tuple[str, str]] = {
                                         "Objcgs of dead descendants move up too, each keeping one css reference."),
     "memcg_reparent_objcgs.splice": ("memcg_reparent_objcgs: list_splice {0}'s {2} inherited objcg(s) onto {1}'s head",
                                      "Order is now: inherited, the former active, then the parent's own entries."),
-    "percpu_ref_kill.objcg": ("percpu_ref_kill(objcg {0}): marked dead, base reference put; the switch to atomic mode waits for an RCU grace period",
+    "percpu_ref_kill.objcg": ("percpu_ref_kill(objcg {0}): marked dead, base reference put (refcnt {1}); a zero counts only after an RCU grace period",
                               "A killed objcg is released once its last object and stock let go; a zero can only be seen in atomic mode."),
-    "rcu.objcg_kill": ("RCU grace period: objcg {0} is in atomic mode; the base reference's put shows in refcnt",
-                       "The per-CPU counts are summed now, so the count reaching zero releases the objcg (the simulator applies the put here)."),
-    "rcu.css_kill": ("RCU grace period: css {0} is in atomic mode; the base reference's put shows, refcnt {1}",
-                     "A css whose count reaches zero after its kill is released."),
+    "rcu.objcg_kill": ("percpu_ref_switch_to_atomic_rcu: objcg {0} is in atomic mode, refcnt {1}",
+                       "After the grace period the per-CPU counts are summed, so a count of zero now releases the objcg."),
+    "rcu.css_kill": ("percpu_ref_switch_to_atomic_rcu: css {0} is in atomic mode (refcnt {1}); css_killed_ref_fn queues css_killed_work_fn",
+                     "The kill is confirmed: the offline work is queued, and a count of zero from now on releases the css."),
+    "css_killed_work_fn.call": ("css_killed_work_fn({0}) on cpu{1}: offline_css under cgroup_mutex",
+                                "A kworker takes the killed css offline: the memory controller's css_offline runs."),
+    "queue_rcu_work.queued": ("RCU grace period over: queue {0}({1})",
+                              "queue_rcu_work: the work waited for a grace period and is now queued."),
     "css_release_work_fn.released": ("css_release_work_fn({0}): refcnt reached 0",
                                      "The memcg is released; it is freed after an RCU grace period."),
     "css_free_rwork_fn.freed": ("css_free_rwork_fn({0}): memcg freed (stale usage {1}); css_put(parent)",
@@ -265,8 +269,11 @@ def _merge_slab_steps() -> None:
     from engine.slab_steps import SLAB_STEPS  # the slab allocator and v5.8, in their own module
     from engine.version_steps import VERSION_STEPS  # what releases after v5.9 do instead
 
+    from engine.work_steps import WORK_STEPS
+
     STEPS.update(SLAB_STEPS)
     STEPS.update(VERSION_STEPS)
+    STEPS.update(WORK_STEPS)
 
 
 _merge_slab_steps()

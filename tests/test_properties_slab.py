@@ -86,7 +86,10 @@ def test_the_slab_trail_changes_no_state(lines: list[str]) -> None:
 @given(st.lists(st.tuples(st.sampled_from([64, 200, 512]), st.integers(1, 6)), min_size=1, max_size=8))
 def test_short_lived_cgroups_never_save_pages_under_v58(groups: list[tuple[int, int]]) -> None:
     """Cgroups that each leave objects behind: v5.9's shared caches never need more slab
-    pages than v5.8's clones, and the objects are the same on both."""
+    pages than v5.8's clones, and the objects are the same on both. In v5.8 a cgroup's
+    first object comes from the root cache while its clone is created (by deferred
+    work), so only a cgroup with two objects or more leaves a dead clone behind
+    (memcg_kmem_get_cache / memcg_schedule_kmem_cache_create, v5.8)."""
     lines = ["config cpus=2"]
     for n, (size, count) in enumerate(groups):
         lines += [f"mkdir G{n}", f"task t{n} G{n}"]
@@ -96,5 +99,5 @@ def test_short_lived_cgroups_never_save_pages_under_v58(groups: list[tuple[int, 
     old, new = sides["5.8"].figures(), sides["5.9"].figures()
     assert new.pages <= old.pages
     assert new.objects == old.objects == sum(c for _, c in groups)
-    assert old.dead_caches == len(groups)
+    assert old.dead_caches == sum(1 for _, count in groups if count >= 2)
     assert figures(sides["5.9"].machine.state).dead_caches == 0

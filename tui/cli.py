@@ -42,6 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
                          help="open the side-by-side view (the default on a terminal)")
     compare.add_argument("--check", action="store_true",
                          help="check every invariant after every micro-step (slower; same output)")
+    race = sub.add_parser(
+        "race", help="run every interleaving of a together block, up to K preemptions",
+        description="Search the schedules of a script's together block (docs/races.md): "
+                    "every interleaving with at most K preemptions is run from the state "
+                    "before the block; outcomes are grouped, each with its shortest schedule "
+                    "and a script that reproduces it. Exit 1 if a schedule oopses or breaks "
+                    "an invariant.")
+    race.add_argument("file", help="a .objcg script with one together block")
+    race.add_argument("--bound", type=int, default=2, metavar="K",
+                      help="at most K preemptions (default 2, at most 6)")
+    race.add_argument("--kernel", metavar="V", help="run under release V (e.g. 5.9, 6.5)")
+    race.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    race.add_argument("--rcu-off", action="store_true",
+                      help="what if RCU grace periods did not wait for readers (they do): "
+                           "shows the races RCU rules out")
     explore = sub.add_parser("explore", help="open the interactive explorer (the default)")
     explore.add_argument("file", nargs="?", help="a .objcg script to load")
     explore.add_argument("--record", metavar="FILE",
@@ -99,6 +114,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from engine.headless import main_run
 
         return main_run(args.file, args.json, check=args.check)
+    if args.cmd == "race":
+        from engine.race import main_race
+        from engine.kernel.versions import KERNELS, unknown_kernel_message
+
+        if args.kernel is not None and args.kernel not in KERNELS:
+            print(f"race: --{unknown_kernel_message(args.kernel)}", file=sys.stderr)
+            return 2
+        return main_race(args.file, args.bound, args.kernel, args.json, rcu=not args.rcu_off)
     if args.cmd == "compare":
         if args.json or not (args.tui or sys.stdout.isatty()):
             from engine.compare import main_compare

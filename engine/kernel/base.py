@@ -22,8 +22,20 @@ class Kernel:
         self.objcgs = state.objcgs  # name -> objcg record
         self.warnings: list[str] = []
         self.notes: list[str] = []
-        self.deferred: list[Callable[[Kernel], Steps]] = []  # RCU callbacks, in order
         self.current_cpu = 0  # the CPU running the current command
+        # Concurrency (engine.threads): the thread taking the current micro-step (None
+        # outside `together`), whether kernel code yields at each shared access there,
+        # the locks held (name -> thread) and each thread's RCU read-side sections.
+        self.thread: str | None = None
+        self.lane: str | None = None  # who takes the step, as the trail shows it ("w1")
+        self.origin: int | None = None  # the script line of the command running (work.py)
+        self.fine = False
+        self.eager = False  # a block's threads run in order: work runs as it would outside
+        self.locks: dict[str, str] = {}
+        self.irq_depth: dict[str, int] = {}  # engine.kernel.locks.irq_off nesting, per CPU
+        self.rcu_protects = True  # grace periods wait for readers (False: "what if not")
+        self.rcu_depth: dict[str | None, int] = {}
+        self.rcu_section: dict[str | None, int] = {}
         self.books = True  # keep memcg `expected` (engine.kernel.audit) for the I5 checks
         self.page_size = self.batch = self.nr_cpus = 0
         self.v1 = False  # cgroup v1 (`!cgroup_subsys_on_dfl(memory_cgrp_subsys)`)
@@ -126,9 +138,26 @@ class Kernel:
         self.warnings.append(text)
         return text
 
-    def defer(self, callback: Callable[[Kernel], Steps]) -> None:
-        """Queue work that runs after an RCU grace period (at the command's end)."""
-        self.deferred.append(callback)
+    # -- RCU read-side sections (only threads of a `together` block overlap them) ------
+    def rcu_read_lock(self) -> None:
+        thread = self.thread
+        depth = self.rcu_depth.get(thread, 0)
+        if not depth:
+            self.rcu_section[thread] = self.rcu_section.get(thread, 0) + 1
+        self.rcu_depth[thread] = depth + 1
+
+    def rcu_read_unlock(self) -> None:
+        self.rcu_depth[self.thread] -= 1
+
+    def rcu_readers(self) -> frozenset[tuple[str, int]]:
+        """The read-side sections open now: a grace period starting now waits for them."""
+        if not self.rcu_protects:
+            return frozenset()
+        return frozenset((t, self.rcu_section[t]) for t, d in self.rcu_depth.items()
+                         if d and t is not None)
+
+    def in_rcu_section(self, thread: str, section: int) -> bool:
+        return bool(self.rcu_depth.get(thread)) and self.rcu_section.get(thread) == section
 
 
 # The code objects of simulated kernel functions. The machine reads the call stack of a

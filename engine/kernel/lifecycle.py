@@ -5,9 +5,11 @@ from __future__ import annotations
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
 from engine.kernel.objcg import obj_cgroup_alloc
-from engine.kernel.refs import css_get, css_put, obj_cgroup_put
+from engine.kernel.locks import lock, lists_lock, unlock
+from engine.kernel.refs import css_get, css_put, drop_base, obj_cgroup_release
 from engine.kernel.task_objcg import keep_orig_objcg, put_orig_objcg
-from engine.kernel.v58 import memcg_deactivate_kmem_caches
+from engine.kernel.work import call_rcu, deferrable, queue_work
+from engine.kernel.v58 import cache_ref_switched, memcg_deactivate_kmem_caches
 from engine.model import Record
 
 EBUSY = -16
@@ -33,7 +35,7 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         "objcg": None, "objcg_list": (), "kmemcg_id": -1, "kmem_state": "NONE",
         "kmem_caches": (),  # v5.8: its clone caches, live and dead (engine.kernel.v58)
         "nr_descendants": 0, "nr_dying_descendants": 0, "nr_tasks": 0,
-        "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        "killing": False,  # killed, not yet switched to atomic mode (see engine.kernel.refs)
         # audit (not kernel fields): see engine.kernel.audit
         "expected": 0, "inflight": 0, "unbacked": 0,
         "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
@@ -70,6 +72,7 @@ def memcg_name_for(k: Kernel, path: str) -> str:
 @kfunc
 def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     """cgroup_mkdir(): css_alloc then css_online for the memory controller."""
+    yield from lock(k, "cgroup_mutex")  # cgroup_kn_lock_live()
     st = k.st
     name = memcg_name_for(k, path)
     rec = new_memcg(k, name, path, parent)
@@ -94,6 +97,7 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     yield from memcg_online_kmem(k, name)
     css_get(k, name, "online")
     st.set(rec, "state", "online")
+    unlock(k, "cgroup_mutex")
     yield ("mem_cgroup_css_online.online", name)
     return 0
 
@@ -128,18 +132,22 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
 def cgroup_rmdir(k: Kernel, memcg: str) -> Steps:
     """cgroup_rmdir(): refuse a busy cgroup, else unlink it, kill the css and offline it."""
     rec = k.memcgs[memcg]
+    yield from lock(k, "cgroup_mutex")  # cgroup_kn_lock_live()
     yield ("cgroup_rmdir.call", memcg, k.current_cpu)
+    ret = 0
     if memcg == ROOT:
         yield ("cgroup_rmdir.root",)
-        return EBUSY
-    if rec["nr_tasks"]:
+        ret = EBUSY
+    elif rec["nr_tasks"]:
         yield ("cgroup_rmdir.populated", memcg, rec["nr_tasks"])
-        return EBUSY
-    if rec["nr_descendants"]:
+        ret = EBUSY
+    elif rec["nr_descendants"]:
         yield ("cgroup_rmdir.children", memcg, rec["nr_descendants"])
-        return EBUSY
-    yield from cgroup_destroy_locked(k, memcg)
-    return 0
+        ret = EBUSY
+    else:
+        yield from cgroup_destroy_locked(k, memcg)
+    unlock(k, "cgroup_mutex")
+    return ret
 
 
 @kfunc
@@ -156,21 +164,25 @@ def cgroup_destroy_locked(k: Kernel, memcg: str) -> Steps:
 
 @kfunc
 def kill_css(k: Kernel, memcg: str) -> Steps:
-    """kill_css(): percpu_ref_kill_and_confirm; css_killed_work_fn takes the css offline."""
-    # The base reference drop is seen only after an RCU grace period, so it is queued.
-    k.st.set(k.memcgs[memcg], "base_pending", True)
-    k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "css", memcg))
-    yield ("kill_css.kill", memcg)
-    yield from css_killed_work_fn(k, memcg)
+    """kill_css() -> percpu_ref_kill_and_confirm(): the base reference is put at once;
+    after an RCU grace period css_killed_ref_fn queues css_killed_work_fn, which takes
+    the css offline (v5.9 kernel/cgroup/cgroup.c)."""
+    rec = k.memcgs[memcg]
+    k.st.set(rec, "killing", True)
+    drop_base(k, rec, "percpu_ref_kill_and_confirm")
+    call_rcu(k, "percpu_ref_switch_to_atomic_rcu", "css", memcg)
+    yield ("kill_css.kill", memcg, rec["refcnt"])
 
 
+@deferrable("css_killed_work_fn")
 @kfunc
 def css_killed_work_fn(k: Kernel, memcg: str) -> Steps:
-    """css_killed_work_fn() -> offline_css(): the memory controller's css_offline.
-
-    The kernel runs it from a workqueue after kill_css's RCU grace period; the simulator
-    runs it at once, nested where kill_css started it."""
+    """css_killed_work_fn() -> offline_css(): the memory controller's css_offline, from
+    the cgroup_destroy_wq workqueue, under cgroup_mutex."""
+    yield ("css_killed_work_fn.call", memcg, k.current_cpu)
+    yield from lock(k, "cgroup_mutex")
     yield from mem_cgroup_css_offline(k, memcg)
+    unlock(k, "cgroup_mutex")
 
 
 @kfunc
@@ -232,8 +244,10 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     objcg = rec["objcg"]
     st.set(rec, "objcg", None)
     yield ("memcg_reparent_objcgs.detach", memcg, objcg)
+    guard = lists_lock(k)  # spin_lock_irq(&css_set_lock)
+    yield from lock(k, guard)
     if k.has("objcg_no_memcg_pin"):  # v5.14: pointers swing, no css reference moves
-        yield from _reparent_without_pins(k, memcg, parent, objcg)
+        yield from _reparent_without_pins(k, memcg, parent, objcg, guard)
         yield from _kill_objcg(k, objcg)
         return
     _move_objcg(k, objcg, memcg, parent)
@@ -253,16 +267,18 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     st.set(rec, "objcg_list", ())
     for child_objcg in inherited:
         st.set(k.objcgs[child_objcg], "listed", parent)
+    unlock(k, guard)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
     yield from _kill_objcg(k, objcg)
 
 
-def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str) -> Steps:
+def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str,
+                           guard: str) -> Steps:
     """memcg_reparent_objcgs() from v5.14 (9838354e16a2; 5.14.2 l.328-347): the active
     objcg joins the memcg's own list head, every objcg on that list gets
-    WRITE_ONCE(iter->memcg, parent), and the whole list is spliced onto the parent's head.
-    No css_get or css_put: objcgs no longer pin memcgs. (Its steps are
-    memcg_reparent_objcgs'.)"""
+    WRITE_ONCE(iter->memcg, parent), and the whole list is spliced onto the parent's head,
+    all under the lists' lock. No css_get or css_put: objcgs no longer pin memcgs. (Its
+    steps are memcg_reparent_objcgs'.)"""
     st = k.st
     rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
     st.set(rec, "objcg_list", (objcg,) + rec["objcg_list"])
@@ -276,16 +292,19 @@ def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str) -> St
     st.set(rec, "objcg_list", ())
     for each in moving:
         st.set(k.objcgs[each], "listed", parent)
+    unlock(k, guard)
     yield ("memcg_reparent_objcgs.splice_all", memcg, parent, len(moving))
 
 
 def _kill_objcg(k: Kernel, objcg: str) -> Steps:
-    """The end of memcg_reparent_objcgs(): percpu_ref_kill of the formerly active objcg."""
+    """The end of memcg_reparent_objcgs(): percpu_ref_kill of the formerly active objcg;
+    the base reference is put now, a zero shows after a grace period."""
     st = k.st
     st.set(k.objcgs[objcg], "state", "killed")
-    st.set(k.objcgs[objcg], "base_pending", True)
-    k.defer(lambda k: percpu_ref_switch_to_atomic_rcu(k, "objcg", objcg))
-    yield ("percpu_ref_kill.objcg", objcg)
+    st.set(k.objcgs[objcg], "killing", True)
+    drop_base(k, k.objcgs[objcg], "percpu_ref_kill")
+    call_rcu(k, "percpu_ref_switch_to_atomic_rcu", "objcg", objcg)
+    yield ("percpu_ref_kill.objcg", objcg, k.objcgs[objcg]["refcnt"])
 
 
 def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
@@ -309,27 +328,47 @@ def _move_objcg(k: Kernel, objcg: str, memcg: str, parent: str) -> None:
             st.add(target, "kmem_unbacked", pages)
 
 
+@deferrable("percpu_ref_switch_to_atomic_rcu")
 @kfunc
 def percpu_ref_switch_to_atomic_rcu(k: Kernel, kind: str, name: str) -> Steps:
-    """After the RCU grace period of percpu_ref_kill: the base reference is gone and a
-    count of zero now releases (the objcg, or the css of a memcg)."""
+    """After the grace period of percpu_ref_kill: the per-CPU counts are summed, so a
+    count of zero is now seen and releases (the objcg; for a css the confirmation,
+    css_killed_ref_fn, first queues the offline work)."""
+    if kind == "cache":  # v5.8: a dead clone cache's refcount
+        yield from cache_ref_switched(k, name)
+        return
     if kind == "objcg":
-        yield ("rcu.objcg_kill", name)
-        k.st.set(k.objcgs[name], "base_pending", False)
-        yield from obj_cgroup_put(k, name, "base")
-    else:
-        k.st.set(k.memcgs[name], "base_pending", False)
-        css_put(k, name, "base")
-        yield ("rcu.css_kill", name, k.memcgs[name]["refcnt"])
+        rec = k.objcgs[name]
+        k.st.set(rec, "killing", False)
+        yield ("rcu.objcg_kill", name, rec["refcnt"])
+        if rec["refcnt"] == 0:
+            yield from obj_cgroup_release(k, name)
+        return
+    rec = k.memcgs[name]
+    k.st.set(rec, "killing", False)
+    queue_work(k, k.current_cpu, "css_killed_work_fn", name)  # css_killed_ref_fn
+    yield ("rcu.css_kill", name, rec["refcnt"])
+    if rec["refcnt"] == 0:  # (never while the ID pin of css_online is held)
+        queue_work(k, k.current_cpu, "css_release_work_fn", name)
 
 
+@deferrable("css_release_work_fn")
 @kfunc
 def css_release_work_fn(k: Kernel, memcg: str) -> Steps:
-    """css_release_work_fn(): the css reached zero; css_free follows after RCU."""
+    """css_release_work_fn(): the css reached zero; queue_rcu_work frees it after a
+    grace period."""
+    call_rcu(k, "queue_rcu_work", "css_free_rwork_fn", memcg)
     yield ("css_release_work_fn.released", memcg)
-    k.defer(lambda k: css_free_rwork_fn(k, memcg))
 
 
+@deferrable("queue_rcu_work")
+def rcu_work_rcufn(k: Kernel, fn: str, *args: str) -> Steps:
+    """rcu_work_rcufn(): the grace period of queue_rcu_work is over; queue the work."""
+    queue_work(k, k.current_cpu, fn, *args)
+    yield ("queue_rcu_work.queued", fn, args[0] if args else "")
+
+
+@deferrable("css_free_rwork_fn")
 @kfunc
 def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     """css_free_rwork_fn(): mem_cgroup_css_free, then drop the reference on the parent."""

@@ -10,6 +10,7 @@ from engine.kernel.stock import consume_stock, refill_stock
 
 ENOMEM = -12
 MAX_RECLAIM_RETRIES = 16
+MEM_CGROUP_RECLAIM_RETRIES = 5  # v5.8's name and value (mm/memcontrol.c of 5.8)
 PAGE_ALLOC_COSTLY_ORDER = 3
 
 # The gfp masks the script accepts, reduced to the bits try_charge looks at.
@@ -63,7 +64,7 @@ def _try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
     OOM, force."""
     flags = GFP_MASKS[gfp]
     batch = max(k.batch, nr_pages)
-    retries = MAX_RECLAIM_RETRIES
+    retries = top = MEM_CGROUP_RECLAIM_RETRIES if k.v58 else MAX_RECLAIM_RETRIES
     drained = False
     while True:  # retry:
         if (yield from consume_stock(k, memcg, nr_pages)):
@@ -98,7 +99,7 @@ def _try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
             break
         if retries:
             retries -= 1
-            yield ("try_charge.retry", MAX_RECLAIM_RETRIES - retries, MAX_RECLAIM_RETRIES)
+            yield ("try_charge.retry", top - retries, top)
             continue
         if "nofail" in flags and not k.has("nofail_oom"):  # 5.13 (3d0cbb981693): OOM first
             return (yield from _force(k, memcg, nr_pages, "nofail"))  # force:

@@ -5,7 +5,7 @@ from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.objstock import consume_obj_stock, refill_obj_stock
-from engine.kernel.refs import css_get, css_put, obj_cgroup_tryget
+from engine.kernel.refs import css_get, css_put, css_tryget, obj_cgroup_tryget
 from engine.model import Record
 
 
@@ -14,7 +14,8 @@ def obj_cgroup_alloc(k: Kernel, name: str) -> Record:
     return k.st.new("objcgs", name, {
         "kind": "objcg", "name": name, "memcg": None, "state": "active",
         "refcnt": 1, "holders": {"base": 1}, "nr_charged_bytes": 0,
-        "base_pending": False,  # killed, base reference not yet dropped (RCU)
+        "killing": False,  # killed, not yet switched to atomic mode (see engine.kernel.refs)
+        "kfreed": False,  # kfree_rcu ran: its memory is gone
         "listed": None,  # the memcg whose objcg_list it is linked into (list_head)
         # audit (not kernel fields): pages charged for it, live bytes, bytes in hand
         "pages": 0, "live": 0, "inflight": 0,
@@ -23,22 +24,40 @@ def obj_cgroup_alloc(k: Kernel, name: str) -> Record:
 
 @kfunc
 def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
-    """get_obj_cgroup_from_current(): walk up from the (active) memcg to the first objcg."""
+    """get_obj_cgroup_from_current(): under rcu_read_lock, walk up from the (active) memcg
+    to the first objcg whose tryget succeeds. v5.9 leaves `objcg` set after a failed
+    tryget, so a walk that then reaches the root returns an objcg it took no reference
+    on; 2f7659a31473 (5.11) clears it."""
     if not task["mm"] and task["active_memcg"] is None:
         yield ("get_obj_cgroup_from_current.no_mm", task["name"])
         return None
+    k.rcu_read_lock()
     memcg = task["active_memcg"] or task["memcg"]
     yield ("get_obj_cgroup_from_current.start", task["name"], memcg,
            "active_memcg" if task["active_memcg"] else "its cgroup")
+    objcg = None
     while memcg != ROOT:
-        objcg = k.memcgs[memcg]["objcg"]
+        objcg = k.memcgs[memcg]["objcg"]  # rcu_dereference(memcg->objcg)
+        if k.fine:
+            yield ("get_obj_cgroup_from_current.read", memcg, objcg)
         if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
+            k.rcu_read_unlock()
             yield ("get_obj_cgroup_from_current.found", memcg, objcg)
             return objcg
         parent = k.parent_mem_cgroup(memcg)
         assert parent is not None, "alloc refuses a walk that would oops (see commands)"
-        yield ("get_obj_cgroup_from_current.up", memcg, parent)
+        if objcg is not None:
+            failed = objcg
+            if k.has("objcg_null_after_failed_tryget"):
+                objcg = None
+            yield ("get_obj_cgroup_from_current.tryget_failed", failed, parent)
+        else:
+            yield ("get_obj_cgroup_from_current.up", memcg, parent)
         memcg = parent
+    k.rcu_read_unlock()
+    if objcg is not None:
+        yield ("get_obj_cgroup_from_current.stale", objcg)
+        return objcg
     yield ("get_obj_cgroup_from_current.root",)
     return None
 
@@ -54,8 +73,7 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
 
         return (yield from charge_through_objcg(k, objcg, gfp, size))
     rec = k.objcgs[objcg]
-    memcg = rec["memcg"]
-    css_get(k, memcg, "charge")  # pin the memcg the objcg points at, for the charge
+    memcg = yield from _pin_memcg(k, objcg)
     nr_pages, rem = divmod(size, k.page_size)
     if rem:
         nr_pages += 1
@@ -80,6 +98,27 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     css_put(k, memcg, "charge")
     yield ("obj_cgroup_charge.done", objcg, ret)
     return ret
+
+
+def _pin_memcg(k: Kernel, objcg: str) -> Steps:
+    """obj_cgroup_charge's pin on the memcg the objcg points at now, under rcu_read_lock.
+    v5.9 reads objcg->memcg and takes css_get: if reparenting moved the objcg and the
+    old memcg's count reached zero in between, that get brings it back from zero.
+    eefbfa7fd678 (5.11) takes css_tryget and, when it fails, reads objcg->memcg again."""
+    rec = k.objcgs[objcg]
+    k.rcu_read_lock()
+    while True:
+        memcg = rec["memcg"]  # obj_cgroup_memcg()
+        if k.fine:
+            yield ("obj_cgroup_charge.read_memcg", objcg, memcg)
+        if not k.has("charge_memcg_tryget"):
+            css_get(k, memcg, "charge")
+            break
+        if css_tryget(k, memcg, "charge"):
+            break
+        yield ("obj_cgroup_charge.tryget_failed", objcg, memcg)
+    k.rcu_read_unlock()
+    return memcg
 
 
 @kfunc

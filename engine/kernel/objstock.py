@@ -4,6 +4,8 @@ from __future__ import annotations
 from engine.kernel import audit
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
+from engine.kernel.locks import irq_off, irq_on
+from engine.kernel.oops import Oops
 from engine.kernel.refs import css_put, obj_cgroup_get, obj_cgroup_put
 
 
@@ -12,14 +14,17 @@ def consume_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     """consume_obj_stock(): serve nr_bytes from this CPU's byte stock if it caches objcg."""
     cpu = k.current_cpu
     stock = k.cpu(cpu)
+    depth = irq_off(k)
     cached, have = stock["cached_objcg"], stock["nr_bytes"]
     if cached != objcg or have < nr_bytes:  # the boundary is inclusive: 4096 serves 4096
         yield ("consume_obj_stock.miss", cpu, objcg, nr_bytes, cached, have)
+        irq_on(k, depth)
         return False
     st = k.st
     st.set(stock, "nr_bytes", have - nr_bytes)
     st.add(k.objcgs[objcg], "live", nr_bytes)
     yield ("consume_obj_stock.hit", cpu, objcg, nr_bytes, have - nr_bytes)
+    irq_on(k, depth)
     return True
 
 
@@ -47,8 +52,10 @@ def drain_obj_stock(k: Kernel, cpu: int) -> Steps:
         st.set(stock, "nr_bytes", 0)
         yield ("drain_obj_stock.flush", cpu, old, nr_bytes, nr_pages, memcg, rem,
                rec["nr_charged_bytes"])
-    # The kernel puts the reference before clearing cached_objcg; clearing first keeps
-    # every micro-step consistent (stock caches O <=> O holds "stock:cpuN").
+    if k.fine:  # between the two, another CPU may read the field: two micro-steps
+        return (yield from _drop_cached_objcg(k, cpu, old))
+    # Outside `together` nobody looks in between: one micro-step, clear then put, so
+    # every micro-step is consistent (stock caches O <=> O holds "stock:cpuN").
     st.set(stock, "cached_objcg", None)
     if k.has("drain_obj_stock_returns_old"):
         # v5.18 (567511462387): clear, and hand the reference to the caller, who puts it
@@ -112,6 +119,26 @@ def drain_pages_to_stock(k: Kernel, cpu: int, old: str, nr_bytes: int) -> Steps:
     yield ("drain_obj_stock.rest", cpu, old, rem, rec["nr_charged_bytes"])
 
 
+def _drop_cached_objcg(k: Kernel, cpu: int, old: str) -> Steps:
+    """v5.9 puts the old objcg, then clears stock->cached_objcg; from 5.18 (the stock's
+    local_lock) drain_obj_stock clears it and returns the old objcg, put afterwards.
+    `dropping` marks the stock's reference as in flight between the two."""
+    st, stock = k.st, k.cpu(cpu)
+    st.set(stock, "dropping", old)
+    if k.has("drain_obj_stock_returns_old"):
+        st.set(stock, "cached_objcg", None)
+        st.set(stock, "dropping", None)
+        st.hold(k.objcgs[old], f"stock:cpu{cpu}", -1)  # now the caller's, put after the
+        st.hold(k.objcgs[old], returned_ref(cpu), +1)  # stock's lock (put_returned)
+        yield ("drain_obj_stock.clear", cpu, old)
+        return old
+    yield from obj_cgroup_put(k, old, f"stock:cpu{cpu}")
+    st.set(stock, "cached_objcg", None)
+    st.set(stock, "dropping", None)
+    yield ("drain_obj_stock.clear", cpu, old)
+    return None
+
+
 @kfunc
 def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool = True) -> Steps:
     """refill_obj_stock(): put bytes in this CPU's byte stock; drain above PAGE_SIZE."""
@@ -121,6 +148,7 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool 
     rec = k.objcgs[objcg]
     trims = k.has("refill_obj_stock_allow_uncharge")
     old = None
+    depth = irq_off(k)
     if stock["cached_objcg"] != objcg:
         yield ("refill_obj_stock.switch", cpu, stock["cached_objcg"], objcg)
         old = yield from drain_obj_stock(k, cpu)
@@ -139,17 +167,20 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool 
     st.set(stock, "nr_bytes", stock["nr_bytes"] + nr_bytes)
     yield ("refill_obj_stock.added", cpu, objcg, nr_bytes, stock["nr_bytes"])
     if trims:
-        yield from _trim_over_page(k, cpu, objcg, allow_uncharge, old)
+        yield from _trim_over_page(k, cpu, objcg, allow_uncharge, old, depth)
         return
-    yield from put_returned(k, old, cpu)  # none before v5.18
     if stock["nr_bytes"] > k.page_size:  # strictly more: a whole page may stay parked
         yield ("refill_obj_stock.over_page", cpu, stock["nr_bytes"], k.page_size)
-        old = yield from drain_obj_stock(k, cpu)
-        yield from put_returned(k, old, cpu)
+        over = yield from drain_obj_stock(k, cpu)
+    else:
+        over = None
+    irq_on(k, depth)
+    yield from put_returned(k, old, cpu)  # none before v5.18
+    yield from put_returned(k, over, cpu)
 
 
 def _trim_over_page(k: Kernel, cpu: int, objcg: str, allow_uncharge: bool,
-                    old: str | None) -> Steps:
+                    old: str | None, depth: int) -> Steps:
     """refill_obj_stock() from v5.14 (5387c90490f7; 5.14.2 l.3234-3260): over PAGE_SIZE
     the stock keeps caching the objcg; an uncharge (or a switch) gives the whole pages
     back through obj_cgroup_uncharge_pages after the stock is left, and keeps the rest; a
@@ -167,12 +198,37 @@ def _trim_over_page(k: Kernel, cpu: int, objcg: str, allow_uncharge: bool,
         hand_over(k, rec["memcg"], nr_pages)
         st.set(stock, "nr_bytes", rest)
         yield ("refill_obj_stock.trim", cpu, nr_bytes, nr_pages, rest)
+    irq_on(k, depth)  # put_obj_stock(): the stock is left
     yield from put_returned(k, old, cpu)  # v5.18: after the lock, before the uncharge
     if nr_pages:
         yield from obj_cgroup_uncharge_pages(k, objcg, nr_pages)
 
 
-def obj_stock_flush_required(k: Kernel, cpu: int, root_memcg: str) -> bool:
-    """obj_stock_flush_required(): cached objcg's current memcg is in the subtree (no bytes check)."""
-    cached = k.cpu(cpu)["cached_objcg"]
-    return cached is not None and k.is_descendant(k.objcgs[cached]["memcg"], root_memcg)
+@kfunc
+def obj_stock_flush_required(k: Kernel, cpu: int, root_memcg: str) -> Steps:
+    """obj_stock_flush_required(): the cached objcg's current memcg is in the subtree
+    (no bytes check). v5.9 tests stock->cached_objcg and then reads it again to
+    dereference it; another CPU draining its stock in between leaves NULL there. From
+    6.5 (3b8abb323953) it is read once and the tested pointer is dereferenced."""
+    stock = k.cpu(cpu)
+    cached = stock["cached_objcg"]
+    if k.has("flush_required_read_once"):
+        if k.fine:
+            yield ("obj_stock_flush_required.read_once", cpu, cached)
+    elif k.fine:
+        yield ("obj_stock_flush_required.test", cpu, cached)
+        if cached is not None:
+            cached = stock["cached_objcg"]  # the second read
+            if cached is None:
+                raise Oops.at(k, "null-deref", "obj_stock_flush_required",
+                              f"cpu{cpu}'s stock->cached_objcg was tested non-NULL, then read "
+                              "again as NULL (the other CPU drained its stock in between) and "
+                              "dereferenced")
+            yield ("obj_stock_flush_required.deref", cpu, cached)
+    if cached is None:
+        return False
+    rec = k.objcgs[cached]
+    if rec["kfreed"]:
+        raise Oops.at(k, "use-after-free", "obj_stock_flush_required",
+                      f"objcg {cached} cached by cpu{cpu} was freed")
+    return k.is_descendant(rec["memcg"], root_memcg)

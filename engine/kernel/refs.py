@@ -10,34 +10,89 @@ from __future__ import annotations
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
+from engine.kernel.oops import Oops
+from engine.kernel.work import call_rcu, deferrable, queue_work
+
+# Reference counts are percpu_refs (a css's, an objcg's). Until percpu_ref_kill() the
+# count lives in per-CPU counters and is never tested for zero. The kill puts the base
+# reference at once, but the per-CPU counts are summed into the atomic count only after
+# an RCU grace period (percpu_ref_switch_to_atomic_rcu): until then the record is
+# `killing`, a tryget still succeeds and a count of zero releases nothing.
+
+
+def _live(rec: dict, function: str, k: Kernel) -> None:
+    """Touching freed memory is a kernel bug: the run stops with an oops."""
+    if rec["kind"] == "memcg" and rec["state"] == "freed" or rec.get("kfreed"):
+        raise Oops.at(k, "use-after-free", function,
+                      f"{rec['kind']} {rec['name']} was freed after an RCU grace period")
 
 
 def css_get(k: Kernel, memcg: str, holder: str) -> None:
-    """css_get(): a no-op on the root css, which is CSS_NO_REF."""
-    if memcg != ROOT:
-        k.st.hold(k.memcgs[memcg], holder, +1)
-
-
-def css_put(k: Kernel, memcg: str, holder: str) -> None:
-    """css_put(): the last put after the kill queues css_release_work_fn."""
+    """css_get(): a no-op on the root css, which is CSS_NO_REF. A get on a css whose
+    count has reached zero in atomic mode brings a released memcg back to life."""
     if memcg == ROOT:
         return
     rec = k.memcgs[memcg]
-    if k.st.hold(rec, holder, -1) == 0 and rec["state"] == "dying":
-        from engine.kernel.lifecycle import css_release_work_fn  # lifecycle imports us
+    _live(rec, "css_get", k)
+    if rec["refcnt"] == 0 and rec["state"] == "dying" and not rec["killing"]:
+        raise Oops.at(k, "css-resurrect", "css_get",
+                      f"css_get({memcg}): its count had reached 0 and css_release_work_fn "
+                      "is on its way to freeing it; the count comes back from 0 to 1")
+    k.st.hold(rec, holder, +1)
 
-        k.defer(lambda k: css_release_work_fn(k, memcg))
+
+def css_tryget(k: Kernel, memcg: str, holder: str) -> bool:
+    """css_tryget(): percpu_ref_tryget: fails only on a count of zero in atomic mode."""
+    if memcg == ROOT:
+        return True
+    rec = k.memcgs[memcg]
+    _live(rec, "css_tryget", k)
+    if rec["refcnt"] <= 0 and not rec["killing"]:
+        return False
+    k.st.hold(rec, holder, +1)
+    return True
+
+
+def css_put(k: Kernel, memcg: str, holder: str) -> None:
+    """css_put(): the last put, once the count is atomic after the kill, queues
+    css_release_work_fn (css_release, the percpu_ref's release callback)."""
+    if memcg == ROOT:
+        return
+    rec = k.memcgs[memcg]
+    _live(rec, "css_put", k)
+    _took(k, rec, holder, "css_put")
+    if k.st.hold(rec, holder, -1) == 0 and rec["state"] == "dying" and not rec["killing"]:
+        queue_work(k, k.current_cpu, "css_release_work_fn", memcg)
+
+
+def _took(k: Kernel, rec: dict, holder: str, function: str) -> None:
+    """A put must drop a reference someone took: the simulator knows each holder."""
+    if rec["holders"].get(holder, 0) <= 0:
+        raise Oops.at(k, "ref-underflow", function,
+                      f"{function}({rec['name']}) by {holder}, which holds no reference: "
+                      f"the count {rec['refcnt']} drops below what its holders took")
+
+
+def drop_base(k: Kernel, rec: dict, function: str) -> None:
+    """percpu_ref_kill(): put the base reference. The count is still per-CPU (the record
+    is `killing`), so whatever it reads it releases nothing yet."""
+    _took(k, rec, "base", function)
+    k.st.hold(rec, "base", -1)
 
 
 def obj_cgroup_get(k: Kernel, objcg: str, holder: str) -> None:
     """obj_cgroup_get(): percpu_ref_get."""
-    k.st.hold(k.objcgs[objcg], holder, +1)
+    rec = k.objcgs[objcg]
+    _live(rec, "obj_cgroup_get", k)
+    k.st.hold(rec, holder, +1)
 
 
 def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
-    """obj_cgroup_tryget(): percpu_ref_tryget, which succeeds even after the kill."""
+    """obj_cgroup_tryget(): percpu_ref_tryget, which succeeds even after the kill until
+    the count, summed after a grace period, is zero."""
     rec = k.objcgs[objcg]
-    if rec["refcnt"] <= 0:
+    _live(rec, "obj_cgroup_tryget", k)
+    if rec["refcnt"] <= 0 and not rec["killing"]:
         return False
     k.st.hold(rec, holder, +1)
     return True
@@ -45,11 +100,13 @@ def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
 
 @kfunc
 def obj_cgroup_put(k: Kernel, objcg: str, holder: str) -> Steps:
-    """obj_cgroup_put(): percpu_ref_put; reaching 0 after the kill releases the objcg."""
+    """obj_cgroup_put(): percpu_ref_put; reaching 0 in atomic mode releases the objcg."""
     rec = k.objcgs[objcg]
+    _live(rec, "obj_cgroup_put", k)
+    _took(k, rec, holder, "obj_cgroup_put")
     refcnt = k.st.hold(rec, holder, -1)
     yield ("obj_cgroup_put.put", objcg, holder, refcnt)
-    if refcnt == 0 and rec["state"] == "killed":
+    if refcnt == 0 and rec["state"] == "killed" and not rec["killing"]:
         yield from obj_cgroup_release(k, objcg)
 
 
@@ -91,13 +148,16 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
     st.set(rec, "listed", None)
     if k.has("objcg_no_memcg_pin"):  # v5.14 (9838354e16a2): no css reference to drop
+        call_rcu(k, "kfree", objcg)  # kfree_rcu(objcg, rcu)
         yield ("obj_cgroup_release.unlink_nopin", objcg, memcg)
-    else:
-        css_put(k, memcg, f"objcg:{objcg}")
-        yield ("obj_cgroup_release.unlink", objcg, memcg)
-    k.defer(lambda k: kfree_rcu(k, objcg))
+        return
+    css_put(k, memcg, f"objcg:{objcg}")
+    call_rcu(k, "kfree", objcg)  # kfree_rcu(objcg, rcu)
+    yield ("obj_cgroup_release.unlink", objcg, memcg)
 
 
+@deferrable("kfree")
 def kfree_rcu(k: Kernel, objcg: str) -> Steps:
     """kfree_rcu() of the objcg, after get_obj_cgroup_from_current can no longer see it."""
+    k.st.set(k.objcgs[objcg], "kfreed", True)
     yield ("kfree_rcu.objcg", objcg)

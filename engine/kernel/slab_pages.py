@@ -51,6 +51,7 @@ def new_cache(k: Kernel, name: str, size: int, memcg: str | None, root: str | No
     return k.st.new("caches", name, {
         "kind": "cache", "name": name, "size": size, "order": order, "per_slab": per_slab,
         "memcg": memcg, "root": root, "state": "active",
+        "killing": False,  # v5.8 dead clone: killed, refcount not yet atomic (engine.kernel.v58)
         "slabs": (),  # slab indexes, in allocation order
         "partial": (),  # indexes of slabs with a free slot, ascending
         "nr_objects": 0, "next_slab": 0,

@@ -7,11 +7,17 @@ has none). On offline the memcg's clones are deactivated and reparented to the p
 (mm/slab_common.c memcg_deactivate_kmem_caches), so the memcg itself can be freed while
 its "dead" caches live on until their last object is freed.
 
+A memcg's first allocation from a cache finds no clone: memcg_kmem_get_cache queues
+its creation (memcg_schedule_kmem_cache_create, on the memcg_kmem_cache workqueue) and
+serves the allocation from the root cache, charged to nobody. Later allocations, once
+the work has run, use the clone. A dead clone is destroyed from a work item too, once
+its refcount (a reference per slab page) has dropped to zero after its kill.
+
 Where the model simplifies v5.8 (the trail marks these steps with ≈):
-- memcg_kmem_get_cache creates a missing clone at once; v5.8 queues the creation on a
-  workqueue and serves the allocation from the root cache, uncharged, meanwhile;
-- a dead cache whose last slab goes is shut down at once (v5.8: percpu_ref release,
-  then a work item);
+- a dead clone is shrunk and killed after one grace period (v5.8 queues kmemcg_workfn
+  from an RCU callback to do it, and the kill folds after a second grace period);
+- allocate_slab's second attempt falls back to the smallest order that holds an object;
+  the model charges the cache's own order again;
 - try_charge keeps v5.9's one css reference per page stock; v5.8 took one per page
   (css_get_many) and memcg_charge_slab moved them to the cache's percpu refcount.
 """
@@ -20,12 +26,13 @@ from __future__ import annotations
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.kmem import memcg_kmem_uncharge
-from engine.kernel.memcg import ENOMEM, __memcg_kmem_charge
+from engine.kernel.memcg import ENOMEM, GFP_MASKS, __memcg_kmem_charge, get_order
 from engine.kernel.refs import css_get, css_put
 from engine.kernel.slab import memcg_kmem_bypass, returned_null
 from engine.kernel.slab_pages import (
     get_root_cache, new_cache, slab_alloc_node, slab_free_object, slab_pages,
 )
+from engine.kernel.work import call_rcu, deferrable, queue_work
 from engine.model import Record
 
 def cache_holder(cache: str) -> str:
@@ -80,7 +87,39 @@ def memcg_kmem_get_cache(k: Kernel, root: Record, task: Record) -> Steps:
         # memcg_schedule_kmem_cache_create: css_tryget_online fails, nothing is created
         yield ("memcg_kmem_get_cache.offline", memcg, kmemcg_id, root["name"])
         return root
-    return (yield from memcg_create_kmem_cache(k, memcg, root))
+    yield from memcg_schedule_kmem_cache_create(k, memcg, root)
+    return root
+
+
+@kfunc
+def memcg_schedule_kmem_cache_create(k: Kernel, memcg: str, root: Record) -> Steps:
+    """memcg_schedule_kmem_cache_create(): css_tryget_online (the work pins the memcg)
+    and queue_work(memcg_kmem_cache_wq); each allocation that misses queues one."""
+    css_get(k, memcg, CREATE_HOLDER)
+    queue_work(k, k.current_cpu, "memcg_kmem_cache_create_func", memcg, root["name"])
+    yield ("memcg_schedule_kmem_cache_create.queued", memcg, root["name"])
+
+
+CREATE_HOLDER = "cache_create"  # the css reference a queued creation work holds
+
+
+@deferrable("memcg_kmem_cache_create_func")
+@kfunc
+def memcg_kmem_cache_create_func(k: Kernel, memcg: str, root_name: str) -> Steps:
+    """memcg_kmem_cache_create_func(): memcg_create_kmem_cache, then css_put. The work
+    creates nothing if the memcg went offline meanwhile or another work was first."""
+    root = k.st.tables["caches"][root_name]
+    rec = k.memcgs[memcg]
+    arr = root["memcg_caches"]
+    kmemcg_id = rec["kmemcg_id"]
+    if rec["kmem_state"] != "ONLINE":
+        yield ("memcg_create_kmem_cache.offline", memcg, root_name)
+    elif kmemcg_id < len(arr) and arr[kmemcg_id] is not None:
+        yield ("memcg_create_kmem_cache.exists", memcg, arr[kmemcg_id])
+    else:
+        yield from memcg_create_kmem_cache(k, memcg, root)
+    css_put(k, memcg, CREATE_HOLDER)
+    yield ("memcg_kmem_cache_create_func.put", memcg)
 
 
 @kfunc
@@ -113,7 +152,14 @@ def memcg_charge_slab(k: Kernel, cache: Record, slab: Record, gfp: str) -> Steps
         yield ("memcg_charge_slab.root", cache["name"], nr_pages)
         return 0
     yield ("memcg_charge_slab.call", cache["name"], slab["index"], nr_pages, memcg)
-    ret = yield from __memcg_kmem_charge(k, memcg, gfp, nr_pages)
+    # allocate_slab() of v5.8 SLUB: the first alloc_slab_page (whose charge_slab_page
+    # charges the page) runs with __GFP_NORETRY and without __GFP_NOFAIL; only if it
+    # fails does the second run with the caller's own flags.
+    first = _first_attempt(k, gfp, cache)
+    ret = yield from __memcg_kmem_charge(k, memcg, first, nr_pages)
+    if ret and first != gfp:
+        yield ("memcg_charge_slab.retry", cache["name"], gfp)
+        ret = yield from __memcg_kmem_charge(k, memcg, gfp, nr_pages)
     if ret:
         yield ("memcg_charge_slab.failed", cache["name"], memcg, ret)
         return ret
@@ -123,6 +169,17 @@ def memcg_charge_slab(k: Kernel, cache: Record, slab: Record, gfp: str) -> Steps
     yield ("memcg_charge_slab.charged", cache["name"], slab["index"], nr_pages, memcg,
            k.memcgs[memcg]["usage"])
     return 0
+
+
+def _first_attempt(k: Kernel, gfp: str, cache: Record) -> str:
+    """(gfp | __GFP_NORETRY) & ~__GFP_NOFAIL, in the masks the script knows; for a slab
+    order above the smallest one that holds an object (s->min), reclaim is masked off
+    too, so the first attempt cannot block at all (allocate_slab, mm/slub.c of 5.8)."""
+    if "blocking" not in GFP_MASKS[gfp]:
+        return gfp
+    if cache["order"] > get_order(-(-cache["size"] // k.page_size)):
+        return "GFP_NOWAIT"
+    return "GFP_KERNEL|__GFP_NORETRY"
 
 
 def _charged(k: Kernel, cache: Record, memcg: str, pages: int) -> None:
@@ -175,11 +232,11 @@ def memcg_deactivate_kmem_caches(k: Kernel, memcg: str, parent: str) -> Steps:
         if clone is None:
             continue
         st.set(root, "memcg_caches", arr[:kmemcg_id] + (None,) + arr[kmemcg_id + 1:])
-        st.set(caches[clone], "state", "dead")  # kmemcg_cache_deactivate: percpu_ref_kill
+        # kmemcg_cache_deactivate: percpu_ref_kill; a zero counts after a grace period
+        st.set(caches[clone], "state", "dead")
+        st.set(caches[clone], "killing", True)
+        call_rcu(k, "percpu_ref_switch_to_atomic_rcu", "cache", clone)
         yield ("memcg_deactivate_kmem_caches.dead", clone, len(caches[clone]["slabs"]))
-        if not caches[clone]["slabs"]:
-            # no slab page holds the cache's refcount: released after the grace period
-            k.defer(lambda k, clone=clone: kmemcg_cache_shutdown(k, clone))
     rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
     moving = rec["kmem_caches"]
     for name in moving:
@@ -197,13 +254,33 @@ def memcg_deactivate_kmem_caches(k: Kernel, memcg: str, parent: str) -> Steps:
         yield ("memcg_deactivate_kmem_caches.splice", memcg, parent, len(moving))
 
 
+def cache_ref_switched(k: Kernel, name: str) -> Steps:
+    """The dead clone's refcount is atomic now: with no slab page left it is zero."""
+    cache = k.st.tables["caches"][name]
+    k.st.set(cache, "killing", False)
+    yield ("percpu_ref_switch_to_atomic_rcu.cache", name, len(cache["slabs"]))
+    if not cache["slabs"]:
+        yield from kmemcg_cache_shutdown(k, name)
+
+
 @kfunc
 def kmemcg_cache_shutdown(k: Kernel, name: str) -> Steps:
-    """kmemcg_cache_shutdown() -> shutdown_cache(): a dead clone with no slab is destroyed."""
-    st = k.st
-    cache = st.tables["caches"].get(name)
-    if cache is None or cache["slabs"]:
+    """kmemcg_cache_shutdown(): the dead clone's refcount reached zero (its percpu_ref
+    release): queue kmemcg_workfn, which destroys it. Before the grace period of its
+    kill the count is not summed, so a last slab freed then releases nothing yet."""
+    cache = k.st.tables["caches"][name]
+    if cache["killing"]:
         return
+    queue_work(k, k.current_cpu, "kmemcg_workfn", name)
+    yield ("kmemcg_cache_shutdown.queued", name)
+
+
+@deferrable("kmemcg_workfn")
+@kfunc
+def kmemcg_workfn(k: Kernel, name: str) -> Steps:
+    """kmemcg_workfn() -> shutdown_cache(): the dead clone is destroyed; css_put."""
+    st = k.st
+    cache = st.tables["caches"][name]
     memcg = cache["memcg"]
     rec = k.memcgs[memcg]
     st.set(rec, "kmem_caches", tuple(c for c in rec["kmem_caches"] if c != name))
