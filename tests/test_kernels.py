@@ -30,6 +30,7 @@ SHOWS: dict[str, str | tuple[str, ...]] = {
     "v511_pages_drained_into_page_stock.objcg": "uncharge_through_page_stock",
     "v513_page_pins_objcg.objcg": "kmem_pages_through_objcg",
     "v514_worked_example.objcg": ("refill_obj_stock_allow_uncharge", "objcg_no_memcg_pin"),
+    "v614_cpu_down_drains_obj_stock.objcg": "hotplug_drains_obj_stock",
 }
 
 
