@@ -219,9 +219,19 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "From v6.10 the object exists before it is charged; a failed charge gives it back."),
 }
 
-VERSION_STEPS: dict[str, tuple[str, str]] = {
-    step: (template, reason) for step, (_, _, template, reason) in _TABLE.items()}
 STEP_CHANGES: dict[str, str] = {step: change for step, (change, *_) in _TABLE.items()}
+
+
+def _commit(step: str) -> str:
+    change, commit = _TABLE[step][:2]
+    return commit or BY_NAME[change].commits[0]
+
+
+# The reason of such a step starts with the release and the commit that brought it, so
+# every explanation of it (the explorer's, the lesson player's, an export's) names them.
+VERSION_STEPS: dict[str, tuple[str, str]] = {
+    step: (template, f"{BY_NAME[change].release}, {_commit(step)}: {reason}")
+    for step, (change, _, template, reason) in _TABLE.items()}
 
 
 def change_of(step_id: str) -> Change | None:
@@ -232,10 +242,7 @@ def change_of(step_id: str) -> Change | None:
 
 def commit_of(step_id: str) -> str:
     """The commit that wrote this step's behaviour ("" for a v5.9 step)."""
-    entry = _TABLE.get(step_id)
-    if entry is None:
-        return ""
-    return entry[1] or BY_NAME[entry[0]].commits[0]
+    return _commit(step_id) if step_id in _TABLE else ""
 
 
 def difference_note(step_id: str) -> str | None:

@@ -179,3 +179,42 @@ def test_random_scripts_with_one_change_switched_off(kernel: str, data: st.DataO
         m.run_line(line)
     v2 = [line for line in lines if "limit_in_bytes" not in line and "use_hierarchy" not in line]
     play_and_replay(v2, m, len(SETUP))
+
+
+# -- what the explorer shows of a release ----------------------------------------------
+def test_a_step_a_later_release_takes_names_its_release_and_commit() -> None:
+    from engine.steps import STEPS, explain
+    from engine.version_steps import STEP_CHANGES, difference_note
+
+    assert explain("__memcg_kmem_charge_page.objcg").startswith(
+        "5.13, b4e0b68fbd9d: The page pins the objcg, not the memcg")
+    assert explain("refill_obj_stock.trim").startswith("5.14, 5387c90490f7: ")
+    assert difference_note("refill_obj_stock.added") is None  # v5.9's own step
+    for step, change in STEP_CHANGES.items():  # every such step is in the trail's table
+        assert step in STEPS and change in BY_NAME
+
+
+def test_every_release_runs_with_its_own_steps() -> None:
+    """The trail of a release uses that release's steps: 5.13's kmem page records the
+    objcg (no v5.9 page step), 5.14 trims the byte stock instead of draining it."""
+    from engine.version_steps import STEP_CHANGES
+
+    def step_ids(kernel: str, text: str) -> set[str]:
+        m = Machine(kernel=kernel)
+        for number, raw in enumerate(script_lines(text), start=1):
+            m.run_line(raw, "<t>", number)
+        return {s.data[0] for s in m.steps}
+
+    pages = "mkdir A\ntask t A\nalloc_pages P 0 task=t cpu=0\nfree P cpu=0\n"
+    assert "__memcg_kmem_charge_page.charged" in step_ids("5.9", pages)
+    later = step_ids("5.13", pages)
+    assert "__memcg_kmem_charge_page.objcg" in later and "__memcg_kmem_charge_page.charged" not in later
+    worked = (GOLDENS.parent / "worked_example.objcg").read_text()
+    assert "refill_obj_stock.trim" in step_ids("5.14", worked)
+    assert not {s for s in step_ids("5.9", worked) if s in STEP_CHANGES}
+
+
+def test_tab_completes_every_release() -> None:
+    from tui.complete import Names, candidates
+
+    assert candidates("config kernel=", Names())[1] == [f"kernel={k}" for k in KERNELS]

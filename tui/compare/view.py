@@ -219,11 +219,11 @@ def why_text(steps: Sequence[Step], first: int, at: int) -> Text:
     if at <= first or at == 0:
         return Text("")
     step_id = steps[at - 1].data[0]
-    text = Text(explain(step_id), "italic")
-    note = difference_note(step_id)
-    if note is not None:
-        text = Text.assemble((note.split(":", 1)[0] + ": ", "bold magenta"), text)
-    return text
+    reason = explain(step_id)
+    if difference_note(step_id) is None:
+        return Text(reason, "italic")
+    release, _, rest = reason.partition(": ")  # "5.13, b4e0b68fbd9d: ..."
+    return Text.assemble((release + ": ", "bold magenta"), (rest, "italic"))
 
 
 def objcg_lines(st: State, other: State, limit: int) -> list[Text]:
