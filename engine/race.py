@@ -208,7 +208,8 @@ class Search:
 
 def search(script: Script, where: str, bound: int, kernel: str | None,
            progress: Callable[[Report], None] | None = None, rcu: bool = True,
-           revert: tuple[str, ...] = ()) -> Report:
+           revert: tuple[str, ...] = (),
+           on_new: Callable[[Outcome], None] | None = None) -> Report:
     """Every schedule with at most `bound` preemptions, depth first. rcu=False: what if
     grace periods did not wait for readers (to see what RCU protects); revert: changes
     of engine.kernel.versions switched off (to see what they fix)."""
@@ -222,7 +223,8 @@ def search(script: Script, where: str, bound: int, kernel: str | None,
             report.pruned += 1
             continue
         report.schedules += 1
-        _keep(report, outcome)
+        if _keep(report, outcome) and on_new is not None:
+            on_new(outcome)
         if progress is not None and report.schedules % 200 == 0:
             progress(report)
         # where else could the schedule have gone after its prefix, within the bound?
@@ -252,16 +254,18 @@ def _steps_again(labels: list[str]) -> list[bool]:
     return out
 
 
-def _keep(report: Report, outcome: Outcome) -> None:
+def _keep(report: Report, outcome: Outcome) -> bool:
+    """Count the outcome; True if it is a new one."""
     if outcome.kind == "oops" and report.first_oops_at is None:
         report.first_oops_at = report.schedules
     kept = report.outcomes.get(outcome.key)
     if kept is None:
         report.outcomes[outcome.key] = outcome
-        return
+        return True
     kept.count += 1
     if len(outcome.schedule) < len(kept.schedule):
         kept.schedule, kept.state = outcome.schedule, outcome.state
+    return False
 
 
 def reproducer(text: str, script: Script, schedule: list[str], kernel: str | None) -> str:

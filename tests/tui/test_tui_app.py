@@ -295,7 +295,7 @@ async def test_tab_moves_focus_and_q_quits(make_app):
 async def test_selection_drives_the_conservation_sum(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", "n", "n", "n", "n")  # objcg /A/B moves: the sum follows it
+        await pilot.press(*"n" * 7)  # offline (after the RCU callback): objcg /A/B moves, the sum follows
         status = app.query_one(InvariantStatus).plain
         assert status.startswith("✓ objcg /A/B:")
         objcgs = app.query_one(ObjcgList)
