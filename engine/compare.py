@@ -88,7 +88,8 @@ def run_both(text: str, where: str, *, history: bool = False, check: bool = Fals
 
 
 # -- figures -------------------------------------------------------------------------------
-MEMCG_FIELDS = ("state", "usage", "css_refs", "objcg_list", "kmem_usage")
+MEMCG_FIELDS = ("state", "usage", "css_refs", "objcg_list", "failcnt", "events_max", "events_oom",
+                "kmem_usage")
 OBJCG_FIELDS = ("state", "memcg", "refcnt", "nr_charged_bytes")
 CPU_FIELDS = ("cached", "nr_pages", "cached_objcg", "nr_bytes")
 MISSING = None  # a record one kernel has and another has not (shown as "-")
