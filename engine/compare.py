@@ -26,7 +26,7 @@ from engine.headless import result_json, script_or_say
 from engine.kernel.versions import CHANGES, KERNELS, SEED_COMMIT, Change, changes_in, release_key
 from engine.machine import CommandRecord, Machine
 from engine.script import ScriptError, script_lines
-from engine.slab_state import SlabFigures, figures
+from engine.slab_state import SlabFigures, figures, layout_notes
 
 DEFAULT_KERNELS = ("5.8", "5.9")
 KERNELS_HELP = ", ".join(KERNELS)
@@ -321,6 +321,11 @@ def text_report(sides: dict[str, Side], out: TextIO, attribution: Attribution | 
                 if values[before].get(row, MISSING) != values[after].get(row, MISSING):
                     reason = attribution.why(row, before, after, last).text()
                     w(f"      {before} -> {after}: {reason}\n")
+    if any(r.startswith("slab ") for r in rows):
+        for note in layout_notes(next(iter(sides.values())).machine.state):
+            w(note + "\n")
+        w("≈ slab figures follow the model's layout: an empty slab is freed at once (SLUB "
+          "keeps up to min_partial, at least 5, on an active cache)\n")
     n = len(next(iter(sides.values())).records)
     w(f"{n} commands; * marks a figure that differs between releases\n")
     if len(kernels) > 2 or "5.8" not in sides or "5.9" not in sides:

@@ -139,3 +139,33 @@ def test_attribution_finds_the_change_by_switching_it_off() -> None:
     # v5.11's __memcg_kmem_uncharge sends free X1's page to cpu0's page stock (31 -> 32)
     assert [c.commits[0] for c in why.changes] == ["3de7d4f25a74"] and not why.together
     assert Attribution(text, "w").why("slab pages", "5.8", "5.9", 11).design
+
+
+# -- the model's slab layout against SLUB's ---------------------------------------------
+def test_slub_layout_follows_calculate_order() -> None:
+    """v5.9 mm/slub.c, worked by hand for 2 CPUs (min_objects = 4 * (fls(2) + 1) = 12):
+    512 B: get_order(12 * 512) = 1, 8192 % 512 = 0 -> order 1, 16 objects; 4000 B: order 3
+    holds 8 < 12, so min_objects = 8, 32768 % 4000 = 768 <= 32768 / 16 -> order 3, 8;
+    100 B rounds to 104 (a word): 39 per page; min_partial = ilog2(4096) / 2 = 6."""
+    from engine.kernel.slab_pages import slub_layout
+
+    assert slub_layout(512, 2, 4096)[1:3] == (1, 16)
+    assert slub_layout(4000, 2, 4096)[1:3] == (3, 8)
+    assert slub_layout(100, 2, 4096)[:3] == (104, 0, 39)
+    assert slub_layout(4096, 2, 4096).min_partial == 6
+    assert slub_layout(64, 2, 4096).min_partial == 5  # ilog2(64) / 2 = 3, clamped to 5
+
+
+def test_the_saving_keeps_its_sign_under_slubs_layout() -> None:
+    """compare's page figures (v5.8 against v5.9) point the same way when the live objects
+    are packed into SLUB's slabs instead of the model's."""
+    from engine.compare import run_both
+    from engine.slab_state import slub_pages_lower_bound
+
+    for script in (TEN, ROOT / "tests" / "scenarios" / "large_objects.objcg",
+                   ROOT / "tests" / "scenarios" / "slab_v58_objects_outlive_cgroup.objcg"):
+        sides = run_both(script.read_text(), str(script))
+        model = {k: s.figures().pages for k, s in sides.items()}
+        slub = {k: slub_pages_lower_bound(s.machine.state) for k, s in sides.items()}
+        sign = (model["5.8"] > model["5.9"]) - (model["5.8"] < model["5.9"])
+        assert sign == (slub["5.8"] > slub["5.9"]) - (slub["5.8"] < slub["5.9"]), script

@@ -13,6 +13,7 @@ from rich.text import Text
 from engine import Step
 from engine.kernel.base import ROOT
 from engine.model import State
+from engine.kernel.slab_pages import slub_layout
 from engine.slab_state import SlabFigures, figures
 from engine.slab_steps import SIMPLIFIED
 from engine.steps import describe, explain
@@ -150,6 +151,9 @@ def cache_lines(st: State, other: State, width: int, limit: int) -> list[Text]:
             hidden += 1  # an empty shared cache: nothing to see
             continue
         head = Text.assemble((c["name"], "bold"), (f" {c['state']}", STATE_STYLE.get(c["state"], "")))
+        slub = slub_layout(c["size"], st.sys["cpus"], st.sys["page_size"])
+        if (slub.order, slub.objects) != (c["order"], c["per_slab"]):
+            head.append(f" ≈ SLUB: order-{slub.order}×{slub.objects}", "magenta")
         owner = Text.assemble((f" → {c['memcg']}", DIM)) if c["root"] is not None else Text()
         picture = slab_picture(st, c, width - 2) if c["slabs"] else []
         if len(picture) == 1:  # one line per cache when its slabs fit beside its name
