@@ -19,7 +19,8 @@ KINDS = {
     "object": ("objects", "name"),
     "cache": ("caches", "name"),  # in the `slab` section
 }
-WHOLE = ("config", "slab")  # KIND FIELD: sections with no NAME
+WHOLE = ("config", "slab", "oops")  # KIND FIELD: sections with no NAME ("oops kind": after
+# a kernel oops in a `together` block, what it printed)
 
 
 def parse_ref(ref: str) -> tuple[str, str | None, str]:
@@ -41,6 +42,8 @@ def resolve(state: dict[str, Any], ref: str) -> Any:
     """The value a reference names in a JSON state document."""
     kind, name, field = parse_ref(ref)
     if kind in WHOLE:
+        if kind not in state:
+            raise ValueError("the kernel has not oopsed here: no 'oops' to read")
         entry = state[kind]
     else:
         table, key = KINDS[kind]

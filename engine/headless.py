@@ -119,7 +119,9 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
         print(exc, file=err)
         return 2
     if isinstance(sink, _JsonResults):
-        sink.write(out, machine.snapshot(), None if oops is None else oops.json())
+        state = machine.snapshot()
+        state.pop("oops", None)  # said once, at the top level
+        sink.write(out, state, None if oops is None else oops.json())
     else:
         sink.oops(oops)
     if oops is not None:

@@ -607,5 +607,8 @@ class Machine:
         """The JSON state document of the current point (a fresh, independent copy)."""
         from engine.export import state_json
 
-        return state_json(self.state)
+        doc = state_json(self.state)
+        if self.oops is not None and self.cursor == len(self.steps):
+            doc["oops"] = self.oops.json()  # at the crash: what the kernel printed
+        return doc
 

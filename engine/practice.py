@@ -26,7 +26,7 @@ TOPICS: dict[str, str] = {
     "lifetime": "objcg references, kill and release (lessons 10, 12)",
     "limits": "memory.max, failcnt and failed charges (lessons 13-14)",
     "versions": "the same lines under a later release: kernel pages pin objcgs, pages "
-                "drained into the page stock, objcgs that pin no memcg (lesson 16)",
+                "drained into the page stock, objcgs that pin no memcg (lesson 18)",
 }
 
 # the releases a `versions` problem runs under (v5.8 has no obj_cgroup to ask about)
@@ -249,7 +249,7 @@ def _limits(b: _Builder) -> None:
 
 
 def _versions(b: _Builder) -> None:
-    """Lesson 16's experiment, varied: a page and objects in a child, then its removal."""
+    """Lesson 18's experiment, varied: a page and objects in a child, then its removal."""
     for line in ("mkdir A", "mkdir A/B", "task t A/B"):
         b.add(line)
     if b.rng.random() < 0.7:
