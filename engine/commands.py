@@ -13,9 +13,9 @@ from engine.kernel.kmem_v1 import (
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
-from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
+from engine.kernel.objcg import obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
-from engine.kernel.slab import forget_null, slab_alloc, slab_free
+from engine.kernel.slab import charge, forget_null, slab_alloc, slab_free
 from engine.kernel.hotplug import cpu_down, cpu_up
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
 from engine.kernel.task_objcg import task_exits, task_moved
@@ -516,7 +516,7 @@ def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
     check_alloc_size(cmd.size, "charge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
-    return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
+    return charge(k)(k, objcg, need_gfp(cmd), cmd.size)  # the release's obj_cgroup_charge
 
 
 @handler("uncharge")

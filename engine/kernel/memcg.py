@@ -1,6 +1,9 @@
 """try_charge() and its callers: the page-granular memcg charge path of v5.9."""
 from __future__ import annotations
 
+import types
+from typing import Any, Callable
+
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
@@ -39,9 +42,10 @@ def get_order(nr_pages: int) -> int:
 
 
 @kfunc
-def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
-    """try_charge(): stock, then the counters in batches, then reclaim, drain, OOM, force."""
-    if memcg == ROOT:
+def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int, root_check: bool = True) -> Steps:
+    """try_charge(): stock, then the counters in batches, then reclaim, drain, OOM, force.
+    Without `root_check` it is v5.14's try_charge_memcg (below)."""
+    if memcg == ROOT and root_check:
         # Nothing is charged, yet the caller will account the pages as its own:
         # the audit calls them "unbacked" so the books still balance (spec I5, I13).
         audit.inflight_pages(k, ROOT, nr_pages)
@@ -49,19 +53,6 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         audit.attribute(k, ROOT, -nr_pages)
         yield ("try_charge.root", nr_pages)
         return 0
-    return (yield from _try_charge_memcg(k, memcg, gfp, nr_pages))
-
-
-@kfunc
-def try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
-    """try_charge_memcg(), v5.14 (c5c8b16b596e): try_charge without its root check, for
-    obj_cgroup_charge_pages: the root's counter is charged like any other (no limit)."""
-    return (yield from _try_charge_memcg(k, memcg, gfp, nr_pages))
-
-
-def _try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
-    """The body of try_charge (its steps are the caller's): stock, batch, reclaim, drain,
-    OOM, force."""
     flags = GFP_MASKS[gfp]
     batch = max(k.batch, nr_pages)
     retries = top = MEM_CGROUP_RECLAIM_RETRIES if k.v58 else MAX_RECLAIM_RETRIES
@@ -125,6 +116,24 @@ def _try_charge_memcg(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         return (yield from _force(k, memcg, nr_pages, "nofail"))
     yield ("try_charge.nomem", memcg, nr_pages)
     return ENOMEM
+
+
+def _named(fn: Callable[..., Steps], name: str, **defaults: Any) -> Callable[..., Steps]:
+    """The same kernel function body under another kernel name, with other defaults: one
+    body, one generator frame, and the trail's call stack says the kernel's name."""
+    code = fn.__code__.replace(co_name=name, co_qualname=name)
+    args = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    given = dict(zip(args[len(args) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    given.update(defaults)
+    made = types.FunctionType(code, fn.__globals__, name,
+                              tuple(given[a] for a in args if a in given))
+    made.__doc__ = fn.__doc__
+    return kfunc(made)
+
+
+# try_charge_memcg(), v5.14 (c5c8b16b596e): try_charge without its root check, which
+# obj_cgroup_charge_pages calls: an objcg pointing at the root charges the root's counter
+try_charge_memcg = _named(try_charge, "try_charge_memcg", root_check=False)
 
 
 def _margin(k: Kernel, memcg: str) -> int:

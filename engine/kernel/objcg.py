@@ -68,10 +68,6 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
-    if k.has("kmem_pages_through_objcg"):  # v5.13: obj_cgroup_charge_pages pins the memcg
-        from engine.kernel.objcg_pages import charge_through_objcg  # it imports us
-
-        return (yield from charge_through_objcg(k, objcg, gfp, size))
     rec = k.objcgs[objcg]
     memcg = yield from _pin_memcg(k, objcg)
     nr_pages, rem = divmod(size, k.page_size)

@@ -86,11 +86,16 @@ def obj_cgroup_uncharge_pages(k: Kernel, objcg: str, nr_pages: int) -> Steps:
     yield ("obj_cgroup_uncharge_pages.done", objcg, memcg)
 
 
-def charge_through_objcg(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
-    """obj_cgroup_charge() after its byte stock missed, from v5.13: whole pages through
-    obj_cgroup_charge_pages, the tail to the byte stock (its steps are obj_cgroup_charge's)."""
-    from engine.kernel.objstock import refill_obj_stock  # objstock -> refs -> kmem
+@kfunc
+def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
+    """obj_cgroup_charge() from v5.13 (e74d225910ec; 5.14.2 l.3262-3304): the byte stock,
+    else whole pages through obj_cgroup_charge_pages (which pins the memcg itself), and
+    the tail to the byte stock (from v5.14 without ever uncharging, 5387c90490f7)."""
+    from engine.kernel.objstock import consume_obj_stock, refill_obj_stock  # it imports refs
 
+    yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
+    if (yield from consume_obj_stock(k, objcg, size)):
+        return 0
     rec = k.objcgs[objcg]
     nr_pages, rem = divmod(size, k.page_size)
     if rem:
@@ -107,7 +112,6 @@ def charge_through_objcg(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
         k.st.add(rec, "inflight", nr_pages * k.page_size - size)
         yield ("obj_cgroup_charge.charged", objcg, nr_pages, size)
         if rem:
-            # v5.14 (5387c90490f7): a charge's tail never uncharges (allow_uncharge false)
             yield from refill_obj_stock(k, objcg, k.page_size - rem, allow_uncharge=False)
     yield ("obj_cgroup_charge.done_objcg", objcg, ret)
     return ret

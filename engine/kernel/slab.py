@@ -7,6 +7,8 @@ objcg vectors are allocated without __GFP_ACCOUNT, so they charge nothing either
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.kernel.objcg import get_obj_cgroup_from_current, obj_cgroup_charge, obj_cgroup_uncharge
 from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
@@ -54,9 +56,15 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
         return (yield from _allocate_then_charge(k, obj, size, charged, task, gfp))
     ret = 0
     borrowed = k.has("task_objcg")  # v6.7: the task's objcg, no reference of our own
-    objcg = yield from lookup_objcg(k, task, borrowed)
+    if borrowed:
+        objcg = yield from lookup_objcg(k, task, borrowed)
+    elif memcg_kmem_bypass(task):
+        objcg = None
+        yield ("memcg_kmem_bypass.bypass", task["name"])
+    else:
+        objcg = yield from get_obj_cgroup_from_current(k, task)
     if objcg is not None:
-        ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
+        ret = yield from charge(k)(k, objcg, gfp, charged)
         if ret:
             # v5.9: the charge failed, yet the object is allocated unaccounted.
             if not borrowed:
@@ -93,6 +101,16 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     return 0
 
 
+def charge(k: Kernel) -> Callable[[Kernel, str, str, int], Steps]:
+    """obj_cgroup_charge() as the running release has it: from v5.13 the one of
+    engine.kernel.objcg_pages, through obj_cgroup_charge_pages."""
+    if k.has("kmem_pages_through_objcg"):
+        from engine.kernel import objcg_pages  # it imports us
+
+        return objcg_pages.obj_cgroup_charge
+    return obj_cgroup_charge
+
+
 def lookup_objcg(k: Kernel, task: Record, borrowed: bool) -> Steps:
     """The objcg an allocation charges: get_obj_cgroup_from_current (a reference the
     caller puts) after memcg_kmem_bypass, or from v6.7 current_obj_cgroup (borrowed)."""
@@ -124,7 +142,7 @@ def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Re
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, 0)
         return 0
-    ret = yield from obj_cgroup_charge(k, objcg, gfp, charged)
+    ret = yield from charge(k)(k, objcg, gfp, charged)
     rec = k.st.objects[obj]
     if ret:
         if not borrowed:
