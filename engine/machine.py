@@ -203,7 +203,8 @@ class Machine:
         oops = None
         try:
             ret = self._drive(work, index)
-            if self.state.sys["work_mode"] == "auto":
+            sysrec = self.state.sys
+            if sysrec["work"] and sysrec["work_mode"] == "auto":
                 self._run_pending(index)
         except ScriptError as err:
             self._abandon(first)

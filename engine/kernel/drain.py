@@ -14,7 +14,7 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     """drain_local_stock(): with interrupts off, the byte stock first, then the page
     stock, then clear FLUSHING_CACHED_CHARGE."""
     stock = k.cpu(cpu)
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     yield ("drain_local_stock.start", cpu, stock["cached_objcg"], stock["nr_bytes"],
            stock["cached"], stock["nr_pages"])
     old = yield from drain_obj_stock(k, cpu)
@@ -22,7 +22,8 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     if stock["flushing"]:
         k.st.set(stock, "flushing", False)
         yield ("drain_local_stock.done", cpu)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     yield from put_returned(k, old, cpu)  # v5.18: after the stock's lock
 
 
@@ -35,18 +36,20 @@ def drain_all_stock(k: Kernel, root_memcg: str) -> Steps:
         yield ("drain_all_stock.busy", root_memcg, k.current_cpu)
         return
     yield ("drain_all_stock.start", root_memcg, k.current_cpu)
-    depth = irq_off(k)  # get_cpu(): this CPU's kworker waits; other CPUs go on
+    depth = irq_off(k) if k.fine else 0  # get_cpu(): this CPU's kworker waits; other CPUs go on
     for cpu in range(k.nr_cpus):
         stock = k.cpu(cpu)
         if not stock.get("online", True):
             continue  # for_each_online_cpu
-        k.rcu_read_lock()
+        if k.fine:
+            k.rcu_read_lock()
         cached, nr_pages = stock["cached"], stock["nr_pages"]
         if k.fine:
             yield ("drain_all_stock.read", cpu, cached, nr_pages)
         pages = cached is not None and nr_pages > 0 and k.is_descendant(cached, root_memcg)
         objs = yield from obj_stock_flush_required(k, cpu, root_memcg)
-        k.rcu_read_unlock()
+        if k.fine:
+            k.rcu_read_unlock()
         if not (pages or objs):
             yield ("drain_all_stock.skip", cpu, cached, nr_pages, stock["cached_objcg"])
             continue
@@ -63,5 +66,6 @@ def drain_all_stock(k: Kernel, root_memcg: str) -> Steps:
         yield ("drain_all_stock.remote", cpu, pages, objs)
         if runs_at_once(k, cpu) and item in pending(k):
             yield from run_item(k, item)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     unlock(k, "percpu_charge_mutex")

@@ -31,7 +31,8 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
     if not task["mm"] and task["active_memcg"] is None:
         yield ("get_obj_cgroup_from_current.no_mm", task["name"])
         return None
-    k.rcu_read_lock()
+    if k.fine:
+        k.rcu_read_lock()
     memcg = task["active_memcg"] or task["memcg"]
     yield ("get_obj_cgroup_from_current.start", task["name"], memcg,
            "active_memcg" if task["active_memcg"] else "its cgroup")
@@ -41,7 +42,8 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
         if k.fine:
             yield ("get_obj_cgroup_from_current.read", memcg, objcg)
         if objcg is not None and obj_cgroup_tryget(k, objcg, "current"):
-            k.rcu_read_unlock()
+            if k.fine:
+                k.rcu_read_unlock()
             yield ("get_obj_cgroup_from_current.found", memcg, objcg)
             return objcg
         parent = k.parent_mem_cgroup(memcg)
@@ -54,7 +56,8 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
         else:
             yield ("get_obj_cgroup_from_current.up", memcg, parent)
         memcg = parent
-    k.rcu_read_unlock()
+    if k.fine:
+        k.rcu_read_unlock()
     if objcg is not None:
         yield ("get_obj_cgroup_from_current.stale", objcg)
         return objcg
@@ -102,7 +105,8 @@ def _pin_memcg(k: Kernel, objcg: str) -> Steps:
     old memcg's count reached zero in between, that get brings it back from zero.
     eefbfa7fd678 (5.11) takes css_tryget and, when it fails, reads objcg->memcg again."""
     rec = k.objcgs[objcg]
-    k.rcu_read_lock()
+    if k.fine:
+        k.rcu_read_lock()
     while True:
         memcg = rec["memcg"]  # obj_cgroup_memcg()
         if k.fine:
@@ -113,7 +117,8 @@ def _pin_memcg(k: Kernel, objcg: str) -> Steps:
         if css_tryget(k, memcg, "charge"):
             break
         yield ("obj_cgroup_charge.tryget_failed", objcg, memcg)
-    k.rcu_read_unlock()
+    if k.fine:
+        k.rcu_read_unlock()
     return memcg
 
 

@@ -14,17 +14,19 @@ def consume_obj_stock(k: Kernel, objcg: str, nr_bytes: int) -> Steps:
     """consume_obj_stock(): serve nr_bytes from this CPU's byte stock if it caches objcg."""
     cpu = k.current_cpu
     stock = k.cpu(cpu)
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     cached, have = stock["cached_objcg"], stock["nr_bytes"]
     if cached != objcg or have < nr_bytes:  # the boundary is inclusive: 4096 serves 4096
         yield ("consume_obj_stock.miss", cpu, objcg, nr_bytes, cached, have)
-        irq_on(k, depth)
+        if k.fine:
+            irq_on(k, depth)
         return False
     st = k.st
     st.set(stock, "nr_bytes", have - nr_bytes)
     st.add(k.objcgs[objcg], "live", nr_bytes)
     yield ("consume_obj_stock.hit", cpu, objcg, nr_bytes, have - nr_bytes)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     return True
 
 
@@ -148,7 +150,7 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool 
     rec = k.objcgs[objcg]
     trims = k.has("refill_obj_stock_allow_uncharge")
     old = None
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     if stock["cached_objcg"] != objcg:
         yield ("refill_obj_stock.switch", cpu, stock["cached_objcg"], objcg)
         old = yield from drain_obj_stock(k, cpu)
@@ -174,7 +176,8 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool 
         over = yield from drain_obj_stock(k, cpu)
     else:
         over = None
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     yield from put_returned(k, old, cpu)  # none before v5.18
     yield from put_returned(k, over, cpu)
 
@@ -198,7 +201,8 @@ def _trim_over_page(k: Kernel, cpu: int, objcg: str, allow_uncharge: bool,
         hand_over(k, rec["memcg"], nr_pages)
         st.set(stock, "nr_bytes", rest)
         yield ("refill_obj_stock.trim", cpu, nr_bytes, nr_pages, rest)
-    irq_on(k, depth)  # put_obj_stock(): the stock is left
+    if k.fine:
+        irq_on(k, depth)  # put_obj_stock(): the stock is left
     yield from put_returned(k, old, cpu)  # v5.18: after the lock, before the uncharge
     if nr_pages:
         yield from obj_cgroup_uncharge_pages(k, objcg, nr_pages)

@@ -20,11 +20,10 @@ from engine.kernel.work import call_rcu, deferrable, queue_work
 # `killing`, a tryget still succeeds and a count of zero releases nothing.
 
 
-def _live(rec: dict, function: str, k: Kernel) -> None:
+def _freed(rec: dict, function: str, k: Kernel) -> Oops:
     """Touching freed memory is a kernel bug: the run stops with an oops."""
-    if rec["kind"] == "memcg" and rec["state"] == "freed" or rec.get("kfreed"):
-        raise Oops.at(k, "use-after-free", function,
-                      f"{rec['kind']} {rec['name']} was freed after an RCU grace period")
+    return Oops.at(k, "use-after-free", function,
+                   f"{rec['kind']} {rec['name']} was freed after an RCU grace period")
 
 
 def css_get(k: Kernel, memcg: str, holder: str) -> None:
@@ -33,7 +32,8 @@ def css_get(k: Kernel, memcg: str, holder: str) -> None:
     if memcg == ROOT:
         return
     rec = k.memcgs[memcg]
-    _live(rec, "css_get", k)
+    if rec["state"] == "freed":
+        raise _freed(rec, "css_get", k)
     if rec["refcnt"] == 0 and rec["state"] == "dying" and not rec["killing"]:
         raise Oops.at(k, "css-resurrect", "css_get",
                       f"css_get({memcg}): its count had reached 0 and css_release_work_fn "
@@ -46,7 +46,8 @@ def css_tryget(k: Kernel, memcg: str, holder: str) -> bool:
     if memcg == ROOT:
         return True
     rec = k.memcgs[memcg]
-    _live(rec, "css_tryget", k)
+    if rec["state"] == "freed":
+        raise _freed(rec, "css_tryget", k)
     if rec["refcnt"] <= 0 and not rec["killing"]:
         return False
     k.st.hold(rec, holder, +1)
@@ -59,31 +60,34 @@ def css_put(k: Kernel, memcg: str, holder: str) -> None:
     if memcg == ROOT:
         return
     rec = k.memcgs[memcg]
-    _live(rec, "css_put", k)
-    _took(k, rec, holder, "css_put")
+    if rec["state"] == "freed":
+        raise _freed(rec, "css_put", k)
+    if rec["holders"].get(holder, 0) <= 0:
+        raise _untaken(k, rec, holder, "css_put")
     if k.st.hold(rec, holder, -1) == 0 and rec["state"] == "dying" and not rec["killing"]:
         queue_work(k, k.current_cpu, "css_release_work_fn", memcg)
 
 
-def _took(k: Kernel, rec: dict, holder: str, function: str) -> None:
+def _untaken(k: Kernel, rec: dict, holder: str, function: str) -> Oops:
     """A put must drop a reference someone took: the simulator knows each holder."""
-    if rec["holders"].get(holder, 0) <= 0:
-        raise Oops.at(k, "ref-underflow", function,
-                      f"{function}({rec['name']}) by {holder}, which holds no reference: "
-                      f"the count {rec['refcnt']} drops below what its holders took")
+    return Oops.at(k, "ref-underflow", function,
+                   f"{function}({rec['name']}) by {holder}, which holds no reference: "
+                   f"the count {rec['refcnt']} drops below what its holders took")
 
 
 def drop_base(k: Kernel, rec: dict, function: str) -> None:
     """percpu_ref_kill(): put the base reference. The count is still per-CPU (the record
     is `killing`), so whatever it reads it releases nothing yet."""
-    _took(k, rec, "base", function)
+    if rec["holders"].get("base", 0) <= 0:
+        raise _untaken(k, rec, "base", function)
     k.st.hold(rec, "base", -1)
 
 
 def obj_cgroup_get(k: Kernel, objcg: str, holder: str) -> None:
     """obj_cgroup_get(): percpu_ref_get."""
     rec = k.objcgs[objcg]
-    _live(rec, "obj_cgroup_get", k)
+    if rec["kfreed"]:
+        raise _freed(rec, "obj_cgroup_get", k)
     k.st.hold(rec, holder, +1)
 
 
@@ -91,7 +95,8 @@ def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
     """obj_cgroup_tryget(): percpu_ref_tryget, which succeeds even after the kill until
     the count, summed after a grace period, is zero."""
     rec = k.objcgs[objcg]
-    _live(rec, "obj_cgroup_tryget", k)
+    if rec["kfreed"]:
+        raise _freed(rec, "obj_cgroup_tryget", k)
     if rec["refcnt"] <= 0 and not rec["killing"]:
         return False
     k.st.hold(rec, holder, +1)
@@ -102,8 +107,10 @@ def obj_cgroup_tryget(k: Kernel, objcg: str, holder: str) -> bool:
 def obj_cgroup_put(k: Kernel, objcg: str, holder: str) -> Steps:
     """obj_cgroup_put(): percpu_ref_put; reaching 0 in atomic mode releases the objcg."""
     rec = k.objcgs[objcg]
-    _live(rec, "obj_cgroup_put", k)
-    _took(k, rec, holder, "obj_cgroup_put")
+    if rec["kfreed"]:
+        raise _freed(rec, "obj_cgroup_put", k)
+    if rec["holders"].get(holder, 0) <= 0:
+        raise _untaken(k, rec, holder, "obj_cgroup_put")
     refcnt = k.st.hold(rec, holder, -1)
     yield ("obj_cgroup_put.put", objcg, holder, refcnt)
     if refcnt == 0 and rec["state"] == "killed" and not rec["killing"]:

@@ -16,15 +16,17 @@ def consume_stock(k: Kernel, memcg: str, nr_pages: int) -> Steps:
     if nr_pages > k.batch:
         yield ("consume_stock.too_big", cpu, nr_pages, k.batch)
         return False
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     if stock["cached"] != memcg or stock["nr_pages"] < nr_pages:
         yield ("consume_stock.miss", cpu, memcg, nr_pages, stock["cached"], stock["nr_pages"])
-        irq_on(k, depth)
+        if k.fine:
+            irq_on(k, depth)
         return False
     audit.stock_pages(k, cpu, -nr_pages)
     audit.inflight_pages(k, memcg, nr_pages)
     yield ("consume_stock.hit", cpu, memcg, nr_pages, stock["nr_pages"])
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
     return True
 
 
@@ -49,7 +51,7 @@ def refill_stock(k: Kernel, memcg: str, nr_pages: int) -> Steps:
     """refill_stock(): park pre-charged pages in this CPU's stock; drain above the batch."""
     cpu = k.current_cpu
     stock = k.cpu(cpu)
-    depth = irq_off(k)
+    depth = irq_off(k) if k.fine else 0
     if stock["cached"] != memcg:
         yield from drain_stock(k, cpu)
         css_get(k, memcg, f"stock:cpu{cpu}")
@@ -60,4 +62,5 @@ def refill_stock(k: Kernel, memcg: str, nr_pages: int) -> Steps:
     if stock["nr_pages"] > k.batch:
         yield ("refill_stock.over_batch", cpu, stock["nr_pages"], k.batch)
         yield from drain_stock(k, cpu)
-    irq_on(k, depth)
+    if k.fine:
+        irq_on(k, depth)
