@@ -147,7 +147,7 @@ class _JsonResults:
     def command(self, record: CommandRecord) -> None:
         self.pending.append(
             f'{self.count and "," or "["}\n  {{\n   "line": {record.command.line},\n   '
-            f'"command": {_quote(record.command.text)},\n   "ret": {record.ret},\n   '
+            f'"command": {_quote(record.command.text)},\n   "ret": {"null" if record.ret is None else record.ret},\n   '
             f'"warnings": {_strings(record.warnings)},\n   "notes": {_strings(record.notes)}'
             '\n  }')
         self.count += 1
@@ -220,8 +220,9 @@ class _TextTrace:
         if record.parts:  # a together block: its lines, then the interleaved trail
             w(f"{record.command.line:>4}  {record.command.text}\n")
             for part in record.parts:
+                ret = f"ret {part.ret}" if part.ret is not None else "did not return (oops)"
                 w(f"{part.command.line:>4}    [{part.command.cpu:>3}] {part.command.text}"
-                  f"   -> ret {part.ret}\n")
+                  f"   -> {ret}\n")
             w("".join(lines))
             for part in record.parts:
                 self._said(part)

@@ -92,7 +92,7 @@ class LineResult:
     """What one line of a block returned, and what it printed."""
 
     command: Command
-    ret: int = 0
+    ret: int | None = None  # None: the line never returned (an oops came first)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -108,13 +108,16 @@ class Thread:
         self.result: LineResult | None = None  # of the line running now
         self.waiting: str | None = None  # the lock it found held at its last try
         self.steps = 0  # micro-steps taken
+        self.returned = False  # its line has taken its last micro-step (line_return)
         # the kernel context where it stopped (a thread inside run_item runs on the
         # item's CPU, in its lane): (current_cpu, lane, origin)
         self.ctx: tuple[int, str | None, int | None] | None = None
 
     @property
     def finished(self) -> bool:
-        return not self.worker and self.gen is None and self.next_line >= len(self.lines)
+        """All its lines have returned (a kworker is never finished: work may come)."""
+        return not self.worker and self.next_line >= len(self.lines) and (
+            self.gen is None or self.returned)
 
 
 class BlockRun:
@@ -256,17 +259,20 @@ class BlockRun:
                 thread.ctx = (k.current_cpu, k.lane, k.origin)
             except StopIteration as stop:
                 self._ended(thread, stop.value)
-                if k.eager and not thread.worker:
-                    self._work_now()
                 continue
             if data[0] == "wait":
                 thread.waiting = data[1]
                 return False
             thread.waiting = None
+            thread.returned = data[0] == "line.return"
             thread.steps += 1
             self.current = label
             self.history.append(label)
+            if thread.returned and thread.result is not None:
+                thread.result.ret = data[3]
             self.machine._close(data, thread.gen, self.index)
+            if thread.returned and k.eager:
+                self._work_now()  # what the line queued runs now, as outside a block
             return True
 
     def _start(self, thread: Thread) -> bool:
@@ -285,16 +291,17 @@ class BlockRun:
         thread.result = self.results[line.line]
         self._enter(thread)
         try:
-            thread.gen = prepare(k, line)
+            thread.gen = line_return(prepare(k, line), line)
         except ScriptError as err:
             raise err.located(self.machine.where, line.line) from None
+        thread.returned = False
         k.current_cpu = thread.cpu  # prepare() picks cpu 0 for commands without cpu=
         return True
 
     def _run_work(self, thread: Thread, item: WorkItem) -> Steps:
         """A kworker takes one item: what it prints goes to the line that queued it."""
         thread.result = self.results.get(item[6], self.orphans)  # type: ignore[arg-type]
-        return run_item(self.k, item)
+        return work_done(run_item(self.k, item), item)
 
     def _enter(self, thread: Thread) -> None:
         """The kernel context of the thread about to step."""
@@ -308,7 +315,7 @@ class BlockRun:
             k.current_cpu, k.lane, k.origin = thread.ctx
 
     def _ended(self, thread: Thread, value: Any) -> None:
-        if not thread.worker and thread.result is not None:
+        if not thread.worker and thread.result is not None and thread.result.ret is None:
             thread.result.ret = value or 0
         thread.gen = None
         thread.result = None
@@ -370,6 +377,22 @@ class BlockRun:
             if thread.gen is not None:
                 thread.gen.close()
                 thread.gen = None
+
+
+def line_return(gen: Steps, line: Command) -> Steps:
+    """A line of a block: its command, then a micro-step of its own for its return,
+    taken once every lock, irq-off section and RCU read-side section of the command has
+    been let go, so a thread that has taken its last micro-step holds nothing."""
+    ret = yield from gen
+    yield ("line.return", line.line, line.text, ret or 0)
+    return ret
+
+
+def work_done(gen: Steps, item: WorkItem) -> Steps:
+    """A kworker's item, then a micro-step saying it is done (as line_return)."""
+    ret = yield from gen
+    yield ("work.done", item[2], item[3])
+    return ret
 
 
 def check_block(k: Kernel, block: Block) -> list[str]:
