@@ -303,7 +303,7 @@ def test_shared_data_is_readable_by_others(tmp_path):
 
 # -- 5. hygiene ------------------------------------------------------------------------------------
 
-def test_malformed_requests_and_directories_are_one_line_each(tmp_path):
+def test_malformed_requests_are_one_line_each(tmp_path):
     with classroom(tmp_path) as room:
         for junk in (b"\x16\x03\x01\x02\x00junk\r\n\r\n", b"GET / HTTP/1.1\r\nHost: a\r\n"
                      b"Content-Length: nine\r\n\r\n", b"BREW /pot HTCPCP/1.0\r\n\r\n"):
@@ -311,7 +311,15 @@ def test_malformed_requests_and_directories_are_one_line_each(tmp_path):
                 sock.sendall(junk)
                 sock.settimeout(10)
                 assert sock.recv(4096).startswith(b"HTTP/1.")  # answered, then closed
+        assert room.server.poll() is None
+    announced = 3  # the address, the folder, Ctrl+C
+    lines = [line for line in room.log.splitlines()[announced:] if line.strip()]
+    assert len(lines) <= 3, lines
+    assert "Traceback" not in room.log and not any(line.startswith(" ") for line in lines)
 
+
+def test_static_files_are_served_but_no_folder_is_listed(tmp_path):
+    with classroom(tmp_path) as room:
         async def static() -> None:
             async with aiohttp.ClientSession() as client:
                 for folder in ("static/", "static/js/", "static/fonts/"):
@@ -321,11 +329,19 @@ def test_malformed_requests_and_directories_are_one_line_each(tmp_path):
                 async with client.get(room.url + "static/css/xterm.css") as css:
                     assert css.status == 200
         run(static())
-        assert room.server.poll() is None
-    announced = 3  # the address, the folder, Ctrl+C
-    lines = [line for line in room.log.splitlines()[announced:] if line.strip()]
-    assert len(lines) <= 3, lines
-    assert "Traceback" not in room.log and not any(line.startswith(" ") for line in lines)
+
+
+def test_a_reload_finds_its_own_place_free(tmp_path):
+    """One place in the class: the tab that held it reloads. Its old session is still
+    ending when the new page is asked for; the page must not say "full"."""
+    with classroom(tmp_path, max_sessions=1) as room:
+        async def reload() -> int:
+            async with aiohttp.ClientSession() as client:
+                tab = await opened(client, room)
+                await tab.close()
+                async with client.get(room.url) as page:
+                    return page.status
+        assert run(reload()) == 200
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGHUP, signal.SIGTERM])
