@@ -13,6 +13,7 @@ import signal
 import socket
 import stat
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,23 +49,57 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+class Room:
+    """A server of its own (TMPDIR inside `folder`, so that its state folder can be
+    watched), its output read as it comes into `lines`."""
+
+    def __init__(self, folder: Path, *extra: str, max_sessions: int = 2, **options) -> None:
+        self.data, self.tmp = folder / "class", folder / "tmp"
+        self.tmp.mkdir()
+        env = dict(os.environ, TMPDIR=str(self.tmp), PYTHONPATH=str(ROOT))
+        self.port = probe.free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.server = probe.start_server(self.port, self.data, *extra, env=env,
+                                         max_sessions=max_sessions, **options)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.server.stdout:
+            self.lines.append(line)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def since(self, mark: int) -> str:
+        return "".join(self.lines[mark:])
+
+    def stop(self) -> None:
+        """Ctrl+C, as a teacher would (if it still runs); every session ends."""
+        if self.server.poll() is None:
+            self.server.send_signal(signal.SIGINT)
+        self.server.wait(timeout=30)
+        self.reader.join(timeout=10)
+        wait_until(lambda: probe.session_processes(self.data) == [], what="every session to end")
+
+
 @contextmanager
-def classroom(tmp_path: Path, *extra: str, max_sessions: int = 2, **options):
-    """A server of its own (TMPDIR inside tmp_path, so that its state folder can be
-    watched); stopped with Ctrl+C at the end unless the test stopped it."""
-    data, tmp = tmp_path / "class", tmp_path / "tmp"
-    tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
-    port = probe.free_port()
-    server = probe.start_server(port, data, *extra, max_sessions=max_sessions, env=env,
-                                **options)
-    room = SimpleNamespace(url=f"http://127.0.0.1:{port}/", port=port, data=data, tmp=tmp,
-                           server=server, log="")
+def classroom(tmp_path: Path, *extra: str, **options):
+    room = Room(tmp_path, *extra, **options)
     try:
         yield room
     finally:
-        room.log += probe.stop_server(server)
-        wait_until(lambda: probe.session_processes(data) == [], what="every session to end")
+        room.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One server for the tests that leave it running: two places, one more name."""
+    with classroom(tmp_path_factory.mktemp("shared"), "--allow-host", "class.example.edu") \
+            as room:
+        yield room
 
 
 def state_folders(room) -> list[Path]:
@@ -83,51 +118,61 @@ async def opened(client, room, **size) -> probe.RawTab:
 
 # -- 1. bounded input ----------------------------------------------------------------------------
 
-def test_a_flood_of_keys_stays_bounded_and_ends_with_its_tab(tmp_path):
+def test_a_flood_of_keys_stays_bounded_and_ends_with_its_tab(shared):
     """18 MB of `n` from a script: the session's memory stays near its size at rest, the
-    server drops what does not fit, and closing the tab frees its place at once and ends
-    the busy session within the grace periods."""
-    with classroom(tmp_path, max_sessions=1) as room:
-        async def flood() -> tuple[int, int, int, int]:
-            async with aiohttp.ClientSession() as client:
-                tab = await opened(client, room)
-                pid = wait_until(lambda: probe.session_processes(room.data), what="the session")[0]
-                rest = probe.rss_kib(pid)
-                peak = rest
-                keys = json.dumps(["stdin", "n" * 60_000])
-                for i in range(300):
-                    await tab.ws.send_str(keys)
-                    if i % 10 == 0:
-                        peak = max(peak, probe.rss_kib(pid))
-                await tab.close()
-                async with client.get(room.url) as page:  # a reload, at once
-                    return pid, rest, peak, page.status
-        pid, rest, peak, status = run(flood())
-        assert status == 200, "the closed tab's place was not free for its reload"
-        assert peak < rest + 60 * MIB, f"the session grew from {rest} KiB to {peak} KiB"
-        wait_until(lambda: not alive(pid), 15, "the busy session to end")
-        assert probe.rss_kib(room.server.pid) < 200 * MIB
-    assert "dropping what does not fit" in room.log
-    assert "Traceback" not in room.log
+    server drops what does not fit, and the busy session ends soon after its tab closes."""
+    mark = len(shared.lines)
+
+    async def flood() -> tuple[int, int, int]:
+        async with aiohttp.ClientSession() as client:
+            before = set(probe.session_processes(shared.data))
+            tab = await opened(client, shared)
+            pid, = set(probe.session_processes(shared.data)) - before
+            rest = peak = probe.rss_kib(pid)
+            keys = json.dumps(["stdin", "n" * 60_000])
+            for i in range(300):
+                await tab.ws.send_str(keys)
+                if i % 10 == 0:
+                    peak = max(peak, probe.rss_kib(pid))
+            await tab.close()
+            return pid, rest, peak
+    pid, rest, peak = run(flood())
+    assert peak < rest + 60 * MIB, f"the session grew from {rest} KiB to {peak} KiB"
+    wait_until(lambda: not alive(pid), 15, "the busy session to end")
+    assert probe.rss_kib(shared.server.pid) < 200 * MIB
+    assert "dropping what does not fit" in shared.since(mark)
+    assert "Traceback" not in shared.since(mark)
 
 
-def test_a_message_too_big_closes_its_tab_only(tmp_path):
-    with classroom(tmp_path) as room:
-        async def oversized() -> int | None:
-            async with aiohttp.ClientSession() as client:
-                other = await opened(client, room)
-                tab = await opened(client, room)
-                await tab.ws.send_str(json.dumps(["stdin", "n" * 3_900_000]))
-                await tab.read_until("never sent", timeout=20)  # False at the close
-                await other.keys("n")
-                assert await other.read_until("step 1/20")  # the other tab goes on
-                await other.close()
-                return tab.close_code
-        # RFC 6455 1009, message too big; or 1006 when the client, still sending, found
-        # the connection closed before it could read why
-        assert run(oversized()) in (1006, 1009)
-        assert room.server.poll() is None
-        wait_until(lambda: probe.session_processes(room.data) == [], what="its session to end")
+def test_a_message_too_big_closes_its_tab_only(shared):
+    async def oversized() -> int | None:
+        async with aiohttp.ClientSession() as client:
+            other = await opened(client, shared)
+            tab = await opened(client, shared)
+            await tab.ws.send_str(json.dumps(["stdin", "n" * 3_900_000]))
+            assert not await tab.read_until("never sent", timeout=20)  # closed
+            await other.keys("n")
+            assert await other.read_until("step 1/20")  # the other tab goes on
+            await other.close()
+            return tab.close_code
+    # RFC 6455 1009, message too big; or 1006 when the client, still sending, found the
+    # connection closed before it could read why
+    assert run(oversized()) in (1006, 1009)
+    assert shared.server.poll() is None
+    wait_until(lambda: probe.session_processes(shared.data) == [], what="its session to end")
+
+
+def test_a_reload_finds_its_own_place_free(shared):
+    """The last place in the class: the tab that holds it reloads. Its old session is
+    still ending when the new page is asked for; the page must not say "full"."""
+    async def reload() -> int:
+        async with aiohttp.ClientSession() as client:
+            first, last = await opened(client, shared), await opened(client, shared)
+            await last.close()
+            async with client.get(shared.url) as page:
+                await first.close()
+                return page.status
+    assert run(reload()) == 200
 
 
 # -- 2. out of file descriptors, out of memory ----------------------------------------------------
@@ -147,6 +192,7 @@ def test_out_of_file_descriptors_refuses_new_connections_and_keeps_the_open_sess
                     assert b"503 Service Unavailable" in refused
                     assert b"too many connections open" in refused
                     assert room.server.poll() is None
+                    assert probe.rss_kib(room.server.pid) < 200 * MIB
                     await tab.keys("n")  # the open session goes on
                     assert await tab.read_until("step 1/20")
                 finally:
@@ -216,28 +262,29 @@ def test_short_of_memory_refuses_new_sessions_with_a_clear_message(tmp_path):
 
 # -- 3. Host names: DNS rebinding ------------------------------------------------------------------
 
-def test_a_request_for_a_foreign_host_is_refused(tmp_path):
+def test_a_request_for_a_foreign_host_is_refused(shared):
     """A page on evil.example whose name now resolves to 127.0.0.1 sends Host and Origin
     evil.example: refused, page and session alike; the server's own names are served."""
-    with classroom(tmp_path, "--allow-host", "class.example.edu") as room:
-        async def rebind() -> None:
-            async with aiohttp.ClientSession() as client:
-                foreign = f"evil.example:{room.port}"
-                async with client.get(room.url, headers={"Host": foreign}) as page:
-                    assert page.status == 403
-                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-                    await client.ws_connect(room.url + "ws", headers={
-                        "Host": foreign, "Origin": f"http://{foreign}"})
-                assert refused.value.status == 403
-                for name in (f"localhost:{room.port}", f"127.0.0.1:{room.port}",
-                             f"class.example.edu:{room.port}", "[::1]"):
-                    async with client.get(room.url, headers={"Host": name}) as page:
-                        assert page.status == 200, name
-                        assert page.headers["X-Frame-Options"] == "DENY"
-        run(rebind())
-        assert probe.session_processes(room.data) == []
-    assert room.log.count("refused a request for host 'evil.example") == 1  # then counted:
-    assert "(and 1 more like the line above)" in room.log
+    mark = len(shared.lines)
+
+    async def rebind() -> None:
+        async with aiohttp.ClientSession() as client:
+            foreign = f"evil.example:{shared.port}"
+            async with client.get(shared.url, headers={"Host": foreign}) as page:
+                assert page.status == 403
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await client.ws_connect(shared.url + "ws", headers={
+                    "Host": foreign, "Origin": f"http://{foreign}"})
+            assert refused.value.status == 403
+            for name in (f"localhost:{shared.port}", f"127.0.0.1:{shared.port}",
+                         f"class.example.edu:{shared.port}", "[::1]"):
+                async with client.get(shared.url, headers={"Host": name}) as page:
+                    assert page.status == 200, name
+                    assert page.headers["X-Frame-Options"] == "DENY"
+    run(rebind())
+    assert probe.session_processes(shared.data) == []
+    # one line, the second refusal counted under it
+    assert shared.since(mark).count("refused a request for host 'evil.example") == 1
 
 
 # -- 4. file names ---------------------------------------------------------------------------------
@@ -258,93 +305,71 @@ async def command(tab: probe.RawTab, line: str) -> None:
     await tab.keys("\r")
 
 
-def test_hostile_names_at_save_are_one_line_and_paths_are_the_students(tmp_path):
-    with classroom(tmp_path) as room:
-        async def save() -> bytes:
-            async with aiohttp.ClientSession() as client:
-                tab = await opened(client, room, width=220, height=50)
-                await command(tab, "save " + "x" * 300)
-                assert await tab.read_until("longer than 255 bytes")
-                # a key cannot type U+202E (Textual's input takes printable keys); a paste can
-                await command(tab, "save \x1b[200~evil\u202egpj.objcg\x1b[201~")
-                assert await tab.read_until("bidirectional control (U+202E)")
-                await command(tab, "save lab.objcg")
-                assert await tab.read_until("saved 13 commands to lab.objcg")
-                await command(tab, "save lab.objcg")
-                assert await tab.read_until("lab.objcg: error: already exists")
-                await to_panels(tab)
-                await tab.keys("n")  # the session is alive and well
-                assert await tab.read_until("step 1/20")
-                await tab.close()
-                return bytes(tab.output)
-        output = run(save())
-        assert str(room.data).encode() not in output  # the teacher's folder is never shown
-        saved = room.data / "tab-1" / "lab.objcg"
-        assert stat.S_IMODE(room.data.stat().st_mode) == 0o700
-        assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
-        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
-        assert sorted(p.name for p in saved.parent.iterdir()) == ["lab.objcg"]
-    assert "Traceback" not in room.log and "ended with an error" not in room.log
+def test_hostile_names_at_save_are_one_line_and_paths_are_the_students(shared):
+    mark = len(shared.lines)
 
-
-def test_shared_data_is_readable_by_others(tmp_path):
-    with classroom(tmp_path, "--shared-data") as room:
-        async def save() -> None:
-            async with aiohttp.ClientSession() as client:
-                tab = await opened(client, room, width=220, height=50)
-                await command(tab, "save lab.objcg")
-                assert await tab.read_until("saved 13 commands to lab.objcg")
-                await tab.close()
-        run(save())
-        saved = room.data / "tab-1" / "lab.objcg"
-        assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o755
-        assert stat.S_IMODE(saved.stat().st_mode) == 0o644
+    async def save() -> tuple[bytes, Path]:
+        async with aiohttp.ClientSession() as client:
+            before = set(probe.session_processes(shared.data))
+            tab = await opened(client, shared, width=160, height=40)
+            pid, = set(probe.session_processes(shared.data)) - before
+            folder = Path(os.readlink(f"/proc/{pid}/cwd"))
+            await command(tab, "save " + "x" * 300)
+            assert await tab.read_until("longer than 255 bytes")
+            # a key cannot type U+202E (Textual's input takes printable keys); a paste can
+            await command(tab, "save \x1b[200~evil\u202egpj.objcg\x1b[201~")
+            assert await tab.read_until("bidirectional control (U+202E)")
+            await command(tab, "save lab.objcg")
+            assert await tab.read_until("saved 13 commands to lab.objcg")
+            await command(tab, "save lab.objcg")
+            assert await tab.read_until("lab.objcg: error: already exists")
+            await to_panels(tab)
+            await tab.keys("n")  # the session is alive and well
+            assert await tab.read_until("step 1/20")
+            await tab.close()
+            return bytes(tab.output), folder
+    output, folder = run(save())
+    assert str(shared.data).encode() not in output  # the teacher's folder is never shown
+    saved = folder / "lab.objcg"
+    assert stat.S_IMODE(shared.data.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == ["lab.objcg"]
+    assert "Traceback" not in shared.since(mark)
+    assert "ended with an error" not in shared.since(mark)
 
 
 # -- 5. hygiene ------------------------------------------------------------------------------------
 
-def test_malformed_requests_are_one_line_each(tmp_path):
-    with classroom(tmp_path) as room:
-        for junk in (b"\x16\x03\x01\x02\x00junk\r\n\r\n", b"GET / HTTP/1.1\r\nHost: a\r\n"
-                     b"Content-Length: nine\r\n\r\n", b"BREW /pot HTCPCP/1.0\r\n\r\n"):
-            with socket.create_connection(("127.0.0.1", room.port)) as sock:
-                sock.sendall(junk)
-                sock.settimeout(10)
-                assert sock.recv(4096).startswith(b"HTTP/1.")  # answered, then closed
-        assert room.server.poll() is None
-    announced = 3  # the address, the folder, Ctrl+C
-    lines = [line for line in room.log.splitlines()[announced:] if line.strip()]
+def test_malformed_requests_are_one_line_each(shared):
+    mark = len(shared.lines)
+    for junk in (b"\x16\x03\x01\x02\x00junk\r\n\r\n", b"GET / HTTP/1.1\r\nHost: a\r\n"
+                 b"Content-Length: nine\r\n\r\n", b"BREW /pot HTCPCP/1.0\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", shared.port)) as sock:
+            sock.sendall(junk)
+            sock.settimeout(10)
+            assert sock.recv(4096).startswith(b"HTTP/1.")  # answered, then closed
+    assert shared.server.poll() is None
+    lines = [line for line in shared.since(mark).splitlines() if "tab-" not in line]
     assert len(lines) <= 3, lines
-    assert "Traceback" not in room.log and not any(line.startswith(" ") for line in lines)
+    assert "Traceback" not in shared.since(mark)
+    assert not any(line.startswith(" ") and "more like the line above" not in line
+                   for line in lines), lines
 
 
-def test_static_files_are_served_but_no_folder_is_listed(tmp_path):
-    with classroom(tmp_path) as room:
-        async def static() -> None:
-            async with aiohttp.ClientSession() as client:
-                for folder in ("static/", "static/js/", "static/fonts/"):
-                    async with client.get(room.url + folder) as listing:
-                        assert listing.status in (403, 404), folder
-                        assert "Index of" not in await listing.text()
-                async with client.get(room.url + "static/css/xterm.css") as css:
-                    assert css.status == 200
-        run(static())
+def test_static_files_are_served_but_no_folder_is_listed(shared):
+    async def static() -> None:
+        async with aiohttp.ClientSession() as client:
+            for folder in ("static/", "static/js/", "static/fonts/"):
+                async with client.get(shared.url + folder) as listing:
+                    assert listing.status in (403, 404), folder
+                    assert "Index of" not in await listing.text()
+            async with client.get(shared.url + "static/css/xterm.css") as css:
+                assert css.status == 200
+    run(static())
 
 
-def test_a_reload_finds_its_own_place_free(tmp_path):
-    """One place in the class: the tab that held it reloads. Its old session is still
-    ending when the new page is asked for; the page must not say "full"."""
-    with classroom(tmp_path, max_sessions=1) as room:
-        async def reload() -> int:
-            async with aiohttp.ClientSession() as client:
-                tab = await opened(client, room)
-                await tab.close()
-                async with client.get(room.url) as page:
-                    return page.status
-        assert run(reload()) == 200
-
-
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGHUP, signal.SIGTERM])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGHUP])
 def test_stopping_the_server_with_a_busy_session_leaves_nothing(tmp_path, how):
     """However the server stops (SIGKILL gives it no chance at all), no session goes on,
     nor the fork server, and no state or empty tab folder stays."""
@@ -371,8 +396,10 @@ def test_stopping_the_server_with_a_busy_session_leaves_nothing(tmp_path, how):
         assert "Traceback" not in room.log
 
 
-def test_a_warm_pool_waits_for_tabs(tmp_path):
-    with classroom(tmp_path, "--warm", "2") as room:
+def test_a_warm_session_taken_by_a_tab_and_shared_data(tmp_path):
+    """--warm 2: two sessions wait before any tab; a tab takes one, and the pool fills
+    again. With --shared-data what the tab saves is readable by others."""
+    with classroom(tmp_path, "--warm", "2", "--shared-data") as room:
         def warm() -> list[int]:
             state = state_folders(room)
             return [pid for pid in probe.descendants(room.server.pid)
@@ -382,12 +409,17 @@ def test_a_warm_pool_waits_for_tabs(tmp_path):
 
         async def take() -> None:
             async with aiohttp.ClientSession() as client:
-                tab = await opened(client, room)
+                tab = await opened(client, room, width=160, height=40)
                 session = probe.session_processes(room.data)
                 assert len(session) == 1 and session[0] in zygote_and_warm  # one taken
                 wait_until(lambda: len(warm()) == 3, what="the pool to fill again")
+                await command(tab, "save lab.objcg")
+                assert await tab.read_until("saved 13 commands to lab.objcg")
                 await tab.close()
         run(take())
+        saved = room.data / "tab-1" / "lab.objcg"
+        assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o755
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o644
 
 
 def test_the_host_0_0_0_0_prints_the_machines_addresses(tmp_path):
@@ -399,8 +431,9 @@ def test_the_host_0_0_0_0_prints_the_machines_addresses(tmp_path):
         address = probe_socket.getsockname()[0]
     if address.startswith("127."):
         pytest.skip("no network interface besides loopback")
-    with classroom(tmp_path, "--host", "0.0.0.0") as room:
-        warning, announce = room.server.stdout.readline(), room.server.stdout.readline()
+    with classroom(tmp_path, "--host", "0.0.0.0", "--warm", "0") as room:
+        wait_until(lambda: len(room.lines) >= 2, what="the address printed")
+    warning, announce = room.lines[:2]
     assert "warning: listening on 0.0.0.0" in warning
     assert f"http://{address}:{room.port}/" in announce
     assert "127.0.0.1" not in announce

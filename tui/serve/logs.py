@@ -79,6 +79,11 @@ def loop_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> Non
     """The event loop's exception handler: one line, whatever failed."""
     error = context.get("exception")
     message = context.get("message", "error in the event loop")
+    if message.startswith("socket.accept() out of system resource"):
+        # asyncio tries again every second: one cause, said as such (repeats are counted)
+        log.error("objcg-lab serve: out of file descriptors (%s): new connections wait "
+                  "until some close", error)
+        return
     if error is not None:
         message = f"{message}: {type(error).__name__}: {error}"
     log.error("%s", message)

@@ -19,14 +19,16 @@ ACCEPT_BATCH = 64  # connections the event loop may accept at once, before any i
 FD_RESERVE = 32 + ACCEPT_BATCH  # also: the event loop, zygote, signals, files served, imports
 FDS_PER_SESSION = 4  # the session's stdin, stdout and stderr pipes, and one spare
 MIN_CONNECTIONS = 16  # below this the limit is too low for a class: said at start
+MAX_FDS = 65536  # plenty for any class; the hard limit may be a million
 MIN_AVAILABLE_MIB = 128  # a session grows to about 40 MiB; keep room for the rest
 
 
 def raise_fd_limit() -> int:
-    """Raise the soft RLIMIT_NOFILE to the hard one (`ulimit -n` only lowers the soft
-    limit by default); the limit now in force."""
+    """Raise the soft RLIMIT_NOFILE to the hard one, up to MAX_FDS (a shell's `ulimit -n`
+    sets both, a default session often a soft limit of 1024 under a higher hard one);
+    the limit now in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    wanted = max(soft, MAX_FDS if hard == resource.RLIM_INFINITY else min(hard, MAX_FDS))
     if wanted > soft:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -136,7 +136,10 @@ class SessionProcess(AppService):
         stdin = self.forked.stdin
         try:
             while True:
-                stdin.write(await self.inputs.get())
+                packet = await self.inputs.get()
+                if stdin.is_closing():  # the session is gone: its reader notices
+                    return
+                stdin.write(packet)
                 await asyncio.wait_for(stdin.drain(), WRITE_TIMEOUT)
         except asyncio.TimeoutError:
             self.stuck = True
