@@ -92,7 +92,10 @@ class ClassroomServer(Server):
         every session that may still start (open and closing tabs, warm sessions)."""
         may_start = 2 * self.plan.max_sessions + 2 + self.plan.warm - \
             len(self.sessions) - len(self.stopping) - len(self.pool.waiting)
-        return FD_RESERVE + FDS_PER_SESSION * max(0, may_start)
+        wanted = FD_RESERVE + FDS_PER_SESSION * max(0, may_start)
+        # a limit too low for --max-sessions (said at start) still lets pages through:
+        # a session that then finds no descriptor is refused with its own message
+        return min(wanted, max(FD_RESERVE, self.options.fd_limit - 2 * FD_RESERVE))
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self.hosts.middleware])
