@@ -248,8 +248,9 @@ def main_serve(args: argparse.Namespace, out: TextIO = sys.stdout,
               "(ulimit -n 4096) or lower --max-sessions", file=err)
     argv, title = session
     port, base = args.port, args.base_path
-    if host in ("0.0.0.0", "::"):
-        where = [f"http://{address}:{port}{base}" for address in interface_addresses()]
+    if host in ("0.0.0.0", "::"):  # every address: say which ones the students can use
+        found = interface_addresses() if host == "0.0.0.0" else []  # (IPv4 ones)
+        where = [f"http://{address}:{port}{base}" for address in found]
         url = " or ".join(where) if where else f"http://<this machine's address>:{port}{base}"
     else:
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}{base}"

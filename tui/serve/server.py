@@ -48,7 +48,7 @@ def client_script(statics: Path, base: str) -> bytes:
                      (DOWNLOAD_URL, "${window.location.origin}" + base + "download/")):
         if text.count(old) == 1:
             text = text.replace(old, new)
-        elif old != new:  # another textual-serve: serve its client as it is
+        else:  # another textual-serve: serve its client as it is
             log.warning("textual.js: %r not found (unknown textual-serve client)", old)
     return text.encode("utf-8")
 

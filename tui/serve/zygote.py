@@ -191,9 +191,14 @@ def main(argv: list[str]) -> int:
     fd, state_dir, session_argv = int(argv[0]), Path(argv[1]), argv[2:]
     sock = socket.socket(fileno=fd)
     os.chdir(state_dir)  # a warm session's working directory until its tab comes
-    from tui.serve.child import preload
+    try:
+        from tui.serve.child import preload
 
-    preload(session_argv)
+        preload(session_argv)
+    except Exception as error:  # one line in the teacher's terminal; the server says more
+        print(f"objcg-lab serve: the session fork server cannot start: "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     Zygote(sock, state_dir, session_argv).serve()
     return 0
 
