@@ -217,9 +217,12 @@ def _refused(sockets: list[socket.socket]) -> bytes | None:
     """The answer of the first socket that the server answered without a request."""
     import select
 
-    readable, _, _ = select.select(sockets, [], [], 0.2)
-    for sock in readable:
-        answer = sock.recv(4096)
+    poll = select.poll()  # not select(): descriptors past 1024 are fine
+    by_fd = {sock.fileno(): sock for sock in sockets}
+    for fd in by_fd:
+        poll.register(fd, select.POLLIN)
+    for fd, _ in poll.poll(200):
+        answer = by_fd[fd].recv(4096)
         if answer:
             return answer
     return None
