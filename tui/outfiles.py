@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-
-class OutputError(Exception):
-    """A file or directory that cannot be written; str() is one line."""
+from tui.safe_names import name_problem, shown
 
 
 # Set by `objcg-lab serve` in each browser session: every file the session writes must
@@ -21,9 +19,35 @@ class OutputError(Exception):
 CONFINE_ENV = "OBJCG_LAB_CONFINE_DIR"
 
 
+class OutputError(Exception):
+    """A file or directory that cannot be written; str() is one line (in a served
+    session, with paths relative to the session's folder)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(in_own_folder(message))
+
+
+def in_own_folder(text: str) -> str:
+    """`text` with the served session's folder taken off the paths it names: a student
+    sees `lab.objcg`, never where the teacher keeps the class's files."""
+    root = os.environ.get(CONFINE_ENV)
+    if not root:
+        return text
+    return text.replace(str(Path(root).resolve()) + os.sep, "")
+
+
+def refuse_bad_name(path: str | Path) -> None:
+    """An OutputError of one line for a name no person should give (tui.safe_names)."""
+    problem = name_problem(str(path))
+    if problem:
+        raise OutputError(f"{shown(str(path))}: {problem}")
+
+
 def confined(path: str | Path) -> Path:
     """`path` itself, or under $OBJCG_LAB_CONFINE_DIR its place inside that directory
-    (relative paths are taken from there); any path leading out of it is an OutputError."""
+    (relative paths are taken from there); any path leading out of it is an OutputError,
+    as is a name no person should give (tui.safe_names)."""
+    refuse_bad_name(path)
     root = os.environ.get(CONFINE_ENV)
     if not root:
         return Path(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from engine.recording import Branch, BranchMark, Loaded, Mark, render
-from tui.outfiles import OutputError, confined, write_file
+from tui.outfiles import OutputError, confined, in_own_folder, write_file
 from tui.session import Session, Span
 
 DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
@@ -227,8 +227,8 @@ class Tape:
         self._write(target, session, first=True)
         self.path = target
         self._pending = None
-        return f"recording to {target} ({len(session.machine.commands)} commands so far); " \
-               "R stops, c adds a chapter"
+        return in_own_folder(f"recording to {target} ({len(session.machine.commands)} "
+                             "commands so far); R stops, c adds a chapter")
 
     def stop(self, session: Session) -> str:
         if self.path is None:
@@ -237,8 +237,9 @@ class Tape:
         self.sync(session)
         path, self.path = self.path, None
         branches = f", {len(session.branches)} branches" if session.branches else ""
-        return f"recording stopped: {path} has {len(session.machine.commands)} commands " \
-               f"and {len(self.chapters())} chapters{branches}; objcg-lab replay {path}"
+        return in_own_folder(f"recording stopped: {path} has {len(session.machine.commands)} "
+                             f"commands and {len(self.chapters())} chapters{branches}; "
+                             f"objcg-lab replay {path}")
 
     def sync(self, session: Session) -> str | None:
         """The timeline may have changed: rewrite the file if anything changed (a future

@@ -14,7 +14,7 @@ from tui.export.screen import Options, parse_size
 from tui.export.interrupt import Interrupted, interruptible
 from tui.export.progress import progress_bar
 from tui.export.source import SourceError, read, slug
-from tui.outfiles import OutputError, staged
+from tui.outfiles import OutputError, refuse_bad_name, staged
 
 
 GIF_FONTS = "DejaVu Sans Mono,Liberation Mono,JetBrains Mono,Menlo,Consolas"
@@ -183,6 +183,7 @@ def _main_export(args: argparse.Namespace) -> int:
         if not 0.1 <= speed <= 1000:
             raise ExportError(f"error: --speed {speed} is out of range (0.1 .. 1000 micro-steps/s)")
         options = Options(size=size, speed=speed)
+        refuse_bad_name(args.output)  # before any look at it: a long name is an OSError
         out = Path(args.output)
         if args.kind == "cast":
             print(export_cast(args.file, out, options, args.force, args.first, args.last))
