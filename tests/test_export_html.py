@@ -15,6 +15,7 @@ from engine.recording import load
 from tests.test_export_svg_render import decode_png
 from tests.test_recording_export import RECORDING, run
 from tui.export.screen import Screen
+from tui.export.staging import MANIFEST
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -46,7 +47,8 @@ def test_the_page_steps_through_the_recording_offline(tmp_path: Path,
     code, said, err = run(capsys, "export", "html", str(path), "-o", str(out),
                           "--size", f"{SIZE[0]}x{SIZE[1]}")
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["frames.js", "index.html", "leftover.objcg"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "frames.js", "index.html",
+                                                     "leftover.objcg"]
     expected = explorer_screens()
     total = len(expected) - 1
     requests: list[str] = []

@@ -36,8 +36,10 @@ def _rows(lines: list[str], before: list[str] | None) -> str:
 
 async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
                first: int = 0, end: int | None = None,
-               progress: Callable[[int], None] | None = None) -> str:
-    """The whole .cast file as text: micro-steps first..end (default: all)."""
+               progress: Callable[[int], None] | None = None, ending: bool = True) -> str:
+    """The whole .cast file as text: micro-steps first..end (default: all). `ending`: the
+    last event gives a terminal its cursor back under the picture (a GIF, whose last
+    frame would show that scroll and the cursor block, goes without)."""
     width, height = options.size
     step_us = round(1_000_000 / options.speed)
     out: list[str] = []
@@ -75,7 +77,7 @@ async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
             if progress is not None:
                 progress(screen.cursor - first)
         now += round(END_HOLD * 1_000_000)
-        out.append(_event(now, "o", finish(height)))
+        out.append(_event(now, "o", finish(height) if ending else ""))
     header = {"version": 2, "width": width, "height": height,
               "duration": round(now / 1_000_000, 6), "title": title,
               "env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"}}

