@@ -94,7 +94,7 @@ def test_a_failure_half_way_leaves_nothing_behind(recording: Path, tmp_path: Pat
 
     monkeypatch.setattr(screen_module.Screen, "step", failing_step)
     monkeypatch.setattr(screen_module.Screen, "goto",
-                        lambda self, cursor: failing_step(self))
+                        lambda self, cursor, chapter=None: failing_step(self))
     code, _, err = run(capsys, "export", kind, str(recording), "-o", str(tmp_path / out))
     assert calls == 2 and code == 130 and "interrupted; nothing written" in err
     assert _everything_under(tmp_path) == ["rec", "rec/leftover.objcg"]
@@ -154,9 +154,10 @@ def test_an_empty_folder_is_filled_and_force_replaces_a_file(
     assert len(_shown(out)) == 2 and (out.stat().st_mode & 0o777) != 0o700
     cast_file = tmp_path / "x.cast"
     assert run(capsys, "export", "cast", str(recording), "-o", str(cast_file))[0] == 0
+    slow = cast_file.read_text()
     assert run(capsys, "export", "cast", str(recording), "-o", str(cast_file), "--force",
                "--speed", "8")[0] == 0
-    assert cast_file.read_text().startswith('{"version": 2') and "8/s" in cast_file.read_text()
+    assert cast_file.read_text().startswith('{"version": 2') and cast_file.read_text() != slow
     assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "empty", "rec", "x.cast"]
 
 

@@ -44,17 +44,18 @@ async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
     step_us = round(1_000_000 / options.speed)
     out: list[str] = []
     now = 0
-    async with Screen(loaded, where, options.size, playing_at=options.speed) as screen:
+    async with Screen(loaded, where, options.size, playing_at=options.speed,
+                      controls=options.controls) as screen:
         stop = screen.total if end is None else end
-        chapters = screen.tape.chapters()
+        chapters = [c for c in screen.chapters if c.marked]
         pauses = {m.cursor for m in screen.tape.marks if m.kind == "pause"}
 
         def marks(cursor: int) -> None:
             nonlocal now
             hold = 0.0
-            for number, mark in enumerate(chapters, start=1):
-                if mark.cursor == cursor and (end is None or cursor < end):
-                    out.append(_event(now, "m", f"{number}. {mark.title}"))
+            for chapter in chapters:
+                if chapter.start == cursor and (end is None or cursor < end):
+                    out.append(_event(now, "m", f"{chapter.number}. {chapter.title}"))
                     hold = CHAPTER_HOLD
             if cursor in pauses:
                 hold = max(hold, PAUSE_HOLD)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from engine.recording import Loaded
 from tui.export import cast, handout, html, svg
-from tui.export.screen import Options, parse_size
+from tui.export.chapters import Chapter, ChapterError, chapter_range, chapters_of, check_at
 from tui.export.interrupt import Interrupted, interruptible, run_tool
-from tui.export.progress import progress_bar
-from tui.export.source import SourceError, read, slug
+from tui.export.progress import Advance, progress_bar
+from tui.export.screen import Options, parse_size
+from tui.export.source import SourceError, read
 from tui.export.staging import staged
 from tui.outfiles import OutputError
 
@@ -47,28 +48,25 @@ def _not_the_source(out: Path, source: str) -> None:
                           "not overwriting it")
 
 
-def chapter_range(loaded: Loaded, first: str | None, last: str | None) -> tuple[int, int | None]:
-    """--from/--to CHAPTER (a number or a title) -> (first micro-step, end or None)."""
-    if first is None and last is None:
-        return 0, None
-    chapters = loaded.chapters()
-    points = sorted(m.cursor for m in chapters)
+def selection(loaded: Loaded, path: str, first: str | None,
+              last: str | None) -> tuple[list[Chapter], int, int]:
+    """--from/--to: (the chapters chosen, the first micro-step shown, the last). Without
+    --from the range starts at the recording's start (its setting up included)."""
+    try:
+        chosen = chapter_range(chapters_of(loaded, Path(path).stem), first, last)
+    except ChapterError as err:
+        raise ExportError(str(err)) from None
+    return chosen, chosen[0].start if first is not None else 0, chosen[-1].end
 
-    def find(spec: str, option: str) -> int:
-        if spec.isdigit() and 1 <= int(spec) <= len(chapters):
-            return int(spec) - 1
-        for index, mark in enumerate(chapters):
-            if mark.title == spec or slug(mark.title) == slug(spec):
-                return index
-        known = "; ".join(f"{n}. {m.title}" for n, m in enumerate(chapters, 1)) or "none"
-        raise ExportError(f"error: {option} {spec}: no such chapter (chapters: {known})")
 
-    start = find(first, "--from") if first is not None else 0
-    stop = find(last, "--to") if last is not None else start if first is not None else len(chapters) - 1
-    if stop < start:
-        raise ExportError(f"error: --to {last} comes before --from {first}")
-    end = points[stop + 1] if stop + 1 < len(points) else None
-    return chapters[start].cursor if first is not None else 0, end
+def _cast_text(loaded: Loaded, path: str, options: Options, first: str | None,
+               last: str | None, advance: Advance, ending: bool = True) -> tuple[str, int]:
+    _chosen, start, end = selection(loaded, path, first, last)
+    total = len(loaded.machine.steps)
+    text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
+                                 first=start, end=end if end < total else None,
+                                 progress=advance, ending=ending))
+    return text, end - start
 
 
 def export_cast(path: str, out: Path, options: Options, force: bool,
@@ -76,27 +74,25 @@ def export_cast(path: str, out: Path, options: Options, force: bool,
     _not_the_source(out, path)
     with staged(out, folder=False, force=force, kind="cast") as work:
         loaded = load_complete(path)
-        start, end = chapter_range(loaded, first, last)
-        frames = (end if end is not None else len(loaded.machine.steps)) - start
-        with progress_bar(f"{out.name}", frames) as advance:
-            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
-                                         first=start, end=end, progress=advance))
+        chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            text, frames = _cast_text(loaded, path, options, first, last, advance)
         work.write_text(text, encoding="utf-8")
-    markers = sum(1 for m in loaded.chapters() if start <= m.cursor and (end is None or m.cursor < end))
+    markers = sum(1 for c in chosen if c.marked)
     return f"{out}: {frames} micro-steps, {markers} chapter markers"
 
 
 def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
-               force: bool) -> str:
+               force: bool, first: str | None = None, last: str | None = None,
+               at: str = "first") -> str:
     _not_the_source(out, path)
     if png:
         svg.need_rsvg(out)
     with staged(out, folder=True, force=force, kind="svg") as work:
         loaded = load_complete(path)
-        pictures = svg.chapter_pictures(loaded) if each == "chapter" else svg.step_pictures(loaded)
-        if not pictures:
-            raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
-                              "lines, or use --each step)")
+        chosen, start, end = selection(loaded, path, first, last)
+        pictures = (svg.chapter_pictures(loaded, chosen, at) if each == "chapter"
+                    else svg.step_pictures(loaded, start, end))
         with progress_bar(out.name, len(pictures)) as advance:
             written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png,
                                              named=out, progress=advance))
@@ -104,7 +100,8 @@ def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
 
 
 def export_handout(path: str, out: Path, options: Options, force: bool, title: str = "",
-                   png: bool = True) -> str:
+                   png: bool = True, first: str | None = None, last: str | None = None,
+                   at: str = "first") -> str:
     """A folder to publish as is: handout.md, a picture per chapter (SVG, and PNG unless
     png=False), and the recording itself."""
     _not_the_source(out, path)
@@ -112,15 +109,16 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
         svg.need_rsvg(out)
     with staged(out, folder=True, force=force, kind="handout") as work:
         loaded = load_complete(path)
-        pictures = svg.chapter_pictures(loaded)
+        chosen, start, _end = selection(loaded, path, first, last)
+        pictures = svg.chapter_pictures(loaded, chosen, at)
         with progress_bar(out.name, len(pictures)) as advance:
             asyncio.run(svg.render(loaded, path, pictures, options, work, png=png, named=out,
                                    progress=advance))
         name = Path(path).name
         (work / name).write_bytes(Path(path).read_bytes())  # the students replay this copy
         (work / "handout.md").write_text(
-            handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png),
-            encoding="utf-8")
+            handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png,
+                             start=start), encoding="utf-8")
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
@@ -159,11 +157,9 @@ def export_gif(path: str, out: Path, options: Options, force: bool,
     agg = need_agg(out)
     with staged(out, folder=False, force=force, kind="gif") as work:
         loaded = load_complete(path)
-        start, end = chapter_range(loaded, first, last)
-        frames = (end if end is not None else len(loaded.machine.steps)) - start
-        with progress_bar(out.name, frames) as advance:
-            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
-                                         first=start, end=end, progress=advance, ending=False))
+        _chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            text, frames = _cast_text(loaded, path, options, first, last, advance, ending=False)
         source = work.with_name("in.cast")
         source.write_text(text, encoding="utf-8")
         with progress_bar(f"{out.name}: agg draws the frames", None) as advance:
@@ -182,14 +178,17 @@ def export_gif(path: str, out: Path, options: Options, force: bool,
     return f"{out}: {frames} micro-steps"
 
 
-def export_html(path: str, out: Path, options: Options, force: bool, title: str = "") -> str:
+def export_html(path: str, out: Path, options: Options, force: bool, title: str = "",
+                first: str | None = None, last: str | None = None) -> str:
     """A folder that works offline: index.html, frames.js and the recording."""
     _not_the_source(out, path)
     with staged(out, folder=True, force=force, kind="html") as work:
         loaded = load_complete(path)
         name = title or loaded.title or Path(path).stem
-        with progress_bar(out.name, len(loaded.machine.steps)) as advance:
-            data = asyncio.run(html.frames(loaded, path, options, name, progress=advance))
+        chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            data = asyncio.run(html.frames(loaded, path, options, name, chosen, start, end,
+                                           progress=advance))
         (work / "index.html").write_text(html.index_html(name), encoding="utf-8")
         (work / "frames.js").write_text(html.frames_js(data), encoding="utf-8")
         (work / Path(path).name).write_bytes(Path(path).read_bytes())
@@ -211,19 +210,26 @@ def _main_export(args: argparse.Namespace) -> int:
         speed = getattr(args, "speed", 4.0)
         if not 0.1 <= speed <= 1000:
             raise ExportError(f"error: --speed {speed} is out of range (0.1 .. 1000 micro-steps/s)")
-        options = Options(size=size, speed=speed)
+        options = Options(size=size, speed=speed, controls=args.with_controls)
         out = Path(args.output)
+        first, last = args.first, args.last
+        try:
+            at = check_at(getattr(args, "at", "first"))
+        except ChapterError as err:
+            raise ExportError(str(err)) from None
         if args.kind == "cast":
-            print(export_cast(args.file, out, options, args.force, args.first, args.last))
+            print(export_cast(args.file, out, options, args.force, first, last))
         elif args.kind == "svg":
-            print(export_svg(args.file, out, options, args.each, args.png, args.force))
+            print(export_svg(args.file, out, options, args.each, args.png, args.force, first,
+                             last, at))
         elif args.kind == "gif":
-            print(export_gif(args.file, out, options, args.force, args.first, args.last))
+            print(export_gif(args.file, out, options, args.force, first, last))
         elif args.kind == "html":
-            print(export_html(args.file, out, options, args.force, args.title or ""))
+            print(export_html(args.file, out, options, args.force, args.title or "", first,
+                              last))
         else:
             print(export_handout(args.file, out, options, args.force, args.title or "",
-                                 not args.no_png))
+                                 not args.no_png, first, last, at))
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
