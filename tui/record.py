@@ -239,7 +239,8 @@ class Tape:
         self._settle(session)
         self.sync(session)
         path, self.path = self.path, None
-        branches = f", {len(session.branches)} branches" if session.branches else ""
+        n = len(session.branches)
+        branches = f", {n} branch{'es' if n > 1 else ''}" if n else ""
         return f"recording stopped: {path} has {len(session.machine.commands)} commands " \
                f"and {len(self.chapters())} chapters{branches}; objcg-lab replay {path}"
 
@@ -299,7 +300,7 @@ def open_recording(text: str, path: str) -> tuple[Session, Tape, str | None]:
         raise OutputError(loaded.problem or f"{path}: error: not a recording")
     session = session_of(loaded, path)
     session.goto(session.total)
-    return session, Tape.from_loaded(loaded), loaded.problem
+    return session, Tape.from_loaded(loaded).attach(session), loaded.problem
 
 
 def recording_greeting(path: str, session: Session, tape: Tape, problem: str | None) -> str:
