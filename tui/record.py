@@ -117,16 +117,15 @@ class Tape:
         i = bisect.bisect_left(points, cursor) - 1
         return (i + 1, chapters[i]) if i >= 0 else None
 
-    def arrival(self, cursor: int, hints: bool = True) -> str:
-        """What the message line says on arriving at `cursor` ('' if nothing marked).
-        `hints=False` (exports): no key hints, nobody can press a key in a cast."""
+    def arrival(self, cursor: int) -> str:
+        """What the message line says on arriving at `cursor` ('' if nothing marked)."""
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
             caption = f" — {' '.join(mark.notes)}" if mark.notes else ""  # its notes, as a caption
             return f"chapter {number}/{len(self.chapters())}: {mark.title}{caption}"
         if cursor in self.stops():
-            return "recorded pause: space plays on" if hints else ""
+            return "recorded pause: space plays on"
         return ""
 
     # -- marking -----------------------------------------------------------------------
