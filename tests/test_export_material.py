@@ -137,3 +137,50 @@ def test_from_and_to_for_svg_handout_and_html(recording: Path, tmp_path: Path,
     code, _, err = run(capsys, "export", "html", str(recording), "-o", str(tmp_path / "w2"),
                        "--from", "3")
     assert code == 2 and "--from 3: no such chapter" in err
+
+
+SYSTEMD = Path(__file__).resolve().parent / "recordings" / "systemd.objcg"
+
+
+def test_a_systemd_like_recording_goes_through_every_export_whole(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The recording made in tmux (long cgroup paths, chapters, a branch): every export
+    has every chapter with its whole title and notes, and the recording itself whole."""
+    from engine.machine import Machine
+    from engine.recording import load
+    from tui.export.run import find_agg
+
+    text = SYSTEMD.read_text()
+    loaded = load(text, str(SYSTEMD), Machine)
+    assert loaded.problem is None and len(loaded.branches) == 1
+    titles = [m.title for m in loaded.chapters()]
+    assert len(titles) == 3 and "nginx.service removed: its objcg now charges system.slice" in titles
+    path = tmp_path / "systemd.objcg"
+    path.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    for kind, target in (("handout", "handout"), ("html", "web"), ("cast", "s.cast"),
+                         ("svg", "svg")):
+        code, _said, err = run(capsys, "export", kind, str(path), "-o", str(out / target),
+                               *(["--no-png"] if kind == "handout" else []))
+        assert code == 0, err
+    md = (out / "handout" / "handout.md").read_text()
+    for number, title in enumerate(titles, start=1):
+        assert f"## {number}. {title}" in md
+    assert "Four CPUs, two byte stocks switched" in md
+    assert "mkdir user.slice/user-1000.slice/session-2.scope   -> 0" in md
+    assert (out / "handout" / "systemd.objcg").read_text() == text
+    assert (out / "web" / "systemd.objcg").read_text() == text
+    data = json.loads((out / "web" / "frames.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    assert [c["title"] for c in data["chapters"]] == titles
+    markers = [json.loads(line)[2] for line in (out / "s.cast").read_text().splitlines()[1:]
+               if json.loads(line)[1] == "m"]
+    assert markers == [f"{n}. {t}" for n, t in enumerate(titles, start=1)]
+    pictures = _screens(out / "svg")
+    assert len(pictures) == 3
+    for (name, screen), title in zip(sorted(pictures.items()), titles):
+        assert title in screen and not [c for c in CONTROLS if c in screen], name
+    if find_agg() is not None:
+        code, _said, err = run(capsys, "export", "gif", str(path), "-o", str(out / "s.gif"),
+                               "--from", "3", "--size", "80x24")  # a still: agg is slow
+        assert code == 0 and (out / "s.gif").read_bytes()[:6] == b"GIF89a", err
