@@ -86,7 +86,9 @@ def check_target(target: Path, *, folder: bool, force: bool, kind: str) -> None:
     if not target.exists() or (folder and not any(target.iterdir())):
         return
     if not force:
-        what = (f"the folder is not empty ({sorted(target.iterdir())[0].name} ...); not writing "
+        names = sorted(p.name for p in target.iterdir()) if folder else []
+        first = next((name for name in names if name != MANIFEST), names[0] if names else "")
+        what = (f"the folder is not empty ({first} ...); not writing "
                 "into it (choose a new folder, or pass --force to replace an earlier export)"
                 if folder else "already exists; not overwriting it (choose another name, remove "
                 "it, or pass --force to replace an earlier export)")
