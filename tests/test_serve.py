@@ -184,7 +184,7 @@ def test_explorer_steps_and_takes_commands(browser, classroom, tmp_path):
     try:
         assert "command 12/13" in screen(page)
         page.keyboard.press("n")
-        wait_for_text(page, "step 1/20 · rmdir A/B")
+        wait_for_text(page, "step 1/21 · rmdir A/B")
         assert "cgroup_rmdir(/A/B) from cpu0" in screen(page)
         command(page, "mkdir C")
         text = wait_for_text(page, "└─ /C")

@@ -152,7 +152,7 @@ def test_a_message_too_big_closes_its_tab_only(shared):
             await tab.ws.send_str(json.dumps(["stdin", "n" * 3_900_000]))
             assert not await tab.read_until("never sent", timeout=20)  # closed
             await other.keys("n")
-            assert await other.read_until("step 1/20")  # the other tab goes on
+            assert await other.read_until("step 1/21")  # the other tab goes on
             await other.close()
             return tab.close_code
     # RFC 6455 1009, message too big; or 1006 when the client, still sending, found the
@@ -194,7 +194,7 @@ def test_out_of_file_descriptors_refuses_new_connections_and_keeps_the_open_sess
                     assert room.server.poll() is None
                     assert probe.rss_kib(room.server.pid) < 200 * MIB
                     await tab.keys("n")  # the open session goes on
-                    assert await tab.read_until("step 1/20")
+                    assert await tab.read_until("step 1/21")
                 finally:
                     for sock in idle:
                         sock.close()
@@ -254,7 +254,7 @@ def test_short_of_memory_refuses_new_sessions_with_a_clear_message(tmp_path):
                 assert not await late.read_until("memcg tree")
                 assert late.close_code == 4003 and "short of memory" in late.close_reason
                 await tab.keys("n")  # the open session goes on
-                assert await tab.read_until("step 1/20")
+                assert await tab.read_until("step 1/21")
                 meminfo.write_text("MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n")
                 async with client.get(room.url) as page:
                     assert page.status == 200
@@ -328,7 +328,7 @@ def test_hostile_names_at_save_are_one_line_and_paths_are_the_students(shared):
             assert await tab.read_until("lab.objcg: error: already exists")
             await to_panels(tab)
             await tab.keys("n")  # the session is alive and well
-            assert await tab.read_until("step 1/20")
+            assert await tab.read_until("step 1/21")
             await tab.close()
             return bytes(tab.output), folder
     output, folder = run(save())

@@ -156,7 +156,7 @@ def test_a_full_process_is_skipped_and_each_session_sticks_to_its_own(department
             assert status == 503 and "The class is full" in page
             for tab in (first, second):  # each session answers through the proxy
                 await tab.keys("n")
-                assert await tab.read_until("step 1/20")
+                assert await tab.read_until("step 1/21")
             assert len(probe.session_processes(folder / "class-a")) == 1
             assert len(probe.session_processes(folder / "class-b")) == 1
             await first.close()
@@ -199,7 +199,7 @@ def test_a_browser_opens_a_session_through_the_proxy(department):
             page.wait_for_function(has, arg="memcg tree", timeout=30_000)
             page.locator("#terminal").click()
             page.keyboard.press("n")
-            page.wait_for_function(has, arg="step 1/20", timeout=20_000)
+            page.wait_for_function(has, arg="step 1/21", timeout=20_000)
             assert len(probe.session_processes(folder / "class-a") +
                        probe.session_processes(folder / "class-b")) == 1
         finally:
