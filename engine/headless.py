@@ -99,7 +99,7 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
         return 2
     machine = Machine(history=False, check=check)
     sink = _JsonResults() if as_json else _TextTrace(out, machine)
-    oops = None
+    oops, oops_line = None, 0
     try:
         for number, raw in enumerate(script_lines(text), start=1):
             record = machine.run_line(raw, path, number)
@@ -111,7 +111,7 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
                     sink.command(record)
                 machine.commands.clear()  # printed or kept as text: nobody steps back
                 if record.oops is not None:
-                    oops = record.oops
+                    oops, oops_line = record.oops, record.command.line
                     break
         if oops is None:
             machine.finish(path)
@@ -125,7 +125,8 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
     else:
         sink.oops(oops)
     if oops is not None:
-        print(f"{path}: {oops.headline()}: the run stops here (exit {OOPS_EXIT})", file=err)
+        print(f"{path}:{oops_line}: {oops.headline()}: the run stops here (exit {OOPS_EXIT})",
+              file=err)
         return OOPS_EXIT
     return 0
 
@@ -209,8 +210,7 @@ class _TextTrace:
         """The oops as the kernel prints it: the fault, then each thread's call stack."""
         if oops is None:
             return
-        w = self.out.write
-        w(f"        {oops.headline()}\n        {oops.message}\n")
+        w = self.out.write  # the fault itself is the trail's last line
         for thread, stack in sorted(oops.stacks.items()):
             w(f"        Call trace of thread {thread}: {' <- '.join(reversed(stack)) or '-'}\n")
 

@@ -65,7 +65,8 @@ def parse_schedule(text: str) -> list[str]:
         count = 1
         if star:
             if not (times.isascii() and times.isdigit() and 0 < len(times) <= 6 and int(times)):
-                raise ScriptError(f"schedule entry {n} '{entry}': *COUNT takes a count from 1")
+                raise ScriptError(f"schedule entry {n} '{entry}': *COUNT takes a count from 1 "
+                                  f"to {MAX_SCHEDULE}")
             count = int(times)
         if len(entries) + count > MAX_SCHEDULE:
             raise ScriptError(f"schedule= has more than {MAX_SCHEDULE} entries")
@@ -102,6 +103,7 @@ class Thread:
 
     def __init__(self, label: str, cpu: int, lines: list[Command]) -> None:
         self.label, self.cpu, self.lines = label, cpu, lines
+        self.cpu_lock = cpu_lock(cpu)  # held by a thread of its CPU with interrupts off
         self.worker = label.startswith("w")
         self.next_line = 0
         self.gen: Steps | None = None
@@ -162,7 +164,7 @@ class BlockRun:
             return f"thread {label} has finished"
         if thread.worker and thread.gen is None and self._work_for(thread.cpu) is None:
             return f"kworker {label} has no work ready"
-        owner = self.k.locks.get(cpu_lock(thread.cpu))
+        owner = self.k.locks.get(thread.cpu_lock)
         if owner is not None and owner != label:
             return (f"thread {label} cannot run while thread {owner} has interrupts or "
                     f"preemption off on cpu{thread.cpu}")
@@ -173,13 +175,27 @@ class BlockRun:
         return None
 
     def runnable(self, workers: bool = True) -> list[str]:
-        """Threads that can step now: CPU threads in first-line order, then kworkers."""
-        labels = [label for label in self.order if not self.threads[label].finished]
+        """Threads that can step now: CPU threads in first-line order, then kworkers.
+        (why_not() says the same of each; this is its fast form, for every step of a
+        race search.)"""
+        locks = self.k.locks
+        out = []
+        for label in self.order:
+            thread = self.threads[label]
+            if thread.finished:
+                continue
+            owner = locks.get(thread.cpu_lock)
+            if owner is not None and owner != label:
+                continue
+            if thread.waiting is not None and locks.get(thread.waiting) not in (None, label):
+                continue
+            out.append(label)
         if workers:
             cpus = {item[2] for item in pending(self.k)}
             cpus.update(t.cpu for t in self.threads.values() if t.worker and t.gen)
-            labels += [f"w{cpu}" for cpu in sorted(cpus)]
-        return [label for label in labels if self.why_not(label) is None]
+            out += [label for label in (f"w{cpu}" for cpu in sorted(cpus))
+                    if self.why_not(label) is None]
+        return out
 
     def scheduled(self, label: str) -> str | None:
         """Let `label` take the step a schedule gives it; None, or why it cannot.
