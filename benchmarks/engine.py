@@ -1,10 +1,12 @@
 """Engine benchmarks (issue 2 and issue 9 targets).
 
-Run: python3 benchmarks/engine.py [--quick] [--whole] [--deep]
+Run: python3 benchmarks/engine.py [--quick] [--whole] [--deep] [--kernels A,B,...]
   --quick  20,000 commands instead of 100,000 (a smoke test, not the targets)
   --whole  only the whole-process `objcg-lab run` figures
   --deep   also the chain of 10,000 nested cgroups (minutes: the kernel's own walks up
            the tree are quadratic in depth, and its JSON state is 700 MB)
+  --kernels  only `run` of the workload under each release named (e.g.
+           5.9,5.13,5.14,6.5,6.14), its CPU time against 5.9's (target: within 10%)
 
 Measures, on the generated 100,000-command alloc/free workload (4 CPUs, 50 cgroups,
 some rmdirs): commands per second with full history and per-micro-step invariant
@@ -111,11 +113,43 @@ def whole_process(lines: list[str], quick: bool, folder: Path, deep: bool = Fals
               f"{got.cpu:.2f} s CPU, {got.max_rss_mib:,.0f} MiB (target {target})  exit {got.status}")
 
 
+def per_release(lines: list[str], kernels: list[str], quick: bool, folder: Path) -> None:
+    """`run` of the same workload under each release: fast mode in this process and
+    `run --json` as a whole process, CPU seconds (best of 3) and the ratio to 5.9's."""
+    print(f"\nrun under each release, {len(lines):,} commands (CPU seconds, best of 3):")
+    base: dict[str, float] = {}
+    for kernel in kernels:
+        script = [f"{lines[0]} kernel={kernel}", *lines[1:]]
+        commands = [parse_line(line, n) for n, line in enumerate(script, 1)]
+        fast = []
+        for _ in range(1 if quick else 3):
+            machine = Machine(history=False, check=False)
+            gc.collect()
+            start = time.process_time()
+            for command in commands:
+                machine.submit(command)
+            fast.append(time.process_time() - start)
+        path = folder / f"workload-{kernel}.objcg"
+        path.write_text("\n".join(script) + "\n")
+        whole = min((run_child(str(path), "--json") for _ in range(1 if quick else 3)),
+                    key=lambda c: c.cpu)
+        figures = {"fast mode": min(fast), "run --json": whole.cpu}
+        base = base or figures
+        print(f"  {kernel:>5}: " + ", ".join(
+            f"{what} {secs:.2f} s ({secs / base[what]:.2f}x of {kernels[0]})"
+            for what, secs in figures.items()) + f"  exit {whole.status}")
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     n = 20_000 if quick else 100_000
     lines = alloc_free_workload(n)
     print(f"workload: {len(lines)} commands, 50 cgroups, 4 CPUs")
+    if "--kernels" in sys.argv:
+        kernels = sys.argv[sys.argv.index("--kernels") + 1].split(",")
+        with tempfile.TemporaryDirectory(prefix="objcg-bench-") as folder:
+            per_release(lines, kernels, quick, Path(folder))
+        return
     # Whole-process runs first, while this process is small: Linux carries a parent's peak
     # resident set into a forked child's ru_maxrss, even across exec.
     with tempfile.TemporaryDirectory(prefix="objcg-bench-") as folder:

@@ -9,17 +9,18 @@ from engine.kernel.base import ROOT, Kernel, Steps
 from engine.kernel.drain import drain_local_stock
 from engine.kernel.lifecycle import cgroup_mkdir, cgroup_rmdir
 from engine.kernel.kmem_v1 import (
-    mem_cgroup_hierarchy_write, mem_cgroup_resize_max, memcg_update_kmem_max,
+    mem_cgroup_hierarchy_write, mem_cgroup_resize_max, mem_cgroup_write, memcg_update_kmem_max,
 )
 from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
-from engine.kernel.objcg import obj_cgroup_charge, obj_cgroup_uncharge
+from engine.kernel.objcg import obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
-from engine.kernel.slab import slab_alloc, slab_free
+from engine.kernel.slab import charge, forget_null, slab_alloc, slab_free
 from engine.kernel.hotplug import cpu_down, cpu_up
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
+from engine.kernel.task_objcg import task_exits, task_moved
 from engine.kernel.work import pending, run_item
-from engine.kernel.versions import choose_kernel
+from engine.kernel.versions import charge_batch, choose_kernel
 from engine.model import Record
 from engine.script import (
     EINVAL, Command, Limit, ScriptError, check_alloc_size, kstrtoull, normalize_path,
@@ -170,10 +171,11 @@ def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: st
     k.st.set(k.st.sys, "accounting", accounting)
     k.st.set(k.st.sys, "cgroup", cgroup)
     k.st.set(k.st.sys, "kernel", kernel)
-    # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
-    # root starts without it.
-    k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2")
+    k.st.set(k.st.sys, "charge_batch", charge_batch(kernel, k.st.sys["revert"]))
     k.read_config()
+    # mem_cgroup_bind(): use_hierarchy is forced on the default hierarchy (v2); a v1
+    # root starts without it, until v5.11 makes every memcg hierarchical.
+    k.st.set(k.memcgs[ROOT], "use_hierarchy", cgroup == "v2" or k.has("hierarchy_always"))
     yield ("config.set", cpus, page_size, cgroup, kernel, accounting)
     return 0
 
@@ -232,7 +234,9 @@ def detach(k: Kernel, task: Record) -> None:
 
 def _new_task(k: Kernel, name: str, memcg: str, mm: bool, step: tuple) -> Steps:  # type: ignore[type-arg]
     task = k.st.new("tasks", name, {"kind": "task", "name": name, "memcg": None,
-                                     "mm": mm, "active_memcg": None})
+                                     "mm": mm, "active_memcg": None,
+                                     # v6.7: current->objcg, set at the first allocation
+                                     "objcg": None, "objcg_update": True})
     attach(k, task, memcg)
     yield step
     return 0
@@ -269,6 +273,10 @@ def _moved(k: Kernel, task: Record, memcg: str) -> Steps:
     if old != memcg:
         detach(k, task)
         attach(k, task, memcg)
+    if k.has("task_objcg") and old != memcg:
+        task_moved(k, task)
+        yield ("move.moved_objcg", task["name"], old, memcg, task["objcg"])
+        return 0
     yield ("move.moved", task["name"], old, memcg)
     return 0
 
@@ -280,6 +288,8 @@ def _exit(k: Kernel, cmd: Command) -> Steps:
 
 
 def _exited(k: Kernel, task: Record) -> Steps:
+    if k.has("task_objcg"):
+        yield from task_exits(k, task)  # mem_cgroup_exit(): the task's objcg reference
     detach(k, task)
     k.st.drop("tasks", task["name"])
     yield ("exit.exited", task["name"], task["memcg"])
@@ -315,6 +325,7 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if k.v1:  # v2 counters always have a parent below the root
         _refuse_oopsing_walk(k, task)
+    forget_null(k, obj)
     # v5.8's kmem_cache_alloc is its own kernel path, at the top of the trail
     return (slab_alloc_v58 if k.v58 else slab_alloc)(k, obj, size, task, gfp)
 
@@ -349,6 +360,7 @@ def _alloc_pages(k: Kernel, cmd: Command) -> Steps:
     gfp = need_gfp(cmd)
     if not k.st.sys["pages_seen"]:
         k.st.set(k.st.sys, "pages_seen", True)  # objects now show their kind in the JSON
+    forget_null(k, obj)
     return alloc_pages(k, obj, order, task, gfp)
 
 
@@ -364,11 +376,19 @@ def _need_live_active_memcg(task: Record, k: Kernel) -> None:
 def _free(k: Kernel, cmd: Command) -> Steps:
     obj = cmd.args[0]
     if obj not in k.st.objects:
+        if obj in k.st.sys["null_objects"]:
+            k.current_cpu = need_cpu(k, cmd)
+            return _kfree_null(obj)
         raise ScriptError(f"no live object '{obj}' (never allocated, or already freed)")
     k.current_cpu = need_cpu(k, cmd)
     if k.st.objects[obj].get("type") == "pages":
         return free_pages(k, obj)
     return (slab_free_v58 if k.v58 else slab_free)(k, obj)
+
+
+def _kfree_null(obj: str) -> Steps:
+    yield ("free.null", obj)  # the allocation returned NULL: kfree(NULL) does nothing
+    return 0
 
 
 V2_FILES = ("memory.max",)
@@ -419,6 +439,8 @@ def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
     _note_limit(k, file, value, limit, "-1", "which means no limit")
     if file == "memory.limit_in_bytes":
         return mem_cgroup_resize_max(k, memcg, limit.pages)
+    if k.has("kmem_limit_gone"):  # v5.16: no kmem limit to set
+        return mem_cgroup_write(k, memcg)
     return memcg_update_kmem_max(k, memcg, limit.pages)
 
 
@@ -496,7 +518,7 @@ def _charge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
     check_alloc_size(cmd.size, "charge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
-    return obj_cgroup_charge(k, objcg, need_gfp(cmd), cmd.size)
+    return charge(k)(k, objcg, need_gfp(cmd), cmd.size)  # the release's obj_cgroup_charge
 
 
 @handler("uncharge")

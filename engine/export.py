@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kernel.base import ROOT
+from engine.kernel.versions import state_has
 from engine.model import State
 from engine.kernel.work import describe_item
 from engine.slab_state import slab_json
@@ -15,16 +16,17 @@ def state_json(st: State) -> dict[str, Any]:
     # The extensions show only where a script uses them, so the JSON of every v2 script
     # without alloc_pages stays byte for byte what it was.
     kinds = v1 or sysrec["pages_seen"]
+    task_objcg = state_has(sysrec, "task_objcg")
+    no_kmem_state = state_has(sysrec, "kmemcg_id_is_memcg_id")  # 5.16: the field is gone
     doc = {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
                    "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
                    "accounting": sysrec["accounting"],
                    **({"mkdir_charge": list(sysrec["mkdir_charge"])} if sysrec["mkdir_charge"] else {})},
-        "memcgs": [_memcg(m, v1) for m in st.in_order("memcgs")],
+        "memcgs": [_memcg(m, v1, no_kmem_state) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
         "cpus": [_cpu(c) for c in st.in_order("cpus")],
-        "tasks": [{"name": t["name"], "memcg": t["memcg"], "mm": t["mm"],
-                   "active_memcg": t["active_memcg"]} for t in st.in_order("tasks")],
+        "tasks": [_task(t, task_objcg) for t in st.in_order("tasks")],
         "objects": [_object(o, kinds) for o in st.in_order("objects")],
         "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
@@ -35,6 +37,15 @@ def state_json(st: State) -> dict[str, Any]:
         for cpu, rec in zip(doc["cpus"], st.in_order("cpus")):
             cpu["online"] = rec["online"]
     return doc
+
+
+def _task(t: dict[str, Any], task_objcg: bool) -> dict[str, Any]:
+    out = {"name": t["name"], "memcg": t["memcg"], "mm": t["mm"],
+           "active_memcg": t["active_memcg"]}
+    if task_objcg:  # v6.7: current->objcg and its update flag
+        out["objcg"] = t["objcg"]
+        out["objcg_update"] = t["objcg_update"]
+    return out
 
 
 def _object(o: dict[str, Any], kinds: bool) -> dict[str, Any]:
@@ -49,7 +60,7 @@ def _object(o: dict[str, Any], kinds: bool) -> dict[str, Any]:
     return out
 
 
-def _memcg(m: dict[str, Any], v1: bool) -> dict[str, Any]:
+def _memcg(m: dict[str, Any], v1: bool, no_kmem_state: bool) -> dict[str, Any]:
     root = m["name"] == ROOT
     out = {
         "name": m["name"], "path": m["path"], "state": m["state"],
@@ -62,7 +73,7 @@ def _memcg(m: dict[str, Any], v1: bool) -> dict[str, Any]:
         "nr_dying_descendants": m["nr_dying_descendants"],
         # extensions: more kernel figures, then the holders behind css_refs
         "events_oom": m["events_oom"], "kmemcg_id": m["kmemcg_id"],
-        "kmem_state": m["kmem_state"], "parent": m["parent"],
+        "kmem_state": None if no_kmem_state else m["kmem_state"], "parent": m["parent"],
         "css_holders": dict(sorted(m["holders"].items())),
     }
     if v1:

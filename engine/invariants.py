@@ -12,6 +12,8 @@ from typing import Any, Iterable
 
 from engine.conservation import byte_conservation
 from engine.kernel.base import ROOT
+from engine.kernel.versions import state_has
+from engine.script import kmalloc_max_size
 from engine import slab_state
 from engine.model import HOLD, NEW, SET, State
 
@@ -129,8 +131,12 @@ def _check_cpu(st: State, c: dict[str, Any], bounded: bool = False) -> None:
     (that is what triggers the drain), so upper bounds are checked between commands."""
     ps, batch = st.sys["page_size"], st.sys["charge_batch"]
     cpu = c["name"]
-    if c["nr_bytes"] < 0 or (bounded and c["nr_bytes"] > ps):
-        _fail("I2", f"{cpu} nr_bytes {c['nr_bytes']} outside [0, {ps}]")
+    top = ps
+    if state_has(st.sys, "refill_obj_stock_allow_uncharge"):
+        # v5.14: a charge's tail is kept whole: below the charge's size plus a page
+        top = kmalloc_max_size(ps) + ps - 2
+    if c["nr_bytes"] < 0 or (bounded and c["nr_bytes"] > top):
+        _fail("I2", f"{cpu} nr_bytes {c['nr_bytes']} outside [0, {top}]")
     if c["nr_pages"] < 0 or (bounded and c["nr_pages"] > batch):
         _fail("I2", f"{cpu} nr_pages {c['nr_pages']} outside [0, {batch}]")
     if c["cached_objcg"] is None and c["nr_bytes"]:
@@ -150,9 +156,14 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
             if st.cpus[who]["dropping"] == name:
                 return None  # drain_obj_stock between its put and its clear
             return st.cpus[who]["cached_objcg"] == name
-        if what == "obj":
+        if what in ("obj", "page"):  # a page records its objcg from v5.13
             obj = st.objects.get(who)
             return obj is not None and obj["objcg"] == name
+        if what == "task":  # v6.7: current->objcg
+            task = st.tasks.get(who)
+            return task is not None and task["objcg"] == name
+        if holder == "orig_objcg":  # v6.7: memcg->orig_objcg, until the memcg is freed
+            return st.memcgs[name]["state"] != "freed"
         return None  # "current", "get", "percpu" (checked at rest by check_all)
     if what == "base":
         return rec["state"] in ("allocated", "online")
@@ -210,6 +221,12 @@ def _check_descendant_counts(st: State, levels: list[list[Any]]) -> None:
 
 
 # -- at the end of each command -------------------------------------------------------
+# References held only inside a kernel function: the lookups' ("current"), the charge's
+# memcg pin ("charge", from v5.13 "pin"), and from v5.18 the objcg drain_obj_stock hands
+# back to its caller ("old:cpuN").
+TRANSIENT = ("current", "charge", "pin")
+
+
 def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> None:
     """Nothing is left in hand, pinned transiently or flagged as flushing (None: check all)."""
     records: Iterable[dict[str, Any]]
@@ -222,9 +239,9 @@ def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> No
         if kind in ("memcg", "objcg"):
             if rec.get("inflight") or rec.get("kmem_inflight"):
                 _fail("I1/I5", f"{kind} {rec['name']} still has pages or bytes in hand")
-            for transient in ("current", "charge"):
-                if transient in rec["holders"]:
-                    _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{transient}' reference")
+            for holder in rec["holders"]:
+                if holder in TRANSIENT or holder.startswith("old:"):
+                    _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{holder}' reference")
         if kind == "memcg" and rec["state"] == "dying" and rec["kmem_state"] != "ONLINE":
             if rec["objcg"] is not None or rec["objcg_list"]:
                 _fail("I8", f"dying {rec['name']} still owns objcgs")
@@ -243,6 +260,7 @@ def _drain_queued(st: State, cpu: int) -> bool:
 def check_all(st: State) -> None:
     """Recompute every invariant of spec §10 from the whole state."""
     memcgs, objcgs, cpus = st.memcgs, st.objcgs, st.cpus
+    orig = state_has(st.sys, "memcg_pins_orig_objcg")
     for c in cpus.values():
         _check_cpu(st, c, bounded=True)
     for o in objcgs.values():
@@ -252,7 +270,11 @@ def check_all(st: State) -> None:
             for c in cpus.values():
                 if c["cached_objcg"] == o["name"]:
                     want[f"stock:{c['name']}"] += 1
-            want.update(f"obj:{x['name']}" for x in st.objects.values() if x["objcg"] == o["name"])
+            want.update(("page:" if x.get("type") == "pages" else "obj:") + x["name"]
+                        for x in st.objects.values() if x["objcg"] == o["name"])
+            want.update(f"task:{t['name']}" for t in st.tasks.values() if t["objcg"] == o["name"])
+            if orig and st.memcgs[o["name"]]["state"] != "freed":
+                want["orig_objcg"] += 1
             for m in memcgs.values():  # a memcg's per-CPU data (config mkdir_charge)
                 want.update(f"percpu:{m['name']}" for objcg, _ in m["percpu"] if objcg == o["name"])
             have = Counter({h: n for h, n in o["holders"].items() if h != "get"})
@@ -287,6 +309,8 @@ def check_all(st: State) -> None:
     for m in memcgs.values():
         credit(m["name"], m["inflight"] - m["unbacked"])
         credit(m["name"], m["kmem_inflight"] - m["kmem_unbacked"], kmem_pages)
+        subtree_pages[m["name"]] += m["clamped"]  # v5.13: this level only
+        kmem_pages[m["name"]] += m["kmem_clamped"]
     for memcg, pages in slab_state.charged_pages_by_memcg(st).items():  # v5.8 slab pages
         credit(memcg, pages)
     slab_state.check_slabs(st)
@@ -301,6 +325,7 @@ def check_all(st: State) -> None:
     for o in objcgs.values():
         if listed[o["name"]] != (o["listed"] is not None):
             _fail("I7", f"objcg {o['name']} is on {listed[o['name']]} lists, linked to {o['listed']}")
+    pinless = state_has(st.sys, "objcg_no_memcg_pin")
     for m in memcgs.values():
         _check_memcg(st, m)
         name = m["name"]
@@ -315,7 +340,8 @@ def check_all(st: State) -> None:
         for holder in m["holders"]:
             _check_holder(st, m, holder)
         want = {f"stock:{c['name']}" for c in cpus.values() if c["cached"] == name}
-        want |= {f"objcg:{o}" for o in m["objcg_list"]}
+        if not pinless:  # until v5.14 every objcg on the list holds a css reference
+            want |= {f"objcg:{o}" for o in m["objcg_list"]}
         want |= slab_state.cache_holders(st, name)
         want |= {f"child:{c}" for c in m["children"] if memcgs[c]["state"] != "freed"}
         want |= {f"page:{x['name']}" for x in st.objects.values() if x.get("memcg") == name}
@@ -361,7 +387,8 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
             _fail("I14", f"{name} running kmem books {m['kmem_expected']} != {kmem_pages[name]}")
         parent = m["parent"]
         if m["state"] != "freed" and parent is not None:
-            linked = parent if memcgs[parent]["use_hierarchy"] else None
+            linked = parent if memcgs[parent]["use_hierarchy"] else (
+                ROOT if state_has(st.sys, "v1_counters_link_root") else None)
             if m["counter_parent"] != linked:
                 _fail("I4", f"{name}'s counters link to {m['counter_parent']}, expected {linked}")
     for x in st.objects.values():
@@ -370,9 +397,20 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
 
 
 def _check_page_object(st: State, x: dict[str, Any]) -> None:
-    """I15: a live, charged page object holds exactly one css reference on its memcg."""
-    if x["memcg"] is None or st.objects.get(x["name"]) is not x:
-        return  # unaccounted, or freed in this step (its holder check covers the put)
+    """I15: a live, charged page object holds exactly one css reference on its memcg
+    (from v5.13: one reference on its objcg, and no memcg)."""
+    if st.objects.get(x["name"]) is not x:
+        return  # freed in this step (its holder check covers the put)
+    if x["objcg"] is not None:
+        objcg = st.objcgs[x["objcg"]]
+        held = objcg["holders"].get(f"page:{x['name']}", 0)
+        if held != 1 or objcg["state"] == "released" or x["memcg"] is not None:
+            _fail("I15 page pins its objcg",
+                  f"page object {x['name']} recording objcg {objcg['name']} ({objcg['state']}) "
+                  f"holds {held} reference(s) on it, memcg {x['memcg']}")
+        return
+    if x["memcg"] is None:
+        return  # unaccounted
     memcg = st.memcgs[x["memcg"]]
     held = memcg["holders"].get(f"page:{x['name']}", 0)
     if held != 1 or memcg["state"] == "freed" or memcg["name"] == ROOT:

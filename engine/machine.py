@@ -19,6 +19,7 @@ from engine import invariants
 from engine.commands import prepare, set_cpus
 from engine.kernel.base import ROOT, Kernel, Steps, call_stack
 from engine.kernel.lifecycle import new_memcg
+from engine.kernel.versions import DEFAULT_KERNEL, charge_batch
 from engine.kernel.oops import Oops
 from engine.kernel.work import pending, ready, run_item
 from engine.model import State
@@ -93,10 +94,13 @@ class Machine:
 
     def _boot(self, kernel: str | None, revert: tuple[str, ...]) -> None:
         st = self.state
-        st.sys.update({"cpus": 0, "page_size": 4096, "charge_batch": 32, "accounting": "bytes",
+        st.sys.update({"cpus": 0, "page_size": 4096, "accounting": "bytes",
+                       "charge_batch": charge_batch(kernel or DEFAULT_KERNEL, tuple(revert)),
                        "started": False, "ida_next": 0, "ida_free": (), "kmem_enabled": False,
                        "cgroup": "v2", "pages_seen": False, "warned_broken_hierarchy": False,
                        "kernel": kernel or "5.9", "slab_root_kept": 0,
+                       "null_objects": (),  # names whose allocation returned NULL
+                       "memcg_ids": (1,),  # v5.18: memcg IDs in use (the root has 1)
                        "work": (), "work_seq": 0, "work_mode": "auto",  # engine.kernel.work
                        "work_seen": False, "hotplug_seen": False,  # engine.export shows them
                        "kernel_forced": kernel is not None,  # compare: config can't change it

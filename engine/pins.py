@@ -227,6 +227,8 @@ _MEMCG_SELF = {
     "charge": ("a charge in progress", "obj_cgroup_charge's css_get around __memcg_kmem_charge"),
     "current": ("get_mem_cgroup_from_current", "the lookup's css reference, held while "
                 "__memcg_kmem_charge_page charges the page"),
+    "pin": ("get_mem_cgroup_from_objcg", "css_tryget of the objcg's memcg, held while "
+            "obj_cgroup_charge_pages or obj_cgroup_uncharge_pages works (v5.13)"),
 }
 
 
@@ -238,6 +240,17 @@ def _objcg_holders(graph: Any, o: dict[str, Any], memcgs: dict[str, Any],
         kind, _, rest = holder.partition(":")
         if kind == "obj":
             pinned_by_objects.append(rest)
+        elif kind == "page":
+            _leaf(graph, f"obj:{rest}", held, _object_label(objects.get(rest, {"name": rest})),
+                  "page->memcg_data records the objcg (v5.13): the page holds its reference "
+                  "until __memcg_kmem_uncharge_page")
+        elif kind == "task":
+            _leaf(graph, f"task:{rest}", held, f"task {rest}",
+                  "current->objcg (v6.7): the task's own reference, put when it allocates "
+                  "after a move, or exits")
+        elif holder == "orig_objcg" and o["name"] in memcgs:
+            _edge(graph, f"memcg:{o['name']}", held, "memcg->orig_objcg (v6.7): the memcg "
+                  "keeps its first objcg until __mem_cgroup_free")
         elif kind == "stock":
             cpu = cpus.get(rest, {})
             _leaf(graph, f"stock:{rest}:byte", held, f"{rest}{_offline(cpu)} byte stock "

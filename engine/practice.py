@@ -28,7 +28,12 @@ TOPICS: dict[str, str] = {
     "reparenting": "rmdir: objcgs move to the parent, objcg_list order (lessons 8-9)",
     "lifetime": "objcg references, kill and release (lessons 10, 12)",
     "limits": "memory.max, failcnt and failed charges (lessons 13-14)",
+    "versions": "the same lines under a later release: kernel pages pin objcgs, pages "
+                "drained into the page stock, objcgs that pin no memcg (lesson 18)",
 }
+
+# the releases a `versions` problem runs under (v5.8 has no obj_cgroup to ask about)
+LATER = ("5.9", "5.10", "5.11", "5.13", "5.14", "6.5", "6.14")
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,8 @@ def stream(seed: int = 0, topic: str | None = None) -> Iterator[Problem]:
 
 def make(rng: random.Random, topic: str, number: int) -> Problem:
     """One problem of a topic: its script, built and run line by line, then a question."""
-    builder = _Builder(rng, accounting="slab" if topic == "slab" else "bytes")
+    kernel = rng.choice(LATER) if topic == "versions" else None
+    builder = _Builder(rng, accounting="slab" if topic == "slab" else "bytes", kernel=kernel)
     GENERATORS[topic](builder)
     question = builder.question(QUESTIONS[topic])
     return Problem(number, topic, tuple(builder.lines), question,
@@ -91,15 +97,17 @@ def make(rng: random.Random, topic: str, number: int) -> Problem:
 class _Builder:
     """A script under construction, with the machine that has run it so far."""
 
-    def __init__(self, rng: random.Random, accounting: str) -> None:
+    def __init__(self, rng: random.Random, accounting: str, kernel: str | None = None) -> None:
         self.rng = rng
+        self.kernel = kernel
         self.machine = Machine(history=False, check=False)
         self.lines: list[str] = []
         self.objects: list[str] = []
         self.next_object = 0
         cpus = rng.choice((2, 2, 3))
         self.cpus = cpus
-        self.add(f"config cpus={cpus}" + (" accounting=slab" if accounting == "slab" else ""))
+        self.add(f"config cpus={cpus}" + (" accounting=slab" if accounting == "slab" else "")
+                 + (f" kernel={kernel}" if kernel else ""))
 
     def add(self, line: str) -> bool:
         """Run a line; keep it if the engine accepts it."""
@@ -273,6 +281,27 @@ def _limits(b: _Builder) -> None:
     b.alloc("tA", SMALL + (16384, 40960, 65536), gfp)
 
 
+def _versions(b: _Builder) -> None:
+    """Lesson 18's experiment, varied: a page and objects in a child, then its removal."""
+    for line in ("mkdir A", "mkdir A/B", "task t A/B"):
+        b.add(line)
+    if b.rng.random() < 0.7:
+        b.add(f"alloc_pages P {b.rng.choice((0, 0, 1))} task=t cpu={b.cpu()}")
+    for _ in range(b.rng.randint(1, 3)):
+        b.alloc("t", SMALL)
+    if b.rng.random() < 0.5:
+        b.free()
+    b.add("move t /")
+    b.add("rmdir A/B")
+    if b.rng.random() < 0.3:
+        b.add("free P cpu=0")
+
+
+def _release(b: _Builder, question: Question) -> Question:
+    return Question(f"Under v{b.kernel}: {question.text[0].lower()}{question.text[1:]}",
+                    question.field, question.unit)
+
+
 def _cpu_questions(b: _Builder, fields: tuple[str, ...]) -> list[Question]:
     units = {"nr_bytes": "bytes", "nr_pages": "pages"}
     return [Question(f"What is cpu{c}'s {f}?", f"cpu {c} {f}", units.get(f))
@@ -306,6 +335,9 @@ QUESTIONS: dict[str, Callable[[_Builder], list[Question]]] = {
     + [_memcg(n, "objcg_list") for n in ("/A", "/")] + [_memcg("/A", "usage"), _memcg("/A/B", "state")],
     "lifetime": lambda b: [_objcg("/A", "refcnt"), _objcg("/A", "state"), _objcg("/A", "nr_charged_bytes"),
                            _memcg("/", "objcg_list")],
+    "versions": lambda b: [_release(b, q) for q in (
+        _memcg("/A/B", "state"), _memcg("/A", "css_refs"), _memcg("/A", "usage"),
+        _objcg("/A/B", "refcnt"), _objcg("/A/B", "state"), *_cpu_questions(b, ("nr_pages",)))],
     "limits": lambda b: [_memcg("/A", "usage"), _memcg("/A", "failcnt"), _memcg("/A", "events_max")]
     + [Question(f"Is object {n} accounted?", f"object {n} accounted")
        for n in [o["name"] for o in b.state()["objects"]][-1:]],
@@ -314,4 +346,5 @@ QUESTIONS: dict[str, Callable[[_Builder], list[Question]]] = {
 GENERATORS: dict[str, Callable[[_Builder], None]] = {
     "byte-stock": _byte_stock, "nr-charged-bytes": _nr_charged_bytes, "slab": _slab,
     "who-pays": _who_pays, "reparenting": _reparenting, "lifetime": _lifetime, "limits": _limits,
+    "versions": _versions,
 }

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 
 from engine.kernel.base import ROOT
-from engine.kernel.slab_pages import slot_objects
+from engine.kernel.slab_pages import slab_geometry, slot_objects, slub_layout
 from engine.model import State
 
 
@@ -60,6 +60,38 @@ def figures(st: State) -> SlabFigures:
     dying = sum(1 for m in st.memcgs.values() if m["state"] == "dying")
     util = round(object_bytes / (pages * ps), 4) if pages else None
     return SlabFigures(pages, objects, object_bytes, util, len(st.tables["caches"]), dead, dying)
+
+
+# -- the model's layout against SLUB's ------------------------------------------------
+def layout_notes(st: State) -> list[str]:
+    """One line per cache whose slabs the model lays out otherwise than v5.9's SLUB
+    would on this machine (engine.kernel.slab_pages.slub_layout), marked ≈."""
+    ps, cpus = st.sys["page_size"], st.sys["cpus"]
+    out, seen = [], set()
+    for c in st.in_order("caches"):
+        size = c["size"]
+        if size in seen:
+            continue
+        seen.add(size)
+        order, per_slab = slab_geometry(size, ps)
+        slub = slub_layout(size, cpus, ps)
+        if (order, per_slab) != (slub.order, slub.objects):
+            out.append(f"≈ size-{size}: the model uses order-{order} slabs of {per_slab} "
+                       f"objects; SLUB (calculate_order, {cpus} CPUs) order-{slub.order} slabs "
+                       f"of {slub.objects} ({slub.size}-byte objects)")
+    return out
+
+
+def slub_pages_lower_bound(st: State) -> int:
+    """The fewest slab pages SLUB's layout could hold the live objects in, cache by cache
+    (objects packed, no partial slabs): compare's saving keeps its sign against it."""
+    ps, cpus = st.sys["page_size"], st.sys["cpus"]
+    pages = 0
+    for c in st.tables["caches"].values():
+        if c["nr_objects"]:
+            slub = slub_layout(c["size"], cpus, ps)
+            pages += -(-c["nr_objects"] // slub.objects) << slub.order
+    return pages
 
 
 # -- checks (engine.invariants calls these) --------------------------------------------

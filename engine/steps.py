@@ -243,6 +243,8 @@ STEPS: dict[str, tuple[str, str]] = {
     "get.get": ("obj_cgroup_get({0}) by an explicit holder, refcnt {1}", "An explicit objcg reference."),
     "write.einval": ("write: -EINVAL: {0}", "The kernel refuses the value; nothing changes."),
     "write.erange": ("write: -ERANGE: {0}", "kstrtoull refuses a number above 2^64 - 1; nothing changes."),
+    "free.null": ("kfree({0}): NULL, its allocation failed: nothing to free",
+                  "kfree(NULL) and __free_pages of nothing are no-ops: the caller got no object."),
     "drain.local": ("drain_local_stock on cpu{0}", "Flush both stocks of one CPU."),
 }
 
@@ -274,10 +276,12 @@ def _show(value: Any) -> Any:
 
 def _merge_slab_steps() -> None:
     from engine.slab_steps import SLAB_STEPS  # the slab allocator and v5.8, in their own module
+    from engine.version_steps import VERSION_STEPS  # what releases after v5.9 do instead
 
     from engine.work_steps import WORK_STEPS
 
     STEPS.update(SLAB_STEPS)
+    STEPS.update(VERSION_STEPS)
     STEPS.update(WORK_STEPS)
 
 

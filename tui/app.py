@@ -94,6 +94,8 @@ class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         *THREAD_BINDINGS,  # inside a `together` block (tui.thread_keys)
     ]
 
+    controls = True
+    """False: the screen a viewer needs (exports): no prompt, key bar or key hints."""
     playing: reactive[bool] = reactive(False, init=False)
     """Stepping on a timer."""
     speed: reactive[float] = reactive(4.0, init=False)

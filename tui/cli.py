@@ -26,10 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="store_true",
                      help="check every invariant after every micro-step (slower; same output)")
     compare = sub.add_parser(
-        "compare", help="run a script under v5.8 and v5.9 side by side (slab pages)")
+        "compare", help="run a script under several kernel releases side by side",
+        description="Run a script under several kernel releases (default 5.8,5.9) and show "
+                    "the figures that differ, with the commit behind each difference. "
+                    "docs/compare.md and docs/kernels.md.")
     compare.add_argument("file", help="a .objcg script")
+    compare.add_argument("--kernels", metavar="A,B,...",
+                         help="the releases, in columns (default 5.8,5.9; any of "
+                              "5.8, 5.9, 5.10, 5.11, 5.13, 5.14, 6.5, 6.14)")
     compare.add_argument("--json", action="store_true",
-                         help='print {"5.8": {results, state}, "5.9": {...}} as JSON')
+                         help='print {"5.8": {results, state}, "5.9": {...}}, one key per release')
+    compare.add_argument("--why", action="store_true",
+                         help="under each differing figure, the change (release, commit) behind it")
     compare.add_argument("--tui", action="store_true",
                          help="open the side-by-side view (the default on a terminal)")
     compare.add_argument("--check", action="store_true",
@@ -118,10 +126,11 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.json or not (args.tui or sys.stdout.isatty()):
             from engine.compare import main_compare
 
-            return main_compare(args.file, args.json, check=args.check)
+            return main_compare(args.file, args.json, check=args.check, kernels=args.kernels,
+                                why=args.why)
         from tui.compare.app import main_compare_tui
 
-        return main_compare_tui(args.file)
+        return main_compare_tui(args.file, args.kernels)
     if args.cmd == "lesson":
         if args.args[:1] in (["check"], ["answers"]):
             from engine.lessons.cli import main_lesson

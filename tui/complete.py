@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from engine.kernel.versions import KERNELS
 from engine.script import GRAMMAR, NOT_IN_BLOCK
 
 # Explorer commands that are not script commands (handled by the app, never recorded).
@@ -47,7 +48,7 @@ def _for_argument(command: str, slot: str, names: Names) -> tuple[str, ...]:
 def _for_option(key: str, names: Names) -> tuple[str, ...]:
     values: dict[str, tuple[str, ...]] = {
         "task": names.tasks, "cpu": tuple(str(i) for i in range(names.cpus)), "gfp": GFP,
-        "cgroup": ("v2", "v1"), "kernel": ("5.9",), "accounting": ("bytes", "slab"),
+        "cgroup": ("v2", "v1"), "kernel": KERNELS, "accounting": ("bytes", "slab"),
         "work": ("auto", "manual"),
     }
     return values.get(key, ())

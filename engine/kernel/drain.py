@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.kernel.locks import irq_off, irq_on, trylock, unlock
-from engine.kernel.objstock import drain_obj_stock, obj_stock_flush_required
+from engine.kernel.objstock import drain_obj_stock, obj_stock_flush_required, put_returned
 from engine.kernel.stock import drain_stock
 from engine.kernel.work import deferrable, pending, queue_work, run_item, runs_at_once
 
@@ -17,13 +17,14 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
     depth = irq_off(k) if k.fine else 0
     yield ("drain_local_stock.start", cpu, stock["cached_objcg"], stock["nr_bytes"],
            stock["cached"], stock["nr_pages"])
-    yield from drain_obj_stock(k, cpu)
+    old = yield from drain_obj_stock(k, cpu)
     yield from drain_stock(k, cpu)
     if stock["flushing"]:
         k.st.set(stock, "flushing", False)
         yield ("drain_local_stock.done", cpu)
     if k.fine:
         irq_on(k, depth)
+    yield from put_returned(k, old, cpu)  # v5.18: after the stock's lock
 
 
 @kfunc

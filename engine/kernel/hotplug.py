@@ -10,7 +10,7 @@ too; its whole pages go back through the surviving CPU (mm/memcontrol.c of 6.14)
 from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps, kfunc
-from engine.kernel.objstock import drain_obj_stock
+from engine.kernel.objstock import drain_obj_stock, put_returned
 from engine.kernel.stock import drain_stock
 
 
@@ -18,13 +18,15 @@ from engine.kernel.stock import drain_stock
 def memcg_hotplug_cpu_dead(k: Kernel, cpu: int) -> Steps:
     """memcg_hotplug_cpu_dead(cpu), on a surviving CPU (k.current_cpu)."""
     stock = k.cpu(cpu)
+    old = None
     if k.has("hotplug_drains_obj_stock"):
         yield ("memcg_hotplug_cpu_dead.obj_stock", cpu, stock["cached_objcg"], stock["nr_bytes"])
-        yield from drain_obj_stock(k, cpu)
+        old = yield from drain_obj_stock(k, cpu)
     elif stock["cached_objcg"] is not None:
         yield ("memcg_hotplug_cpu_dead.leak", cpu, stock["cached_objcg"], stock["nr_bytes"])
     yield ("memcg_hotplug_cpu_dead.drain_stock", cpu, stock["cached"], stock["nr_pages"])
     yield from drain_stock(k, cpu)
+    yield from put_returned(k, old, cpu)  # 6.14 l.1921-1938: obj_cgroup_put(old) last
 
 
 @kfunc

@@ -9,6 +9,7 @@ from engine.kernel.objcg import obj_cgroup_alloc, obj_cgroup_charge, obj_cgroup_
 from engine.kernel.refs import (
     css_get, css_put, drop_base, obj_cgroup_put, obj_cgroup_release, obj_cgroup_tryget,
 )
+from engine.kernel.task_objcg import keep_orig_objcg, put_orig_objcg
 from engine.kernel.v58 import cache_ref_switched, memcg_deactivate_kmem_caches
 from engine.kernel.work import call_rcu, deferrable, queue_work
 from engine.model import Record
@@ -18,11 +19,15 @@ EBUSY, ENOMEM = -16, -12
 
 def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
     """mem_cgroup_css_alloc(): page counters linked to the parent's when it has
-    use_hierarchy (always in v2), else (v1, v5.9) to no parent at; an empty objcg_list."""
+    use_hierarchy (always in v2), else (v1) to no parent at all in v5.9 and to the
+    root's from v5.10 (8de15e920dc8); an empty objcg_list."""
     hierarchy = parent is not None and k.memcgs[parent]["use_hierarchy"]
+    counter_parent = parent if hierarchy else None
+    if parent is not None and not hierarchy and k.has("v1_counters_link_root"):
+        counter_parent = ROOT
     return k.st.new("memcgs", name, {
         "kind": "memcg", "name": name, "path": path, "parent": parent,
-        "counter_parent": parent if hierarchy else None, "use_hierarchy": hierarchy,
+        "counter_parent": counter_parent, "use_hierarchy": hierarchy,
         "children": (), "state": "allocated",
         "usage": 0, "max": None, "watermark": 0, "failcnt": 0,
         "kmem_usage": 0, "kmem_max": None, "kmem_watermark": 0, "kmem_failcnt": 0,
@@ -37,7 +42,23 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         # audit (not kernel fields): see engine.kernel.audit
         "expected": 0, "inflight": 0, "unbacked": 0,
         "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
+        "clamped": 0, "kmem_clamped": 0,  # v5.13: pages an underflow reset forgot
     })
+
+
+def alloc_memcg_id(k: Kernel) -> int:
+    """mem_cgroup_alloc(): idr_alloc(&mem_cgroup_idr, NULL, 1, ...), the lowest free ID
+    from 1 (the root holds 1)."""
+    used = k.st.sys["memcg_ids"]
+    new = next(n for n in range(1, len(used) + 2) if n not in used)
+    k.st.set(k.st.sys, "memcg_ids", used + (new,))
+    return new
+
+
+def free_memcg_id(k: Kernel, memcg_id: int) -> None:
+    """mem_cgroup_id_remove(): the ID can be given to a new memcg."""
+    used = k.st.sys["memcg_ids"]
+    k.st.set(k.st.sys, "memcg_ids", tuple(n for n in used if n != memcg_id))
 
 
 def memcg_name_for(k: Kernel, path: str) -> str:
@@ -71,11 +92,14 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
     st.new("paths", path, {"kind": "path", "memcg": name})
     k.add_up(parent, "nr_descendants", 1)
-    if rec["counter_parent"] is not None:
+    if rec["use_hierarchy"]:
         yield ("mem_cgroup_css_alloc.alloc", name, parent)
     else:
-        # v1 (v5.9): the parent lacks use_hierarchy, so the counters have no parent at all
-        yield ("mem_cgroup_css_alloc.no_hierarchy", name, parent)
+        # v1: the parent lacks use_hierarchy, so the counters have no parent at all
+        # (v5.9), or the root's (v5.10, 8de15e920dc8)
+        linked = rec["counter_parent"] is not None
+        yield ("mem_cgroup_css_alloc.link_root" if linked else
+               "mem_cgroup_css_alloc.no_hierarchy", name, parent)
         if parent != ROOT and not st.sys.get("warned_broken_hierarchy"):
             st.set(st.sys, "warned_broken_hierarchy", True)
             k.notes.append('cgroup: a nested cgroup for controller "memory" which has incomplete '
@@ -145,7 +169,9 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
     st, sysrec = k.st, k.st.sys
     rec = k.memcgs[memcg]
     free_ids = sysrec["ida_free"]
-    if free_ids:
+    if k.has("kmemcg_id_is_memcg_id"):  # v5.18: the memcg's own ID (mem_cgroup_alloc)
+        kmemcg_id = alloc_memcg_id(k)
+    elif free_ids:
         kmemcg_id = min(free_ids)
         st.set(sysrec, "ida_free", tuple(i for i in free_ids if i != kmemcg_id))
     else:
@@ -155,6 +181,8 @@ def memcg_online_kmem(k: Kernel, memcg: str) -> Steps:
         objcg = obj_cgroup_alloc(k, memcg)
         st.set(objcg, "memcg", memcg)
         st.set(rec, "objcg", memcg)
+        if k.has("memcg_pins_orig_objcg"):  # v6.7: memcg->orig_objcg keeps a reference
+            keep_orig_objcg(k, memcg)
     st.set(sysrec, "kmem_enabled", True)  # static_branch_enable(&memcg_kmem_enabled_key)
     st.set(rec, "kmemcg_id", kmemcg_id)
     st.set(rec, "kmem_state", "ONLINE")
@@ -224,6 +252,8 @@ def mem_cgroup_css_offline(k: Kernel, memcg: str) -> Steps:
     yield from memcg_offline_kmem(k, memcg)
     yield from drain_all_stock(k, memcg)
     css_put(k, memcg, "online")  # mem_cgroup_id_put(): the ID pin of css_online
+    if k.has("kmemcg_id_is_memcg_id"):
+        free_memcg_id(k, k.memcgs[memcg]["kmemcg_id"])  # mem_cgroup_id_remove()
     yield ("mem_cgroup_id_put.put", memcg, k.memcgs[memcg]["refcnt"])
 
 
@@ -242,6 +272,9 @@ def memcg_offline_kmem(k: Kernel, memcg: str) -> Steps:
         yield from memcg_deactivate_kmem_caches(k, memcg, parent)
     else:
         yield from memcg_reparent_objcgs(k, memcg, parent)
+    if k.has("kmemcg_id_is_memcg_id"):  # v5.16-5.18: the id is no longer handed over
+        yield ("memcg_offline_kmem.lrus", memcg, parent, rec["kmemcg_id"])
+        return
     kmemcg_id, parent_id = rec["kmemcg_id"], k.memcgs[parent]["kmemcg_id"]
     for name in _subtree(k, memcg):  # css_for_each_descendant_pre
         child = k.memcgs[name]
@@ -274,6 +307,10 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
     yield ("memcg_reparent_objcgs.detach", memcg, objcg)
     guard = lists_lock(k)  # spin_lock_irq(&css_set_lock)
     yield from lock(k, guard)
+    if k.has("objcg_no_memcg_pin"):  # v5.14: pointers swing, no css reference moves
+        yield from _reparent_without_pins(k, memcg, parent, objcg, guard)
+        yield from _kill_objcg(k, objcg)
+        return
     _move_objcg(k, objcg, memcg, parent)
     css_get(k, parent, f"objcg:{objcg}")
     st.set(parent_rec, "objcg_list", (objcg,) + parent_rec["objcg_list"])
@@ -293,7 +330,37 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
         st.set(k.objcgs[child_objcg], "listed", parent)
     unlock(k, guard)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
-    # percpu_ref_kill(): the base reference is put now; a zero shows after a grace period
+    yield from _kill_objcg(k, objcg)
+
+
+def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str,
+                           guard: str) -> Steps:
+    """memcg_reparent_objcgs() from v5.14 (9838354e16a2; 5.14.2 l.328-347): the active
+    objcg joins the memcg's own list head, every objcg on that list gets
+    WRITE_ONCE(iter->memcg, parent), and the whole list is spliced onto the parent's head,
+    all under the lists' lock. No css_get or css_put: objcgs no longer pin memcgs. (Its
+    steps are memcg_reparent_objcgs'.)"""
+    st = k.st
+    rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
+    st.set(rec, "objcg_list", (objcg,) + rec["objcg_list"])
+    st.set(k.objcgs[objcg], "listed", memcg)
+    yield ("memcg_reparent_objcgs.list_add_own", objcg, memcg)
+    moving = rec["objcg_list"]
+    for each in moving:
+        _move_objcg(k, each, memcg, parent)
+        yield ("memcg_reparent_objcgs.write_once", each, memcg, parent)
+    st.set(parent_rec, "objcg_list", moving + parent_rec["objcg_list"])
+    st.set(rec, "objcg_list", ())
+    for each in moving:
+        st.set(k.objcgs[each], "listed", parent)
+    unlock(k, guard)
+    yield ("memcg_reparent_objcgs.splice_all", memcg, parent, len(moving))
+
+
+def _kill_objcg(k: Kernel, objcg: str) -> Steps:
+    """The end of memcg_reparent_objcgs(): percpu_ref_kill of the formerly active objcg;
+    the base reference is put now, a zero shows after a grace period."""
+    st = k.st
     st.set(k.objcgs[objcg], "state", "killed")
     st.set(k.objcgs[objcg], "killing", True)
     drop_base(k, k.objcgs[objcg], "percpu_ref_kill")
@@ -375,3 +442,5 @@ def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     k.add_up(rec["parent"], "nr_dying_descendants", -1)
     css_put(k, rec["parent"], f"child:{memcg}")
     yield ("css_free_rwork_fn.freed", memcg, rec["usage"])
+    if k.has("memcg_pins_orig_objcg"):  # v6.7: __mem_cgroup_free puts memcg->orig_objcg
+        yield from put_orig_objcg(k, memcg)

@@ -1,6 +1,9 @@
 """try_charge() and its callers: the page-granular memcg charge path of v5.9."""
 from __future__ import annotations
 
+import types
+from typing import Any, Callable
+
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
@@ -40,9 +43,10 @@ def get_order(nr_pages: int) -> int:
 
 
 @kfunc
-def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
-    """try_charge(): stock, then the counters in batches, then reclaim, drain, OOM, force."""
-    if memcg == ROOT:
+def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int, root_check: bool = True) -> Steps:
+    """try_charge(): stock, then the counters in batches, then reclaim, drain, OOM, force.
+    Without `root_check` it is v5.14's try_charge_memcg (below)."""
+    if memcg == ROOT and root_check:
         # Nothing is charged, yet the caller will account the pages as its own:
         # the audit calls them "unbacked" so the books still balance (spec I5, I13).
         audit.inflight_pages(k, ROOT, nr_pages)
@@ -89,13 +93,19 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
             retries -= 1
             yield ("try_charge.retry", top - retries, top)
             continue
-        if "nofail" in flags:
+        if "nofail" in flags and not k.has("nofail_oom"):  # 5.13 (3d0cbb981693): OOM first
             return (yield from _force(k, memcg, nr_pages, "nofail"))  # force:
         order = get_order(nr_pages)
         if order > PAGE_ALLOC_COSTLY_ORDER:
             yield ("mem_cgroup_oom.skipped", refused, order)
             break
         memcg_memory_event(k, refused, "events_oom")
+        if k.has("oom_failure_fails_charge"):
+            # 5.16 (a4ebf1b6ca1e): mem_cgroup_oom() is false without a victim: nomem
+            k.notes.append(f"memcg OOM in {refused}: the OOM killer found nothing to free "
+                           "in this model, so the charge fails (nomem)")
+            yield ("mem_cgroup_oom.no_victim", refused, order)
+            break
         k.notes.append(
             f"memcg OOM in {refused}: the OOM killer found nothing to free in this model, "
             f"so try_charge forced the charge of {nr_pages} page(s) (usage may exceed max)"
@@ -107,6 +117,24 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int) -> Steps:
         return (yield from _force(k, memcg, nr_pages, "nofail"))
     yield ("try_charge.nomem", memcg, nr_pages)
     return ENOMEM
+
+
+def _named(fn: Callable[..., Steps], name: str, **defaults: Any) -> Callable[..., Steps]:
+    """The same kernel function body under another kernel name, with other defaults: one
+    body, one generator frame, and the trail's call stack says the kernel's name."""
+    code = fn.__code__.replace(co_name=name, co_qualname=name)
+    args = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    given = dict(zip(args[len(args) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    given.update(defaults)
+    made = types.FunctionType(code, fn.__globals__, name,
+                              tuple(given[a] for a in args if a in given))
+    made.__doc__ = fn.__doc__
+    return kfunc(made)
+
+
+# try_charge_memcg(), v5.14 (c5c8b16b596e): try_charge without its root check, which
+# obj_cgroup_charge_pages calls: an objcg pointing at the root charges the root's counter
+try_charge_memcg = _named(try_charge, "try_charge_memcg", root_check=False)
 
 
 def _margin(k: Kernel, memcg: str) -> int:

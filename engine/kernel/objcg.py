@@ -131,4 +131,4 @@ def obj_cgroup_uncharge(k: Kernel, objcg: str, size: int) -> Steps:
     k.st.add(rec, "live", -size)
     k.st.add(rec, "inflight", size)
     yield ("obj_cgroup_uncharge.call", objcg, size, k.current_cpu)
-    yield from refill_obj_stock(k, objcg, size)
+    yield from refill_obj_stock(k, objcg, size, allow_uncharge=True)

@@ -61,9 +61,13 @@ def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int, counter: str = M
     """page_counter_uncharge(): subtract at every level; negative usage warns, unclamped."""
     st = k.st
     usage = _FIELDS[counter][0]
+    clamp = k.has("page_counter_underflow_clamped")
     for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
         new = rec[usage] - nr_pages
+        if new < 0 and clamp:
+            _clamp(k, rec, counter, new, nr_pages)
+            continue
         st.set(rec, usage, new)
         if new < 0:
             what = "kmem usage" if counter == KMEM else "usage"
@@ -71,6 +75,21 @@ def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int, counter: str = M
                 "page_counter_cancel",
                 f"WARNING in page_counter_cancel: {name} {what} went negative ({new} pages)",
             )
+
+
+def _clamp(k: Kernel, rec: dict, counter: str, new: int, nr_pages: int) -> None:
+    """page_counter_cancel() from v5.13 (9317d0fffeb4): an underflow WARNs once and the
+    usage is reset to 0 at this level. The books keep the pages the level lost track of
+    (`clamped`: only this level, not its ancestors, which clamp on their own)."""
+    st = k.st
+    st.set(rec, counter + "usage", 0)
+    st.add(rec, counter + "clamped", -new)
+    if k.books:
+        st.add(rec, "kmem_expected" if counter == KMEM else "expected", -new)
+    what = "kmem usage" if counter == KMEM else "usage"
+    k.warn_once("page_counter_cancel",
+                f"WARNING in page_counter_cancel: page_counter underflow: {new} "
+                f"nr_pages={nr_pages} ({rec['name']} {what} reset to 0)")
 
 
 def page_counter_set_max(k: Kernel, memcg: str, max_pages: int | None, counter: str = MEMORY) -> bool:

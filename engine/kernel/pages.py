@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
-from engine.kernel.kmem import memcg_kmem_uncharge
+from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
 from engine.kernel.memcg import __memcg_kmem_charge
 from engine.kernel.refs import css_get, css_put
-from engine.kernel.slab import memcg_kmem_bypass
+from engine.kernel.slab import memcg_kmem_bypass, returned_null
 from engine.model import Record
 from engine.script import KERNEL_MAX_ORDER
 
@@ -37,6 +37,7 @@ def alloc_pages(k: Kernel, obj: str, order: int, task: Record, gfp: str) -> Step
     ret = yield from __memcg_kmem_charge_page(k, obj, task, gfp, order)
     if ret:
         k.st.drop("objects", obj)
+        returned_null(k, obj)
         yield ("alloc_pages.failed", obj, nr_pages, ret)
     return ret
 
@@ -45,6 +46,10 @@ def alloc_pages(k: Kernel, obj: str, order: int, task: Record, gfp: str) -> Step
 def __memcg_kmem_charge_page(k: Kernel, obj: str, task: Record, gfp: str, order: int) -> Steps:
     """__memcg_kmem_charge_page(): charge the current memcg; on success the page keeps
     the css reference of get_mem_cgroup_from_current, else it is put."""
+    if k.has("kmem_pages_through_objcg"):  # v5.13 (b4e0b68fbd9d): the page pins the objcg
+        from engine.kernel.objcg_pages import charge_page_objcg  # it imports memcg -> us
+
+        return (yield from charge_page_objcg(k, obj, task, gfp, order))
     if memcg_kmem_bypass(task):
         yield ("memcg_kmem_bypass.bypass", task["name"])
         return 0
@@ -93,6 +98,12 @@ def free_pages(k: Kernel, obj: str) -> Steps:
     memcg the page recorded (its counters directly) and drops the page's css reference."""
     rec = k.st.objects[obj]
     memcg, nr_pages = rec["memcg"], 1 << rec["order"]
+    if rec["objcg"] is not None:  # v5.13: page->memcg_data holds the objcg
+        from engine.kernel import objcg_pages
+
+        yield ("free_pages.objcg", obj, rec["order"], nr_pages, rec["objcg"], k.current_cpu)
+        yield from objcg_pages.__memcg_kmem_uncharge_page(k, obj, rec["objcg"], nr_pages)
+        return
     yield ("free_pages.call", obj, rec["order"], nr_pages, memcg, k.current_cpu)
     if memcg is None:
         k.st.drop("objects", obj)
@@ -105,9 +116,15 @@ def free_pages(k: Kernel, obj: str) -> Steps:
 def __memcg_kmem_uncharge_page(k: Kernel, obj: str, memcg: str, nr_pages: int) -> Steps:
     """__memcg_kmem_uncharge_page(): __memcg_kmem_uncharge(page->mem_cgroup), clear it,
     css_put: the page's pin on its memcg goes."""
-    memcg_kmem_uncharge(k, memcg, nr_pages)
-    audit.page_object(k, memcg, -nr_pages)
-    yield ("__memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages, k.memcgs[memcg]["usage"])
+    if k.has("uncharge_through_page_stock"):
+        audit.page_object(k, memcg, -nr_pages)
+        hand_over(k, memcg, nr_pages)
+        yield from __memcg_kmem_uncharge(k, memcg, nr_pages)  # to the page stock (v5.11)
+    else:
+        memcg_kmem_uncharge(k, memcg, nr_pages)
+        audit.page_object(k, memcg, -nr_pages)
+        yield ("__memcg_kmem_uncharge_page.uncharge", obj, memcg, nr_pages,
+               k.memcgs[memcg]["usage"])
     k.st.drop("objects", obj)  # page->mem_cgroup = NULL, and the block goes back
     css_put(k, memcg, f"page:{obj}")
     yield ("__memcg_kmem_uncharge_page.put", obj, memcg, k.memcgs[memcg]["refcnt"])

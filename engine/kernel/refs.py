@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
-from engine.kernel.kmem import memcg_kmem_uncharge
+from engine.kernel.kmem import __memcg_kmem_uncharge, hand_over, memcg_kmem_uncharge
 from engine.kernel.oops import Oops
 from engine.kernel.work import call_rcu, deferrable, queue_work
 
@@ -134,13 +134,30 @@ def obj_cgroup_release(k: Kernel, objcg: str) -> Steps:
     nr_pages = nr_bytes // ps
     memcg = rec["memcg"]
     st.set(rec, "state", "released")  # the release callback is running
-    if nr_pages:
+    if nr_pages and k.has("uncharge_through_page_stock"):
+        # v5.11 (3de7d4f25a74): __memcg_kmem_uncharge puts the pages in the page stock
         audit.objcg_pages(k, objcg, -nr_pages)
-        memcg_kmem_uncharge(k, memcg, nr_pages)
-    yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
+        hand_over(k, memcg, nr_pages)
+        if k.has("kmem_pages_through_objcg"):  # v5.13 (f1286fae5406)
+            from engine.kernel.objcg_pages import obj_cgroup_uncharge_pages  # it imports us
+
+            yield ("obj_cgroup_release.pages_objcg", objcg, nr_bytes, nr_pages)
+            yield from obj_cgroup_uncharge_pages(k, objcg, nr_pages)
+        else:
+            yield ("obj_cgroup_release.pages", objcg, nr_bytes, nr_pages, memcg)
+            yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
+    else:
+        if nr_pages:
+            audit.objcg_pages(k, objcg, -nr_pages)
+            memcg_kmem_uncharge(k, memcg, nr_pages)
+        yield ("obj_cgroup_release.uncharge", objcg, nr_bytes, nr_pages, memcg)
     memcg_rec = k.memcgs[memcg]
     st.set(memcg_rec, "objcg_list", tuple(o for o in memcg_rec["objcg_list"] if o != objcg))
     st.set(rec, "listed", None)
+    if k.has("objcg_no_memcg_pin"):  # v5.14 (9838354e16a2): no css reference to drop
+        call_rcu(k, "kfree", objcg)  # kfree_rcu(objcg, rcu)
+        yield ("obj_cgroup_release.unlink_nopin", objcg, memcg)
+        return
     css_put(k, memcg, f"objcg:{objcg}")
     call_rcu(k, "kfree", objcg)  # kfree_rcu(objcg, rcu)
     yield ("obj_cgroup_release.unlink", objcg, memcg)

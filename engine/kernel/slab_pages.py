@@ -18,6 +18,7 @@ The allocator's policy, fixed so that every run agrees (the kernel's is more inv
 from __future__ import annotations
 
 import bisect
+from typing import NamedTuple
 
 from engine.kernel.base import Kernel, Steps, kfunc
 from engine.model import Record, State
@@ -36,6 +37,56 @@ def slab_geometry(size: int, page_size: int) -> tuple[int, int]:
     while (page_size << order) < size:
         order += 1
     return order, 1
+
+
+# SLUB's own layout, for comparison with the model's (mm/slub.c of v5.9)
+SLUB_MAX_ORDER = COSTLY_ORDER  # slub_max_order = PAGE_ALLOC_COSTLY_ORDER (l.3362)
+MIN_PARTIAL, MAX_PARTIAL = 5, 10  # l.165, l.172
+WORD = 8  # sizeof(void *); ARCH_SLAB_MINALIGN is 8 too (mm/slab_common.c l.156-159)
+
+
+class SlubLayout(NamedTuple):
+    size: int  # s->size: the object size rounded as calculate_sizes() does
+    order: int
+    objects: int  # objects per slab
+    min_partial: int  # empty slabs an active cache keeps on its node's partial list
+
+
+def slub_layout(object_size: int, nr_cpus: int, page_size: int) -> SlubLayout:
+    """What v5.9's SLUB makes of a cache of `object_size` bytes without debug options on a
+    machine of `nr_cpus` CPUs: calculate_sizes() (l.3636-3776: word alignment, no
+    metadata without debug or a constructor), calculate_order() (l.3415-3462: at least
+    4 * (fls(nr_cpu_ids) + 1) objects where order 3 allows, accepting 1/16, then 1/8, then
+    1/4 of the slab wasted) and set_min_partial(ilog2(size) / 2) (l.3811, clamped 5..10)."""
+    size = -(-object_size // WORD) * WORD
+
+    def objects(order: int) -> int:
+        return (page_size << order) // size  # order_objects(), l.316-319
+
+    def slab_order(min_objects: int, max_order: int, fraction: int) -> int:  # l.3390-3413
+        order = max(0, (min_objects * size - 1).bit_length() - page_size.bit_length() + 1)
+        while order <= max_order:
+            slab_size = page_size << order
+            if slab_size % size <= slab_size // fraction:
+                break
+            order += 1
+        return order
+
+    min_objects = min(4 * (nr_cpus.bit_length() + 1), objects(SLUB_MAX_ORDER))
+    order = None
+    while order is None and min_objects > 1:
+        for fraction in (16, 8, 4):
+            candidate = slab_order(min_objects, SLUB_MAX_ORDER, fraction)
+            if candidate <= SLUB_MAX_ORDER:
+                order = candidate
+                break
+        min_objects -= 1
+    if order is None:
+        order = slab_order(1, SLUB_MAX_ORDER, 1)
+        if order > SLUB_MAX_ORDER:
+            order = slab_order(1, 10, 1)  # MAX_ORDER 11: the largest order it may try
+    min_partial = min(max(size.bit_length() - 1, 0) // 2, MAX_PARTIAL)
+    return SlubLayout(size, order, objects(order), max(min_partial, MIN_PARTIAL))
 
 
 def get_root_cache(k: Kernel, size: int) -> Record:

@@ -28,7 +28,7 @@ from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.kmem import memcg_kmem_uncharge
 from engine.kernel.memcg import ENOMEM, GFP_MASKS, __memcg_kmem_charge, get_order
 from engine.kernel.refs import css_get, css_put
-from engine.kernel.slab import memcg_kmem_bypass
+from engine.kernel.slab import memcg_kmem_bypass, returned_null
 from engine.kernel.slab_pages import (
     get_root_cache, new_cache, slab_alloc_node, slab_free_object, slab_pages,
 )
@@ -48,6 +48,7 @@ def slab_alloc_v58(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> St
     cache = yield from memcg_kmem_get_cache(k, root, task)
     placed = yield from slab_alloc_node(k, cache, obj, gfp)
     if placed is None:
+        returned_null(k, obj)
         yield ("slab_alloc_v58.nomem", obj, cache["name"])
         return ENOMEM
     slab, slot = placed

@@ -12,6 +12,7 @@ the mainline release.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 KERNELS = ("5.8", "5.9", "5.10", "5.11", "5.13", "5.14", "6.5", "6.14")
@@ -64,6 +65,15 @@ CHANGES: tuple[Change, ...] = (
            "mm: memcontrol: use obj_cgroup APIs to charge kmem pages",
            "an accounted page records the current objcg, not the memcg: it pins the objcg, "
            "so a removed cgroup is freed while its pages live"),
+    # Found in the release's source, not in the first timeline: they change figures.
+    Change("nofail_oom", "5.13", ("3d0cbb981693",),
+           "memcg: enable memcg oom-kill for __GFP_NOFAIL",
+           "a __GFP_NOFAIL charge that exhausts its retries goes through the memcg OOM "
+           "killer (an oom event) before it is forced, instead of being forced at once"),
+    Change("page_counter_underflow_clamped", "5.13", ("9317d0fffeb4",),
+           "mm: page_counter: mitigate consequences of a page_counter underflow",
+           "a page counter uncharged below zero WARNs once and is reset to 0, instead of "
+           "staying negative (which made every later charge of it fail)"),
     Change("objcg_no_memcg_pin", "5.14", ("9838354e16a2",),
            "mm: memcontrol: simplify the logic of objcg pinning memcg",
            "an objcg holds no css reference on its memcg; reparenting only swings pointers"),
@@ -71,6 +81,24 @@ CHANGES: tuple[Change, ...] = (
            "mm/memcg: improve refill_obj_stock() performance",
            "a byte stock over PAGE_SIZE is no longer drained: an uncharge returns its whole "
            "pages and keeps the rest; a charge's tail never uncharges"),
+    Change("objcg_charges_root", "5.14", ("c5c8b16b596e",),
+           "mm: memcontrol: fix root_mem_cgroup charging",
+           "obj_cgroup_charge_pages charges through try_charge_memcg, without the root "
+           "check: an objcg pointing at the root charges the root's counter, so its later "
+           "uncharge balances"),
+    Change("objcg_vmstat_stock", "5.14", ("68ac5b3c8db2",),
+           "mm/memcg: cache vmstat data in percpu memcg_stock_pcp",
+           "mod_objcg_state keeps slab vmstat deltas in the byte stock: after an object whose "
+           "charge left no tail (a whole number of pages) it takes the stock over from "
+           "another objcg, draining it"),
+    Change("kmem_limit_gone", "5.16", ("58056f77502f",),
+           "memcg, kmem: further deprecate kmem.limit_in_bytes",
+           "v1: the kmem counter only counts (no limit refuses a charge) and writing "
+           "memory.kmem.limit_in_bytes fails with -EOPNOTSUPP"),
+    Change("oom_failure_fails_charge", "5.16", ("a4ebf1b6ca1e",),
+           "memcg: prohibit unconditional exceeding the limit of dying tasks",
+           "when the memcg OOM killer finds nothing to kill, the charge fails (-ENOMEM) "
+           "instead of being forced over the limit; only __GFP_NOFAIL still forces"),
     Change("objcg_lock", "5.17", ("0764db9b49c9",),
            "mm: memcg: synchronize objcg lists with a dedicated spinlock",
            "objcg lists are guarded by objcg_lock instead of css_set_lock (no figure changes)",
@@ -79,10 +107,34 @@ CHANGES: tuple[Change, ...] = (
            "mm/memcg: protect memcg_stock with a local_lock_t",
            "drain_obj_stock clears cached_objcg and returns the old objcg; the caller puts "
            "it after leaving the stock (clear before put)"),
+    Change("kmemcg_id_is_memcg_id", "5.18", ("642688681133", "e80216d9f1f5", "f9c69d6346bc"),
+           "mm: memcontrol: reuse memory cgroup ID for kmem ID",
+           "kmemcg_id is the memcg's own ID (the lowest free from 1, given back at offline) "
+           "and is not handed to the parent at offline; kmem_state is gone (both 5.16, "
+           "642688681133 and e80216d9f1f5; the ID in 5.18)"),
+    Change("charge_batch_64", "6.1", ("1813e51eece0",),
+           "memcg: increase MEMCG_CHARGE_BATCH to 64",
+           "try_charge charges batches of 64 pages and a page stock holds up to 64"),
     Change("flush_required_read_once", "6.5", ("3b8abb323953", "f785a8f21a9c"),
            "mm: kmem: fix a NULL pointer dereference in obj_stock_flush_required()",
            "obj_stock_flush_required reads cached_objcg once (READ_ONCE) and dereferences "
            "what it tested", fixes_seed=True, backports="6.1.45, 6.4.10"),
+    Change("kmem_limit_write_ignored", "6.6", ("4597648fddea",),
+           "mm, memcg: reconsider kmem.limit_in_bytes deprecation",
+           "v1: writing memory.kmem.limit_in_bytes succeeds again but has no effect "
+           "(a pr_warn_once says so); the kmem counter still has no limit"),
+    Change("task_objcg", "6.7", ("1aacbd354313", "e86828e5446d"),
+           "mm: kmem: add direct objcg pointer to task_struct",
+           "each task keeps its objcg with a reference of its own, updated at its first "
+           "allocation after a move; allocations charge it without taking a reference"),
+    Change("memcg_pins_orig_objcg", "6.7", ("675d6c9b59e3",),
+           "mm: kmem: make memcg keep a reference to the original objcg",
+           "a memcg keeps a reference to its first objcg until it is freed: a removed "
+           "cgroup's objcg is released only after its memcg"),
+    Change("slab_charge_post_alloc", "6.10", ("9f9796b413d3",),
+           "mm, slab: move memcg charging to post-alloc hook",
+           "a slab object is allocated first and charged after; a failed charge frees it "
+           "again (memcg_alloc_abort_single) and the allocation returns NULL"),
     Change("hotplug_drains_obj_stock", "6.14", ("9f01b4954490",),
            "memcg: drain obj stock on cpu hotplug teardown",
            "memcg_hotplug_cpu_dead drains the dead CPU's byte stock too, so its objcg "
@@ -97,6 +149,7 @@ def release_key(release: str) -> tuple[int, ...]:
     return tuple(int(part) for part in release.split("."))
 
 
+@functools.lru_cache(maxsize=64)
 def changes_in(kernel: str, revert: tuple[str, ...] = ()) -> frozenset[str]:
     """The changes a release carries (none for 5.8, a different design), minus `revert`."""
     if kernel == "5.8":
@@ -107,6 +160,24 @@ def changes_in(kernel: str, revert: tuple[str, ...] = ()) -> frozenset[str]:
         raise KeyError(f"unknown change {unknown[0]!r} (known: {', '.join(BY_NAME)})")
     return frozenset(c.name for c in CHANGES
                      if release_key(c.release) <= top and c.name not in revert)
+
+
+_CHANGES_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+
+
+def state_has(sysrec: dict, change: str) -> bool:
+    """Whether the machine whose `sys` record this is carries a change: the checks and
+    the views ask this where they have a state and no Kernel."""
+    key = (sysrec.get("kernel", DEFAULT_KERNEL), tuple(sysrec.get("revert", ())))
+    changes = _CHANGES_CACHE.get(key)
+    if changes is None:
+        changes = _CHANGES_CACHE[key] = changes_in(*key)
+    return change in changes
+
+
+def charge_batch(kernel: str, revert: tuple[str, ...] = ()) -> int:
+    """MEMCG_CHARGE_BATCH of a release: 32, and 64 from v6.1 (1813e51eece0)."""
+    return 64 if "charge_batch_64" in changes_in(kernel, revert) else 32
 
 
 def unknown_kernel_message(word: str) -> str:

@@ -140,3 +140,54 @@ def test_summary_text_words() -> None:
     old, new = (view.side_figures(sides[k].machine.state) for k in ("5.8", "5.9"))
     assert isinstance(view.summary_text(old, new), Text)
     assert view.summary_text(old, new).plain.startswith("v5.9 uses 1 slab pages where v5.8 uses 3")
+
+
+# -- more releases: the table; the commit behind a difference --------------------------
+WORKED = Path(__file__).resolve().parents[1] / "scenarios" / "worked_example.objcg"
+
+
+def _worked(kernels: tuple[str, ...]) -> CompareApp:
+    from engine.compare import Attribution, run_all
+
+    text = WORKED.read_text()
+    return CompareApp(run_all(text, "w", kernels, history=True, trail=True), "w",
+                      attribution=Attribution(text, "w"))
+
+
+def test_four_releases_make_a_table_and_a_cell_names_its_commit() -> None:
+    async def go() -> None:
+        app = _worked(("5.9", "5.13", "5.14", "6.14"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("G")
+            await pilot.pause()
+            from textual.widgets import DataTable
+
+            table = app.query_one("#table", DataTable)
+            figures = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            row = figures.index("objcg /A nr_charged_bytes")
+            cells = table.get_row_at(row)
+            assert [c.plain for c in cells[1:]] == ["4096", "4096", "4004", "4004"]
+            assert cells[3].style == view.DIFF and cells[4].style != view.DIFF
+            table.move_cursor(row=row, column=3)  # the v5.14 cell
+            await pilot.pause()
+            await pilot.press("w")
+            await pilot.pause()
+            why = _plain(app, "#whyline")
+            assert "5.13 → 5.14: 5.14, 5387c90490f7: mm/memcg: improve refill_obj_stock()" in why
+            assert "trail under v5.14" in str(app.query_one("#table-trail").border_title)
+    asyncio.run(go())
+
+
+def test_two_releases_side_by_side_and_w_walks_the_differences() -> None:
+    async def go() -> None:
+        app = _worked(("5.9", "5.11"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("G")
+            await pilot.pause()
+            assert app.query("#side-59") and app.query("#side-511")
+            assert app.rows == ["memcg / usage", "memcg /A usage", "cpu 0 nr_pages"]
+            await pilot.press("w", "w", "w")  # the third difference: cpu0's page stock
+            why = _plain(app, "#whyline")
+            assert why.startswith("cpu 0 nr_pages: at the end of this command, v5.9 31 · v5.11 32")
+            assert "5.11, 3de7d4f25a74: mm: memcg/slab: optimize objcg stock draining" in why
+    asyncio.run(go())

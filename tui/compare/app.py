@@ -1,9 +1,14 @@
-"""The compare view: one script under v5.8 and v5.9, side by side, stepping together.
+"""The compare view: one script under several kernel releases, stepping together.
 
-Both machines ran every command already (with history); the view moves their cursors.
+Every machine ran every command already (with history); the view moves their cursors.
 `n`/`b` take one micro-step on each side within the current command (a side whose
-command is done waits for the other); `N`/`B` go to the end of the next command or the
-start of this one, on both sides at once; `g`/`G` the start and the end.
+command is done waits for the others); `N`/`B` go to the end of the next command or the
+start of this one, on all sides at once; `g`/`G` the start and the end.
+
+Two releases are shown side by side; more as a table with a column per release and a
+row per figure that differs. Every differing figure is highlighted; `w` (and, in the
+table, Enter or a click on a cell) says which change, release and commit made it differ
+(engine.compare.Attribution).
 """
 from __future__ import annotations
 
@@ -13,12 +18,19 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
-from engine.compare import KERNELS, Side, run_both
+from engine.compare import (
+    DEFAULT_KERNELS, Attribution, Side, comparable, differing_rows, figure_values,
+    parse_kernels, run_all, show,
+)
 from engine.headless import read_script
 from engine.script import ScriptError, printable
 from tui.compare import view
+
+
+def panel_id(kernel: str) -> str:
+    return f"side-{kernel.replace('.', '')}"
 
 
 class CompareApp(App[int]):
@@ -34,40 +46,67 @@ class CompareApp(App[int]):
         Binding("B", "command(-1)", "◀cmd", priority=True),
         Binding("home,g", "jump(0)", "start", priority=True),
         Binding("end,G", "jump(1)", "end", priority=True),
+        Binding("w", "why", "why (commit)", priority=True),
         Binding("q", "quit", "quit", priority=True),
     ]
 
-    def __init__(self, sides: dict[str, Side], name: str, *, at_end: bool = False) -> None:
+    def __init__(self, sides: dict[str, Side], name: str, *, at_end: bool = False,
+                 attribution: Attribution | None = None) -> None:
         super().__init__()
         self.sides = sides
+        self.kernels = list(sides)
         self.script_name = name
-        self.commands = len(sides["5.9"].machine.commands)
+        self.attribution = attribution
+        self.commands = len(sides[self.kernels[0]].machine.commands)
         self.cmd = -1  # the current command; -1: before the first
+        self.why_at = -1  # the differing figure `w` explained last (side-by-side)
+        self.rows: list[str] = []  # the differing figures on screen now
         if at_end:
             self._goto_command_end(self.commands - 1)
         else:
             for side in sides.values():
                 side.machine.goto(0)
 
+    @property
+    def table_mode(self) -> bool:
+        return len(self.kernels) > 2
+
+    @property
+    def slab_pair(self) -> bool:
+        return "5.8" in self.kernels
+
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="header")
         yield Static(id="summary")
-        with Horizontal(id="sides"):
-            for kernel in KERNELS:
-                with Vertical(classes="side", id=f"side-{kernel.replace('.', '')}"):
-                    yield Static(view.TITLES[kernel], classes="title")
-                    yield Static(classes="figures")
-                    yield Static(classes="memcgs")
-                    yield Static(classes="caches")
-                    yield Static(classes="trail")
-                    yield Static(classes="why")
-        yield Static(view.LEGEND, id="legend")
+        yield Static(id="whyline")
+        if self.table_mode:
+            with Vertical(id="table-view"):
+                table: DataTable[Text] = DataTable(id="table", cursor_type="cell",
+                                                   zebra_stripes=True)
+                yield table
+                yield Static(id="table-trail")
+        else:
+            with Horizontal(id="sides", classes="" if self.slab_pair else "-objcg"):
+                for kernel in self.kernels:
+                    with Vertical(classes="side", id=panel_id(kernel)):
+                        yield Static(view.TITLES.get(kernel, f"v{kernel}"), classes="title")
+                        yield Static(classes="figures")
+                        yield Static(classes="memcgs")
+                        yield Static(classes="caches")
+                        yield Static(classes="trail")
+                        yield Static(classes="why")
+        yield Static(view.LEGEND if self.slab_pair else view.LEGEND_LATER, id="legend")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.size.height < 32:
             self.screen.add_class("-compact")
+        if self.table_mode:
+            table = self.query_one("#table", DataTable)
+            table.add_column("figure", key="figure")
+            for kernel in self.kernels:
+                table.add_column(Text(f"v{kernel}", justify="right"), key=kernel)
         self.call_after_refresh(self.redraw)
 
     def on_resize(self) -> None:
@@ -83,19 +122,19 @@ class CompareApp(App[int]):
         return record.first, record.end
 
     def _at_end(self) -> bool:
-        return all(self.sides[k].machine.cursor >= self._span(k)[1] for k in KERNELS)
+        return all(self.sides[k].machine.cursor >= self._span(k)[1] for k in self.kernels)
 
     def _at_start(self) -> bool:
-        return all(self.sides[k].machine.cursor <= self._span(k)[0] for k in KERNELS)
+        return all(self.sides[k].machine.cursor <= self._span(k)[0] for k in self.kernels)
 
     def _goto_command_end(self, index: int) -> None:
         self.cmd = index
-        for kernel in KERNELS:
+        for kernel in self.kernels:
             self.sides[kernel].machine.goto(self._span(kernel)[1])
 
     def _goto_command_start(self, index: int) -> None:
         self.cmd = index
-        for kernel in KERNELS:
+        for kernel in self.kernels:
             self.sides[kernel].machine.goto(self._span(kernel)[0])
 
     # -- moves ---------------------------------------------------------------------------------
@@ -105,7 +144,7 @@ class CompareApp(App[int]):
                 if self.cmd + 1 >= self.commands:
                     return
                 self._goto_command_start(self.cmd + 1)
-            for kernel in KERNELS:
+            for kernel in self.kernels:
                 machine = self.sides[kernel].machine
                 if machine.cursor < self._span(kernel)[1]:
                     machine.step()
@@ -117,7 +156,7 @@ class CompareApp(App[int]):
                 if self.cmd < 0:
                     self.redraw()
                     return
-            for kernel in KERNELS:
+            for kernel in self.kernels:
                 machine = self.sides[kernel].machine
                 if machine.cursor > self._span(kernel)[0]:
                     machine.back()
@@ -144,61 +183,192 @@ class CompareApp(App[int]):
                 side.machine.goto(0)
         self.redraw()
 
+    # -- which commit ------------------------------------------------------------------------
+    def action_why(self) -> None:
+        """The change behind a differing figure: the table's cell under the cursor, or (side
+        by side) the next differing figure in turn."""
+        if not self.rows:
+            self._say(Text("No figure differs here.", view.DIM))
+            return
+        if self.table_mode:
+            table = self.query_one("#table", DataTable)
+            self._explain(table.cursor_coordinate.row, table.cursor_coordinate.column)
+            return
+        self.why_at = (self.why_at + 1) % len(self.rows)
+        self._explain(self.why_at, len(self.kernels))
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        self._explain(event.coordinate.row, event.coordinate.column)
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self._draw_table_trail(event.coordinate.column)
+        if 0 <= event.coordinate.row < len(self.rows):
+            self._say(Text.assemble((self.rows[event.coordinate.row] + ":", "bold"),
+                                    ("   w, Enter or a click: which commit made it differ",
+                                     view.DIM)))
+
+    def _explain(self, row: int, column: int) -> None:
+        """Say why figure `row` differs in release column `column` (1-based; the figure
+        name is column 0) from the column before it."""
+        if not 0 <= row < len(self.rows):
+            return
+        figure = self.rows[row]
+        if self.attribution is None or self.cmd < 0:
+            self._say(Text(f"{figure}: nothing to explain before the first command", view.DIM))
+            return
+        # the figures at the end of this command: mid-command every release is at its own
+        # micro-step, and a difference is only a difference once both have finished
+        ends = {k: self.attribution.figures_after(k, "", self.cmd) or {} for k in self.kernels}
+        if self.table_mode and column >= 2:  # that release against the one before it
+            pairs = [(self.kernels[column - 2], self.kernels[column - 1])]
+        else:
+            pairs = list(zip(self.kernels, self.kernels[1:]))
+        text = Text.assemble((figure + ":", "bold"), " at the end of this command, ")
+        text.append(" · ".join(f"v{k} {show(ends[k].get(figure))}" for k in self.kernels))
+        said = False
+        for before, after in pairs:
+            if ends[before].get(figure) == ends[after].get(figure):
+                continue
+            said = True
+            text.append(f"\n{before} → {after}: ", "bold magenta")
+            text.append(self.attribution.why(figure, before, after, self.cmd).text())
+        if not said:
+            text.append("\nthe same there: it differs only while the releases are at "
+                        "different micro-steps", view.DIM)
+        self._say(text)
+
+    def _say(self, text: Text) -> None:
+        line = self.query_one("#whyline", Static)
+        line.update(text)
+        line.display = bool(text.plain)
+
     # -- drawing ---------------------------------------------------------------------------------
+    def _values(self) -> dict[str, dict]:
+        out = {}
+        for kernel in self.kernels:
+            side = self.sides[kernel]
+            done = side.records[:self.cmd + 1] if self.cmd >= 0 else []
+            out[kernel] = figure_values(side.machine.snapshot(), done)
+        return out
+
     def redraw(self) -> None:
-        figs = {k: view.side_figures(self.sides[k].machine.state) for k in KERNELS}
+        values = self._values()
+        self.rows = comparable(differing_rows(values), self.kernels) if self.cmd >= 0 else []
         self.query_one("#header", Static).update(self._header())
-        self.query_one("#summary", Static).update(view.summary_text(figs["5.8"], figs["5.9"]))
-        for kernel in KERNELS:
-            other = "5.9" if kernel == "5.8" else "5.8"
-            panel = self.query_one(f"#side-{kernel.replace('.', '')}", Vertical)
+        self.query_one("#summary", Static).update(self._summary(values))
+        if self.table_mode:
+            self._draw_table(values)
+        else:
+            self._draw_sides()
+
+    def _summary(self, values: dict[str, dict]) -> Text:
+        if self.kernels == list(DEFAULT_KERNELS):
+            figs = {k: view.side_figures(self.sides[k].machine.state) for k in self.kernels}
+            return view.summary_text(figs["5.8"], figs["5.9"])
+        text = Text()
+        for before, after in zip(self.kernels, self.kernels[1:]):
+            n = len(comparable(differing_rows({before: values[before], after: values[after]}),
+                               (before, after))) if self.cmd >= 0 else 0
+            text.append(f"v{before}→v{after}: ", "bold")
+            text.append(f"{n} figure{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}",
+                        "bold yellow" if n else view.DIM)
+            text.append("   ")
+        text.append("w: which commit", view.DIM)
+        return text
+
+    def _draw_sides(self) -> None:
+        for kernel in self.kernels:
+            other = next(k for k in self.kernels if k != kernel)
+            panel = self.query_one(f"#{panel_id(kernel)}", Vertical)
             width = max(20, panel.content_size.width)
             machine = self.sides[kernel].machine
             st, theirs = machine.state, self.sides[other].machine.state
-            panel.query_one(".figures", Static).update(
-                view.figures_text(figs[kernel], figs[other], width))
+            figures = panel.query_one(".figures", Static)
+            if self.slab_pair:
+                figs = {k: view.side_figures(self.sides[k].machine.state) for k in (kernel, other)}
+                figures.update(view.figures_text(figs[kernel], figs[other], width))
+            else:
+                figures.update(Text("\n").join(view.objcg_lines(st, theirs, 8)))
             memcgs = panel.query_one(".memcgs", Static)
-            memcgs.update(Text("\n").join(
-                view.memcg_lines(st, theirs, max(2, memcgs.content_size.height))))
+            memcgs.update(Text("\n").join(view.memcg_lines(
+                st, theirs, max(2, memcgs.content_size.height), refs=not self.slab_pair)))
             caches = panel.query_one(".caches", Static)
             caches.update(Text("\n").join(
                 view.cache_lines(st, theirs, width, max(2, caches.content_size.height))))
-            first, end = self._span(kernel)
-            trail = panel.query_one(".trail", Static)
-            trail.update(Text("\n").join(view.trail_lines(
-                machine.steps, first, end, machine.cursor, max(2, trail.content_size.height),
-                max(20, trail.content_size.width)))
-                or Text("(before the first command)", view.DIM))
+            self._draw_trail(kernel, panel.query_one(".trail", Static))
+            first, _ = self._span(kernel)
             panel.query_one(".why", Static).update(view.why_text(machine.steps, first,
                                                                  machine.cursor))
+
+    def _draw_trail(self, kernel: str, trail: Static) -> None:
+        machine = self.sides[kernel].machine
+        first, end = self._span(kernel)
+        trail.update(Text("\n").join(view.trail_lines(
+            machine.steps, first, end, machine.cursor, max(2, trail.content_size.height),
+            max(20, trail.content_size.width)))
+            or Text("(before the first command)", view.DIM))
+
+    def _draw_table(self, values: dict[str, dict]) -> None:
+        table = self.query_one("#table", DataTable)
+        at = table.cursor_coordinate
+        table.clear()
+        for figure in self.rows:
+            cells: list[Text] = [Text(figure)]
+            previous = None
+            for i, kernel in enumerate(self.kernels):
+                value = values[kernel].get(figure)
+                differs = i > 0 and value != previous
+                cells.append(Text(show(value), view.DIFF if differs else "", justify="right"))
+                previous = value
+            table.add_row(*cells)
+        if not self.rows:
+            table.add_row(Text("no figure differs here" if self.cmd >= 0 else
+                               "(before the first command)", view.DIM),
+                          *[Text("") for _ in self.kernels])
+        table.move_cursor(row=min(at.row, max(0, len(self.rows) - 1)), column=at.column)
+        self._draw_table_trail(table.cursor_coordinate.column)
+
+    def _draw_table_trail(self, column: int) -> None:
+        """The trail of the release whose column the cursor is in (the last release's in
+        the figure column)."""
+        kernel = self.kernels[column - 1] if column >= 1 else self.kernels[-1]
+        trail = self.query_one("#table-trail", Static)
+        self._draw_trail(kernel, trail)
+        trail.border_title = f"trail under v{kernel}"
 
     def _header(self) -> Text:
         text = Text.assemble((" objcg-lab compare ", "bold reverse"), " ")
         text.append(self.script_name, "bold")
+        text.append("  " + " · ".join(f"v{k}" for k in self.kernels), "bold cyan")
         if self.cmd < 0:
-            text.append(f" · start · {self.commands} command(s) ahead · n steps both kernels",
+            text.append(f" · start · {self.commands} command(s) ahead · n steps every release",
                         view.DIM)
             return text
-        record = self.sides["5.9"].machine.commands[self.cmd]
+        record = self.sides[self.kernels[-1]].machine.commands[self.cmd]
         text.append(f" · command {self.cmd + 1}/{self.commands} ")
         text.append(record.command.text, "bold cyan")
-        for kernel in KERNELS:
+        for kernel in self.kernels:
             machine = self.sides[kernel].machine
             first, end = self._span(kernel)
             text.append(f" · {kernel} step {machine.cursor - first}/{end - first}", view.DIM)
         return text
 
 
-def load(path: str) -> dict[str, Side]:
-    """Run the script on both kernels with history, ready to step; ScriptError if not."""
-    return run_both(read_script(path), path, history=True, check=False, trail=True)
+def load(path: str, kernels: tuple[str, ...] = DEFAULT_KERNELS) -> dict[str, Side]:
+    """Run the script on every kernel with history, ready to step; ScriptError if not."""
+    return run_all(read_script(path), path, kernels, history=True, check=False, trail=True)
 
 
-def main_compare_tui(path: str) -> int:
+def main_compare_tui(path: str, kernels: str | None = None) -> int:
     try:
-        sides = load(path)
+        chosen = DEFAULT_KERNELS if kernels is None else parse_kernels(kernels)
+        sides = load(path, chosen)
+        text = read_script(path)
+    except ValueError as err:
+        print(f"{path}: error: {err}", file=sys.stderr)
+        return 2
     except ScriptError as err:
         print(err if err.where else f"{path}: error: {printable(err.message)}", file=sys.stderr)
         return 2
-    CompareApp(sides, path).run()
+    CompareApp(sides, path, attribution=Attribution(text, path)).run()
     return 0

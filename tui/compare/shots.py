@@ -1,7 +1,8 @@
 """Pictures of the compare view for screenshots/ (called by `python3 -m tui.screenshots`).
 
-Each comes from screenshots/compare-ten.objcg, opened and driven by keys as a person
-would, at a given terminal size.
+Each comes from a script (screenshots/compare-ten.objcg for v5.8 against v5.9, the worked
+example for later releases), opened and driven by keys as a person would, at a given
+terminal size.
 """
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.compare import DEFAULT_KERNELS, Attribution
+from engine.headless import read_script
 from tui.compare.app import CompareApp, load
 
 SCRIPT = "screenshots/compare-ten.objcg"
+WORKED = "tests/scenarios/worked_example.objcg"
+TIMELINE = ("5.9", "5.13", "5.14", "6.14")
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class CompareShot:
     caption: str
     keys: tuple[str, ...]
     size: tuple[int, int] = (120, 40)
+    script: str = SCRIPT
+    kernels: tuple[str, ...] = DEFAULT_KERNELS
 
 
 SHOTS = (
@@ -31,11 +38,25 @@ SHOTS = (
                 "simplification), v5.9 charges bytes through the objcg.",
                 ("N",) * 17 + ("n",) * 5),
     CompareShot("compare-80x24", "The same comparison at 80x24.", ("G",), (80, 24)),
+    CompareShot("compare-releases", "`compare tests/scenarios/worked_example.objcg --kernels "
+                "5.9,5.13,5.14,6.14` at the end: a column per release, a row per figure that "
+                "differs, each change highlighted against the release before it; `w` on the "
+                "v5.14 cell of objcg /A nr_charged_bytes names 5387c90490f7.",
+                ("G", "down", "down", "down", "down", "right", "right", "right", "w"),
+                script=WORKED, kernels=TIMELINE),
+    CompareShot("compare-releases-80x24", "The same table at 80x24, on memcg /A usage under "
+                "v6.14: MEMCG_CHARGE_BATCH 64 (6.1).",
+                ("G", "down", "right", "right", "right", "right", "w"), (80, 24),
+                script=WORKED, kernels=TIMELINE),
+    CompareShot("compare-two-releases", "Two releases side by side (`--kernels 5.9,5.14`): "
+                "objcgs, stocks and memcgs, what differs highlighted, `w` naming the change.",
+                ("G", "w", "w", "w", "w"), script=WORKED, kernels=("5.9", "5.14")),
 )
 
 
 async def _take(shot: CompareShot, script: str) -> str:
-    app = CompareApp(load(script), script)
+    app = CompareApp(load(shot.script, shot.kernels), shot.script,
+                     attribution=Attribution(read_script(shot.script), shot.script))
     async with app.run_test(size=shot.size) as pilot:
         await pilot.pause()
         await pilot.press(*shot.keys)

@@ -13,18 +13,28 @@ from rich.text import Text
 from engine import Step
 from engine.kernel.base import ROOT
 from engine.model import State
+from engine.kernel.slab_pages import slub_layout
 from engine.slab_state import SlabFigures, figures
 from engine.slab_steps import SIMPLIFIED
 from engine.steps import describe, explain
+from engine.version_steps import difference_note
 
 DIFF = "bold black on yellow"
 DIM = "grey50"
 STATE_STYLE = {"online": "green", "dying": "yellow", "freed": "grey42 strike",
                "active": "green", "dead": "red"}
 TITLES = {"5.8": "v5.8: a cache per memcg, pages charged",
-          "5.9": "v5.9: shared caches, bytes charged via obj_cgroup"}
+          "5.9": "v5.9: shared caches, bytes charged via obj_cgroup",
+          "5.10": "v5.10: v1 counters linked to root; failed charge fails",
+          "5.11": "v5.11: drained pages go to the page stock",
+          "5.13": "v5.13: kmem pages charged through objcgs",
+          "5.14": "v5.14: objcgs pin no memcg; stock keeps the rest",
+          "6.5": "v6.5: batch 64; no kmem limit; read once",
+          "6.14": "v6.14: per-task objcg; hotplug drains"}
 LEGEND = (f"{SIMPLIFIED.strip()} the model simplifies: e.g. clones are created at once "
           "(v5.8 uses a workqueue and charges nothing meanwhile)")
+LEGEND_LATER = (f"{SIMPLIFIED.strip()} the model simplifies a step · highlighted: differs "
+                "between the releases · w: the commit behind it")
 
 
 def percent(value: float | None) -> str:
@@ -69,8 +79,9 @@ def utilisation_bar(f: SlabFigures, width: int) -> Text:
     return text
 
 
-def memcg_lines(st: State, other: State, limit: int) -> list[Text]:
-    """Memcgs in creation order with state and usage; usage that differs stands out."""
+def memcg_lines(st: State, other: State, limit: int, refs: bool = False) -> list[Text]:
+    """Memcgs in creation order with state and usage (and css_refs with `refs`); a figure
+    that differs from the other kernel's stands out."""
     theirs = {m["name"]: m for m in other.memcgs.values()}
     lines = []
     freed = 0
@@ -85,6 +96,10 @@ def memcg_lines(st: State, other: State, limit: int) -> list[Text]:
         differs = their is None or their["usage"] != m["usage"] or their["state"] != m["state"]
         line.append("  usage ", DIM)
         line.append(f"{m['usage']} pg", DIFF if differs else "")
+        if refs and m["name"] != ROOT:
+            line.append("  refs ", DIM)
+            line.append(str(m["refcnt"]), DIFF if their is None or their["refcnt"] != m["refcnt"]
+                        else "")
         caches = len(m.get("kmem_caches", ()))
         if caches:
             line.append(f"  {caches} cache(s)", DIM)
@@ -136,6 +151,9 @@ def cache_lines(st: State, other: State, width: int, limit: int) -> list[Text]:
             hidden += 1  # an empty shared cache: nothing to see
             continue
         head = Text.assemble((c["name"], "bold"), (f" {c['state']}", STATE_STYLE.get(c["state"], "")))
+        slub = slub_layout(c["size"], st.sys["cpus"], st.sys["page_size"])
+        if (slub.order, slub.objects) != (c["order"], c["per_slab"]):
+            head.append(f" ≈ SLUB: order-{slub.order}×{slub.objects}", "magenta")
         owner = Text.assemble((f" → {c['memcg']}", DIM)) if c["root"] is not None else Text()
         picture = slab_picture(st, c, width - 2) if c["slabs"] else []
         if len(picture) == 1:  # one line per cache when its slabs fit beside its name
@@ -200,10 +218,49 @@ def _wrapped(text: Text, width: int, hang: int) -> list[Text]:
 
 
 def why_text(steps: Sequence[Step], first: int, at: int) -> Text:
-    """The plain-language reason of the step just applied on one side."""
+    """The plain-language reason of the step just applied on one side, and, for a step a
+    later release takes instead of v5.9's, the release and commit that brought it."""
     if at <= first or at == 0:
         return Text("")
-    return Text(explain(steps[at - 1].data[0]), "italic")
+    step_id = steps[at - 1].data[0]
+    reason = explain(step_id)
+    if difference_note(step_id) is None:
+        return Text(reason, "italic")
+    release, _, rest = reason.partition(": ")  # "5.13, b4e0b68fbd9d: ..."
+    return Text.assemble((release + ": ", "bold magenta"), (rest, "italic"))
+
+
+def objcg_lines(st: State, other: State, limit: int) -> list[Text]:
+    """Objcgs and the CPU stocks, for releases that both have obj_cgroup: a figure that
+    differs from the other release's stands out."""
+    theirs = {o["name"]: o for o in other.objcgs.values()}
+    lines = []
+    for o in st.in_order("objcgs"):
+        if o["state"] == "released" and theirs.get(o["name"], {}).get("state") == "released":
+            continue
+        their = theirs.get(o["name"], {})
+        line = Text.assemble(("objcg " + o["name"], "bold"))
+        for label, field in ((" ", "state"), (" → ", "memcg"), (" ref ", "refcnt"),
+                             (" left ", "nr_charged_bytes")):
+            line.append(label, DIM)
+            value = o[field]
+            line.append(str(value), DIFF if their.get(field) != value else
+                        STATE_STYLE.get(str(value), ""))
+        lines.append(line)
+    their_cpus = {c["name"]: c for c in other.cpus.values()}
+    for c in st.in_order("cpus"):
+        their = their_cpus.get(c["name"], {})
+        line = Text.assemble((c["name"], "bold"))
+        for label, field in ((" pages ", "cached"), (" ", "nr_pages"), (" · bytes ", "cached_objcg"),
+                             (" ", "nr_bytes")):
+            line.append(label, DIM)
+            value = c[field]
+            line.append("NULL" if value is None else str(value),
+                        DIFF if their.get(field) != value else "")
+        lines.append(line)
+    if len(lines) > limit:
+        lines = lines[:limit - 1] + [Text(f"… {len(lines) - limit + 1} more", DIM)]
+    return lines
 
 
 def summary_text(old: SlabFigures, new: SlabFigures) -> Text:

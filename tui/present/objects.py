@@ -28,7 +28,11 @@ def object_text(world: World, name: str, hl: Highlight, width: int | None = None
         fields.append(field(Text("  → ", DIM) + hidden()))
     elif w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
         fields.append(field(Text(f"  pages o{rec['order']}", DIM)))
-        if rec["memcg"] is None:
+        if rec["memcg"] is None and rec["objcg"] is not None:  # from v5.13 it pins its objcg
+            objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))
+            fields.append(field(Text(" → objcg ", DIM) + objcg + Text(" (ref)", DIM),
+                                Text(" → ", DIM) + objcg, drop=1))
+        elif rec["memcg"] is None:
             fields.append(field(Text(" unaccounted", DIM), drop=1))
         else:
             memcg = styled(rec["memcg"], hl.hit("object", name, "memcg"), "magenta")

@@ -71,8 +71,8 @@ class Trail(RowList[TrailLine]):
             return lanes.with_gutter(text, lane, line.first)
         if line is self._next:  # not run yet: nothing shown before it runs, but how much
             n = self._to_come
-            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come (t shows them)",
-                        present.DIM)
+            key = " (t shows them)" if getattr(self.app, "controls", True) else ""
+            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come{key}", present.DIM)
         return Text()
 
     def _marker(self, y: int, index: int) -> Text | None:
