@@ -383,3 +383,14 @@ def test_the_race_by_hand_in_a_real_terminal(tmp_path):
         assert "reads cpu1's stock->cached_objcg again: /A" in screen
     finally:
         term.close()
+
+
+def test_a_block_as_written_is_saved_as_written_and_read_back_as_one_command():
+    written = "together   # two CPUs\n  write A memory.max 0 cpu=0\n  # the drain\n  drain cpu=1\nend"
+    session = Session.from_text(PRELUDE + written + "\nmkdir B\n", "<test>")
+    assert [session.line_of(c) for c in session.machine.commands][-2:] == [written, "mkdir B"]
+    text = session.script_text()
+    assert f"\n{written}\nmkdir B\n" in text
+    loaded = load(text, "<saved>", Machine)
+    assert loaded.problem is None and loaded.lines[-2:] == [written, "mkdir B"]
+    assert len(loaded.lines) == len(loaded.machine.commands)
