@@ -56,7 +56,8 @@ class ThreadRow:
 
     label: str
     steps: int  # micro-steps it has taken before the cursor
-    function: str | None  # the kernel function of its last step
+    place: str | None  # where its last step left it: "in obj_stock_flush_required",
+    # "line 2 returned 0", "drain_local_stock done" (a kworker's item)
     read: str | None  # a shared value its last step read and it has not used yet
     state: str  # "next" (n takes it), "ready", "finished", a wait, or "" (not known)
 
@@ -143,9 +144,19 @@ def thread_rows(session: Session, view: BlockView) -> list[ThreadRow]:
         else:
             state = ""
         rows.append(ThreadRow(label, count.get(label, 0),
-                              function_of(step.data[0]) if step is not None else None,
+                              place_of(step) if step is not None else None,
                               held_read(step), state))
     return rows
+
+
+def place_of(step: Step) -> str:
+    """Where a thread's last step left it, in the words of the trail."""
+    data = step.data
+    if data[0] == "line.return":  # its line has returned (engine.threads)
+        return f"line {data[1]} returned {data[3]}"
+    if data[0] == "work.done":  # a kworker's item is done
+        return f"{data[2]} done"
+    return f"in {function_of(data[0])}"
 
 
 def held_read(step: Step | None) -> str | None:

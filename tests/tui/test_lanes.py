@@ -90,7 +90,7 @@ def test_a_value_read_shows_until_its_thread_steps_again():
     take_all(session, ("0",) * 7)
     rows = {row.label: row for row in hand.thread_rows(session, hand.block_at(session))}
     assert rows["0"].read == "cpu1's stock->cached_objcg is /A"
-    assert rows["0"].steps == 7 and rows["0"].function == "obj_stock_flush_required"
+    assert rows["0"].steps == 7 and rows["0"].place == "in obj_stock_flush_required"
     assert rows["1"].read is None and rows["1"].steps == 0
     take_all(session, ("1",))  # another thread's step: the value is still held
     assert hand.thread_rows(session, hand.block_at(session))[0].read is not None
@@ -137,6 +137,8 @@ def test_n_takes_the_next_in_order_and_N_the_rest():
     assert m.live is None and said.startswith("the block has ended")
     assert [p.command.text for p in m.commands[-1].parts] == ["write A memory.max 0 cpu=0",
                                                              "drain cpu=1"]
+    places = [row.place for row in hand.thread_rows(session, hand.block_at(session))]
+    assert places == ["line 2 returned 0", "line 3 returned 0"]  # the block's 2nd, 3rd lines
 
 
 def test_a_wrong_thread_is_one_line_and_changes_nothing():

@@ -48,7 +48,7 @@ STATE_TEXT = {"next": ("▶ next", "bold"), "ready": ("ready", ""), "finished": 
 
 def thread_lines(rows: Sequence[ThreadRow], width: int) -> list[Text]:
     """One line per thread after its gutter: its name and state, then what it read and
-    has not used yet (never dropped), its function and step count (dropped first when
+    has not used yet (never dropped), where it is and its step count (dropped first when
     room is short); a read too long for the line wraps, never cut."""
     out: list[Text] = []
     room = max(12, width - GUTTER - 1)
@@ -65,8 +65,8 @@ def thread_lines(rows: Sequence[ThreadRow], width: int) -> list[Text]:
                        field(Text(" (not used yet)", "italic"), drop=2, quiet=True),
                        field(" · ", drop=4, quiet=True)]
         fields.append(field(f"{row.steps} step{'s' if row.steps != 1 else ''}", drop=4, quiet=True))
-        if row.function:
-            fields.append(field(f", in {row.function}", drop=3, quiet=True))
+        if row.place:
+            fields.append(field(f", {row.place}", drop=3, quiet=True))
         line = fit(fields, room)
         out += [with_gutter(line, row.label, True)] if line.cell_len <= room \
             else _wrapped(line, row.label, room)
