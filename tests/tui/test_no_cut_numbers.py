@@ -245,6 +245,9 @@ def check_status(app: ExplorerApp, lines: list[str], problems: Problems) -> None
     text = " ".join(" ".join(lines).split())  # it may wrap onto a second line
     if not text or text.startswith("bytes: select"):
         return
+    if " released: " in text:  # obj_cgroup_release ran: how it ended, not a sum
+        check_released(app, text, problems)
+        return
     match = re.search(r"(\S+): (\d+) pg × (\d+) = (?:(\d+) = )?(\d+) live \+ (\d+) (?:in )?stocks? \+ (\d+)"
                       r" (?:nr_charged_bytes|left)\b", text)
     if match is None:
@@ -262,6 +265,30 @@ def check_status(app: ExplorerApp, lines: list[str], problems: Problems) -> None
         got[2] = want[2]
     if got != want:
         problems.add(text, f"byte sum shows {got}, engine {want}")
+
+
+def check_released(app: ExplorerApp, text: str, problems: Problems) -> None:
+    """A released objcg's line: its leftover bytes, the whole pages release uncharged,
+    or the WARN with the pages that stay charged, each figure the engine's."""
+    match = re.search(r"(\S+) released: (?:(nothing)|its (\d+) leftover bytes were (\d+) whole page"
+                      r"|(\d+) whole page\(s\) uncharged|nr_charged_bytes (\d+) is not a whole number"
+                      r"|(\d+) B, not whole pages)", text)
+    if match is None:
+        problems.add(text, "the released objcg's line is cut")
+        return
+    world = app.session.world()
+    rec = world.objcg(match.group(1))
+    if rec is None or rec["state"] != "released":
+        problems.add(text, f"objcg {match.group(1)} is not released")
+        return
+    left, size = rec["nr_charged_bytes"], world.page_size
+    shown = [int(g) for g in match.groups()[2:] if g is not None]
+    want = {"nothing": [], "bytes+pages": [left, left // size], "pages": [left // size],
+            "warn": [left]}
+    kind = ("nothing" if match.group(2) else "bytes+pages" if match.group(3) else
+            "pages" if match.group(5) else "warn")
+    if shown != want[kind] or (kind == "nothing") != (left == 0) or (kind == "warn") != bool(left % size):
+        problems.add(text, f"released objcg shows {shown} ({kind}), engine nr_charged_bytes {left}")
 
 
 def check_header(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
