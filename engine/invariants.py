@@ -221,9 +221,8 @@ def _check_descendant_counts(st: State, levels: list[list[Any]]) -> None:
 
 
 # -- at the end of each command -------------------------------------------------------
-# References held only inside a kernel function: the lookups' ("current"), the charge's
-# memcg pin ("charge", from v5.13 "pin"), and from v5.18 the objcg drain_obj_stock hands
-# back to its caller ("old:cpuN").
+# References held only inside a kernel function: the lookups' ("current") and the
+# charge's memcg pin ("charge", from v5.13 "pin").
 TRANSIENT = ("current", "charge", "pin")
 
 
@@ -240,7 +239,7 @@ def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> No
             if rec.get("inflight") or rec.get("kmem_inflight"):
                 _fail("I1/I5", f"{kind} {rec['name']} still has pages or bytes in hand")
             for holder in rec["holders"]:
-                if holder in TRANSIENT or holder.startswith("old:"):
+                if holder in TRANSIENT:
                     _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{holder}' reference")
         if kind == "memcg" and rec["state"] == "dying" and rec["kmem_state"] != "ONLINE":
             if rec["objcg"] is not None or rec["objcg_list"]:
