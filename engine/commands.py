@@ -24,8 +24,8 @@ from engine.kernel.work import pending, run_item
 from engine.kernel.versions import charge_batch, choose_kernel
 from engine.model import Record
 from engine.script import (
-    U64_MAX, Command, ScriptError, check_alloc_size, normalize_path, page_counter_max,
-    parse_bytes, parse_int, parse_limit,
+    EINVAL, Command, Limit, ScriptError, check_alloc_size, kstrtoull, normalize_path,
+    page_counter_max, page_counter_memparse, parse_bytes, parse_int, short_word,
 )
 
 Handler = Callable[[Kernel, Command], Steps]
@@ -146,8 +146,23 @@ def _config(k: Kernel, cmd: Command) -> Steps:
     accounting = o.get("accounting", "bytes")
     if accounting not in ("bytes", "slab"):
         raise ScriptError(f"accounting={accounting}: 'bytes' (an object charges SIZE) or "
-                          "'slab' (it charges obj_full_size = SIZE + 8)")
+                          "'slab' (it charges obj_full_size = SIZE rounded up to 8, + 8)")
+    mkdir_charge = parse_mkdir_charge(o.get("mkdir_charge", "0"), page_size)
+    k.st.set(k.st.sys, "mkdir_charge", mkdir_charge)
     return _configure(k, cpus, page_size, accounting, cgroup, kernel)
+
+
+def parse_mkdir_charge(word: str, page_size: int) -> tuple[int, ...]:
+    """mkdir_charge=BYTES[,BYTES...]: what each per-CPU allocation of a new memcg charges
+    its parent (size x possible CPUs), in allocation order; 0 is none (the default)."""
+    sizes = tuple(parse_bytes(part, "mkdir_charge", allow_zero=True) for part in word.split(","))
+    if sizes == (0,):
+        return ()
+    for size in sizes:
+        if size == 0:
+            raise ScriptError("mkdir_charge: each allocation charges at least 1 byte (0 alone means none)")
+        check_alloc_size(size, "mkdir_charge:", page_size)
+    return sizes
 
 
 def _configure(k: Kernel, cpus: int, page_size: int, accounting: str, cgroup: str,
@@ -399,74 +414,61 @@ def _write(k: Kernel, cmd: Command) -> Steps:
     if "cpu" in cmd.opts:
         k.current_cpu = need_cpu(k, cmd)
     if file == "memory.use_hierarchy":
-        return mem_cgroup_hierarchy_write(k, memcg, parse_u64(value, file))
+        err, value_u64 = kstrtoull(value)
+        if err:  # cgroup_file_write: kstrtoull(buf, 0) refuses before the handler runs
+            return _refused(err, f"{file}: kstrtoull('{short_word(value)}', 0) reads no unsigned number "
+                                 "(decimal, 0x hex or 0 octal)" if err == EINVAL else
+                            f"{file}: '{short_word(value)}' does not fit in 64 bits")
+        return mem_cgroup_hierarchy_write(k, memcg, value_u64)
     if file != "memory.max":
         return _write_v1_limit(k, memcg, file, value)
     if memcg == ROOT:
         raise ScriptError("the root cgroup has no memory.max")
-    max_pages = parse_limit(value, "memory.max", k.page_size)
-    if max_pages is None and value != "max":
-        k.notes.append(f"memory.max {value}: page_counter_memparse clamps it to "
-                       f"PAGE_COUNTER_MAX ({page_counter_max(k.page_size)} pages), "
-                       "which reads back as 'max'")
-    return memory_max_write(k, memcg, max_pages)
+    limit = page_counter_memparse(value, "max", k.page_size)
+    if limit.err:
+        return _refused(limit.err, _not_a_size(file, value, "max"))
+    _note_limit(k, file, value, limit, "max", "which reads back as 'max'")
+    return memory_max_write(k, memcg, limit.pages)
 
 
 def _write_v1_limit(k: Kernel, memcg: str, file: str, value: str) -> Steps:
     """mem_cgroup_write(): page_counter_memparse(buf, "-1"), root refused, then the
     memory or the kmem counter's limit."""
-    max_pages = page_counter_memparse(value, file, k.page_size)
-    if max_pages is EINVAL_WORD:
-        return _einval(f"{file}: '{value}' is not a size: v1 writes -1 for no limit "
-                       "(page_counter_memparse(buf, \"-1\"))")
+    limit = page_counter_memparse(value, "-1", k.page_size)
+    if limit.err:
+        return _refused(limit.err, _not_a_size(file, value, "-1"))
     if memcg == ROOT:
-        return _einval(f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
-    if max_pages is None and value != "-1":
-        k.notes.append(f"{file} {value}: page_counter_memparse clamps it to PAGE_COUNTER_MAX "
-                       f"({page_counter_max(k.page_size)} pages), which means no limit")
+        return _refused(EINVAL, f"{file}: the root cgroup's limit cannot be set (mem_cgroup_write)")
+    _note_limit(k, file, value, limit, "-1", "which means no limit")
     if file == "memory.limit_in_bytes":
-        return mem_cgroup_resize_max(k, memcg, max_pages)  # type: ignore[arg-type]
+        return mem_cgroup_resize_max(k, memcg, limit.pages)
     if k.has("kmem_limit_gone"):  # v5.16: no kmem limit to set
         return mem_cgroup_write(k, memcg)
-    return memcg_update_kmem_max(k, memcg, max_pages)  # type: ignore[arg-type]
+    return memcg_update_kmem_max(k, memcg, limit.pages)
 
 
-EINVAL = -22
-EINVAL_WORD = object()  # what page_counter_memparse returns for a word memparse rejects
-_V1_SIZE = re.compile(r"([0-9]+)([kKmMgGtTpPeE]?)", re.ASCII)
-_MEMPARSE_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+def _note_limit(k: Kernel, file: str, value: str, limit: Limit, unlimited: str, means: str) -> None:
+    """Say what the kernel does silently: a wrapped number, a limit clamped to no limit."""
+    value = short_word(value)
+    if limit.wrapped:
+        k.notes.append(f"{file} {value}: more than 2^64 - 1 bytes; memparse wraps it around "
+                       f"silently, to {limit.pages if limit.pages is not None else 'no limit'}"
+                       + (" pages" if limit.pages is not None else ""))
+    elif limit.pages is None and value != unlimited:
+        k.notes.append(f"{file} {value}: page_counter_memparse clamps it to PAGE_COUNTER_MAX "
+                       f"({page_counter_max(k.page_size)} pages), {means}")
 
 
-def page_counter_memparse(value: str, what: str, page_size: int) -> int | None | object:
-    """page_counter_memparse(buf, "-1"): "-1" is PAGE_COUNTER_MAX, no limit (None); a
-    size in bytes with an optional K, M, G, T, P or E suffix (memparse) is rounded down
-    to pages and clamped at PAGE_COUNTER_MAX, which is no limit too; any other word
-    (max, a negative number) gives -EINVAL (EINVAL_WORD)."""
-    if value == "-1":
-        return None
-    match = _V1_SIZE.fullmatch(value)
-    if not match:
-        return EINVAL_WORD
-    digits, suffix = match.groups()
-    nbytes = parse_bytes(digits, what, allow_zero=True) << _MEMPARSE_SHIFT[suffix.upper()]
-    if nbytes > U64_MAX:
-        raise ScriptError(f"{what} {value} is more than 2^64 - 1 bytes, the largest number "
-                          "the kernel's memparse() reads (it would wrap around)")
-    top = page_counter_max(page_size)
-    pages = min(nbytes // page_size, top)
-    return None if pages == top else pages
+def _not_a_size(file: str, value: str, unlimited: str) -> str:
+    return (f"{file}: page_counter_memparse('{short_word(value)}') leaves characters unread: a size is "
+            f"decimal, 0x hex or 0 octal bytes with an optional K, M, G, T, P or E; "
+            f"'{unlimited}' is no limit")
 
 
-def parse_u64(value: str, what: str) -> int:
-    """kstrtoull() of a write_u64 file: a plain decimal number."""
-    if not re.fullmatch(r"[0-9]{1,20}", value):
-        raise ScriptError(f"{what} takes 0 or 1, not '{value}'")
-    return int(value)
-
-
-def _einval(note: str) -> Steps:
-    yield ("write.einval", note)
-    return EINVAL
+def _refused(errno: int, note: str) -> Steps:
+    """A write the kernel refuses with an errno: a result, nothing changes."""
+    yield ("write.einval" if errno == EINVAL else "write.erange", note)
+    return errno
 
 
 @handler("hold")

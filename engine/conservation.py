@@ -17,6 +17,13 @@ class Conservation(NamedTuple):  # a NamedTuple: built after every micro-step, c
     stocks: int  # bytes in the CPU byte stocks that cache it
     leftover: int  # nr_charged_bytes
     inflight: int  # bytes in hand inside a kernel function (0 between commands)
+    released: bool = False  # obj_cgroup_release ran: the sum no longer applies
+
+    @property
+    def warned(self) -> bool:
+        """Released with nr_charged_bytes not a whole number of pages: the WARN in
+        obj_cgroup_release, and pages that stay charged (or were uncharged twice)."""
+        return self.released and self.leftover % self.page_size != 0
 
     @property
     def holds(self) -> bool:
@@ -30,4 +37,4 @@ def byte_conservation(st: State, objcg: str) -> Conservation | None:
         return None
     stocks = sum(c["nr_bytes"] for c in st.cpus.values() if c["cached_objcg"] == objcg)
     return Conservation(objcg, rec["pages"], st.sys["page_size"], rec["live"], stocks,
-                        rec["nr_charged_bytes"], rec["inflight"])
+                        rec["nr_charged_bytes"], rec["inflight"], rec["state"] == "released")

@@ -21,7 +21,8 @@ def state_json(st: State) -> dict[str, Any]:
     doc = {
         "config": {"cpus": sysrec["cpus"], "page_size": sysrec["page_size"], "cgroup": sysrec["cgroup"],
                    "kernel": sysrec["kernel"], "charge_batch": sysrec["charge_batch"],
-                   "accounting": sysrec["accounting"]},
+                   "accounting": sysrec["accounting"],
+                   **({"mkdir_charge": list(sysrec["mkdir_charge"])} if sysrec["mkdir_charge"] else {})},
         "memcgs": [_memcg(m, v1, no_kmem_state) for m in st.in_order("memcgs")],
         "objcgs": [_objcg(o) for o in st.in_order("objcgs")],
         "cpus": [_cpu(c) for c in st.in_order("cpus")],

@@ -274,6 +274,8 @@ def check_all(st: State) -> None:
             want.update(f"task:{t['name']}" for t in st.tasks.values() if t["objcg"] == o["name"])
             if orig and st.memcgs[o["name"]]["state"] != "freed":
                 want["orig_objcg"] += 1
+            for m in memcgs.values():  # a memcg's per-CPU data (config mkdir_charge)
+                want.update(f"percpu:{m['name']}" for objcg, _ in m["percpu"] if objcg == o["name"])
             have = Counter({h: n for h, n in o["holders"].items() if h != "get"})
             if have != want:
                 _fail("I6", f"objcg {o['name']} holders {dict(have)} != {dict(want)}")

@@ -105,7 +105,8 @@ class Machine:
                        "work_seen": False, "hotplug_seen": False,  # engine.export shows them
                        "kernel_forced": kernel is not None,  # compare: config can't change it
                        # changes of engine.kernel.versions switched off, to show what they fix
-                       "revert": tuple(revert)})
+                       "revert": tuple(revert),
+                       "mkdir_charge": ()})  # bytes of each per-CPU allocation of mkdir
         self.kernel.read_config()
         root = new_memcg(self.kernel, ROOT, ROOT, None)
         root["state"] = "online"

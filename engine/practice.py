@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from engine import Machine, ScriptError
+from engine.diff import changed_fields
 from engine.fields import resolve
+from engine.lessons.reveal import touches
+from engine.steps import describe
 
 # Topics follow the course (lessons/index.toml), in its order.
 TOPICS: dict[str, str] = {
@@ -148,6 +151,33 @@ class _Builder:
         return pick
 
 
+def reason(problem: Problem) -> list[str]:
+    """Why the answer is what it is: the kernel trail lines of the micro-steps that wrote
+    the asked figure (for "who pays": the object's objcg and that objcg's memcg), each
+    after the script line that ran it, the last ones last."""
+    machine = Machine(history=True, check=False)
+    state_fields: list[str] = []
+    for number, line in enumerate(problem.script, start=1):
+        machine.run_line(line, "<practice>", number)
+    q = problem.question
+    if q.pays is not None:
+        state = machine.snapshot()
+        objcg = resolve(state, f"object {q.pays} objcg")
+        state_fields = [f"object {q.pays} objcg"] + ([f"objcg {objcg} memcg"] if objcg else [])
+    elif q.field is not None:
+        state_fields = [q.field]
+    out = []
+    for record in machine.commands:
+        for step in machine.steps[record.first:record.end]:
+            changed = changed_fields(step.changes)
+            if any(touches(changed, f) for f in state_fields):
+                out.append(f"{record.command.text}: {describe(step.data)}")
+    return out[-REASON_LINES:]
+
+
+REASON_LINES = 8  # the last writes are the ones that made the answer
+
+
 def _answerable(state: dict[str, Any], q: Question) -> bool:
     """The answer exists and means something: a freed memcg or a released objcg is only
     asked about its state (its other fields are stale)."""
@@ -217,11 +247,14 @@ def _reparenting(b: _Builder) -> None:
         b.add(line)
     for _ in range(b.rng.randint(2, 3)):
         b.alloc(b.rng.choice(("ta", "tb", "tc")), SMALL)
-    for child in b.rng.sample(["B", "C"], b.rng.randint(1, 2)):
+    chain = b.rng.random() < 0.4  # then /A goes too, and its inherited objcgs move again
+    children = ["B", "C"] if chain else b.rng.sample(["B", "C"], b.rng.randint(1, 2))
+    for child in b.rng.sample(children, len(children)):
         b.add(f"move t{child.lower()} /A")
         b.add(f"rmdir A/{child}")
-    if b.rng.random() < 0.4:
-        b.add("move ta /")
+    if chain:  # rmdir refuses a cgroup with tasks or live children: empty /A first
+        for task in ("ta", "tb", "tc"):
+            b.add(f"move {task} /")
         b.add("rmdir A")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 BOM = "\ufeff"  # a UTF-8 byte order mark, as some editors start a file with
 
@@ -62,7 +62,8 @@ class Command:
 
 # name -> (positional argument names, required options, optional options)
 GRAMMAR: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting", "work")),
+    "config": ((), (), ("cpus", "page_size", "cgroup", "kernel", "accounting", "work",
+                        "mkdir_charge")),
     "mkdir": (("PATH",), (), ()),
     "rmdir": (("PATH",), (), ("cpu",)),
     "task": (("NAME", "PATH"), (), ()),
@@ -226,7 +227,7 @@ def parse_bytes(word: str, what: str = "size", *, allow_zero: bool = False) -> i
         raise ScriptError(f"{what} must be {floor}, got {word}")
     value = int(digits) << SHIFTS[suffix] if len(digits) <= 20 else U64_MAX + 1
     if value > U64_MAX:
-        raise ScriptError(f"{what} {_short(word)} is more than 2^64 - 1 bytes, the largest "
+        raise ScriptError(f"{what} {short_word(word)} is more than 2^64 - 1 bytes, the largest "
                           "number the kernel's memparse() reads (it would wrap around)")
     if value == 0 and not allow_zero:
         raise ScriptError(f"{what} must be positive, got {word}")
@@ -243,19 +244,89 @@ def page_counter_max(page_size: int) -> int:
     return LONG_MAX // page_size
 
 
-def parse_limit(word: str, what: str, page_size: int, unlimited: str = "max") -> int | None:
-    """page_counter_memparse(): a limit file's value in pages; None is unlimited.
+# -- the kernel's own parsers for the values written to cgroup files (v5.9) -------------
+# lib/kstrtox.c and lib/cmdline.c: base 0 reads 0x... as hex and 0... as octal; memparse
+# takes one suffix letter of either case; simple_strtoull and the shifts wrap modulo 2^64
+# where kstrtoull reports -ERANGE.
+EINVAL, ERANGE = -22, -34
+_SHIFT = {"k": 10, "m": 20, "g": 30, "t": 40, "p": 50, "e": 60}
+_DIGITS = "0123456789abcdef"
+_CHUNK = 15  # digits converted at once, so a word of any length costs linear time
 
-    `unlimited` is the word for no limit ("max" in v2's memory.max, "-1" in v1's
-    limit_in_bytes files). Bytes round down to whole pages (so 0 and anything below
-    PAGE_SIZE are a limit of 0 pages), and a value of PAGE_COUNTER_MAX pages or more is
-    clamped to it, which is the kernel's "no limit" itself: returned as None too.
-    """
+
+def _fixup_radix(word: str) -> tuple[str, int]:
+    """_parse_integer_fixup_radix(s, 0): the digits to read and their base."""
+    if word.startswith("0"):
+        if word[1:2].lower() == "x" and word[2:3].lower() in _DIGITS and word[2:3]:
+            return word[2:], 16
+        return word, 8
+    return word, 10
+
+
+def _parse_integer(word: str, base: int) -> tuple[int, int, bool]:
+    """_parse_integer(): (value modulo 2^64, characters read, whether it overflowed)."""
+    valid = _DIGITS[:base]
+    count = 0
+    while count < len(word) and word[count].lower() in valid:
+        count += 1
+    value, overflow = 0, False
+    for start in range(0, count, _CHUNK):
+        chunk = word[start:min(start + _CHUNK, count)]
+        value = value * base ** len(chunk) + int(chunk, base)
+        if value > U64_MAX:
+            overflow, value = True, value % (U64_MAX + 1)
+    return value, count, overflow
+
+
+def memparse(word: str) -> tuple[int, str, bool]:
+    """memparse() (lib/cmdline.c): simple_strtoull(word, base 0), then an optional
+    K, M, G, T, P or E of either case: (bytes modulo 2^64, what is left unread, whether
+    the number or its shift wrapped around 2^64)."""
+    digits, base = _fixup_radix(word)
+    value, count, wrapped = _parse_integer(digits, base)
+    rest = digits[count:]
+    shift = _SHIFT.get(rest[:1].lower())
+    if shift is not None:
+        shifted = value << shift
+        value, rest, wrapped = shifted % (U64_MAX + 1), rest[1:], wrapped or shifted > U64_MAX
+    return value, rest, wrapped
+
+
+class Limit(NamedTuple):
+    """What page_counter_memparse() makes of a limit file's value."""
+
+    err: int  # 0 or -EINVAL
+    pages: int | None  # None: PAGE_COUNTER_MAX, no limit
+    wrapped: bool = False  # memparse wrapped the number around 2^64 (the kernel says nothing)
+
+
+def page_counter_memparse(word: str, unlimited: str, page_size: int) -> Limit:
+    """page_counter_memparse() (mm/page_counter.c): the limit in pages, or -EINVAL.
+
+    `unlimited` ("max" for memory.max, "-1" for v1's limit_in_bytes files) means
+    PAGE_COUNTER_MAX, no limit, returned as None; so is any size of PAGE_COUNTER_MAX pages
+    or more, to which the kernel clamps it. Anything left after memparse is -EINVAL."""
     if word == unlimited:
-        return None
+        return Limit(0, None)
+    nbytes, rest, wrapped = memparse(word)
+    if rest:
+        return Limit(EINVAL, None)
     top = page_counter_max(page_size)
-    pages = min(parse_bytes(word, what, allow_zero=True) // page_size, top)
-    return None if pages == top else pages
+    pages = min(nbytes // page_size, top)
+    return Limit(0, None if pages == top else pages, wrapped)
+
+
+def kstrtoull(word: str) -> tuple[int, int]:
+    """kstrtoull(word, 0) (lib/kstrtox.c), as cgroup_file_write calls it for a write_u64
+    file: an optional '+', then base-0 digits and nothing else. (0, value), or
+    (-EINVAL, 0) for anything else, (-ERANGE, 0) above 2^64 - 1."""
+    digits, base = _fixup_radix(word[1:] if word.startswith("+") else word)
+    value, count, overflow = _parse_integer(digits, base)
+    if overflow:
+        return ERANGE, 0
+    if count == 0 or digits[count:]:
+        return EINVAL, 0
+    return 0, value
 
 
 def is_size(word: str) -> bool:
@@ -286,11 +357,11 @@ def parse_int(word: str, what: str) -> int:
     if not _INT.fullmatch(word):
         raise ScriptError(f"{what} '{word}' is not a whole number")
     if len(word.lstrip("-").lstrip("0")) > _INT_DIGITS:
-        raise ScriptError(f"{what} {_short(word)} is far too large")
+        raise ScriptError(f"{what} {short_word(word)} is far too large")
     return int(word)
 
 
-def _short(word: str) -> str:
+def short_word(word: str) -> str:
     """A number quoted in an error, shortened if it has thousands of digits."""
     return word if len(word) <= 40 else f"{word[:12]}...{word[-6:]} ({len(word)} characters)"
 

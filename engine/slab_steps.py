@@ -79,7 +79,7 @@ SLAB_STEPS: dict[str, tuple[str, str]] = {
     "memcg_deactivate_kmem_caches.reparent": ("memcg_deactivate_kmem_caches: {0}->memcg {1} -> {2}; css_put({1}), css_get({2}); {3} charged page(s) go with it",
                                               "Later page uncharges of this cache go to the parent, so the memcg can be freed."),
     "memcg_deactivate_kmem_caches.splice": ("memcg_deactivate_kmem_caches: list_splice {0}'s {2} cache(s) onto {1}'s kmem_caches",
-                                            "Dead caches of dead descendants move up too."),
+                                            "memcg->kmem_caches holds the memcg's own clones and the dead caches inherited from dead descendants: all move up."),
     "kmemcg_cache_shutdown.freed": ("kmemcg_workfn: shutdown_cache: dead cache {0} destroyed; css_put({1})",
                                     "The dead clone and its pin on the memcg are gone."),
 }

@@ -8,6 +8,7 @@ escaping it, an engine InvariantViolation included, fails the test.
 from __future__ import annotations
 
 import io
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -107,7 +108,6 @@ SLOTS = [
     ("alloc X9 {} task=t cpu=0", "size"),
     ("charge /A {} cpu=0", "size"),
     ("uncharge /A {} cpu=0", "size"),
-    ("write A memory.max {}", "memory.max"),
     ("drain cpu={}", "cpu"),
 ]
 
@@ -197,5 +197,17 @@ def test_memory_max_zero_and_the_clamp() -> None:
     code, out, err = run_bytes(data, as_json=True)
     assert (code, err) == (0, "")
     assert '"max": null' in out and "PAGE_COUNTER_MAX (2251799813685247 pages)" in out
-    code, _, err = run_bytes(b"mkdir A\nwrite A memory.max -1\n")
-    assert code == 2 and "memory.max must be 0 or more, got -1" in err
+    # page_counter_memparse reads no size in "-1" (memparse has no sign): -EINVAL, a result
+    code, out, err = run_bytes(b"mkdir A\nwrite A memory.max -1\n", as_json=True)
+    assert (code, err) == (0, "") and '"ret": -22' in out
+
+
+@pytest.mark.parametrize("number", ["9" * 4300, "9" * 4299 + "M", "1" + "0" * 30, "2" * 21 + "K"],
+                         ids=["4300 digits", "4299 digits M", "10^30", "21 digits K"])
+def test_huge_limits_wrap_as_memparse_does_with_a_note(number: str) -> None:
+    """memparse() wraps around 2^64 silently (lib/kstrtox.c _parse_integer keeps going,
+    the suffix shift drops the high bits): the write succeeds, and a note says so."""
+    code, out, err = run_bytes(f"mkdir A\nwrite A memory.max {number}\n".encode(), as_json=True)
+    assert (code, err) == (0, "")
+    notes = json.loads(out)["results"][-1]["notes"]
+    assert len(notes) == 1 and "memparse wraps it around" in notes[0] and len(notes[0]) < 300

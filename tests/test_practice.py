@@ -11,9 +11,9 @@ import pytest
 
 from engine import Machine
 from engine.fields import resolve
-from engine.practice import TOPICS, problems, stream
+from engine.practice import TOPICS, problems, reason, stream
 from engine.practice_cli import shown
-from tui.practice import PracticeApp, PracticeSession
+from tui.practice import PracticeApp, PracticeSession, why_text
 
 
 def replayed_answer(problem: Any) -> Any:
@@ -110,3 +110,49 @@ async def _practice_screen() -> None:
         await pilot.pause()
         assert app.session.problem.number == 2
         assert "streak 1 (best 1)" in str(app.query_one("#practice-score").render())
+
+
+def test_reparenting_problems_exercise_the_chain_and_never_a_refused_rmdir() -> None:
+    """An rmdir of a cgroup with tasks or live children is refused (-EBUSY) and moves
+    nothing: every rmdir a reparenting problem runs must succeed, and some must remove
+    /A after its children, so that inherited objcgs move up again."""
+    chains = 0
+    for seed in range(40):
+        for problem in problems(seed, "reparenting", 2):
+            machine = Machine(history=False, check=True)
+            for number, line in enumerate(problem.script, start=1):
+                record = machine.run_line(line, "<problem>", number)
+                if line.startswith("rmdir"):
+                    assert record is not None and record.ret == 0, (seed, line, problem.script)
+            chains += "rmdir A" in problem.script
+    assert chains >= 10
+
+
+def test_a_wrong_answer_shows_the_micro_steps_that_made_the_answer() -> None:
+    problem = next(p for seed in range(40) for p in problems(seed, "reparenting", 2)
+                   if p.question.field == "objcg /A/C memcg" and "rmdir A" in p.script)
+    why = reason(problem)
+    # made at mkdir, moved to /A when /A/C went, and on to the root when /A went
+    assert why[0].startswith("mkdir A/C: memcg_online_kmem(/A/C)")
+    assert why[-2].startswith("rmdir A/C: memcg_reparent_objcgs: objcg /A/C->memcg /A/C -> /A")
+    assert why[-1].startswith("rmdir A: memcg_reparent_objcgs: inherited objcg /A/C->memcg /A -> /")
+    assert problem.answer == "/"
+    text = why_text(problem).plain
+    assert text.startswith("\n\nWhy: the micro-steps that wrote it") and "rmdir A/C" in text
+
+
+def test_the_practice_screen_says_why_after_a_wrong_answer() -> None:
+    asyncio.run(_says_why())
+
+
+async def _says_why() -> None:
+    app = PracticeApp(seed=2, topic="byte-stock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        problem = app.session.problem
+        wrong = "/nowhere" if not isinstance(problem.answer, int) else str(problem.answer + 1)
+        await pilot.press(*wrong, "enter")
+        await pilot.pause()
+        result = str(app.query_one("#practice-result").render())
+        assert "Not quite" in result and "Why:" in result
+        assert all(line.partition(": ")[2] in result for line in reason(problem))

@@ -134,8 +134,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.cmd == "lesson":
         if args.args[:1] in (["check"], ["answers"]):
             from engine.lessons.cli import main_lesson
+            from tui.lesson.visibility import screen_problems
 
-            return main_lesson(args.args)
+            return main_lesson(args.args, screens=screen_problems)
         from tui.lesson.cli import main_play
 
         return main_play(args.args, reset_progress=args.reset)

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from engine.lessons.player import kind_problem
 from engine.lessons.values import parse_typed, same, shown
-from engine.practice import TOPICS, Problem, stream
+from engine.practice import TOPICS, Problem, reason, stream
 
 
 @dataclass
@@ -136,8 +136,9 @@ class PracticeApp(App[int]):
         else:
             result = Text.assemble(("✗ Not quite: ", "bold red"), f"you said {shown(verdict.typed)}, "
                                    "the engine says ", (shown(verdict.answer), "bold"))
+            result.append_text(why_text(s.problem))
         result.append("\n\nEnter (or ctrl+n): next problem · Esc: quit · "
-                      "replay the script with objcg-lab explore to see why", "grey58")
+                      "replay the script with objcg-lab explore to step through it", "grey58")
         self.query_one("#practice-result", Static).update(result)
         self.show_score()
 
@@ -151,6 +152,22 @@ class PracticeApp(App[int]):
     def action_next(self) -> None:
         self.session.next()
         self.show_problem()
+
+
+def why_text(problem: Problem) -> Text:
+    """The micro-steps that made the answer (engine.practice.reason), under the verdict."""
+    lines = reason(problem)
+    text = Text("\n\nWhy: ", "bold")
+    if not lines:
+        text.append("no micro-step of the script changed it: it is what it was at the start.")
+        return text
+    text.append("the micro-steps that wrote it, last ones last:")
+    for line in lines:
+        command, _, trail = line.partition(": ")
+        text.append("\n  ")
+        text.append(command, "bold")
+        text.append(f"  {trail}")
+    return text
 
 
 def main_practice_tui(seed: int, topic: str | None) -> int:

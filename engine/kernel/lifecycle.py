@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
-from engine.kernel.objcg import obj_cgroup_alloc
 from engine.kernel.locks import lock, lists_lock, unlock
-from engine.kernel.refs import css_get, css_put, drop_base, obj_cgroup_release
+from engine.kernel.objcg import obj_cgroup_alloc, obj_cgroup_uncharge
+from engine.kernel.refs import (
+    css_get, css_put, drop_base, obj_cgroup_put, obj_cgroup_release, obj_cgroup_tryget,
+)
+from engine.kernel.slab import charge
 from engine.kernel.task_objcg import keep_orig_objcg, put_orig_objcg
-from engine.kernel.work import call_rcu, deferrable, queue_work
 from engine.kernel.v58 import cache_ref_switched, memcg_deactivate_kmem_caches
+from engine.kernel.work import call_rcu, deferrable, queue_work
 from engine.model import Record
 
-EBUSY = -16
+EBUSY, ENOMEM = -16, -12
 
 
 def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
@@ -36,6 +39,7 @@ def new_memcg(k: Kernel, name: str, path: str, parent: str | None) -> Record:
         "kmem_caches": (),  # v5.8: its clone caches, live and dead (engine.kernel.v58)
         "nr_descendants": 0, "nr_dying_descendants": 0, "nr_tasks": 0,
         "killing": False,  # killed, not yet switched to atomic mode (see engine.kernel.refs)
+        "percpu": (),  # its per-CPU data's charges: (objcg, bytes), config mkdir_charge
         # audit (not kernel fields): see engine.kernel.audit
         "expected": 0, "inflight": 0, "unbacked": 0,
         "kmem_expected": 0, "kmem_inflight": 0, "kmem_unbacked": 0,
@@ -74,8 +78,16 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     """cgroup_mkdir(): css_alloc then css_online for the memory controller."""
     yield from lock(k, "cgroup_mutex")  # cgroup_kn_lock_live()
     st = k.st
+    percpu = yield from mem_cgroup_alloc_percpu(k, parent)
+    if percpu is None:
+        unlock(k, "cgroup_mutex")
+        return ENOMEM
     name = memcg_name_for(k, path)
     rec = new_memcg(k, name, path, parent)
+    for objcg, _ in percpu:  # the allocation's reference, now known by the new memcg's name
+        st.hold(k.objcgs[objcg], "current", -1)
+        st.hold(k.objcgs[objcg], f"percpu:{name}", +1)
+    st.set(rec, "percpu", tuple(percpu))
     parent_rec = k.memcgs[parent]
     st.set(parent_rec, "children", parent_rec["children"] + (name,))
     css_get(k, parent, f"child:{name}")  # a css pins its parent until css_free
@@ -100,6 +112,56 @@ def cgroup_mkdir(k: Kernel, path: str, parent: str) -> Steps:
     unlock(k, "cgroup_mutex")
     yield ("mem_cgroup_css_online.online", name)
     return 0
+
+
+@kfunc
+def mem_cgroup_alloc_percpu(k: Kernel, parent: str) -> Steps:
+    """The per-CPU part of mem_cgroup_alloc() (v5.9 mm/memcontrol.c l.5199-5269), which
+    mem_cgroup_css_alloc runs under memalloc_use_memcg(parent) (l.5277-5279): vmstats_local,
+    vmstats_percpu, then per NUMA node lruvec_stat_local and lruvec_stat_cpu, each an
+    alloc_percpu_gfp(..., GFP_KERNEL_ACCOUNT). pcpu_memcg_pre_alloc_hook (mm/percpu.c
+    l.1582-1601) charges each one size x num_possible_cpus() bytes through
+    get_obj_cgroup_from_current(), whose walk starts at active_memcg, the parent: nothing
+    below the root, else the parent's own objcg (it is online), which each allocation
+    keeps a reference to until css_free. `config mkdir_charge` lists those byte counts;
+    by default there are none. Returns the charges made, or None when one failed (the
+    earlier ones are freed again and mkdir fails with -ENOMEM, as css_alloc does)."""
+    sizes = k.st.sys["mkdir_charge"]
+    if not sizes:
+        return []
+    if k.v58 or parent == ROOT:
+        why = ("v5.8 does not account per-CPU memory" if k.v58 else
+               "memalloc_use_memcg(/): get_obj_cgroup_from_current stops at the root")
+        yield ("mem_cgroup_alloc.percpu_unaccounted", parent, why)
+        return []
+    objcg = k.memcgs[parent]["objcg"]
+    done: list[tuple[str, int]] = []
+    for index, size in enumerate(sizes, start=1):
+        obj_cgroup_tryget(k, objcg, "current")
+        yield ("mem_cgroup_alloc.percpu", objcg, size, index, len(sizes))
+        if (yield from charge(k)(k, objcg, "GFP_KERNEL", size)):  # v5.13: objcg_pages'
+            yield from obj_cgroup_put(k, objcg, "current")
+            for held, nbytes in reversed(done):  # __mem_cgroup_free of what was allocated
+                yield from obj_cgroup_uncharge(k, held, nbytes)
+                yield from obj_cgroup_put(k, held, "current")
+            yield ("mem_cgroup_alloc.percpu_failed", parent)
+            return None
+        done.append((objcg, size))
+    return done
+
+
+@kfunc
+def mem_cgroup_free_percpu(k: Kernel, memcg: str) -> Steps:
+    """__mem_cgroup_free(): free_percpu of the per-CPU data, in the reverse order of its
+    allocation; pcpu_memcg_free_hook (mm/percpu.c l.1624-1641) uncharges each allocation
+    from its objcg on the CPU that runs it and drops the allocation's reference."""
+    rec = k.memcgs[memcg]
+    while rec["percpu"]:
+        objcg, size = rec["percpu"][-1]
+        k.st.set(rec, "percpu", rec["percpu"][:-1])
+        yield ("mem_cgroup_free.percpu", memcg, objcg, size)
+        yield from obj_cgroup_uncharge(k, objcg, size)
+        yield from obj_cgroup_put(k, objcg, f"percpu:{memcg}")
 
 
 @kfunc
@@ -374,6 +436,8 @@ def css_free_rwork_fn(k: Kernel, memcg: str) -> Steps:
     """css_free_rwork_fn(): mem_cgroup_css_free, then drop the reference on the parent."""
     st = k.st
     rec = k.memcgs[memcg]
+    if rec["percpu"]:  # mem_cgroup_css_free -> mem_cgroup_free
+        yield from mem_cgroup_free_percpu(k, memcg)
     st.set(rec, "state", "freed")
     # In a memory-only world the cgroup leaves nr_dying_descendants with its memcg.
     k.add_up(rec["parent"], "nr_dying_descendants", -1)

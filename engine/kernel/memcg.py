@@ -8,7 +8,8 @@ from engine.kernel import audit
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
 from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
-from engine.kernel.page_counter import page_counter_charge, page_counter_try_charge
+from engine.kernel.page_counter import page_counter_charge, page_counter_try_charge, unsigned
+from engine.script import page_counter_max
 from engine.kernel.stock import consume_stock, refill_stock
 
 ENOMEM = -12
@@ -26,10 +27,10 @@ GFP_MASKS = {
 
 
 def memcg_memory_event(k: Kernel, memcg: str, field: str) -> None:
-    """memcg_memory_event(): count in memory.events here and, in v2 only, in the
-    ancestors below root."""
+    """memcg_memory_event(): count in memory.events here (a do-while: the root too, once
+    a negative root counter refuses) and, in v2 only, in the ancestors below root."""
     for name in k.ancestry(memcg):
-        if name == ROOT:
+        if name == ROOT and name != memcg:
             break
         k.st.add(k.memcgs[name], field, 1)
         if k.v1:
@@ -68,8 +69,8 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int, root_check: bool 
                 yield from refill_stock(k, memcg, batch - nr_pages)
             return 0
         over = k.memcgs[refused]
-        yield ("try_charge.refused", memcg, batch, refused, over["usage"], over["max"],
-               over["failcnt"])
+        yield ("try_charge.refused", memcg, batch, refused, over["usage"],
+               "max" if over["max"] is None else over["max"], over["failcnt"])
         if batch > nr_pages:
             batch = nr_pages
             yield ("try_charge.shrink_batch", nr_pages)
@@ -137,9 +138,12 @@ try_charge_memcg = _named(try_charge, "try_charge_memcg", root_check=False)
 
 
 def _margin(k: Kernel, memcg: str) -> int:
-    """mem_cgroup_margin(): pages left below max on the memory counter (no memsw)."""
+    """mem_cgroup_margin(): pages left below max on the memory counter (no memsw). The
+    count is read as an unsigned long: a negative usage leaves no margin."""
     rec = k.memcgs[memcg]
-    return max(rec["max"] - rec["usage"], 0) if rec["max"] is not None else 1 << 62
+    limit = page_counter_max(k.page_size) if rec["max"] is None else rec["max"]
+    count = unsigned(rec["usage"])
+    return limit - count if count < limit else 0
 
 
 def _force(k: Kernel, memcg: str, nr_pages: int, why: str) -> Steps:
@@ -167,7 +171,8 @@ def memory_max_write(k: Kernel, memcg: str, max_pages: int | None) -> Steps:
     k.st.set(rec, "max", max_pages)
     yield ("memory_max_write.set", memcg, "max" if max_pages is None else max_pages, rec["usage"])
     drained = False
-    while max_pages is not None and rec["usage"] > max_pages:
+    # page_counter_read() is unsigned: a negative usage is "above" any max
+    while max_pages is not None and unsigned(rec["usage"]) > max_pages:
         if not drained:
             drained = True
             yield from drain_all_stock(k, memcg)

@@ -80,7 +80,9 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     if memcg == ROOT:
         k.notes.append(
             f"objcg {objcg} points at the root: try_charge charges nothing there, yet the "
-            "byte stock is refilled (unbacked bytes, reachable in v5.9 only through API misuse)"
+            "byte stock is refilled, and draining it later uncharges the root's counter (v5.9 "
+            "reaches this when a charge races with the offline of a cgroup just below the "
+            "root and gets its killed objcg, or through API misuse)"
         )
     ret = yield from __memcg_kmem_charge(k, memcg, gfp, nr_pages)
     if ret == 0:

@@ -9,10 +9,21 @@ from engine.kernel.base import Kernel
 MEMORY, KMEM = "", "kmem_"  # field prefixes of the two counters
 # counter -> its fields (usage, max, failcnt, watermark), spelt once
 _FIELDS = {c: (c + "usage", c + "max", c + "failcnt", c + "watermark") for c in (MEMORY, KMEM)}
+ULONG = 1 << 64  # usage is a signed long, max and watermark are unsigned longs
+
+
+def unsigned(value: int) -> int:
+    """A signed long as C converts it for a compare with an unsigned long: a negative
+    usage (after an underflow) reads as a huge number."""
+    return value % ULONG
 
 
 def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> str | None:
-    """page_counter_try_charge(): charge every level or none; returns the refusing memcg."""
+    """page_counter_try_charge(): charge every level or none; returns the refusing memcg.
+
+    v5.9 compares the signed new usage with the unsigned max (mm/page_counter.c:116-117),
+    so a level whose usage is still negative after adding nr_pages refuses even without
+    a limit: it counts the failure and the levels below are cancelled (lines 125-141)."""
     st = k.st
     usage, limit_key, failcnt, watermark = _FIELDS[counter]
     charged = []
@@ -20,7 +31,7 @@ def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str =
         rec = st.memcgs[name]
         new = rec[usage] + nr_pages
         limit = rec[limit_key]
-        if limit is not None and new > limit:
+        if new < 0 or (limit is not None and new > limit):
             st.add(rec, failcnt, 1)  # only the refusing level counts the failure
             for done in charged:
                 st.add(st.memcgs[done], usage, -nr_pages)
@@ -33,15 +44,17 @@ def page_counter_try_charge(k: Kernel, memcg: str, nr_pages: int, counter: str =
 
 
 def page_counter_charge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:
-    """page_counter_charge(): charge every level, ignoring limits."""
+    """page_counter_charge(): charge every level, ignoring limits. The watermark is an
+    unsigned long compared with the signed new usage (mm/page_counter.c:74-81): a negative
+    usage sets it to that usage as the unsigned long the kernel stores."""
     st = k.st
     usage, _, _, watermark = _FIELDS[counter]
     for name in k.counter_chain(memcg):
         rec = st.memcgs[name]
         new = rec[usage] + nr_pages
         st.set(rec, usage, new)
-        if new > rec[watermark]:
-            st.set(rec, watermark, new)
+        if unsigned(new) > rec[watermark]:
+            st.set(rec, watermark, unsigned(new))
 
 
 def page_counter_uncharge(k: Kernel, memcg: str, nr_pages: int, counter: str = MEMORY) -> None:

@@ -1,8 +1,9 @@
 """The slab hooks of mm/slab.h (v5.9) around one accounted object.
 
 In byte mode (the default) an object of SIZE bytes charges exactly SIZE. In slab mode
-(`config accounting=slab`) SIZE is the cache's object size (s->size) and the object
-charges obj_full_size() = SIZE + sizeof(struct obj_cgroup *), as v5.9 does. The per-page
+(`config accounting=slab`) SIZE is the cache's object size and the object charges
+obj_full_size() = s->size + sizeof(struct obj_cgroup *), as v5.9 does, where s->size is
+SIZE rounded up to 8 bytes. The per-page
 objcg vectors are allocated without __GFP_ACCOUNT, so they charge nothing either way.
 """
 from __future__ import annotations
@@ -23,8 +24,13 @@ OBJCG_POINTER = 8  # sizeof(struct obj_cgroup *) on 64-bit
 
 
 def obj_full_size(k: Kernel, size: int) -> int:
-    """obj_full_size(): what one object charges."""
-    return size + OBJCG_POINTER if k.st.sys["accounting"] == "slab" else size
+    """obj_full_size(): what one object charges, s->size + 8. SLUB's calculate_sizes
+    (mm/slub.c, v5.9) rounds the object size up to a word, then to the cache's alignment,
+    8 bytes for a cache made without SLAB_HWCACHE_ALIGN (calculate_alignment in
+    mm/slab_common.c): an object size of 100 makes s->size 104 and charges 112."""
+    if k.st.sys["accounting"] != "slab":
+        return size
+    return -(-size // OBJCG_POINTER) * OBJCG_POINTER + OBJCG_POINTER
 
 
 def returned_null(k: Kernel, obj: str) -> None:
@@ -120,7 +126,9 @@ def lookup_objcg(k: Kernel, task: Record, borrowed: bool) -> Steps:
 def new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
                 slab: str, slot: int) -> None:
     k.st.new("objects", obj, {
-        "kind": "object", "name": obj, "size": size, "charged": charged, "objcg": objcg,
+        # an unaccounted object (bypassed, a root task, a failed charge) charged nothing
+        "kind": "object", "name": obj, "size": size,
+        "charged": charged if objcg is not None else 0, "objcg": objcg,
         "accounted": objcg is not None, "cpu": k.current_cpu, "slab": slab, "slot": slot,
     })
 

@@ -5,13 +5,18 @@ step's commands, every goal's solution, in order. Along it each predict answer i
 compared with the engine's value, each goal is checked before its solution (it must not
 be reached already) and after it (it must be reached), and every field reference must
 name something that exists at that point, and a prediction asked without commands must
-be about a figure the player can mask (engine.lessons.mask). Problems are collected, never raised: a
-teacher sees all of them in one go.
+be about a figure the player can mask (engine.lessons.mask). A `hides` entry must name
+a field that a later prediction asks. A goal's hints must not lead into a dead end, and
+neither of its first two hints may hand out the whole solution (engine.lessons.goals).
+
+What the screen shows is the TUI's business: `check_file(path, screens=...)` also runs
+a check of the drawn screens (tui.lesson.visibility), which `objcg-lab lesson check`
+passes in. Problems are collected, never raised: a teacher sees all of them in one go.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from engine import Machine, ScriptError
 from engine.fields import parse_ref, resolve
@@ -81,14 +86,25 @@ def compare(state: dict[str, Any], expect: tuple[Expect, ...]) -> list[FieldChec
 def when_checks(state: dict[str, Any], when: tuple[Expect, ...]) -> list[FieldCheck]:
     """A hint's condition: like `compare`, but a record that does not exist (a freed
     object, a memcg not made yet) reads as none, so `"object X0 objcg" = "none"` means
-    'X0 is gone'."""
+    'X0 is gone'; a test (`not`, `below`, `above`) holds as it says."""
     out = []
     for e in when:
         actual, error = read_field(state, e.field)
         if error and error.startswith("no "):
             actual, error = None, None
-        out.append(FieldCheck(e.field, e.value, actual, error is None and same(e.value, actual), error))
+        out.append(FieldCheck(e.field, e.value, actual, error is None and holds(e, actual), error))
     return out
+
+
+def holds(e: Expect, actual: Any) -> bool:
+    """Does a condition hold for the field's value?"""
+    if e.op == "not":
+        return not same(e.value, actual)
+    if e.op in ("below", "above"):
+        if not isinstance(actual, int) or isinstance(actual, bool):
+            return False
+        return actual < e.value if e.op == "below" else actual > e.value  # type: ignore[operator]
+    return same(e.value, actual)
 
 
 def run_commands(machine: Machine, commands: Commands, where: str) -> list[ScriptError]:
@@ -102,16 +118,23 @@ def run_commands(machine: Machine, commands: Commands, where: str) -> list[Scrip
     return errors
 
 
-def check_file(path: str) -> Report:
+ScreenCheck = Callable[[Lesson], list[Problem]]
+
+
+def check_file(path: str, screens: ScreenCheck | None = None) -> Report:
     """Form and play problems of a lesson file, all of them, in line order.
 
     `report.lesson` is None when the file is malformed (it cannot be played by learners),
     but a malformed lesson is still played as far as it goes, to find the rest.
+    `screens`, when given, also checks what the screens show (no answer too early).
     """
     lesson, problems = load_lesson(path)
     if lesson is None:
         return Report(None, problems)
     report = check_lesson(lesson)
+    if screens is not None and not problems:
+        report.problems.extend(screens(lesson))
+        report.problems.sort(key=lambda p: p.line)
     if problems:
         found = {(p.line, p.where, p.message) for p in problems}
         extra = [p for p in report.problems if (p.line, p.where, p.message) not in found]
@@ -160,8 +183,22 @@ def check_lesson(lesson: Lesson) -> Report:
             _, error = read_field(machine.snapshot(), step.field)
             if error:
                 report.problems.append(Problem(f, step.field_line, f"{where}, field", error))
+    _check_hides(report, lesson)
     report.problems.sort(key=lambda p: p.line)
     return report
+
+
+def _check_hides(report: Report, lesson: Lesson) -> None:
+    """Every `hides` entry names a figure a later prediction without commands asks."""
+    from engine.lessons.reveal import declared
+
+    for entry in declared(lesson):
+        step = lesson.steps[entry.start]
+        if entry.until is None:
+            report.problems.append(Problem(
+                lesson.file, step.hides_line, lesson.where(entry.start, "hides"),
+                f"no prediction without commands asks '{entry.field}' at or after this step: "
+                "nothing would ever show it again"))
 
 
 def _check_goal(report: Report, machine: Machine, index: int, goal: Goal, run: Any) -> None:
@@ -177,6 +214,7 @@ def _check_goal(report: Report, machine: Machine, index: int, goal: Goal, run: A
     if before and all(c.ok for c in before):
         report.problems.append(Problem(lesson.file, goal.line, where,
                                        "the goal is already reached before the learner does anything"))
+    _check_hints(report, index, goal)
     run(goal.solution, f"{where}, solution")
     after = compare(machine.snapshot(), goal.expect)
     report.goals.append((index, after))
@@ -187,3 +225,36 @@ def _check_goal(report: Report, machine: Machine, index: int, goal: Goal, run: A
             report.problems.append(Problem(
                 lesson.file, e.line, f"{where}, expect",
                 f"the solution does not reach it: {check}"))
+    if all(c.ok for c in after):
+        _check_dead_ends(report, index, goal)
+
+
+def _check_hints(report: Report, index: int, goal: Goal) -> None:
+    """Neither of the first two hints hands out the whole solution."""
+    from engine.lessons.goals import gives_solution, solution_commands
+
+    lesson = report.lesson
+    assert lesson is not None
+    solution = solution_commands(goal)
+    for n, hint in enumerate(goal.hints[:2]):
+        if gives_solution(hint, solution):
+            report.problems.append(Problem(
+                lesson.file, hint.line, lesson.where(index, "hints"),
+                f"hint {n + 1} is the whole solution: the first two hints must leave "
+                "something to work out (put the solution in a third hint, or leave it to `s`)"))
+
+
+def _check_dead_ends(report: Report, index: int, goal: Goal) -> None:
+    """No hint leads where the goal can no longer be reached (engine.lessons.goals)."""
+    from engine.lessons.goals import dead_ends
+    from engine.lessons.reveal import machine_before
+
+    lesson = report.lesson
+    assert lesson is not None
+    for dead in dead_ends(machine_before(lesson, index), goal):
+        path = "; ".join(dead.path) or "at the start"
+        report.problems.append(Problem(
+            lesson.file, goal.hints[dead.hint].line, lesson.where(index, "hints"),
+            f"hint {dead.hint + 1} leads into a dead end: after {path}, "
+            f"its `{dead.command}` leaves the goal out of reach of the solution's "
+            f"commands and the hints ({dead.why})"))

@@ -18,7 +18,7 @@ import sys
 from typing import Callable, TextIO
 
 from engine.lessons import progress
-from engine.lessons.check import Report, check_file
+from engine.lessons.check import Report, ScreenCheck, check_file
 from engine.lessons.course import entries, find, read_index
 from engine.lessons.values import show
 
@@ -41,11 +41,14 @@ def _each(choice: str, err: TextIO, action: Callable[[str], int]) -> int:
     return action(path)
 
 
-def main_lesson(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main_lesson(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+                screens: ScreenCheck | None = None) -> int:
+    """`screens`: the check of what the player's screens show (the TUI passes it in;
+    without it, only the lesson's data and its play are checked)."""
     if argv[:1] == ["check"] and len(argv) > 1:
-        return max(_each(choice, err, lambda p: _check(p, out, err)) for choice in argv[1:])
+        return max(_each(choice, err, lambda p: _check(p, out, err, screens)) for choice in argv[1:])
     if argv[:1] == ["answers"] and len(argv) == 2:
-        return _each(argv[1], err, lambda p: _answers(p, out, err))
+        return _each(argv[1], err, lambda p: _answers(p, out, err, screens))
     if argv[:1] in (["check"], ["answers"]):
         print(f"usage: objcg-lab lesson {argv[0]} FILE|N|NAME (see docs/lessons.md)", file=err)
         return 2
@@ -56,7 +59,7 @@ def _status(report: Report) -> int:
     return 0 if report.ok and report.lesson is not None else 2
 
 
-def _check(path: str, out: TextIO, err: TextIO) -> int:
+def _check(path: str, out: TextIO, err: TextIO, screens: ScreenCheck | None) -> int:
     if os.path.basename(path) == "index.toml":  # `lesson check lessons/*.toml` meets it too
         files, problems = read_index(os.path.dirname(path) or ".")
         for problem in problems:
@@ -64,7 +67,7 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
         if not problems:
             print(f"{path}: ok: the course index lists {len(files)} lessons", file=out)
         return 2 if problems else 0
-    report = check_file(path)
+    report = check_file(path, screens)
     for problem in report.problems:
         print(problem, file=err)
     if report.lesson is not None and report.ok:
@@ -76,8 +79,8 @@ def _check(path: str, out: TextIO, err: TextIO) -> int:
     return _status(report)
 
 
-def _answers(path: str, out: TextIO, err: TextIO) -> int:
-    report = check_file(path)
+def _answers(path: str, out: TextIO, err: TextIO, screens: ScreenCheck | None) -> int:
+    report = check_file(path, screens)
     for problem in report.problems:
         print(problem, file=err)
     if report.lesson is None:

@@ -27,15 +27,20 @@ TOP_KEYS: dict[str, tuple[bool, str]] = {
 }
 STEP_KEYS: dict[str, dict[str, tuple[bool, str]]] = {
     "explain": {"text": (True, "string"), "widget": (False, "widget"),
-                "field": (False, "string"), "restart": (False, "commands")},
+                "field": (False, "string"), "restart": (False, "commands"),
+                "hides": (False, "strings")},
     "run": {"commands": (True, "commands"), "text": (False, "string"),
-            "mode": (False, "mode")},
+            "mode": (False, "mode"), "hides": (False, "strings")},
     "predict": {"question": (True, "string"), "field": (True, "string"),
                 "answer": (True, "value"), "explanation": (True, "string"),
-                "commands": (False, "commands"), "unit": (False, "string")},
+                "commands": (False, "commands"), "unit": (False, "string"),
+                "hides": (False, "strings")},
     "goal": {"text": (True, "string"), "expect": (True, "expect"),
-             "solution": (True, "commands"), "hints": (False, "hints")},
+             "solution": (True, "commands"), "hints": (False, "hints"),
+             "hides": (False, "strings")},
 }
+# a hint's condition on a field: a value (equal to it), or one test of it
+WHEN_TESTS = ("not", "below", "above")
 
 
 def _is_value(v: Any) -> bool:
@@ -213,9 +218,10 @@ class _Builder:
             if not isinstance(when, dict) or not when:
                 self.problem(where, label, f"hint {n + 1}: when must be a table of field = value, "
                              'e.g. when = { "cpu 0 cached_objcg" = "/A" }')
-            elif not all(_is_value(v) for v in when.values()):
+            elif not all(_is_condition(v) for v in when.values()):
                 self.problem(where, label, f"hint {n + 1}: every when value must be "
-                             f"{TYPE_CHECKS['value'][1]}")
+                             f"{TYPE_CHECKS['value'][1]}, or one test: "
+                             '{ not = VALUE }, { below = N } or { above = N }')
             else:
                 ok = ok and not unknown and isinstance(text, str) and bool(text.strip())
                 continue
@@ -229,27 +235,45 @@ class _Builder:
             if isinstance(hint, str):
                 out.append(Hint(hint, (), line))
             else:
-                when = tuple(Expect(ref, as_value(v), line) for ref, v in hint["when"].items())
+                when = tuple(_condition(ref, v, line) for ref, v in hint["when"].items())
                 out.append(Hint(hint["text"], when, line))
         return tuple(out)
 
     def make(self, kind: str, base: Path, line: int, f: dict[str, Any]) -> Step:
+        hides = {"hides": tuple(f.get("hides", ())), "hides_line": self.keys.line_of((*base, "hides"))}
         if kind == "explain":
             return Explain("explain", line, f["text"], f.get("widget"), f.get("field"),
                            self.keys.line_of((*base, "field")),
-                           self.commands((*base, "restart"), f.get("restart", "")))
+                           self.commands((*base, "restart"), f.get("restart", "")), **hides)
         if kind == "run":
             return Run("run", line, self.commands((*base, "commands"), f["commands"]),
-                       f.get("text"), f.get("mode", "whole"))
+                       f.get("text"), f.get("mode", "whole"), **hides)
         if kind == "predict":
             return Predict("predict", line, f["question"], f["field"], as_value(f["answer"]),
                            f["explanation"], self.commands((*base, "commands"), f.get("commands", "")),
                            f.get("unit"), self.keys.line_of((*base, "answer")),
-                           self.keys.line_of((*base, "field")))
+                           self.keys.line_of((*base, "field")), **hides)
         expect = tuple(Expect(ref, as_value(v), self.keys.line_of((*base, "expect", ref)))
                        for ref, v in f["expect"].items())
         return Goal("goal", line, f["text"], expect,
-                    self.commands((*base, "solution"), f["solution"]), self.hints(base, f.get("hints", [])))
+                    self.commands((*base, "solution"), f["solution"]), self.hints(base, f.get("hints", [])),
+                    **hides)
+
+
+def _is_condition(value: Any) -> bool:
+    """A hint's condition on one field: a value, or a one-key table of a test."""
+    if isinstance(value, dict):
+        return len(value) == 1 and next(iter(value)) in WHEN_TESTS and all(
+            _is_value(v) and not (k in ("below", "above") and (not isinstance(v, int) or isinstance(v, bool)))
+            for k, v in value.items())
+    return _is_value(value)
+
+
+def _condition(ref: str, raw: Any, line: int) -> Expect:
+    if isinstance(raw, dict):
+        (op, value), = raw.items()
+        return Expect(ref, as_value(value), line, op)
+    return Expect(ref, as_value(raw), line)
 
 
 def _text(value: Any) -> str:

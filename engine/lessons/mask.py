@@ -56,6 +56,27 @@ def mask_for(ref: str) -> frozenset[MaskKey]:
     return frozenset((kind, name, f) for f in fields)
 
 
+def with_relatives(mask: frozenset[MaskKey], state: dict[str, Any]) -> frozenset[MaskKey]:
+    """A memcg's usage is also told by its relatives: page counters are hierarchical, so
+    the root of a tree with one child holds that child's pages. Hiding a memcg's usage
+    hides its ancestors' and descendants' too (`state`: the JSON state)."""
+    asked = [name for kind, name, field in mask if (kind, field) == ("memcg", "usage")]
+    if not asked:
+        return mask
+    parent = {m["name"]: m["parent"] for m in state["memcgs"]}
+
+    def line(name: str | None) -> set[str]:
+        out = set()
+        while name is not None:
+            out.add(name)
+            name = parent.get(name)
+        return out
+
+    related = {other for name in asked for other in parent
+               if other in line(name) or name in line(other)}
+    return mask | frozenset(("memcg", name, "usage") for name in related)
+
+
 def unmaskable_reason(ref: str, value: Any) -> str | None:
     """Why the answer to a prediction about `ref` would be on screen even with the mask
     (None when the mask hides it, or the explorer does not draw it at all)."""

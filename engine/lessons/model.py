@@ -52,6 +52,8 @@ class Explain:
     field: str | None = None
     field_line: int = 0
     restart: Commands = Commands()  # a fresh machine runs these before the step
+    hides: tuple[str, ...] = ()  # fields drawn as '?' from this step until asked
+    hides_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Run:
     commands: Commands
     text: str | None = None
     mode: Literal["whole", "steps"] = "whole"
+    hides: tuple[str, ...] = ()
+    hides_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,19 @@ class Predict:
     unit: str | None = None
     answer_line: int = 0
     field_line: int = 0
+    hides: tuple[str, ...] = ()
+    hides_line: int = 0
 
 
 @dataclass(frozen=True)
 class Expect:
-    """One field a goal compares, with the value it must reach."""
+    """One field a goal compares, with the value it must reach (or, in a hint's
+    condition, a test: `op` "not", "below" or "above" the value)."""
 
     field: str
     value: Value
     line: int
+    op: Literal["=", "not", "below", "above"] = "="
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ class Goal:
     expect: tuple[Expect, ...]
     solution: Commands
     hints: tuple[Hint, ...] = ()
+    hides: tuple[str, ...] = ()
+    hides_line: int = 0
 
 
 Step = Union[Explain, Run, Predict, Goal]

@@ -14,7 +14,10 @@ from typing import Any
 
 from engine import CommandRecord, Machine
 from engine.lessons.check import FieldCheck, compare, read_field, when_checks
-from engine.lessons.model import Commands, Explain, Goal, Lesson, Predict, Run, Step
+from engine.lessons.mask import MaskKey
+from engine.lessons.model import Commands, Goal, Lesson, Predict, Run, Step
+from engine.lessons.reveal import canonical_commands as canonical
+from engine.lessons.reveal import declared, masks_at, restarts
 from engine.lessons.values import parse_typed, same
 
 
@@ -44,21 +47,6 @@ class GoalStatus:
         return tuple(c for c in self.checks if not c.ok)
 
 
-def restarts(lesson: Lesson, index: int) -> bool:
-    """Does step `index` start over on a fresh machine (an explain step's `restart`)?"""
-    steps = lesson.steps
-    return index < len(steps) and isinstance(steps[index], Explain) and bool(steps[index].restart)  # type: ignore[union-attr]
-
-
-def canonical(step: Step) -> Commands:
-    """The commands a step contributes to the canonical path."""
-    if isinstance(step, (Run, Predict)):
-        return step.commands
-    if isinstance(step, Goal):
-        return step.solution
-    return Commands()
-
-
 class Player:
     """A learner's walk through one lesson."""
 
@@ -69,6 +57,7 @@ class Player:
         self.finished: set[int] = set()  # steps done (run, answered, reached)
         self.records: list[CommandRecord] = []  # of the current step
         self.given: list[int] = []  # indices of the current goal's hints given so far
+        self.hidden = declared(lesson)  # figures hidden from a step until asked
         self.machine = self._build(0)
 
     # -- where we are ------------------------------------------------------------------
@@ -83,19 +72,47 @@ class Player:
     def state(self) -> dict[str, Any]:
         return self.machine.snapshot()
 
+    def end_state(self) -> dict[str, Any]:
+        """The state at the end of history, wherever the explorer's cursor replays: what
+        a goal and its hints are about."""
+        machine = self.machine
+        if not self.history or machine.cursor == len(machine.steps):
+            return machine.snapshot()
+        at = machine.cursor
+        machine.goto(len(machine.steps))
+        try:
+            return machine.snapshot()
+        finally:
+            machine.goto(at)
+
+    def masks(self, answered: bool = False) -> frozenset[MaskKey]:
+        """The figures the screen hides at this step (engine.lessons.reveal): this step's
+        prediction until `answered`, and later predictions' already on screen."""
+        return masks_at(self.lesson, self.hidden, self.index, answered)
+
     # -- moving --------------------------------------------------------------------------
-    def next(self) -> None:
-        """Leave the current step (completing it canonically) and enter the next one."""
+    def next(self) -> bool:
+        """Leave the current step (completing it canonically) and enter the next one.
+
+        Past a goal the lesson goes on from the canonical state. When the learner's own
+        commands led exactly there, their machine is kept, so what they typed stays in
+        the timeline to step back through; returns whether it was."""
         if self.at_end:
-            return
+            return False
         step = self.step
+        kept = False
         if isinstance(step, Goal):  # reached or skipped: continue from the canonical state
-            self.machine = self._build(self.index + 1)
+            canonical_machine = self._build(self.index + 1)
+            self.machine.goto(len(self.machine.steps))  # the end of what the learner did
+            kept = self.machine.snapshot() == canonical_machine.snapshot()
+            if not kept:
+                self.machine = canonical_machine
         elif isinstance(step, (Run, Predict)) and not self._ran:
             self._run(canonical(step))
         if restarts(self.lesson, self.index + 1):
-            self.machine = self._build(self.index + 1)
+            self.machine, kept = self._build(self.index + 1), False
         self._enter(self.index + 1)
+        return kept
 
     def back(self) -> None:
         if self.index > 0:
@@ -155,7 +172,7 @@ class Player:
         step = self.step
         if not isinstance(step, Goal):
             raise ValueError("this step has no goal")
-        return GoalStatus(tuple(compare(self.state(), step.expect)))
+        return GoalStatus(tuple(compare(self.end_state(), step.expect)))
 
     def hint(self) -> str | None:
         """The next hint of a goal step that applies to the state now (a hint with `when`
@@ -173,7 +190,7 @@ class Player:
         step = self.step
         if not isinstance(step, Goal):
             return []
-        state = self.state()
+        state = self.end_state()
         return [i for i, hint in enumerate(step.hints)
                 if i not in self.given and all(c.ok for c in when_checks(state, hint.when))]
 

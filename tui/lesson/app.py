@@ -23,14 +23,13 @@ from engine import Machine
 from engine.lessons import Goal, GoalStatus, LessonError, Player, Predict, Problem, Run, check_file
 from engine.lessons import progress
 from engine.lessons.course import entries
-from engine.lessons.mask import mask_for
+from engine.lessons.mask import with_relatives
 from tui.app import ExplorerApp
 from tui.lesson import texts
 from tui.lesson.list_screen import LessonList
 from tui.record import Tape
 from tui.session import Session
 from tui.widgets.command_line import CommandLine
-from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.narration import AnswerInput, Narration
 
 HERE = Path(__file__).parent
@@ -38,14 +37,6 @@ HERE = Path(__file__).parent
 LESSON_WORDS: dict[str, tuple[str, tuple[int, ...]]] = {
     "hint": ("hint", ()), "solution": ("solution", ()), "next": ("lesson_step", (1,)),
     "back": ("lesson_step", (-1,)), "lessons": ("lessons", ())}
-
-
-def masked_for(step: object) -> frozenset[tuple[str, str, str]]:
-    """A prediction about the state on screen hides its field until it is answered; one
-    that runs commands first asks about a state not shown yet."""
-    if isinstance(step, Predict) and not step.commands:
-        return mask_for(step.field)
-    return frozenset()
 
 
 class LessonApp(ExplorerApp):
@@ -63,6 +54,10 @@ class LessonApp(ExplorerApp):
         Binding("a", "answer", "answer", show=False, priority=True),
         Binding("l", "lessons", "lessons", priority=True),
         Binding("t", "toggle_narration", "text", priority=True),
+        Binding("r", "restart_step", "start over", show=False, priority=True),
+        # the narration scrolls from anywhere (arrows too, once it has the focus)
+        Binding("pageup", "narration_page(-1, 'any')", "text up", show=False, priority=True),
+        Binding("pagedown", "narration_page(1, 'any')", "text down", show=False, priority=True),
     ]
 
     def __init__(self, path: str | None = None, *, progress_path: str | None = None,
@@ -142,12 +137,15 @@ class LessonApp(ExplorerApp):
         self.redraw(relayout=True)
 
     # -- steps -----------------------------------------------------------------------------------------
-    def enter(self, index: int) -> None:
+    def enter(self, index: int, moved: bool = False) -> None:
+        """Show step `index`; `moved`: the Player is there already (it went on by itself)."""
         player = self.player
         assert player is not None
         try:
-            player.goto(index)
-            self.masked = masked_for(player.step)
+            if not moved:
+                player.goto(index)
+            # engine.lessons.reveal: this step's and declared; a usage with its relatives'
+            self.masked = with_relatives(player.masks(), player.state())
             self._adopt(Session(player.machine, player.lesson.file))
             step = player.step
             if isinstance(step, Run):
@@ -178,8 +176,8 @@ class LessonApp(ExplorerApp):
         narration = self.query_one(Narration)
         narration.remove_class("-hidden")
         narration.show(head, markdown, status, asking)
-        if not asking and isinstance(self.focused, AnswerInput):
-            self.query_one(MemcgTree).focus()
+        if not asking:
+            narration.focus()  # arrows and PgUp/PgDn read on; the explorer's keys still work
 
     def _point(self, widget: str | None) -> None:
         """Highlight the panel the step talks about (and only that one)."""
@@ -237,7 +235,25 @@ class LessonApp(ExplorerApp):
             return
         if not isinstance(step, (Predict, Goal)):
             self._mark(player.index)
+        if isinstance(step, Goal) and self.solved_by == "by you":
+            self._leave_goal()
+            return
         self.enter(player.index + 1)
+
+    def _leave_goal(self) -> None:
+        """Past a goal the learner reached: their commands stay in the timeline when they
+        led to the lesson's own state; otherwise say why the numbers may differ."""
+        player = self.player
+        assert player is not None
+        try:
+            kept = player.next()
+        except LessonError as err:
+            self.say(str(err), error=True)
+            return
+        self.enter(player.index, moved=True)
+        if not kept and not player.at_end:
+            self.say("the lesson goes on from the solution's state (your commands led "
+                     "elsewhere): [ goes back to the goal")
 
     def action_answer(self) -> None:
         answer = self.query_one(AnswerInput)
@@ -275,6 +291,24 @@ class LessonApp(ExplorerApp):
         self.say(Text.assemble(("solution: ", "bold"), player.step.solution.text.strip().replace("\n", "; "),
                                ("  space plays it, n steps, N skips to its end", "grey58")))
 
+    def action_restart_step(self) -> None:
+        """Start the current step over from its canonical state (a goal gone astray)."""
+        player = self.player
+        if player is None or player.at_end:
+            self.say("no step to start over")
+            return
+        self.enter(player.index)
+        self.say("this step starts over from where the lesson left it")
+
+    def action_narration_page(self, direction: int, _any: str = "any") -> None:
+        narration = self.query_one(Narration)
+        if narration.has_class("-hidden"):
+            return
+        if direction < 0:
+            narration.scroll_page_up(animate=False)
+        else:
+            narration.scroll_page_down(animate=False)
+
     def action_toggle_narration(self) -> None:
         narration = self.query_one(Narration)
         narration.toggle_class("-hidden")
@@ -289,7 +323,7 @@ class LessonApp(ExplorerApp):
 
     # -- predictions and goals ------------------------------------------------------------------------------
     def on_answer_input_left(self) -> None:
-        self.query_one(MemcgTree).focus()
+        self.query_one(Narration).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # the explorer's own handler runs below, once, when it should
@@ -301,7 +335,7 @@ class LessonApp(ExplorerApp):
             cmdline = self.query_one(CommandLine)
             cmdline.remember(word)
             cmdline.value = ""
-            self.query_one(MemcgTree).focus()
+            self.query_one(Narration).focus()
             name, args = LESSON_WORDS[word]
             getattr(self, f"action_{name}")(*args)
             return
@@ -327,14 +361,14 @@ class LessonApp(ExplorerApp):
             self.say(str(err), error=True)
             return
         self.answered = True
-        self.masked = frozenset()
+        self.masked = with_relatives(player.masks(answered=True), player.state())  # later ones stay
         self._mark(player.index)
         self.redraw(relayout=True, follow=True)
         narration = self.query_one(Narration)
         narration.answer.disabled = True
         narration.set_status(texts.predict_result(result, step), texts.predict_explanation(step))
         narration.show_status()
-        self.query_one(MemcgTree).focus()
+        self.query_one(Narration).focus()
         self.say(Text("right" if result.correct else "not quite: read why in the lesson panel",
                       "green" if result.correct else "bold red"))
 
@@ -342,13 +376,7 @@ class LessonApp(ExplorerApp):
         """The goal against the end of history (the cursor may be replaying a command)."""
         player = self.player
         assert player is not None
-        machine = self.session.machine
-        at = machine.cursor
-        machine.goto(len(machine.steps))
-        try:
-            return player.goal_status()
-        finally:
-            machine.goto(at)
+        return player.goal_status()
 
     def _show_goal(self) -> None:
         player = self.player
@@ -362,7 +390,7 @@ class LessonApp(ExplorerApp):
             if self.solved_by is None:
                 self.solved_by = "by you"
                 self.say(Text("★ goal reached: ] next step", "bold green"))
-                self.query_one(MemcgTree).focus()  # the prompt has served: keys to the lesson
+                self.query_one(Narration).focus()  # the prompt has served: keys to the lesson
         hints = player.given_hints()
         self.query_one(Narration).set_status(
             texts.goal_status(status.checks, hints, len(player.hints_left()), self.solved_by,

@@ -158,7 +158,7 @@ def goal_status(checks: Sequence[FieldCheck], hints: Sequence[str], left: int,
         text.append(f" ({solved_by})" if solved_by else "", DIM)
         text.append(" · ] next step\n", DIM)
     keys = "\nh hint" + (f" ({left} left)" if left else " (none for now)") if has_hints else "\n(no hints)"
-    text.append(keys + " · s show solution · : type a command", DIM)
+    text.append(keys + " · s show solution · r start over · : type a command", DIM)
     return text
 
 

@@ -5,7 +5,7 @@ from rich.text import Text
 
 from engine.conservation import Conservation, byte_conservation
 
-from tui.present.fit import field, fit
+from tui.present.fit import Field, field, fit
 from tui.present.style import DIM
 from tui.world import World
 
@@ -26,6 +26,8 @@ def conservation_text(c: Conservation | None, width: int | None = None, masked: 
         return Text("bytes: the byte sum is hidden until you answer the prediction", DIM)
     if c is None:
         return Text("bytes: select an objcg to see its sum", DIM)
+    if c.released:
+        return fit(released_fields(c), width)
     ok = c.holds
     charged = c.pages * c.page_size
     fields = [field(Text("✓ " if ok else "✗ ", "bold green" if ok else "bold white on red")),
@@ -51,6 +53,28 @@ def conservation_text(c: Conservation | None, width: int | None = None, masked: 
     # too narrow even with short labels: the sum on two lines, never a cut figure
     head, terms = fields[:4], fields[4:]
     return Text("\n").join([fit(head, width), fit([field("  "), *terms], width)])
+
+
+def released_fields(c: Conservation) -> list[Field]:
+    """A released objcg: obj_cgroup_release uncharged nr_charged_bytes / PAGE_SIZE whole
+    pages and left nr_charged_bytes as it was, so the sum no longer applies. Its bytes
+    are a whole number of pages in the normal case; otherwise the kernel WARNs and pages
+    stay charged for ever (or were uncharged twice)."""
+    pages = c.leftover // c.page_size
+    head = field(Text(f"objcg {c.objcg} released: ", "bold"), Text(f"{c.objcg} released: ", "bold"))
+    if not c.leftover:
+        return [field(Text("✓ ", "bold green")), head,
+                field("nothing was left in nr_charged_bytes", "nothing left")]
+    if not c.warned:
+        return [field(Text("✓ ", "bold green")), head,
+                field(f"its {c.leftover} leftover bytes were {pages} whole page(s), uncharged by "
+                      "obj_cgroup_release", f"{pages} whole page(s) uncharged")]
+    lost = (f"{c.pages} page(s) stay charged for ever" if c.pages >= 0 else
+            f"{-c.pages} page(s) uncharged more than charged")
+    return [field(Text("✗ ", "bold white on red")), head,
+            field(Text(f"nr_charged_bytes {c.leftover} is not a whole number of pages: the "
+                       f"WARN in obj_cgroup_release; {lost}", "bold red"),
+                  Text(f"{c.leftover} B, not whole pages: WARN; {lost}", "bold red"))]
 
 
 def charged_bar(c: Conservation, width: int) -> Text:

@@ -13,7 +13,7 @@ GHOST = "grey42 strike"
 COUNT = "bold"  # a count (nr_dying_descendants), never in the colour of a state
 STATE_STYLE = {"online": "green", "dying": "yellow", "freed": GHOST, "allocated": DIM,
                "active": "green", "killed": "yellow", "released": GHOST}
-ERRNO = {0: "0", -12: "-ENOMEM", -16: "-EBUSY", -17: "-EEXIST", -22: "-EINVAL"}
+ERRNO = {0: "0", -12: "-ENOMEM", -16: "-EBUSY", -17: "-EEXIST", -22: "-EINVAL", -34: "-ERANGE"}
 
 
 def kib(nbytes: int) -> str:

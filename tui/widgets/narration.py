@@ -27,7 +27,8 @@ class AnswerInput(Input):
 
 
 class Narration(VerticalScroll):
-    """Filled by the lesson app; holds no lesson logic itself."""
+    """Filled by the lesson app; holds no lesson logic itself. It scrolls with the arrows
+    and PgUp/PgDn, and its bottom border says when more is below (or above)."""
 
     DEFAULT_CSS = """
     Narration { padding: 0 1; }
@@ -36,9 +37,31 @@ class Narration(VerticalScroll):
     Narration #answer { margin: 0 0 1 0; }
     Narration #lesson-status { height: auto; }
     Narration #lesson-more { margin: 1 0 0 0; padding: 0; background: transparent; }
+    Narration #narration-more { dock: bottom; height: 1; background: $boost; color: $warning;
+                                display: none; }
     """
 
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.show_more()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_more)
+
+    def watch_virtual_size(self) -> None:
+        """The text's height changed (a Markdown update lands after its layout)."""
+        self.call_after_refresh(self.show_more)
+
+    def show_more(self) -> None:
+        """A line at the panel's foot while the text goes on under its edge."""
+        more = self.query_one("#narration-more", Static)
+        below = self.max_scroll_y - self.scroll_y >= 1
+        more.display = below
+        if below:
+            more.update(Text.assemble(("▼ more below", "bold"), " · PgDn or ↓ reads on"))
+
     def compose(self) -> ComposeResult:
+        yield Static(id="narration-more")
         yield Static(id="lesson-head")
         yield Markdown(id="lesson-text")
         yield AnswerInput(placeholder="type your answer, Enter checks it", id="answer")
@@ -54,6 +77,7 @@ class Narration(VerticalScroll):
         answer.disabled = not asking
         answer.value = ""
         self.scroll_home(animate=False)
+        self.call_after_refresh(self.show_more)
 
     def set_status(self, status: Text | str, more: str = "") -> None:
         """The step's live part, and Markdown under it (a prediction's explanation)."""
@@ -61,6 +85,7 @@ class Narration(VerticalScroll):
         more_md = self.query_one("#lesson-more", Markdown)
         more_md.display = bool(more)
         more_md.update(more)
+        self.call_after_refresh(self.show_more)
 
     def show_status(self) -> None:
         """Scroll so that the step's live part is in view (a small terminal's answer)."""
