@@ -59,6 +59,7 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
                cache["per_slab"])
     k.st.set(rec, "objcg", objcg)
     k.st.set(rec, "accounted", True)
+    k.st.set(rec, "charged", charged)  # new_object made it unaccounted (charged 0)
     obj_cgroup_get(k, objcg, f"obj:{obj}")  # slab_obj_exts(slab)[off].objcg
     yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
     if k.has("objcg_vmstat_stock") and k.cpu(k.current_cpu)["cached_objcg"] != objcg:
