@@ -99,7 +99,7 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
         return 2
     machine = Machine(history=False, check=check)
     sink = _JsonResults() if as_json else _TextTrace(out, machine)
-    oops = None
+    oops, oops_line = None, 0
     try:
         for number, raw in enumerate(script_lines(text), start=1):
             record = machine.run_line(raw, path, number)
@@ -111,7 +111,7 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
                     sink.command(record)
                 machine.commands.clear()  # printed or kept as text: nobody steps back
                 if record.oops is not None:
-                    oops = record.oops
+                    oops, oops_line = record.oops, record.command.line
                     break
         if oops is None:
             machine.finish(path)
@@ -125,7 +125,8 @@ def main_run(path: str, as_json: bool, out: TextIO | None = None, err: TextIO | 
     else:
         sink.oops(oops)
     if oops is not None:
-        print(f"{path}: {oops.headline()}: the run stops here (exit {OOPS_EXIT})", file=err)
+        print(f"{path}:{oops_line}: {oops.headline()}: the run stops here (exit {OOPS_EXIT})",
+              file=err)
         return OOPS_EXIT
     return 0
 
@@ -147,7 +148,7 @@ class _JsonResults:
     def command(self, record: CommandRecord) -> None:
         self.pending.append(
             f'{self.count and "," or "["}\n  {{\n   "line": {record.command.line},\n   '
-            f'"command": {_quote(record.command.text)},\n   "ret": {record.ret},\n   '
+            f'"command": {_quote(record.command.text)},\n   "ret": {"null" if record.ret is None else record.ret},\n   '
             f'"warnings": {_strings(record.warnings)},\n   "notes": {_strings(record.notes)}'
             '\n  }')
         self.count += 1
@@ -209,8 +210,7 @@ class _TextTrace:
         """The oops as the kernel prints it: the fault, then each thread's call stack."""
         if oops is None:
             return
-        w = self.out.write
-        w(f"        {oops.headline()}\n        {oops.message}\n")
+        w = self.out.write  # the fault itself is the trail's last line
         for thread, stack in sorted(oops.stacks.items()):
             w(f"        Call trace of thread {thread}: {' <- '.join(reversed(stack)) or '-'}\n")
 
@@ -220,8 +220,9 @@ class _TextTrace:
         if record.parts:  # a together block: its lines, then the interleaved trail
             w(f"{record.command.line:>4}  {record.command.text}\n")
             for part in record.parts:
+                ret = f"ret {part.ret}" if part.ret is not None else "did not return (oops)"
                 w(f"{part.command.line:>4}    [{part.command.cpu:>3}] {part.command.text}"
-                  f"   -> ret {part.ret}\n")
+                  f"   -> {ret}\n")
             w("".join(lines))
             for part in record.parts:
                 self._said(part)

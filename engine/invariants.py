@@ -164,7 +164,7 @@ def _holder_ok(st: State, rec: dict[str, Any], holder: str) -> bool | None:
             return task is not None and task["objcg"] == name
         if holder == "orig_objcg":  # v6.7: memcg->orig_objcg, until the memcg is freed
             return st.memcgs[name]["state"] != "freed"
-        return None  # "current", "get": transient or explicit holders
+        return None  # "current", "get", "percpu" (checked at rest by check_all)
     if what == "base":
         return rec["state"] in ("allocated", "online")
     if what == "online":

@@ -36,13 +36,18 @@ DEFAULT_BOUND = 2
 
 @dataclass
 class Outcome:
-    kind: str  # "oops", "violation", "error" or "ok"
+    kind: str  # "oops", "warn", "violation", "error" or "ok"
     key: str  # what makes two outcomes the same
     oops: dict[str, Any] | None
     message: str
     schedule: list[str]
     state: dict[str, Any] | None
     count: int = 1
+    preemptions: int = 0  # of the schedule kept: the fewest found, then the shortest
+    in_order: bool = False  # the state the threads give run in order, without a schedule
+
+
+FINDINGS = ("oops", "warn", "violation")  # exit status 1
 
 
 @dataclass
@@ -57,7 +62,11 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        return any(o.kind in ("oops", "violation") for o in self.outcomes.values())
+        return any(o.kind in FINDINGS for o in self.outcomes.values())
+
+    @property
+    def errors(self) -> bool:
+        return any(o.kind == "error" for o in self.outcomes.values())
 
 
 @dataclass
@@ -95,8 +104,7 @@ def split_script(text: str, where: str) -> Script:
             continue
         (after if block is not None else before).append((number, raw))
     if block is None:
-        raise ScriptError("race needs a together block (together ... end) to search",
-                          where, 0)
+        raise ScriptError("race needs a together block (together ... end) to search")
     if not closed:
         raise ScriptError("together without end: the block's lines never ran", where,
                           block.command.line)
@@ -111,13 +119,17 @@ class Search:
         self.script, self.where = script, where
         self.machine = Machine(history=False, check=False, books=True, kernel=kernel,
                                revert=revert)
+        self.machine_kernel = kernel
         self.machine.kernel.rcu_protects = rcu
         for number, raw in script.before:
             record = self.machine.run_line(raw, where, number)
             if record is not None and record.oops is not None:
                 raise ScriptError("the kernel oopsed before the block", where, number)
         k = self.machine.kernel
-        check_block(k, script.block)  # offline CPUs, bad schedule labels: errors now
+        try:
+            check_block(k, script.block)  # offline CPUs, bad schedule labels: errors now
+        except ScriptError as err:
+            raise err.located(where, err.line or script.block.command.line) from None
         self.kernel = k.st.sys["kernel"]
         self.saved = self.machine.state.checkpoint()
         self.auto = k.st.sys["work_mode"] == "auto"
@@ -172,9 +184,10 @@ class Search:
             self._reset(k)
             return Outcome("error", f"error:{err.message}", None, err.message,
                            [t for t, _ in trace], None), trace
+        said = [w for r in run.line_results() for w in r.warnings]
         run.close()
         self._reset(k)
-        return self._finish([t for t, _ in trace]), trace
+        return self._finish([t for t, _ in trace], said), trace
 
     def _reset(self, k: Any) -> None:
         k.fine, k.eager, k.thread, k.lane, k.origin = False, False, None, None, None
@@ -186,33 +199,54 @@ class Search:
         return Outcome("oops", f"oops:{crash.kind}:{crash.function}:{where[-1:]}", crash.json(),
                        crash.message, [t for t, _ in trace], None)
 
-    def _finish(self, schedule: list[str]) -> Outcome:
-        """The block ran to its end: the work left, the lines after, then every invariant."""
+    def _finish(self, schedule: list[str], said: list[str]) -> Outcome:
+        """The block ran to its end: the work left, the lines after, then every invariant.
+        A kernel WARN that the block's schedule makes the kernel print is a finding."""
         m = self.machine
         try:
             if self.auto:
                 m._run_pending(0)
+                said = said + m.kernel.warnings
             for number, raw in self.script.after:
                 record = m.run_line(raw, self.where, number)
                 if record is not None and record.oops is not None:
                     return self._oops(record.oops, [(t, []) for t in schedule])
+                if record is not None:
+                    said = said + record.warnings
             check_all(m.state)
         except InvariantViolation as err:
             return Outcome("violation", f"violation:{err}", None, str(err), schedule, None)
         except ScriptError as err:
             return Outcome("error", f"error:{err.message}", None, err.message, schedule, None)
         state = m.snapshot()
+        if said:
+            first = said[0].split(" (WARN_ON_ONCE")[0]
+            return Outcome("warn", "warn:" + first, None, first, schedule, state)
         return Outcome("ok", "ok:" + json.dumps(state, sort_keys=True), None, "", schedule,
                        state)
+
+    def in_order(self, text: str) -> dict[str, Any] | None:
+        """The state of the whole script run as `run` runs it, the block without a
+        schedule (its threads in order): None if that oopses or fails."""
+        machine = Machine(history=False, check=False, kernel=self.machine_kernel)
+        try:
+            for number, raw in enumerate(script_lines(text), start=1):
+                record = machine.run_line(raw, self.where, number)
+                if record is not None and record.oops is not None:
+                    return None
+        except ScriptError:
+            return None
+        return machine.snapshot()
 
 
 def search(script: Script, where: str, bound: int, kernel: str | None,
            progress: Callable[[Report], None] | None = None, rcu: bool = True,
            revert: tuple[str, ...] = (),
-           on_new: Callable[[Outcome], None] | None = None) -> Report:
+           on_new: Callable[[Outcome], None] | None = None, text: str | None = None) -> Report:
     """Every schedule with at most `bound` preemptions, depth first. rcu=False: what if
     grace periods did not wait for readers (to see what RCU protects); revert: changes
-    of engine.kernel.versions switched off (to see what they fix)."""
+    of engine.kernel.versions switched off (to see what they fix); text: the whole script,
+    to mark the outcome its threads give run in order."""
     runner = Search(script, where, kernel, rcu, revert)
     report = Report(runner.kernel, bound, rcu=rcu)
     todo: list[tuple[list[str], list[tuple[str, list[str]]] | None]] = [([], None)]
@@ -223,39 +257,34 @@ def search(script: Script, where: str, bound: int, kernel: str | None,
             report.pruned += 1
             continue
         report.schedules += 1
+        labels = [t for t, _ in trace]
+        # leaving a thread is a preemption if it could still step (`enabled` knows: a
+        # line's last micro-step is its return, after which the thread is finished)
+        preempts = [i > 0 and labels[i - 1] in trace[i][1] for i in range(len(trace))]
+        outcome.preemptions = sum(p and labels[i] != labels[i - 1] for i, p in enumerate(preempts))
         if _keep(report, outcome) and on_new is not None:
             on_new(outcome)
         if progress is not None and report.schedules % 200 == 0:
             progress(report)
         # where else could the schedule have gone after its prefix, within the bound?
-        labels = [t for t, _ in trace]
-        still = _steps_again(labels)
         spent = 0
         for i, (label, enabled) in enumerate(trace):
             before = labels[i - 1] if i else None
-            # leaving a thread is a preemption only if it had a step left: it takes one
-            # later in this very run (its generator is where it was in any branch here)
-            preempt = before is not None and before in enabled and still[i - 1]
             if i >= len(prefix):
                 for alt in enabled:
-                    if alt != label and spent + int(preempt and alt != before) <= bound:
+                    if alt != label and spent + int(preempts[i] and alt != before) <= bound:
                         todo.append((labels[:i] + [alt], trace[:i + 1]))
-            spent += int(preempt and label != before)
+            spent += int(preempts[i] and label != before)
+    if text is not None:
+        reference = runner.in_order(text)
+        for outcome in report.outcomes.values():
+            outcome.in_order = reference is not None and outcome.state == reference
     return report
 
 
-def _steps_again(labels: list[str]) -> list[bool]:
-    """For each step, whether the same thread takes another step after it."""
-    seen: set[str] = set()
-    out = [False] * len(labels)
-    for i in range(len(labels) - 1, -1, -1):
-        out[i] = labels[i] in seen
-        seen.add(labels[i])
-    return out
-
-
 def _keep(report: Report, outcome: Outcome) -> bool:
-    """Count the outcome; True if it is a new one."""
+    """Count the outcome, keeping the schedule with the fewest preemptions (then the
+    shortest) of those that give it; True if it is a new one."""
     if outcome.kind == "oops" and report.first_oops_at is None:
         report.first_oops_at = report.schedules
     kept = report.outcomes.get(outcome.key)
@@ -263,8 +292,9 @@ def _keep(report: Report, outcome: Outcome) -> bool:
         report.outcomes[outcome.key] = outcome
         return True
     kept.count += 1
-    if len(outcome.schedule) < len(kept.schedule):
+    if (outcome.preemptions, len(outcome.schedule)) < (kept.preemptions, len(kept.schedule)):
         kept.schedule, kept.state = outcome.schedule, outcome.state
+        kept.preemptions = outcome.preemptions
     return False
 
 
@@ -296,24 +326,62 @@ def _force_kernel(lines: list[str], kernel: str) -> list[str]:
     return [f"config kernel={kernel}"] + lines
 
 
+ORDER = {"oops": 0, "warn": 1, "violation": 2, "error": 3, "ok": 4}
+HEADS = {"oops": "OOPS", "warn": "KERNEL WARNING", "violation": "INVARIANT BROKEN",
+         "error": "ERROR", "ok": "ok"}
+
+
 def report_json(report: Report, text: str, script: Script, kernel: str | None) -> dict[str, Any]:
-    order = {"oops": 0, "violation": 1, "error": 2, "ok": 3}
-    outcomes = sorted(report.outcomes.values(), key=lambda o: (order[o.kind], len(o.schedule)))
+    """Findings first, then errors, then the final states; the in-order one first."""
+    outcomes = sorted(report.outcomes.values(),
+                      key=lambda o: (ORDER[o.kind], not o.in_order, o.preemptions, len(o.schedule)))
+    reference = next((o.state for o in outcomes if o.in_order), None)
     return {
         "kernel": report.kernel, "bound": report.bound, "schedules": report.schedules,
         **({} if report.rcu else {"rcu": "off"}),
         "outcomes": [{
             "kind": o.kind, "oops": o.oops, "message": o.message, "count": o.count,
-            "schedule": compact_schedule(o.schedule),
-            "script": reproducer(text, script, o.schedule, kernel),
+            "schedule": compact_schedule(o.schedule), "preemptions": o.preemptions,
+            "in_order": o.in_order,
+            # a script can only say what the kernel does: no reproducer for --rcu-off
+            "script": reproducer(text, script, o.schedule, kernel) if report.rcu else None,
             "state": o.state,
+            "differs": state_diff(reference, o.state) if reference and o.state else [],
         } for o in outcomes],
     }
 
 
+def state_diff(before: dict[str, Any], after: dict[str, Any], limit: int = 8) -> list[str]:
+    """What an outcome's state has that the in-order state has not, as `where: a -> b`
+    (records named as the JSON names them), at most `limit` lines."""
+    flat_a, flat_b = _flatten(before), _flatten(after)
+    lines = [f"{key}: {flat_a.get(key, '-')} -> {flat_b.get(key, '-')}"
+             for key in sorted(flat_a.keys() | flat_b.keys())
+             if flat_a.get(key) != flat_b.get(key)]
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
+    return lines
+
+
+def _flatten(doc: Any, path: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            out.update(_flatten(value, f"{path}.{key}" if path else str(key)))
+    elif isinstance(doc, list) and all(isinstance(e, dict) and ("name" in e or "cpu" in e)
+                                       for e in doc) and doc:
+        for entry in doc:
+            name = entry.get("name", entry.get("cpu"))
+            out.update(_flatten(entry, f"{path}[{name}]"))
+    else:
+        out[path] = json.dumps(doc)
+    return out
+
+
 def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
               out: TextIO | None = None, err: TextIO | None = None, rcu: bool = True) -> int:
-    """0: no schedule oopses or breaks an invariant; 1: one does; 2: bad input."""
+    """0: nothing found; 1: a schedule oopses, makes the kernel WARN or breaks an
+    invariant; 2: bad input, or schedules in which a line cannot run (and nothing found)."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     if not 0 <= bound <= MAX_BOUND:
@@ -325,14 +393,15 @@ def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
     tty = hasattr(err, "isatty") and err.isatty()
 
     def progress(report: Report) -> None:
-        found = sum(1 for o in report.outcomes.values() if o.kind != "ok")
+        found = sum(1 for o in report.outcomes.values() if o.kind in FINDINGS)
         err.write(f"\rrace: {report.schedules} schedules, {len(report.outcomes)} outcomes"
-                  f" ({found} bad)")
+                  f" ({found} found)")
         err.flush()
 
     try:
         script = split_script(text, path)
-        report = search(script, path, bound, kernel, progress if tty else None, rcu)
+        report = search(script, path, bound, kernel, progress if tty else None, rcu,
+                        text=text)
     except ScriptError as exc:
         print(exc if exc.where else f"{path}: error: {exc.message}", file=err)
         return 2
@@ -343,7 +412,11 @@ def main_race(path: str, bound: int, kernel: str | None, as_json: bool,
         out.write("\n")
     else:
         _text(report, text, script, kernel, out)
-    return 1 if report.failed else 0
+    return 1 if report.failed else 2 if report.errors else 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _text(report: Report, text: str, script: Script, kernel: str | None, out: TextIO) -> None:
@@ -351,25 +424,37 @@ def _text(report: Report, text: str, script: Script, kernel: str | None, out: Te
     if not report.rcu:
         w("race: WHAT IF: grace periods do not wait for RCU readers (--rcu-off); "
           "the kernel's do\n")
-    w(f"race: kernel {report.kernel}, at most {report.bound} preemption(s): "
-      f"{report.schedules} schedules, {len(report.outcomes)} distinct outcomes\n")
+    w(f"race: kernel {report.kernel}, at most {_plural(report.bound, 'preemption')}: "
+      f"{_plural(report.schedules, 'schedule')}, "
+      f"{_plural(len(report.outcomes), 'distinct outcome')}\n")
     doc = report_json(report, text, script, kernel)
     for n, o in enumerate(doc["outcomes"], 1):
-        head = {"oops": "OOPS", "violation": "INVARIANT BROKEN", "error": "ERROR",
-                "ok": "ok"}[o["kind"]]
-        w(f"\n{n}. {head} ({o['count']} schedule(s))")
+        w(f"\n{n}. {HEADS[o['kind']]} ({_plural(o['count'], 'schedule')})")
         if o["oops"]:
             oops = o["oops"]
             w(f": {oops['kind']} in {oops['function']} on cpu{oops['cpu']}")
-            if oops["trace"]:
-                w(f" (called from {' <- '.join(reversed(oops['trace']))})")
+            callers = [f for f in oops["trace"] if f != oops["function"]]
+            if callers:
+                w(f" (called from {' <- '.join(reversed(callers))})")
+        if o["in_order"]:
+            w(": the threads in order end here")
         w("\n")
         if o["message"]:
             w(f"   {o['message']}\n")
-        w(f"   shortest schedule: {o['schedule'] or '(the threads in order)'}\n")
-        if o["kind"] != "ok":
+        shown = o["schedule"] or "(the threads in order)"
+        w(f"   schedule ({_plural(o['preemptions'], 'preemption')}): {shown}\n")
+        for line in o["differs"]:
+            w(f"   differs from the threads in order: {line}\n")
+        if o["kind"] != "ok" and o["script"] is not None:
             w("   reproduce with:\n")
             w("".join(f"     {line}\n" for line in o["script"].splitlines()))
-    verdict = "no schedule oopses or breaks an invariant" if not report.failed else \
-        "some schedules crash the kernel or break an invariant"
+    if not report.rcu:
+        w("\n(no script reproduces an outcome of --rcu-off: no script can make a grace "
+          "period end under a reader)\n")
+    if report.failed:
+        verdict = "some schedules crash the kernel, make it WARN or break an invariant"
+    elif report.errors:
+        verdict = "nothing found, but in some schedules a line cannot run (see ERROR)"
+    else:
+        verdict = "no schedule oopses, WARNs or breaks an invariant"
     w(f"\n{verdict}\n")

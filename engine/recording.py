@@ -13,8 +13,16 @@ whose extra meaning lives in comment lines that start with `#@`:
     #@ end                            written last: without it the file was cut short
 
 A directive's position is the end of the command line above it, or with `step=M` its
-M-th micro-step (0 = just before it); before the first command it is the start. Plain
-`#` comments are ignored. Only this module knows the format; it has no UI and no I/O.
+M-th micro-step (0 = just before it); before the first command it is the start. Only
+this module knows the format; it has no UI and no I/O.
+
+Nothing of a file is lost by reading and writing it again: plain `#` comments and blank
+lines are kept as marks of kind "comment" (placed like a directive: at the end of the
+command above, or at the point of the directive right below them), those above the first
+directive or command as the file's head, and each command line as it was written (its
+spacing and its own `# ...` comment). So render(load(text)) is text for any file render
+wrote, and for hand-written ones whose comments do not stand between the title and the
+introduction's notes.
 
 Branches: a command typed while stepped back starts a new future; the one it replaced
 is kept as a branch. The file's own command lines are the current line of history (what
@@ -26,17 +34,18 @@ the branch command above). The explorer re-runs a branch's commands to switch to
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from engine.invariants import InvariantViolation
 from engine.machine import Machine
-from engine.script import ScriptError, parse_line
+from engine.script import ScriptError, parse_line, strip_comment
 
 HEADER = "# objcg-lab recording v1"
 _HEADER = re.compile(r"^#\s*objcg-lab recording v(\S+)\s*$")
 _STEP = re.compile(r"^step=(\d+)$")
 KINDS = ("chapter", "pause")
+COMMENT = "comment"  # a plain line kept as written: a Mark whose title is the line
 
 
 BRANCH_LINE = "#@ |"
@@ -51,8 +60,8 @@ class Mark:
     """A point of the timeline the teacher marked: a chapter or a pause."""
 
     cursor: int  # micro-steps applied at that point (0 .. len(machine.steps))
-    kind: str  # "chapter" | "pause"
-    title: str = ""
+    kind: str  # "chapter" | "pause" | "comment"
+    title: str = ""  # a comment's: the whole line
     notes: tuple[str, ...] = ()
     line: int = 0  # where it was read (0 when made in the explorer)
 
@@ -67,11 +76,16 @@ class Branch:
     """An abandoned future: the command lines that followed a fork point."""
 
     fork: int  # commands of the current line it shares (0: it forks at the start)
-    lines: tuple[str, ...]
+    lines: tuple[str, ...]  # as written (with a command's own `# ...` comment)
     marks: tuple[BranchMark, ...] = ()
+    line: int = 0  # where its `#@ branch` was read (0 when made in the explorer)
+
+    def commands(self) -> list[str]:
+        """Its command lines without their comments."""
+        return [" ".join(strip_comment(line)) for line in self.lines]
 
     def describe(self) -> str:
-        first = self.lines[0] if self.lines else ""
+        first = self.commands()[0] if self.lines else ""
         more = f" + {len(self.lines) - 1} more" if len(self.lines) > 1 else ""
         return f"after command {self.fork}: {first}{more}"
 
@@ -85,12 +99,20 @@ class Loaded:
     title: str = ""
     intro: tuple[str, ...] = ()
     branches: list[Branch] = field(default_factory=list)  # abandoned futures, in file order
+    lines: list[str] = field(default_factory=list)  # each command's line as written
+    head: tuple[str, ...] = ()  # the plain lines under the header, above anything else
     problem: str | None = None  # one line; None when the whole file was valid and complete
     fatal: bool = False  # not a recording at all: nothing to replay
     violation: str | None = None  # the engine broke an invariant while replaying
 
     def chapters(self) -> list[Mark]:
         return [m for m in self.marks if m.kind == "chapter"]
+
+
+def is_recording(text: str) -> bool:
+    """Whether `text` starts (after blank lines) with a recording's header line."""
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    return _HEADER.match(first.strip()) is not None
 
 
 @dataclass
@@ -102,6 +124,25 @@ class _Reader:
     intro: list[str] = field(default_factory=list)
     branches: list[Branch] = field(default_factory=list)
     open_branch: int | None = None  # the line of a `#@ branch` whose `#@ |` lines follow
+    lines: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)
+    in_head: bool = True  # nothing but plain lines read yet
+    pending: list[tuple[int, str]] = field(default_factory=list)  # comments to place
+
+    def comment(self, line: int, raw: str) -> None:
+        if self.in_head:
+            self.head.append(raw)
+        else:
+            self.pending.append((line, raw))
+
+    def placed(self, cursor: int | None = None) -> None:
+        """Something other than a comment comes next: the waiting comments stand at
+        `cursor` (the directive's below them) or at the end of the command above."""
+        self.in_head = False
+        if self.pending:
+            at = self.position(0, None) if cursor is None else cursor
+            self.marks += [Mark(at, COMMENT, raw, (), line) for line, raw in self.pending]
+            self.pending = []
 
     def error(self, line: int, message: str) -> RecordingError:
         return RecordingError(f"{self.where}:{line}: error: {message}")
@@ -125,13 +166,15 @@ class _Reader:
         rest = rest.strip()
         if word == "end":
             raise self.error(line, "'#@ end' takes nothing after it")
+        if word not in KINDS:
+            self.placed()
         if word == "title":
             self.title = rest
             return
         if word == "branch":
             if rest:
                 raise self.error(line, f"'#@ branch' takes nothing after it, not '{rest}'")
-            self.branches.append(Branch(len(self.machine.commands), ()))
+            self.branches.append(Branch(len(self.machine.commands), (), line=line))
             self.open_branch = line
             return
         if word == "note":
@@ -160,8 +203,9 @@ class _Reader:
             raise self.error(line, "'#@ chapter' needs a title")
         if word == "pause" and rest:
             raise self.error(line, f"'#@ pause' takes only step=M, not '{rest}'")
-        self.marks.append(Mark(self.position(line, step), word, rest, (), line))
-
+        cursor = self.position(line, step)
+        self.placed(cursor)
+        self.marks.append(Mark(cursor, word, rest, (), line))
 
     def branch_line(self, line: int, body: str) -> None:
         """One `#@ |` line: a command of the open branch, or a directive about it."""
@@ -172,7 +216,10 @@ class _Reader:
         text = body.strip()
         if not text.startswith("#@"):
             if parse_line(body, line) is not None:  # syntax only: it runs when switched to
-                self.branches[-1] = Branch(branch.fork, (*branch.lines, text), branch.marks)
+                self.branches[-1] = replace(branch, lines=(*branch.lines, text))
+            else:  # a comment, after the branch command above (-1: before its first)
+                comment = (len(branch.lines) - 1, None, Mark(0, COMMENT, text, (), line))
+                self.branches[-1] = replace(branch, marks=(*branch.marks, comment))
             return
         word, _, rest = text[2:].strip().partition(" ")
         rest = rest.strip()
@@ -190,7 +237,7 @@ class _Reader:
                     break
             else:
                 raise self.error(line, "'#@ note' in a branch before any chapter of it")
-            self.branches[-1] = Branch(branch.fork, branch.lines, tuple(marks))
+            self.branches[-1] = replace(branch, marks=tuple(marks))
             return
         if word not in KINDS:
             raise self.error(line, f"'#@ {word}' in a branch (known there: chapter, note, pause)")
@@ -204,7 +251,7 @@ class _Reader:
         if word == "pause" and rest:
             raise self.error(line, f"'#@ pause' takes only step=M, not '{rest}'")
         mark = Mark(0, word, rest, (), line)
-        self.branches[-1] = Branch(branch.fork, branch.lines, (*branch.marks, (at, step, mark)))
+        self.branches[-1] = replace(branch, marks=(*branch.marks, (at, step, mark)))
 
     def close_branch(self) -> None:
         if self.open_branch is not None and self.branches and not self.branches[-1].lines:
@@ -250,6 +297,7 @@ def load(text: str, where: str,
             reader.close_branch()
             if stripped.startswith("#@"):
                 if stripped[2:].strip() == "end":
+                    reader.placed()
                     ended = True
                     continue
                 if last and cut_mid_line:
@@ -259,14 +307,17 @@ def load(text: str, where: str,
                 continue
             command = parse_line(raw, number)
             if command is None:
+                reader.comment(number, raw)
                 continue
             if last and cut_mid_line:
                 raise reader.error(number, "the last line has no end of line: the file was cut "
                                            "short; replaying what comes before it")
+            reader.placed()
             try:
                 reader.machine.submit(command, where)
             except ScriptError as err:
                 raise RecordingError(str(err)) from None
+            reader.lines.append(raw)
         except ScriptError as err:
             loaded.problem = str(err.located(where, number))
             break
@@ -280,49 +331,65 @@ def load(text: str, where: str,
         if not ended:
             loaded.problem = (f"{where}:{len(lines)}: error: no '#@ end' line: the recording "
                               "was cut short (add '#@ end' if it is complete)")
+    loaded.head = tuple(reader.head)
+    reader.placed()  # comments at the end of what was read
     loaded.title, loaded.intro = reader.title, tuple(reader.intro)
     loaded.branches = [b for b in reader.branches if b.lines]
+    loaded.lines = reader.lines
     return loaded
 
 
 def render(commands: Sequence[tuple[str, int, int]], marks: Sequence[Mark], *,
            source: str = "", title: str = "", intro: Sequence[str] = (),
-           branches: Sequence[Branch] = ()) -> str:
-    """The text of a recording: `commands` are (text, first, end) in timeline order, marks
-    are placed at their cursors (stable for marks at the same point), branches after the
-    command they fork after. Deterministic."""
-    out = [HEADER,
-           "# Replay: objcg-lab replay FILE; headless: objcg-lab run FILE. Directives: #@ lines."]
-    if source:
-        out.append(f"# Started from {_one_line(source)}")
+           branches: Sequence[Branch] = (), head: Sequence[str] | None = None) -> str:
+    """The text of a recording: `commands` are (line as written, first, end) in timeline
+    order, marks are placed at their cursors (stable for marks at the same point),
+    branches after the command they fork after. `head`: the plain lines under the header
+    (None: a line on how to replay and one naming `source`). Deterministic."""
+    out = [HEADER]
+    if head is None:
+        out.append("# Replay: objcg-lab replay FILE; headless: objcg-lab run FILE. "
+                   "Directives: #@ lines.")
+        if source:
+            out.append(f"# Started from {_one_line(source)}")
+    else:
+        out += head
     if title:
         out.append(f"#@ title {_one_line(title)}")
     out += [f"#@ note {_one_line(text)}" for text in intro]
     placed: dict[tuple[int, int | None], list[Mark]] = {}
     for mark in sorted(marks, key=lambda m: m.cursor):
         placed.setdefault(_place(mark.cursor, commands), []).append(mark)
-    out += _marks_text(placed.pop((-1, None), []), None)
     forks: dict[int, list[Branch]] = {}
     for branch in branches:
         forks.setdefault(min(branch.fork, len(commands)), []).append(branch)
-    out += _branches_text(forks.get(0, []))
+    out += _ends_text(placed.pop((-1, None), []), forks.get(0, []))
     for index, (text, _first, _end) in enumerate(commands):
         out.append(text)
         here = sorted((k[1], v) for k, v in placed.items() if k[0] == index and k[1] is not None)
         for step, group in here:
             out += _marks_text(group, step)
-        out += _marks_text(placed.get((index, None), []), None)
-        out += _branches_text(forks.get(index + 1, []))
+        out += _ends_text(placed.get((index, None), []), forks.get(index + 1, []))
     out.append("#@ end")
     return "\n".join(out) + "\n"
+
+
+def _ends_text(marks: list[Mark], branches: list[Branch]) -> list[str]:
+    """The marks at the end of a command and the branches forking there: the branches
+    after the marks, except marks read from below them in the file."""
+    below = min((b.line for b in branches), default=0)
+    after = [m for m in marks if below and m.line > below]
+    before = [m for m in marks if not (below and m.line > below)]
+    return _marks_text(before, None) + _branches_text(branches) + _marks_text(after, None)
 
 
 def _branches_text(branches: list[Branch]) -> list[str]:
     out = []
     for branch in branches:
         out.append("#@ branch")
-        for index, text in enumerate(branch.lines):
-            out.append(f"{BRANCH_LINE} {text}")
+        for index in range(-1, len(branch.lines)):  # -1: comments before its first command
+            if index >= 0:
+                out.append(f"{BRANCH_LINE} {branch.lines[index]}")
             ordered = sorted((m for m in branch.marks if m[0] == index),
                              key=lambda m: (m[1] is None, m[1] or 0))
             for _i, step, mark in ordered:
@@ -344,6 +411,9 @@ def _marks_text(marks: list[Mark], step: int | None) -> list[str]:
     out = []
     at = f" step={step}" if step is not None else ""
     for mark in marks:
+        if mark.kind == COMMENT:
+            out.append(mark.title)
+            continue
         title = f" {_one_line(mark.title)}" if mark.kind == "chapter" else ""
         out.append(f"#@ {mark.kind}{at}{title}")
         out += [f"#@ note {_one_line(note)}" for note in mark.notes]

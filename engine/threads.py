@@ -65,7 +65,8 @@ def parse_schedule(text: str) -> list[str]:
         count = 1
         if star:
             if not (times.isascii() and times.isdigit() and 0 < len(times) <= 6 and int(times)):
-                raise ScriptError(f"schedule entry {n} '{entry}': *COUNT takes a count from 1")
+                raise ScriptError(f"schedule entry {n} '{entry}': *COUNT takes a count from 1 "
+                                  f"to {MAX_SCHEDULE}")
             count = int(times)
         if len(entries) + count > MAX_SCHEDULE:
             raise ScriptError(f"schedule= has more than {MAX_SCHEDULE} entries")
@@ -92,7 +93,7 @@ class LineResult:
     """What one line of a block returned, and what it printed."""
 
     command: Command
-    ret: int = 0
+    ret: int | None = None  # None: the line never returned (an oops came first)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -102,19 +103,23 @@ class Thread:
 
     def __init__(self, label: str, cpu: int, lines: list[Command]) -> None:
         self.label, self.cpu, self.lines = label, cpu, lines
+        self.cpu_lock = cpu_lock(cpu)  # held by a thread of its CPU with interrupts off
         self.worker = label.startswith("w")
         self.next_line = 0
         self.gen: Steps | None = None
         self.result: LineResult | None = None  # of the line running now
         self.waiting: str | None = None  # the lock it found held at its last try
         self.steps = 0  # micro-steps taken
+        self.returned = False  # its line has taken its last micro-step (line_return)
         # the kernel context where it stopped (a thread inside run_item runs on the
         # item's CPU, in its lane): (current_cpu, lane, origin)
         self.ctx: tuple[int, str | None, int | None] | None = None
 
     @property
     def finished(self) -> bool:
-        return not self.worker and self.gen is None and self.next_line >= len(self.lines)
+        """All its lines have returned (a kworker is never finished: work may come)."""
+        return not self.worker and self.next_line >= len(self.lines) and (
+            self.gen is None or self.returned)
 
 
 class BlockRun:
@@ -159,7 +164,7 @@ class BlockRun:
             return f"thread {label} has finished"
         if thread.worker and thread.gen is None and self._work_for(thread.cpu) is None:
             return f"kworker {label} has no work ready"
-        owner = self.k.locks.get(cpu_lock(thread.cpu))
+        owner = self.k.locks.get(thread.cpu_lock)
         if owner is not None and owner != label:
             return (f"thread {label} cannot run while thread {owner} has interrupts or "
                     f"preemption off on cpu{thread.cpu}")
@@ -170,13 +175,27 @@ class BlockRun:
         return None
 
     def runnable(self, workers: bool = True) -> list[str]:
-        """Threads that can step now: CPU threads in first-line order, then kworkers."""
-        labels = [label for label in self.order if not self.threads[label].finished]
+        """Threads that can step now: CPU threads in first-line order, then kworkers.
+        (why_not() says the same of each; this is its fast form, for every step of a
+        race search.)"""
+        locks = self.k.locks
+        out = []
+        for label in self.order:
+            thread = self.threads[label]
+            if thread.finished:
+                continue
+            owner = locks.get(thread.cpu_lock)
+            if owner is not None and owner != label:
+                continue
+            if thread.waiting is not None and locks.get(thread.waiting) not in (None, label):
+                continue
+            out.append(label)
         if workers:
             cpus = {item[2] for item in pending(self.k)}
             cpus.update(t.cpu for t in self.threads.values() if t.worker and t.gen)
-            labels += [f"w{cpu}" for cpu in sorted(cpus)]
-        return [label for label in labels if self.why_not(label) is None]
+            out += [label for label in (f"w{cpu}" for cpu in sorted(cpus))
+                    if self.why_not(label) is None]
+        return out
 
     def scheduled(self, label: str) -> str | None:
         """Let `label` take the step a schedule gives it; None, or why it cannot.
@@ -256,17 +275,20 @@ class BlockRun:
                 thread.ctx = (k.current_cpu, k.lane, k.origin)
             except StopIteration as stop:
                 self._ended(thread, stop.value)
-                if k.eager and not thread.worker:
-                    self._work_now()
                 continue
             if data[0] == "wait":
                 thread.waiting = data[1]
                 return False
             thread.waiting = None
+            thread.returned = data[0] == "line.return"
             thread.steps += 1
             self.current = label
             self.history.append(label)
+            if thread.returned and thread.result is not None:
+                thread.result.ret = data[3]
             self.machine._close(data, thread.gen, self.index)
+            if thread.returned and k.eager:
+                self._work_now()  # what the line queued runs now, as outside a block
             return True
 
     def _start(self, thread: Thread) -> bool:
@@ -285,16 +307,17 @@ class BlockRun:
         thread.result = self.results[line.line]
         self._enter(thread)
         try:
-            thread.gen = prepare(k, line)
+            thread.gen = line_return(prepare(k, line), line)
         except ScriptError as err:
             raise err.located(self.machine.where, line.line) from None
+        thread.returned = False
         k.current_cpu = thread.cpu  # prepare() picks cpu 0 for commands without cpu=
         return True
 
     def _run_work(self, thread: Thread, item: WorkItem) -> Steps:
         """A kworker takes one item: what it prints goes to the line that queued it."""
         thread.result = self.results.get(item[6], self.orphans)  # type: ignore[arg-type]
-        return run_item(self.k, item)
+        return work_done(run_item(self.k, item), item)
 
     def _enter(self, thread: Thread) -> None:
         """The kernel context of the thread about to step."""
@@ -308,7 +331,7 @@ class BlockRun:
             k.current_cpu, k.lane, k.origin = thread.ctx
 
     def _ended(self, thread: Thread, value: Any) -> None:
-        if not thread.worker and thread.result is not None:
+        if not thread.worker and thread.result is not None and thread.result.ret is None:
             thread.result.ret = value or 0
         thread.gen = None
         thread.result = None
@@ -370,6 +393,22 @@ class BlockRun:
             if thread.gen is not None:
                 thread.gen.close()
                 thread.gen = None
+
+
+def line_return(gen: Steps, line: Command) -> Steps:
+    """A line of a block: its command, then a micro-step of its own for its return,
+    taken once every lock, irq-off section and RCU read-side section of the command has
+    been let go, so a thread that has taken its last micro-step holds nothing."""
+    ret = yield from gen
+    yield ("line.return", line.line, line.text, ret or 0)
+    return ret
+
+
+def work_done(gen: Steps, item: WorkItem) -> Steps:
+    """A kworker's item, then a micro-step saying it is done (as line_return)."""
+    ret = yield from gen
+    yield ("work.done", item[2], item[3])
+    return ret
 
 
 def check_block(k: Kernel, block: Block) -> list[str]:

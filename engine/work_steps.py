@@ -30,6 +30,11 @@ WORK_STEPS: dict[str, tuple[str, str]] = {
                                         "5.11 (eefbfa7fd678): a memcg being freed is not pinned; the reparented objcg points higher now."),
     "obj_cgroup_charge.css_get": ("obj_cgroup_charge: css_get({1}); rcu_read_unlock",
                                   "The memcg is pinned for the page charge."),
+    # -- the end of a thread's line or a kworker's item (inside together) ----------------
+    "line.return": ("line {0} returns {2}: {1}",
+                    "This CPU's command is done: whatever it held (locks, interrupts off) it has let go."),
+    "work.done": ("kworker/{0}: {1} done",
+                  "The kworker has finished this item; it takes the next one queued on its CPU, if any."),
     # -- deferred work -------------------------------------------------------------------
     "run_work.none": ("run_work: no work is queued{0}", "Nothing pending on that kworker."),
     "rcu_sync.none": ("rcu_sync: a grace period ends; no callback was waiting", "Nothing queued with call_rcu."),

@@ -66,7 +66,8 @@ def test_every_chapter_marker_shows_the_explorers_screen(tmp_path: Path,
     path = tmp_path / "r.objcg"
     path.write_text(RECORDING)
     out = tmp_path / "r.cast"
-    assert run(capsys, "export", "cast", str(path), "-o", str(out), "--speed", "8")[0] == 0
+    assert run(capsys, "export", "cast", str(path), "-o", str(out), "--speed", "8",
+               "--with-controls")[0] == 0  # the explorer's screen, its key bar and all
     text = out.read_text()
     check_asciicast_v2(text, *SIZE)
     final, seen = play(text)

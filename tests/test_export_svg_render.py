@@ -161,5 +161,50 @@ def test_an_exported_chapter_keeps_its_words_in_place(tmp_path: Path,
             elif ch == " " and (c == 0 or text[c - 1:c] == " ") and text[c + 1:c + 2] in ("", " "):
                 blanks += 1  # a blank between blanks: nothing may be drawn there
                 blank_hits += got[r, c]
-    assert letters > 1000 and letter_hits / letters > 0.99, (letter_hits, letters)
+    assert letters > 500 and letter_hits / letters > 0.99, (letter_hits, letters)
     assert blanks > 1000 and blank_hits / blanks < 0.05, (blank_hits, blanks)
+
+
+def test_text_is_one_run_per_style_and_never_cut(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Each row is one <text>, each run of one style one <tspan> with its spaces: a word
+    longer than 16 cells (nr_dying_descendants) is never cut."""
+    import re
+
+    path = tmp_path / "r.objcg"
+    path.write_text(RECORDING)
+    out = tmp_path / "pics"
+    assert run(capsys, "export", "svg", str(path), "-o", str(out))[0] == 0
+    picture = (out / "01-a-task-in-a.svg").read_text()
+    spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", picture)
+    assert any("nr_dying_descendants 0" in span for span in spans)
+    assert "nr_dying_descend<" not in picture
+    rows = re.findall(r'<text y="\d+">', picture)
+    assert len(rows) == len(set(rows)) > 20  # one text element per row
+
+
+def test_chromium_finds_and_selects_the_words_of_a_picture(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium not installed")
+    path = tmp_path / "r.objcg"
+    path.write_text(RECORDING)
+    out = tmp_path / "pics"
+    assert run(capsys, "export", "svg", str(path), "-o", str(out))[0] == 0
+    picture = out / "01-a-task-in-a.svg"
+    rows = svgdraw.screen_text(picture.read_text())
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(picture.as_uri())
+        found = page.evaluate("""words => words.map(w => {
+            window.getSelection().removeAllRanges(); return window.find(w); })""",
+                              ["nr_dying_descendants 0", "nr_charged_bytes 0", "objcg /A active"])
+        selected = page.evaluate("""() => { const s = window.getSelection();
+            s.selectAllChildren(document.documentElement); return s.toString(); }""")
+        browser.close()
+    assert found == [True, True, True]
+    lines = [line.rstrip() for line in selected.split("\n")]
+    assert [row for row in rows if row.strip()] == [line for line in lines if line.strip()]

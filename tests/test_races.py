@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RACES = ROOT / "tests" / "races"
 NULL = RACES / "flush_required_null.objcg"
 CSS = RACES / "charge_css_get_zero.objcg"
+LIMITS = RACES / "two_limits_one_mutex.objcg"
 
 
 def outcomes(path: Path, kernel: str | None = None, bound: int = 2, rcu: bool = True,
@@ -83,12 +84,16 @@ def test_the_stale_objcg_needs_readers_that_rcu_does_not_protect() -> None:
     assert not any(kind == "ref-underflow" for kind, _, _ in fixed)
 
 
-def test_every_outcome_has_a_script_that_reproduces_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["flush_required_null", "flush_required_refill_switch",
+                                  "two_limits_one_mutex"])
+def test_every_outcome_has_a_script_that_reproduces_it(tmp_path: Path, name: str) -> None:
     out = io.StringIO()
-    assert main_race(str(NULL), 2, None, True, out, io.StringIO()) == 1
+    status = main_race(str(RACES / f"{name}.objcg"), 2, None, True, out, io.StringIO())
     doc = json.loads(out.getvalue())
+    assert status == (1 if any(o["kind"] == "oops" for o in doc["outcomes"]) else 0)
     assert doc["kernel"] == "5.9" and doc["bound"] == 2 and doc["schedules"] > 0
     assert sum(o["count"] for o in doc["outcomes"]) == doc["schedules"]
+    assert sum(o["in_order"] for o in doc["outcomes"]) == 1  # `run` without a schedule
     for n, outcome in enumerate(doc["outcomes"]):
         script = tmp_path / f"o{n}.objcg"
         script.write_text(outcome["script"])
@@ -125,3 +130,22 @@ def test_bad_scripts_are_one_located_line(tmp_path: Path, text: str, message: st
     err = io.StringIO()
     assert main_race(str(path), 2, None, False, io.StringIO(), err) == 2
     assert err.getvalue().strip().count("\n") == 0 and message in err.getvalue()
+
+
+def test_a_lost_drain_is_a_race_without_a_crash() -> None:
+    """drain_all_stock takes percpu_charge_mutex with mutex_trylock (5.9 mm/memcontrol.c
+    l.2290-2328): while cpu0 drains for /A, cpu1's drain for /B does nothing, so cpu0's
+    page stock keeps /B's 31 pages and /B ends over its new limit of one page with an OOM
+    event, which the threads in order do not give."""
+    found = outcomes(LIMITS, "5.9")
+    states = [o.state for o in found.values() if o.kind == "ok"]
+    lost = [s for s in states if next(m for m in s["memcgs"] if m["name"] == "/B")["usage"] == 32]
+    assert lost and all(s["cpus"][0]["nr_pages"] == 31 for s in lost)
+    assert all(next(m for m in s["memcgs"] if m["name"] == "/B")["events_oom"] == 1 for s in lost)
+
+
+def test_rcu_off_has_no_reproducer_scripts() -> None:
+    out = io.StringIO()
+    assert main_race(str(CSS), 1, None, True, out, io.StringIO(), rcu=False) == 1
+    doc = json.loads(out.getvalue())
+    assert doc["rcu"] == "off" and all(o["script"] is None for o in doc["outcomes"])

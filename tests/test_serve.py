@@ -4,6 +4,7 @@ and no session process left behind. Loopback only; every wait is bounded polling
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -183,7 +184,7 @@ def test_explorer_steps_and_takes_commands(browser, classroom, tmp_path):
     try:
         assert "command 12/13" in screen(page)
         page.keyboard.press("n")
-        wait_for_text(page, "step 1/20 · rmdir A/B")
+        wait_for_text(page, "step 1/21 · rmdir A/B")
         assert "cgroup_rmdir(/A/B) from cpu0" in screen(page)
         command(page, "mkdir C")
         text = wait_for_text(page, "└─ /C")
@@ -221,7 +222,7 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
     try:
         pids = wait_until(lambda: len(probe.session_processes(data)) == 2 and
                           probe.session_processes(data), what="two session processes")
-        assert sorted(pids) == sorted(probe.children(server.pid))
+        assert set(pids) <= set(probe.descendants(server.pid))  # forked by its zygote
         command(first, "mkdir C")
         command(second, "mkdir D")
         # a typed command plays its micro-steps: wait until both have played to the end
@@ -256,28 +257,36 @@ def test_two_tabs_stay_apart_and_the_third_finds_the_class_full(browser, classro
         first.close()
         second.close()
     wait_until(lambda: probe.session_processes(data) == [], what="both sessions to end")
-    assert probe.children(server.pid) == []
+    assert not set(pids) & set(probe.descendants(server.pid))
 
 
 def test_a_lesson_per_tab_with_its_own_progress_and_ctrl_c_ends_it(browser, tmp_path):
-    data = tmp_path / "class"
+    data, teacher, tmp = tmp_path / "class", tmp_path / "teacher", tmp_path / "tmp"
+    tmp.mkdir()
     port = probe.free_port()
-    server = probe.start_server(port, data, "lesson", "1", max_sessions=2)
+    server = probe.start_server(port, data, "lesson", "1", max_sessions=2,
+                                env=dict(os.environ, XDG_DATA_HOME=str(teacher), TMPDIR=str(tmp)))
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"http://127.0.0.1:{port}/")
         wait_for_text(page, "Lesson 1 · step 1/", timeout=30)
         pids = wait_until(lambda: probe.session_processes(data), what="the session process")
-        environ = dict(item.split(b"=", 1) for item in
-                       Path(f"/proc/{pids[0]}/environ").read_bytes().split(b"\0") if b"=" in item)
-        # progress goes to the session's own private data folder, not the teacher's
-        assert environ[b"XDG_DATA_HOME"].endswith(b"/tab-1/data_home")
-        assert environ[b"XDG_DATA_HOME"] != os.environ.get("XDG_DATA_HOME", "").encode()
-        assert environ[b"OBJCG_LAB_CONFINE_DIR"] == str(data.resolve() / "tab-1").encode()
+        assert os.readlink(f"/proc/{pids[0]}/cwd") == str(data.resolve() / "tab-1")
+        page.locator("#terminal").click()
+        page.keyboard.press("]")  # the first step read: progress is saved
+        wait_for_text(page, "Lesson 1 · step 2/")
+        # ...in the session's own private data folder, not the teacher's
+        progress = wait_until(lambda: list(tmp.glob("objcg-lab-serve-state-*/tab-1/data_home/"
+                                                    "objcg-lab/progress.json")),
+                              what="the session's progress file")
+        lessons = json.loads(progress[0].read_text())["lessons"]
+        assert len(lessons) == 1 and 0 in next(iter(lessons.values()))["done"]  # step 1 read
+        assert not teacher.exists()
         printed = probe.stop_server(server)  # Ctrl+C with a student still working
         assert server.returncode == 0
         assert probe.session_processes(data) == []
         assert "tab-1: session started" in printed
+        assert list(tmp.iterdir()) == []  # no state folder left
         page.close()
     finally:
         if server.poll() is None:

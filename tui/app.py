@@ -90,6 +90,8 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         Binding("q", "leave", "quit", show=False, priority=True),
     ]
 
+    controls = True
+    """False: the screen a viewer needs (exports): no prompt, key bar or key hints."""
     playing: reactive[bool] = reactive(False, init=False)
     """Stepping on a timer."""
     speed: reactive[float] = reactive(4.0, init=False)

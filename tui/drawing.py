@@ -48,6 +48,7 @@ class Drawing(_Base):
     picked: bool
     playing: bool
     speed: float
+    controls: bool  # False in exports: no key hints
     masked: frozenset[tuple[str, str, str]]  # figures drawn as '?' (a pending prediction)
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
     _drawn_at: tuple[object, int, object, object] | None = None  # see _change
@@ -62,7 +63,8 @@ class Drawing(_Base):
         if shown is None:
             shown = self.size.height >= COMPACT_HEIGHT
         self.query_one(ObjectList).display = shown
-        self.query_one(ObjcgList).border_title = "objcgs" if shown else "objcgs (o: objects)"
+        hint = " (o: objects)" if self.controls else ""
+        self.query_one(ObjcgList).border_title = "objcgs" if shown else f"objcgs{hint}"
         self.screen.set_class(self.size.height < COMPACT_HEIGHT, "-compact")
         self.screen.set_class(self.size.width < 100, "-narrow")
         self.query_one(Footer).compact = self.size.width < 100
@@ -141,7 +143,8 @@ class Drawing(_Base):
                  lambda: [(function_of(st.data[0]), explain(st.data[0]), bool(st.changes))
                           for st in steps])
         if s.cursor == 0:
-            why.show(None, "Nothing applied yet: press n to apply the first micro-step.", [], [], None)
+            keys = ": press n to apply the first micro-step" if self.controls else ""
+            why.show(None, f"Nothing applied yet{keys}.", [], [], None)
             return
         step = s.machine.steps[s.cursor - 1]
         notes = rec.notes if s.cursor == rec.end else []

@@ -5,9 +5,11 @@ import sys
 from typing import TYPE_CHECKING, Callable
 
 from engine import Machine, ScriptError
+from engine.recording import is_recording
 from tui import scenarios
 from tui.app import ExplorerApp
-from tui.record import Tape
+from tui.outfiles import OutputError
+from tui.record import Tape, open_recording, recording_greeting
 from tui.session import BIG_SCRIPT, LoadError, Session, read_script
 
 if TYPE_CHECKING:
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 def main_explore(path: str | None, record: str | None = None, projector: bool = False,
                  dwell: float | None = None) -> int:
     """2 and a one-line error for a bad FILE."""
-    loader = None
+    loader, tape, problem = None, None, None
     try:
         if path is None:
             session = Session.from_text(scenarios.default_text(), scenarios.DEFAULT_NAME)
@@ -26,19 +28,21 @@ def main_explore(path: str | None, record: str | None = None, projector: bool = 
                         "rmdir A/B and watch objcg /A/B move to /A.  ? help")
         else:
             text = read_script(path)
-            if text.count("\n") > BIG_SCRIPT and record is None:  # first frame at once
+            if is_recording(text):  # its marks, branches and comments come along
+                session, tape, problem = open_recording(text, path)
+                start, greeting = None, recording_greeting(path, session, tape, problem)
+            elif text.count("\n") > BIG_SCRIPT and record is None:  # first frame at once
                 session, start, greeting = Session(Machine(), path), None, ""
                 loader = _loader(text, path)
             else:
                 session = Session.from_text(text, path)
                 start, greeting = None, opened(path, session)
-    except (LoadError, ScriptError) as err:
+    except (LoadError, ScriptError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
-    tape = Tape(dwell=dwell)
+    tape = tape or Tape()
+    tape.dwell = dwell
     if record is not None:
-        from tui.outfiles import OutputError
-
         try:
             greeting = f"{tape.start(record, session)}.  ? help"
         except OutputError as err:
@@ -52,6 +56,9 @@ def main_explore(path: str | None, record: str | None = None, projector: bool = 
         return 2
     if tape.recording:
         print(tape.stop(app.session))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     return code or 0
 
 

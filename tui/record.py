@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from engine.recording import Branch, BranchMark, Loaded, Mark, render
-from tui.outfiles import OutputError, confined, write_file
+from engine.recording import COMMENT, Branch, BranchMark, Loaded, Mark, render
+from tui.outfiles import OutputError, confined, in_own_folder, write_file
 from tui.session import Session, Span
 
 DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
@@ -28,10 +28,11 @@ class Tape:
 
     def __init__(self, marks: list[Mark] | None = None, *, title: str = "",
                  intro: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic,
-                 dwell: float | None = None) -> None:
-        self.marks: list[Mark] = list(marks or [])
+                 dwell: float | None = None, head: tuple[str, ...] | None = None) -> None:
+        self.marks: list[Mark] = list(marks or [])  # with the file's comments (kind COMMENT)
         self.title = title
         self.intro = intro
+        self.head = head  # a loaded recording's lines under its header (None: new)
         self.path: Path | None = None
         self.clock = clock
         self.dwell = dwell  # None: staying at a point never makes a pause
@@ -44,14 +45,16 @@ class Tape:
 
     @classmethod
     def from_loaded(cls, loaded: Loaded) -> Tape:
-        tape = cls(loaded.marks, title=loaded.title, intro=loaded.intro)
+        tape = cls(loaded.marks, title=loaded.title, intro=loaded.intro, head=loaded.head)
         tape._branches = list(loaded.branches)
         return tape
 
     def attach(self, session: Session) -> Tape:
-        """Keep `session`'s marks: when its history forks, the marks of the future it
-        leaves go with that branch, and come back when it is switched to."""
+        """Keep `session`'s marks (and its script's comments): when its history forks, the
+        marks of the future it leaves go with that branch, and come back when it is
+        switched to."""
         session.marks = self
+        self.marks[:0], session.comments = session.comments, []
         if self._branches and not session.branches:
             session.branches = self._branches
         self._branches = []
@@ -74,9 +77,9 @@ class Tape:
 
     def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
         for index, step, mark in marks:
-            if index < len(spans):
-                _text, first, end = spans[index]
-                cursor = end if step is None else min(first + step, end)
+            if spans and index < len(spans):  # -1: a comment before its first command
+                _text, first, end = spans[max(index, 0)]
+                cursor = first if index < 0 else end if step is None else min(first + step, end)
                 self.marks.append(Mark(cursor, mark.kind, mark.title, mark.notes))
 
     def committed(self, session: Session) -> str | None:
@@ -95,7 +98,7 @@ class Tape:
 
     def stops(self) -> set[int]:
         """Where replay's play stops by itself."""
-        return {m.cursor for m in self.marks}
+        return {m.cursor for m in self.marks if m.kind != COMMENT}
 
     def chapter_at(self, cursor: int) -> tuple[int, Mark] | None:
         """(1-based number, chapter) of the first chapter at exactly `cursor`."""
@@ -114,16 +117,15 @@ class Tape:
         i = bisect.bisect_left(points, cursor) - 1
         return (i + 1, chapters[i]) if i >= 0 else None
 
-    def arrival(self, cursor: int, hints: bool = True) -> str:
-        """What the message line says on arriving at `cursor` ('' if nothing marked).
-        `hints=False` (exports): no key hints, nobody can press a key in a cast."""
+    def arrival(self, cursor: int) -> str:
+        """What the message line says on arriving at `cursor` ('' if nothing marked)."""
         found = self.chapter_at(cursor)
         if found is not None:
             number, mark = found
             caption = f" — {' '.join(mark.notes)}" if mark.notes else ""  # its notes, as a caption
             return f"chapter {number}/{len(self.chapters())}: {mark.title}{caption}"
         if cursor in self.stops():
-            return "recorded pause: space plays on" if hints else ""
+            return "recorded pause: space plays on"
         return ""
 
     # -- marking -----------------------------------------------------------------------
@@ -227,8 +229,8 @@ class Tape:
         self._write(target, session, first=True)
         self.path = target
         self._pending = None
-        return f"recording to {target} ({len(session.machine.commands)} commands so far); " \
-               "R stops, c adds a chapter"
+        return in_own_folder(f"recording to {target} ({len(session.machine.commands)} "
+                             "commands so far); R stops, c adds a chapter")
 
     def stop(self, session: Session) -> str:
         if self.path is None:
@@ -236,9 +238,11 @@ class Tape:
         self._settle(session)
         self.sync(session)
         path, self.path = self.path, None
-        branches = f", {len(session.branches)} branches" if session.branches else ""
-        return f"recording stopped: {path} has {len(session.machine.commands)} commands " \
-               f"and {len(self.chapters())} chapters{branches}; objcg-lab replay {path}"
+        n = len(session.branches)
+        branches = f", {n} branch{'es' if n > 1 else ''}" if n else ""
+        return in_own_folder(f"recording stopped: {path} has {len(session.machine.commands)} "
+                             f"commands and {len(self.chapters())} chapters{branches}; "
+                             f"objcg-lab replay {path}")
 
     def sync(self, session: Session) -> str | None:
         """The timeline may have changed: rewrite the file if anything changed (a future
@@ -253,9 +257,8 @@ class Tape:
         return None
 
     def text(self, session: Session) -> str:
-        commands = [(c.command.text, c.first, c.end) for c in session.machine.commands]
-        return render(commands, self.marks, source=session.source, title=self.title,
-                      intro=self.intro, branches=session.branches)
+        return render(session.spans(), self.marks, source=session.source, title=self.title,
+                      intro=self.intro, branches=session.branches, head=self.head)
 
     def _write(self, path: Path, session: Session, first: bool = False) -> None:
         text = self.text(session)
@@ -281,3 +284,30 @@ def free_name(directory: Path = Path("."), default: str = DEFAULT_NAME) -> str:
         n += 1
         name = f"{stem}-{n}.{suffix}"
     return name
+
+
+def open_recording(text: str, path: str) -> tuple[Session, Tape, str | None]:
+    """`explore FILE` of a recording: its commands run, its branches, chapters, notes,
+    pauses, title and comments all kept (so `save` writes them back); the session at its
+    end. Returns (session, tape, problem): the valid part and a one-line problem when the
+    file is broken. A file of another format version raises OutputError (one line)."""
+    from engine.machine import Machine
+    from engine.recording import load
+    from tui.export.source import session_of
+
+    loaded = load(text, path, Machine)
+    if loaded.fatal:
+        raise OutputError(loaded.problem or f"{path}: error: not a recording")
+    session = session_of(loaded, path)
+    session.goto(session.total)
+    return session, Tape.from_loaded(loaded).attach(session), loaded.problem
+
+
+def recording_greeting(path: str, session: Session, tape: Tape, problem: str | None) -> str:
+    if problem:
+        return f"{problem} — showing the {len(session.machine.commands)} commands before it"
+    branches = len(session.branches)
+    more = f", {branches} other branch{'es' if branches > 1 else ''} (y)" if branches else ""
+    return (f"{path}: a recording, {len(session.machine.commands)} commands, "
+            f"{len(tape.chapters())} chapters{more}; ] and [ jump between chapters, "
+            "home goes back to the start.  ? help")

@@ -11,7 +11,7 @@ from typing import Callable, Protocol, Sequence
 
 from engine import CommandRecord, Machine, ScriptError, Step
 from engine.invariants import InvariantViolation
-from engine.recording import Branch, BranchMark
+from engine.recording import COMMENT, Branch, BranchMark, Mark
 from tui import present
 from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings
@@ -31,6 +31,13 @@ class MarkKeeper(Protocol):
 
     def paste(self, marks: Sequence[BranchMark], spans: Sequence[Span]) -> None:
         """Put a branch's marks back, on the commands in `spans` that now run."""
+        ...
+
+    def text(self, session: Session) -> str:
+        """The session with its marks, as a recording (what `save` writes)."""
+        ...
+
+    def chapters(self) -> list[Mark]:
         ...
 
 
@@ -64,6 +71,9 @@ class Session:
         self.branches: list[Branch] = []
         self.discarded: list[tuple[int, Branch]] = []
         self.marks: MarkKeeper | None = None
+        # The script's comments and blank lines, until a MarkKeeper takes them in.
+        self.comments: list[Mark] = []
+        self._lines: dict[int, tuple[CommandRecord, str]] = {}  # id -> (record, its line)
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
@@ -81,16 +91,26 @@ class Session:
         machine = Machine(history=False, check=False, books=True) if big else Machine()
         session = cls(machine, where)
         tail_from = _tail_start(lines, HISTORY_TAIL) if big else 0
+        last: CommandRecord | None = None
         for number, raw in enumerate(lines, start=1):
             if number == tail_from:
                 machine.start_history()
             if progress is not None and number % 1000 == 0:
                 progress(number, len(lines))
             try:
-                machine.run_line(raw, where, number)
+                record = machine.run_line(raw, where, number)
             except InvariantViolation as err:
                 session.violation = f"{where}:{number}: {err}"
                 break
+            if record is not None:
+                session.keep_line(record, raw)
+                last = record
+            elif last is not None and number < tail_from:
+                # a fast prelude has no micro-steps to place a comment at: it stays with
+                # the line of the command above it (never re-run, never cut into a branch)
+                session.keep_line(last, f"{session.line_of(last)}\n{raw}")
+            else:
+                session.comments.append(Mark(machine.cursor, COMMENT, raw))
         machine.start_history()  # (a no-op unless the tail was empty)
         return session
 
@@ -101,6 +121,20 @@ class Session:
             return cls.from_text(text, path, progress)
         except ScriptError as exc:
             raise LoadError(str(exc)) from None
+
+    # -- the lines as written -------------------------------------------------------------
+    def keep_line(self, record: CommandRecord, text: str) -> None:
+        """`record` ran from `text`: save writes the line as it was written."""
+        self._lines[id(record)] = (record, text)  # the record kept: its id stays its own
+
+    def line_of(self, record: CommandRecord) -> str:
+        kept = self._lines.get(id(record))
+        return kept[1] if kept is not None and kept[0] is record else record.command.text
+
+    def spans(self, records: Sequence[CommandRecord] | None = None) -> list[Span]:
+        """(line as written, first micro-step, end) of each command of the current line."""
+        return [(self.line_of(c), c.first, c.end)
+                for c in (self.machine.commands if records is None else records)]
 
     # -- where we are -------------------------------------------------------------------------
     @property
@@ -236,6 +270,8 @@ class Session:
         except InvariantViolation as err:
             self.violation = f"{COMMAND_LINE}:{self.typed}: {err}"
             return Submitted(None, self.violation, self._forked(keep, future))
+        if record is not None:
+            self.keep_line(record, text.strip())
         return Submitted(record, None, self._forked(keep, future))
 
     def _kept(self) -> int:
@@ -248,8 +284,7 @@ class Session:
         if not future or (len(self.machine.commands) > keep
                           and self.machine.commands[keep] is future[0]):
             return None
-        spans = [(c.command.text, c.first, c.end) for c in future]
-        return self._save_branch(keep, spans)
+        return self._save_branch(keep, self.spans(future))
 
     def _save_branch(self, keep: int, spans: Sequence[Span]) -> Branch:
         bound = spans[0][1]
@@ -272,8 +307,7 @@ class Session:
         future = self.machine.commands[keep:]
         bound = future[0].first if future else (self.machine.commands[keep - 1].end if keep else 0)
         self.machine.truncate(keep)
-        saved = self._save_branch(keep, [(c.command.text, c.first, c.end) for c in future]) \
-            if future else None
+        saved = self._save_branch(keep, self.spans(future)) if future else None
         ran: list[Span] = []
         for text in branch.lines:
             self.typed += 1
@@ -283,7 +317,8 @@ class Session:
                 self.violation = f"{BRANCH}: '{text}' no longer runs: {err}"
                 break
             if rec is not None:
-                ran.append((rec.command.text, rec.first, rec.end))
+                self.keep_line(rec, text)
+                ran.append((text, rec.first, rec.end))
         if self.marks is not None:
             self.marks.paste(branch.marks, ran)
         self.goto(bound)
@@ -318,15 +353,17 @@ class Session:
         return f"no branch {number} (there are {len(self.branches)}: 'branches' lists them)"
 
     def script_text(self) -> str:
-        """The session so far as a recording with no chapters: `objcg-lab run` and
-        `objcg-lab replay` both take it."""
+        """The session so far as a recording, with its marks (chapters, pauses, notes,
+        title), branches, and the comments and lines as the script had them:
+        `objcg-lab run`, `explore` and `replay` all take it."""
+        if self.marks is not None:
+            return self.marks.text(self)
         from engine.recording import render
 
-        commands = [(c.command.text, c.first, c.end) for c in self.machine.commands]
-        return render(commands, [], source=self.source, branches=self.branches)
+        return render(self.spans(), self.comments, source=self.source, branches=self.branches)
 
     def save(self, path: str, force: bool = False) -> str:
-        """Write the script (an existing file only with force); returns a one-line
+        """Write the session (an existing file only with force); returns a one-line
         result, raises LoadError on failure."""
         from tui.outfiles import OutputError, write_file
 
@@ -334,7 +371,10 @@ class Session:
             write_file(path, self.script_text(), replace=force)
         except OutputError as err:
             raise LoadError(str(err).replace("pass --force", "save FILE --force")) from None
-        return f"saved {len(self.machine.commands)} commands to {path}"
+        chapters = len(self.marks.chapters()) if self.marks is not None else 0
+        more = "".join(f", {n} {one if n == 1 else many}" for n, one, many in (
+            (chapters, "chapter", "chapters"), (len(self.branches), "branch", "branches")) if n)
+        return f"saved {len(self.machine.commands)} commands{more} to {path}"
 
 
 def _rebase(branch: Branch, onto: Branch) -> Branch:

@@ -43,7 +43,7 @@ def execute(session: Session, line: str) -> Outcome:
                             "green" if rec.ret == 0 else "bold red"))
     if done.forked is not None:
         result.append(f"  a new branch: the {len(done.forked.lines)} later command(s) "
-                      f"({done.forked.lines[0]}...) are kept, y switches back", "yellow")
+                      f"({done.forked.commands()[0]}...) are kept, y switches back", "yellow")
     text = result.copy()
     text.append(f"  playing its {rec.end - rec.first} micro-steps (Esc, then space pauses, "
                 "N skips to its end)", present.DIM)

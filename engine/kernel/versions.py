@@ -12,6 +12,7 @@ the mainline release.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 KERNELS = ("5.8", "5.9", "5.10", "5.11", "5.13", "5.14", "6.5", "6.14")
@@ -148,6 +149,7 @@ def release_key(release: str) -> tuple[int, ...]:
     return tuple(int(part) for part in release.split("."))
 
 
+@functools.lru_cache(maxsize=64)
 def changes_in(kernel: str, revert: tuple[str, ...] = ()) -> frozenset[str]:
     """The changes a release carries (none for 5.8, a different design), minus `revert`."""
     if kernel == "5.8":

@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 import pytest
 
 from engine.recording import load
+from engine.script import strip_comment
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 90.0  # seconds: a bound for a loaded CI machine, never a sleep that must pass
@@ -92,7 +93,9 @@ def _save(term: Terminal, path: Path) -> str:
 
 
 def _commands(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
+    """The command lines of a saved session, without their own comments."""
+    return [" ".join(strip_comment(line)) for line in text.splitlines()
+            if line and not line.startswith("#")]
 
 
 def test_two_and_three_commands_typed_in_a_row_all_run(terminal, tmp_path: Path) -> None:
@@ -128,7 +131,7 @@ def test_a_command_typed_in_the_past_leaves_the_old_future_reachable(terminal,
     term.keys("Enter")
     term.wait_for(lambda s: "a new branch" in s and "other branch (y)" in s, "the new branch")
     text = record.read_text(encoding="utf-8")
-    assert "#@ branch\n#@ | rmdir A/B\n" in text and _commands(text)[-1] == "mkdir Z"
+    assert "#@ branch\n#@ | rmdir A/B  " in text and _commands(text)[-1] == "mkdir Z"  # its comment too
     term.keys("Escape")  # leave the prompt (alone: ESC then y in one burst reads as alt+y)
     term.wait_for(lambda s: "press : to type a command" in s, "the prompt to be left")
     term.keys("y")  # back to the old future

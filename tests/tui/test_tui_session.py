@@ -62,7 +62,7 @@ def test_submitting_in_the_past_starts_a_branch(default_session):
     assert done.record is not None
     assert [c.command.text for c in s.machine.commands] == ["config cpus=2", "mkdir A", "mkdir Q"]
     assert done.forked is not None and s.branches == [done.forked]
-    assert done.forked.fork == 2 and list(done.forked.lines) == old[2:]
+    assert done.forked.fork == 2 and done.forked.commands() == old[2:]
 
 
 def test_the_first_typed_command_leaves_rmdir_reachable_and_switching_is_exact(default_session):
@@ -74,7 +74,7 @@ def test_the_first_typed_command_leaves_rmdir_reachable_and_switching_is_exact(d
     s.goto(opening(s))  # where the built-in scenario opens: before rmdir A/B
     s.submit("mkdir Z")
     assert s.machine.commands[-1].command.text == "mkdir Z"
-    assert s.branches[0].lines == ("rmdir A/B",)
+    assert s.branches[0].commands() == ["rmdir A/B"]
     said = s.switch(1)
     assert "y switches back" in said and s.cursor == s.machine.commands[-1].first
     s.goto(s.total)
@@ -91,8 +91,8 @@ def test_a_branch_forking_inside_a_left_future_is_rebased(default_session):
     s.goto(s.machine.commands[5].end)
     s.submit("mkdir Q")  # branch 2: commands 7..11 and mkdir P; branch 1 now forks at 6 too
     assert [b.fork for b in s.branches] == [6, 6]
-    assert list(s.branches[0].lines) == texts[6:]
-    assert list(s.branches[1].lines) == texts[6:11] + ["mkdir P"]
+    assert s.branches[0].commands() == texts[6:]
+    assert s.branches[1].commands() == texts[6:11] + ["mkdir P"]
     s.switch(1)
     assert [c.command.text for c in s.machine.commands] == texts
 
@@ -224,6 +224,6 @@ def test_an_undiscarded_branch_still_replays_its_own_past(default_session):
     s.goto(s.machine.commands[5].end)
     s.submit("mkdir Q")  # the discarded branch forked inside what this leaves
     s.undiscard()
-    number = next(n for n, b in enumerate(s.branches, start=1) if b.lines[-1] == texts[-1])
+    number = next(n for n, b in enumerate(s.branches, start=1) if b.commands()[-1] == texts[-1])
     s.switch(number)
     assert [c.command.text for c in s.machine.commands] == texts

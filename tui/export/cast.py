@@ -36,23 +36,26 @@ def _rows(lines: list[str], before: list[str] | None) -> str:
 
 async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
                first: int = 0, end: int | None = None,
-               progress: Callable[[int], None] | None = None) -> str:
-    """The whole .cast file as text: micro-steps first..end (default: all)."""
+               progress: Callable[[int], None] | None = None, ending: bool = True) -> str:
+    """The whole .cast file as text: micro-steps first..end (default: all). `ending`: the
+    last event gives a terminal its cursor back under the picture (a GIF, whose last
+    frame would show that scroll and the cursor block, goes without)."""
     width, height = options.size
     step_us = round(1_000_000 / options.speed)
     out: list[str] = []
     now = 0
-    async with Screen(loaded, where, options.size, playing_at=options.speed) as screen:
+    async with Screen(loaded, where, options.size, playing_at=options.speed,
+                      controls=options.controls) as screen:
         stop = screen.total if end is None else end
-        chapters = screen.tape.chapters()
+        chapters = [c for c in screen.chapters if c.marked]
         pauses = {m.cursor for m in screen.tape.marks if m.kind == "pause"}
 
         def marks(cursor: int) -> None:
             nonlocal now
             hold = 0.0
-            for number, mark in enumerate(chapters, start=1):
-                if mark.cursor == cursor and (end is None or cursor < end):
-                    out.append(_event(now, "m", f"{number}. {mark.title}"))
+            for chapter in chapters:
+                if chapter.start == cursor and (end is None or cursor < end):
+                    out.append(_event(now, "m", f"{chapter.number}. {chapter.title}"))
                     hold = CHAPTER_HOLD
             if cursor in pauses:
                 hold = max(hold, PAUSE_HOLD)
@@ -75,7 +78,7 @@ async def cast(loaded: Loaded, where: str, options: Options, title: str, *,
             if progress is not None:
                 progress(screen.cursor - first)
         now += round(END_HOLD * 1_000_000)
-        out.append(_event(now, "o", finish(height)))
+        out.append(_event(now, "o", finish(height) if ending else ""))
     header = {"version": 2, "width": width, "height": height,
               "duration": round(now / 1_000_000, 6), "title": title,
               "env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"}}

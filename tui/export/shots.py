@@ -1,11 +1,14 @@
 """The explorer's screenshots that a recording can hold, exported like any recording:
-the checked-in screenshots/*.objcg, one picture per chapter, named as the README links."""
+the checked-in screenshots/*.objcg, one picture per chapter, named as the README links.
+They show the explorer itself, so with its controls (--with-controls) and at each
+chapter's own point (--at start)."""
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+from tui.export.chapters import chapters_of
 from tui.export.run import load_complete
 from tui.export.screen import Options
 from tui.export.svg import chapter_pictures, render
@@ -26,11 +29,11 @@ def export_recorded(out: Path, png: bool = False,
     for file, names in RECORDED:
         path = str(source / file)
         loaded = load_complete(path)
-        pictures = chapter_pictures(loaded)
+        pictures = chapter_pictures(loaded, chapters_of(loaded, Path(file).stem), at="start")
         if len(pictures) != len(names):
             raise ValueError(f"{path}: error: {len(pictures)} chapters, expected {len(names)}")
         pictures = [replace(p, name=n) for p, n in zip(pictures, names)]
-        asyncio.run(render(loaded, path, pictures, Options(), out, png=png,
+        asyncio.run(render(loaded, path, pictures, Options(controls=True), out, png=png,
                            save=lambda file, data: write_file(file, data, replace=True)))
         for picture in pictures:
             notes = " ".join(picture.chapter.notes) if picture.chapter else ""

@@ -34,6 +34,8 @@ def read(path: str) -> Loaded:
 def session_of(loaded: Loaded, path: str) -> Session:
     session = Session(loaded.machine, path)
     session.violation = loaded.violation
+    for record, line in zip(loaded.machine.commands, loaded.lines):
+        session.keep_line(record, line)  # saved again as written
     session.goto(0)
     return session
 

@@ -1,12 +1,13 @@
 """A terminal screen (lines of Rich segments) as an SVG picture that looks the same in
-librsvg, Chromium and Firefox.
+librsvg, Chromium and Firefox, and whose text is selected, copied and found as words.
 
-Renderers disagree on spaces and on the width of glyphs, so nothing here relies on
-either: every word (a run of non-space characters of one style, at most CHUNK cells) is
-its own <text> at the x of its first cell, with textLength for the renderers that honour
-it (librsvg 2.54 ignores textLength and lists of x); spaces are never drawn, only
-backgrounds are, as rectangles. Fonts are named with fallbacks; the cell width is the
-advance of DejaVu Sans Mono (and of most monospace fonts: 0.6 em).
+Each row is one <text>; each run of one style in it (spaces included) is one <tspan>
+placed at the x of its first cell, with textLength for the renderers that honour it
+(Chromium, Firefox: a fallback font of another width is stretched to the cells; librsvg
+2.54 ignores textLength and keeps the font's own advance). Spaces are kept
+(xml:space="preserve"), so a row reads and searches as it shows; backgrounds are
+rectangles. Fonts are named with fallbacks; the cell width is the advance of DejaVu Sans
+Mono (and of Menlo and most monospace fonts: 0.6 em).
 """
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ FONT_SIZE = 14
 CELL_WIDTH = 8.43  # 0.602 em: DejaVu Sans Mono's advance at 14px
 LINE_HEIGHT = 17
 BASELINE = 12  # from the top of a row: room below for descenders and "_"
-CHUNK = 16  # cells: bounds the drift of a long word in a fallback font of another width
 FONTS = ("'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, 'Courier New', "
          "monospace")
 THEME = SVG_EXPORT_THEME
@@ -47,33 +47,6 @@ def _colors(style: Style) -> tuple[str, str]:
 
 def _x(cells: float) -> str:
     return f"{cells * CELL_WIDTH:.2f}".rstrip("0").rstrip(".")
-
-
-_WORD = re.compile(r"[^ ]+")
-
-
-def _words(text: str) -> Iterable[tuple[int, str]]:
-    """(cell offset, word) for each run of non-space characters, cut every CHUNK cells."""
-    if text.isascii():  # one cell per character: the fast path
-        for match in _WORD.finditer(text):
-            word, start = match.group(), match.start()
-            for cut in range(0, len(word), CHUNK):
-                yield start + cut, word[cut:cut + CHUNK]
-        return
-    offset, word, start = 0, "", 0
-    for ch in text:
-        width = cell_len(ch)
-        if ch == " " or (word and cell_len(word) + width > CHUNK):
-            if word:
-                yield start, word
-            word = ""
-        if ch != " ":
-            if not word:
-                start = offset
-            word += ch
-        offset += width
-    if word:
-        yield start, word
 
 
 def _text_attrs(style: Style, fg: str) -> str:
@@ -131,11 +104,11 @@ class Drawer:
         return "\n".join(out) + "\n"
 
     def _row(self, row: int, line: Iterable[Segment]) -> tuple[list[str], list[str]]:
-        """One row's background rectangles (one per run of a colour) and words."""
+        """One row's background rectangles (one per run of a colour) and its text: one
+        <text> with a <tspan> per run of one look."""
         screen_bg = THEME.background_color.hex
         runs: list[tuple[str, int, int]] = []  # colour, first cell, end cell
-        texts: list[str] = []
-        y_base = row * LINE_HEIGHT + BASELINE
+        spans: list[tuple[str, int, int, str]] = []  # text attributes, first cell, end, text
         col = 0
         for segment in line:
             text, style = segment.text, segment.style
@@ -147,39 +120,42 @@ class Drawer:
             if look is None:
                 fg, bg = _colors(style)
                 look = self._looks[style] = (fg, bg, _text_attrs(style, fg))
-            fg, bg, attrs = look
+            _fg, bg, attrs = look
             if bg != screen_bg:
                 if runs and runs[-1][0] == bg and runs[-1][2] == col:
                     runs[-1] = (bg, runs[-1][1], col + cells)
                 else:
                     runs.append((bg, col, col + cells))
             if not style.conceal:
-                for offset, word in _words(text):
-                    width = len(word) if word.isascii() else cell_len(word)
-                    texts.append(f'<text x="{_x(col + offset)}" y="{y_base}" '
-                                 f'textLength="{_x(width)}" '
-                                 f'lengthAdjust="spacingAndGlyphs" {attrs}>'
-                                 f"{escape(word, quote=False)}</text>")
+                if spans and spans[-1][0] == attrs and spans[-1][2] == col:
+                    spans[-1] = (attrs, spans[-1][1], col + cells, spans[-1][3] + text)
+                else:
+                    spans.append((attrs, col, col + cells, text))
             col += cells
+        while spans and not spans[-1][3].strip():  # nothing to read after it
+            spans.pop()
         rects = [f'<rect x="{_x(start)}" y="{row * LINE_HEIGHT}" width="{_x(end - start)}" '
                  f'height="{LINE_HEIGHT}" fill="{bg}" shape-rendering="crispEdges"/>'
                  for bg, start, end in runs]
-        return rects, texts
+        if not spans:
+            return rects, []
+        tspans = "".join(f'<tspan x="{_x(start)}" textLength="{_x(end - start)}" '
+                         f'lengthAdjust="spacingAndGlyphs" {attrs}>'
+                         f"{escape(text, quote=False)}</tspan>"
+                         for attrs, start, end, text in spans)
+        return rects, [f'<text y="{row * LINE_HEIGHT + BASELINE}">{tspans}</text>']
 
 
-_TEXT = re.compile(r'<text x="([\d.]+)" y="(\d+)"[^>]*>([^<]*)</text>')
+_ROW = re.compile(r'<text y="(\d+)">(.*?)</text>')
+_SPAN = re.compile(r'<tspan x="([\d.]+)"[^>]*>([^<]*)</tspan>')
 
 
 def screen_text(picture: str) -> list[str]:
-    """The rows of text an SVG made by svg() shows, words at their cells (for checks)."""
-    rows: dict[int, dict[int, str]] = {}
-    for x, y, word in _TEXT.findall(picture):
-        row = (int(y) - BASELINE) // LINE_HEIGHT
-        rows.setdefault(row, {})[round(float(x) / CELL_WIDTH)] = unescape(word)
-    out = []
-    for row in range(max(rows, default=-1) + 1):
+    """The rows of text an SVG made by svg() shows, each run at its cells (for checks)."""
+    rows: dict[int, str] = {}
+    for y, spans in _ROW.findall(picture):
         line = ""
-        for col, word in sorted(rows.get(row, {}).items()):
-            line = line.ljust(col) + word
-        out.append(line.rstrip())
-    return out
+        for x, text in _SPAN.findall(spans):
+            line = line.ljust(round(float(x) / CELL_WIDTH)) + unescape(text)
+        rows[(int(y) - BASELINE) // LINE_HEIGHT] = line.rstrip()
+    return [rows.get(row, "") for row in range(max(rows, default=-1) + 1)]

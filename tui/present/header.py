@@ -23,10 +23,11 @@ class Position:
     kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
 
 
-def header_text(pos: Position, playing: bool, speed: float, recording: str | None = None,
+def header_text(pos: Position, playing: bool | None, speed: float, recording: str | None = None,
                 width: int | None = None, mark: Text | None = None) -> Text:
     """The top line, fitted to `width`: the position's figures never cut. `mark`: a
-    notice that must stay (other branches kept), right after the title."""
+    notice that must stay (other branches kept), right after the title. `playing` None:
+    no play state (an exported picture)."""
     fields = [field(Text(" objcg-lab ", "bold reverse"), Text(" objcg-lab", "bold reverse"), drop=9)]
     if mark is not None:
         fields.append(field(mark))
@@ -50,7 +51,8 @@ def header_text(pos: Position, playing: bool, speed: float, recording: str | Non
     if pos.next_text is not None and (pos.command is None
                                       or pos.step_in_command == pos.steps_in_command):
         fields.append(field(Text(f" · next: {pos.next_text}", DIM), drop=6, quiet=True))
-    fields.append(field(Text("  ▶ playing" if playing else "  paused", "bold green" if playing else DIM),
-                        Text(" ▶" if playing else " ‖", "bold green" if playing else DIM)))
-    fields.append(field(Text(f" {speed:g}/s", DIM), drop=7, quiet=True))
+    if playing is not None:
+        fields.append(field(Text("  ▶ playing" if playing else "  paused", "bold green" if playing else DIM),
+                            Text(" ▶" if playing else " ‖", "bold green" if playing else DIM)))
+        fields.append(field(Text(f" {speed:g}/s", DIM), drop=7, quiet=True))
     return fit(fields, width)

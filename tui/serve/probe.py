@@ -31,12 +31,15 @@ def free_port() -> int:
 
 
 def start_server(port: int, data: Path, *extra: str, max_sessions: int = 4,
-                 timeout: float = 20.0) -> subprocess.Popen[str]:
-    """`objcg-lab serve` on 127.0.0.1:port, returned once it accepts connections."""
+                 timeout: float = 30.0, env: dict[str, str] | None = None,
+                 preexec_fn=None, launcher: list[str] | None = None) -> subprocess.Popen[str]:
+    """`objcg-lab serve` on 127.0.0.1:port, returned once it accepts connections.
+    `launcher` replaces `python -m tui.cli` (a script that changes something first)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "serve", "--port", str(port), "--data", str(data),
-         "--max-sessions", str(max_sessions), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [*(launcher or [sys.executable, "-m", "tui.cli"]), "serve", "--port", str(port),
+         "--data", str(data), "--max-sessions", str(max_sessions), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, preexec_fn=preexec_fn)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -79,20 +82,30 @@ def children(pid: int) -> list[int]:
 
 
 def session_processes(data: Path) -> list[int]:
-    """Every live session process of a server whose --data is `data` (from the
-    environment each session gets), whoever its parent is now: orphans show up too."""
-    marker = f"OBJCG_LAB_CONFINE_DIR={Path(data).resolve()}{os.sep}".encode()
+    """Every live session process of a server whose --data is `data` (each works in its
+    own DATA/tab-N folder), whoever its parent is now: orphans show up too."""
+    inside = f"{Path(data).resolve()}{os.sep}"
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            cwd = os.readlink(f"/proc/{entry}/cwd")
             state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if marker in environ and state != "Z":
+        if cwd.startswith(inside) and state != "Z":
             found.append(int(entry))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below pid: the fork server, warm and working sessions."""
+    found, todo = [], [pid]
+    while todo:
+        below = children(todo.pop())
+        found += below
+        todo += below
     return found
 
 
@@ -124,3 +137,65 @@ def processes_named(fragment: str) -> list[int]:
             if fragment.encode() in argv0:
                 found.append(int(entry))
     return found
+
+
+class RawTab:
+    """A session driven without a browser, over the websocket as textual.js drives it
+    (aiohttp; for tests and benchmarks that want no Chromium). Its screen is kept by
+    pyte, a terminal emulator: `screen()` is the text a browser would show; `output`
+    every byte the session sent."""
+
+    def __init__(self, client, url: str, headers: dict[str, str] | None = None) -> None:
+        self.client, self.url, self.headers = client, url, headers or {}
+        self.ws = None
+        self.output = bytearray()
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.terminal = None
+
+    async def open(self, width: int = 140, height: int = 40) -> "RawTab":
+        import pyte
+
+        self.terminal = pyte.Screen(width, height)
+        self.stream = pyte.ByteStream(self.terminal)
+        self.ws = await self.client.ws_connect(f"{self.url}ws?width={width}&height={height}",
+                                               headers=self.headers, max_msg_size=0)
+        return self
+
+    def screen(self) -> str:
+        return "\n".join(line.rstrip() for line in self.terminal.display)
+
+    async def read_until(self, text: str, timeout: float = 30.0, gone: bool = False) -> bool:
+        """Read until `text` is on the screen (or, with `gone`, no longer is): True; or
+        until the session closed: False."""
+        import asyncio
+
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (text in self.screen()) == gone:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"{text!r} {'still' if gone else 'not'} on the screen "
+                                   f"within {timeout} s:\n{self.screen()}")
+            try:
+                message = await asyncio.wait_for(self.ws.receive(), left)
+            except asyncio.TimeoutError:
+                continue  # said above, with the screen
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.output += message.data
+                self.stream.feed(message.data)
+            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                                  aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
+                self.close_code = self.ws.close_code
+                self.close_reason = str(message.extra or "")
+                return False
+        return True
+
+    async def keys(self, text: str) -> None:
+        await self.ws.send_json(["stdin", text])
+
+    async def close(self) -> None:
+        if self.ws is not None and not self.ws.closed:
+            await self.ws.close()

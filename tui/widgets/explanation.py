@@ -57,7 +57,8 @@ class Explanation(TextLines):
         for note in notes:
             lines.append(Text(f"note: {note}", "yellow"))
         self.lines = lines
-        self._said = lines or [Text("(no command yet: press n to step, : to type one)", present.DIM)]
+        keys = ": press n to step, : to type one" if getattr(self.app, "controls", True) else ""
+        self._said = lines or [Text(f"(no command yet{keys})", present.DIM)]
         height = max(self._rows_of(self._said), self._floor[1])
         self._floor = (self._floor[0], height)  # never shrinks within the command
         self.update_lines()

@@ -28,6 +28,9 @@ class PositionBar(TextLines):
         if self._shown is None:
             return [Text()]
         mark = None
+        position, playing, speed, recording = self._shown
+        if not getattr(self.app, "controls", True):  # an export: nothing to press, nothing plays
+            return [present.header_text(position, None, speed, recording, width=width)]
         if self._branches:  # other futures kept: said early in the line, where it is never cut
             n = self._branches
             mark = Text(f" {n} other branch{'es' if n > 1 else ''} (y) ", "bold black on yellow")

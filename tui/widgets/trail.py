@@ -63,8 +63,8 @@ class Trail(RowList[TrailLine]):
             return present.trail_line_text(line)
         if line is self._next:  # not run yet: nothing shown before it runs, but how much
             n = self._to_come
-            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come (t shows them)",
-                        present.DIM)
+            key = " (t shows them)" if getattr(self.app, "controls", True) else ""
+            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come{key}", present.DIM)
         return Text()
 
     def _marker(self, y: int, index: int) -> Text | None:
