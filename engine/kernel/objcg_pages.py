@@ -22,6 +22,7 @@ from engine.kernel.kmem import hand_over
 from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
 from engine.kernel.memcg import GFP_MASKS, try_charge, try_charge_memcg
 from engine.kernel.page_counter import KMEM, page_counter_uncharge
+from engine.kernel.objcg import pages_charged
 from engine.kernel.objstock import consume_obj_stock, refill_obj_stock
 from engine.kernel.refs import css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import lookup_objcg
@@ -97,19 +98,12 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
-    rec = k.objcgs[objcg]
     nr_pages, rem = divmod(size, k.page_size)
     if rem:
         nr_pages += 1
     ret = yield from obj_cgroup_charge_pages(k, objcg, gfp, nr_pages)
     if ret == 0:
-        memcg = rec["memcg"]
-        audit.inflight_pages(k, memcg, -nr_pages)
-        if k.v1:
-            audit.kmem_inflight(k, memcg, -nr_pages)
-        audit.objcg_pages(k, objcg, nr_pages)
-        k.st.add(rec, "live", size)
-        k.st.add(rec, "inflight", nr_pages * k.page_size - size)
+        pages_charged(k, objcg, k.objcgs[objcg]["memcg"], nr_pages, size)
         yield ("obj_cgroup_charge.charged", objcg, nr_pages, size)
         if rem:
             yield from refill_obj_stock(k, objcg, k.page_size - rem, allow_uncharge=False)

@@ -82,25 +82,11 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
                 returned_null(k, obj)
                 yield ("slab_pre_alloc_hook.fail", obj, ret)
                 return ret
-    # slab_alloc_node: one cache per size, shared by every memcg (v5.9). Without the
-    # slab trail its changes belong to the post-hook's step (the trail stays as it was).
-    cache = get_root_cache(k, size)
-    if k.trail_slab:
-        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
-    else:
-        slab, slot = place(k, cache, obj)
-    new_object(k, obj, size, charged, objcg, slab["name"], slot)
+    cache, slab = yield from allocate(k, obj, size, charged, objcg, gfp)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, ret)
         return ret
-    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
-        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
-               cache["per_slab"])
-    obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
-    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
-    if k.has("objcg_vmstat_stock") and k.cpu(k.current_cpu)["cached_objcg"] != objcg:
-        # v5.14: the vmstat delta goes through the byte stock, which it takes over
-        yield from objcg_vmstat.mod_objcg_state(k, objcg)
+    yield from bind(k, obj, objcg, cache, slab)
     if not borrowed:
         yield from obj_cgroup_put(k, objcg, "current")
     return 0
@@ -121,6 +107,40 @@ def lookup_objcg(k: Kernel, task: Record, borrowed: bool) -> Steps:
         yield ("memcg_kmem_bypass.bypass", task["name"])
         return None
     return (yield from get_obj_cgroup_from_current(k, task))
+
+
+def allocate(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
+             gfp: str) -> Steps:
+    """slab_alloc_node: one cache per size, shared by every memcg (v5.9); the object is
+    made (unaccounted while objcg is None). Without the slab trail its changes belong to
+    the caller's next step (the trail stays as it was). Returns (cache, slab)."""
+    cache = get_root_cache(k, size)
+    if k.trail_slab:
+        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
+    else:
+        slab, slot = place(k, cache, obj)
+    new_object(k, obj, size, charged, objcg, slab["name"], slot)
+    return cache, slab
+
+
+def bind(k: Kernel, obj: str, objcg: str, cache: Record, slab: Record,
+         charged: int | None = None) -> Steps:
+    """memcg_slab_post_alloc_hook's binding: the slab's objcg vector (allocated at first
+    use), the object's slot takes a reference on the objcg, and from v5.14 the vmstat
+    delta goes through the byte stock, which it takes over. `charged`: an object made
+    before its charge (v6.10) records it here."""
+    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
+        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
+               cache["per_slab"])
+    if charged is not None:
+        rec = k.st.objects[obj]
+        k.st.set(rec, "objcg", objcg)
+        k.st.set(rec, "accounted", True)
+        k.st.set(rec, "charged", charged)
+    obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
+    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
+    if k.has("objcg_vmstat_stock") and k.cpu(k.current_cpu)["cached_objcg"] != objcg:
+        yield from objcg_vmstat.mod_objcg_state(k, objcg)
 
 
 def new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,

@@ -10,14 +10,9 @@ NULL. The release picks this function instead of engine.kernel.slab's (engine.co
 from __future__ import annotations
 
 from engine.kernel.base import Kernel, Steps, kfunc
-from engine.kernel.refs import obj_cgroup_get, obj_cgroup_put
-from engine.kernel.slab import (
-    charge, lookup_objcg, new_object, obj_full_size, objcg_vmstat, returned_null, task_objcg,
-)
-from engine.kernel.slab_pages import (
-    alloc_page_obj_cgroups, free_quietly, get_root_cache, place, slab_alloc_node,
-    slab_free_object,
-)
+from engine.kernel.refs import obj_cgroup_put
+from engine.kernel.slab import allocate, bind, charge, lookup_objcg, obj_full_size, returned_null
+from engine.kernel.slab_pages import free_quietly, slab_free_object
 from engine.model import Record
 
 
@@ -26,17 +21,9 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_alloc_node, then memcg_slab_post_alloc_hook charging the object (v6.10)."""
     charged = obj_full_size(k, size)
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
-    cache = get_root_cache(k, size)
-    if k.trail_slab:
-        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
-    else:
-        slab, slot = place(k, cache, obj)
-    new_object(k, obj, size, charged, None, slab["name"], slot)
-    borrowed = k.has("task_objcg")
-    if borrowed:  # v6.7: the task's objcg, without a reference of the allocation's own
-        objcg = yield from task_objcg.current_obj_cgroup(k, task)
-    else:
-        objcg = yield from lookup_objcg(k, task, borrowed)
+    cache, slab = yield from allocate(k, obj, size, charged, None, gfp)
+    borrowed = k.has("task_objcg")  # v6.7: no reference of the allocation's own
+    objcg = yield from lookup_objcg(k, task, borrowed)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, 0)
         return 0
@@ -54,16 +41,7 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
             free_quietly(k, rec)
             yield ("memcg_alloc_abort_single.free", obj, ret)
         return ret
-    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
-        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
-               cache["per_slab"])
-    k.st.set(rec, "objcg", objcg)
-    k.st.set(rec, "accounted", True)
-    k.st.set(rec, "charged", charged)  # new_object made it unaccounted (charged 0)
-    obj_cgroup_get(k, objcg, f"obj:{obj}")  # slab_obj_exts(slab)[off].objcg
-    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
-    if k.has("objcg_vmstat_stock") and k.cpu(k.current_cpu)["cached_objcg"] != objcg:
-        yield from objcg_vmstat.mod_objcg_state(k, objcg)
+    yield from bind(k, obj, objcg, cache, slab, charged)  # slab_obj_exts(slab)[off].objcg
     if not borrowed:
         yield from obj_cgroup_put(k, objcg, "current")
     return 0
