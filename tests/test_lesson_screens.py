@@ -17,7 +17,8 @@ from engine.lessons.check import when_checks
 from engine.lessons.goals import hint_commands
 from engine.lessons.model import Expect
 from engine.lessons.reveal import declared, masks_at, windows
-from tui.lesson.visibility import screen_problems, states, tokens
+from engine.lessons.words import states, tokens
+from tui.lesson.visibility import screen_problems
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSONS = sorted(p for p in glob.glob(os.path.join(ROOT, "lessons", "**", "*.toml"), recursive=True)

@@ -260,7 +260,7 @@ async def test_goal_shows_the_differing_field_hints_and_solution(progress_file: 
         assert not app.reached
         await pilot.press("escape", "h")  # the prompt stays open after Enter: leave it
         assert "Hint 1" in narration_markdown(app, "#lesson-more")
-        assert "(1 left)" in status(app)
+        assert "(none for now)" in status(app)  # the one hint for a stock partly used
         await pilot.press("h", "h")
         assert "no more hints" in str(app.query_one("#message").render())
         await pilot.press("s")

@@ -10,6 +10,7 @@ label without its value or a stub of a label (`dying-de`); both fail here.
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import dataclass, field
 
 import pytest
@@ -245,16 +246,15 @@ def check_status(app: ExplorerApp, lines: list[str], problems: Problems) -> None
     text = " ".join(" ".join(lines).split())  # it may wrap onto a second line
     if not text or text.startswith("bytes: select"):
         return
+    if " released: " in text:  # obj_cgroup_release ran: how it ended, not a sum
+        check_released(app, text, problems)
+        return
     match = re.search(r"(\S+): (\d+) pg × (\d+) = (?:(\d+) = )?(\d+) live \+ (\d+) (?:in )?stocks? \+ (\d+)"
                       r" (?:nr_charged_bytes|left)\b", text)
-    if match is None:
-        problems.add(text, "the byte sum is cut")
+    found = status_objcg(app, text, match, problems, "the byte sum is cut")
+    if found is None:
         return
-    world = app.session.world()
-    rec = world.objcg(match.group(1))
-    if rec is None:
-        problems.add(text, f"objcg {match.group(1)} unknown")
-        return
+    world, rec = found
     got = [int(g) if g is not None else -1 for g in match.groups()[1:]]
     want = [rec["pages"], world.page_size, rec["pages"] * world.page_size, rec["live"],
             byte_conservation(world.state, rec["name"]).stocks, rec["nr_charged_bytes"]]
@@ -262,6 +262,43 @@ def check_status(app: ExplorerApp, lines: list[str], problems: Problems) -> None
         got[2] = want[2]
     if got != want:
         problems.add(text, f"byte sum shows {got}, engine {want}")
+
+
+def status_objcg(app: ExplorerApp, text: str, match: re.Match[str] | None, problems: Problems,
+                 cut: str) -> tuple[Any, dict[str, Any]] | None:
+    """The world and the objcg a status line names (its first group), or a problem."""
+    if match is None:
+        problems.add(text, cut)
+        return None
+    world = app.session.world()
+    rec = world.objcg(match.group(1))
+    if rec is None:
+        problems.add(text, f"objcg {match.group(1)} unknown")
+        return None
+    return world, rec
+
+
+def check_released(app: ExplorerApp, text: str, problems: Problems) -> None:
+    """A released objcg's line: its leftover bytes, the whole pages release uncharged,
+    or the WARN with the pages that stay charged, each figure the engine's."""
+    match = re.search(r"(\S+) released: (?:(nothing)|its (\d+) leftover bytes were (\d+) whole page"
+                      r"|(\d+) whole page\(s\) uncharged|nr_charged_bytes (\d+) is not a whole number"
+                      r"|(\d+) B, not whole pages)", text)
+    found = status_objcg(app, text, match, problems, "the released objcg's line is cut")
+    if found is None:
+        return
+    world, rec = found
+    if rec["state"] != "released":
+        problems.add(text, f"objcg {match.group(1)} is not released")
+        return
+    left, size = rec["nr_charged_bytes"], world.page_size
+    shown = [int(g) for g in match.groups()[2:] if g is not None]
+    want = {"nothing": [], "bytes+pages": [left, left // size], "pages": [left // size],
+            "warn": [left]}
+    kind = ("nothing" if match.group(2) else "bytes+pages" if match.group(3) else
+            "pages" if match.group(5) else "warn")
+    if shown != want[kind] or (kind == "nothing") != (left == 0) or (kind == "warn") != bool(left % size):
+        problems.add(text, f"released objcg shows {shown} ({kind}), engine nr_charged_bytes {left}")
 
 
 def check_header(app: ExplorerApp, lines: list[str], problems: Problems) -> None:

@@ -14,11 +14,13 @@ Two ways to give an answer away are looked for:
   another value; if anything on screen differs, the screen depends on the figure, so
   it shows it (a `?` that is not there, a row that comes or goes, a bar's length);
 * stated in words: a line of the trail or a sentence of the narration that names the
-  figure's record (`cpu1`, `/A/B`, `X0`) together with the answer.
+  figure's record (`cpu1`, `/A/B`, `X0`), what of it and the answer (engine.lessons.words).
+
+A memcg's usage is also told by its relatives' (page counters are hierarchical): a
+relative drawn with the asked usage gives it away too.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -31,6 +33,7 @@ from engine.lessons.player import PredictResult
 from engine.lessons.reveal import (Hidden, Window, canonical_commands, declared, masks_at, restarts,
                                    same_value, windows)
 from engine.lessons.values import show
+from engine.lessons.words import states
 from tui import present
 from tui.lesson import texts
 from tui.present import Highlight, TreeOptions
@@ -43,24 +46,6 @@ TABLES = {"memcg": "memcgs", "objcg": "objcgs", "cpu": "cpus", "object": "object
 STATE_WORDS = {("memcg", "state"): ("online", "dying", "freed"),
                ("objcg", "state"): ("active", "killed", "released")}
 MAX_PER_PREDICTION = 3  # leaks reported for one prediction (the first ones, in step order)
-# How a sentence or a trail line names a figure, besides its own field name. A state's
-# value names itself (killed, freed), so a state needs no word of its own.
-FIELD_WORDS: dict[str, set[str]] = {
-    "usage": {"usage", "pg"}, "nr_pages": {"nr_pages", "page", "pages"},
-    "nr_bytes": {"nr_bytes", "byte", "bytes"}, "cached_objcg": {"caches", "cached", "byte"},
-    "cached": {"caches", "cached", "page"}, "refcnt": {"refcnt", "ref", "refs", "reference", "references"},
-    "css_refs": {"css_refs", "refcnt", "ref", "refs", "references"},
-    "memcg": {"memcg", "points", "pointing", "parent", "reparented"},
-    "objcg": {"objcg", "bound", "records", "charged"}, "state": set(),
-    "nr_charged_bytes": {"nr_charged_bytes", "left", "leftover"},
-    "objcg_list": {"objcg_list", "list"}, "dead_caches": {"dead", "dead_caches"},
-    "slab_bytes": {"slab_bytes", "bytes"}, "pages": {"pages", "page"}}
-# Words that put a sentence about the record's name on another record of that name: an
-# objcg and its memcg are both called /A, and "css refcnt" is the memcg's.
-NOT_ABOUT: dict[tuple[str, str], set[str]] = {("objcg", "refcnt"): {"css", "css_refs"},
-                                             ("memcg", "css_refs"): {"objcg"}}
-
-
 @dataclass(frozen=True)
 class Screen:
     """One moment a learner sees: a machine at a cursor, and what is hidden then."""
@@ -84,7 +69,7 @@ def screen_problems(lesson: Lesson) -> list[Problem]:
         step = lesson.steps[window.predict]
         assert isinstance(step, Predict)
         where = f"{lesson.where(window.predict)}, field"
-        leaks = list(_leaks(lesson, replay, found, window))[:MAX_PER_PREDICTION]
+        leaks = list(_leaks(lesson, replay, window))[:MAX_PER_PREDICTION]
         for leak in leaks:
             problems.append(Problem(lesson.file, step.field_line, where,
                                     f"the answer {show(window.answer)} is on screen before the "
@@ -92,7 +77,7 @@ def screen_problems(lesson: Lesson) -> list[Problem]:
     return problems
 
 
-def _leaks(lesson: Lesson, replay: "Replay", found: list[Window], window: Window) -> Iterator[str]:
+def _leaks(lesson: Lesson, replay: "Replay", window: Window) -> Iterator[str]:
     seen: set[str] = set()
     for screen in replay.screens(window):
         state = replay.state_at(screen)
@@ -202,15 +187,10 @@ def _mirror_leaks(state: dict[str, Any], screen: Screen, window: Window) -> list
     if (kind, fld) != ("memcg", "usage"):
         return []
     memcgs = {m["name"]: m for m in state["memcgs"]}
-    def line(of: str) -> set[str]:
-        out, node = set(), of
-        while node is not None:
-            out.add(node)
-            node = memcgs[node]["parent"]
-        return out
-    for other, rec in memcgs.items():
-        related = other != name and (other in line(name) or name in line(other))
-        if related and rec["state"] != "freed" and rec["usage"] == window.answer \
+    related = {n for _, n, _ in with_relatives(frozenset({("memcg", name, "usage")}), state)}
+    for other in sorted(related - {name}):
+        rec = memcgs[other]
+        if rec["state"] != "freed" and rec["usage"] == window.answer \
                 and ("memcg", other, "usage") not in screen.masked:
             return [f"{screen.label} {screen.moment}, the explorer draws the same usage for "
                     f"{other}, whose counter covers it ({other} {rec['usage']} pg)"]
@@ -254,68 +234,6 @@ def _other_values(kind: str, fld: str, value: Any, world: World) -> list[Any]:
 
 
 # -- stated in words: the trail, the warnings and notes, the narration ------------------------
-_TOKEN = re.compile(r"/(?:[A-Za-z0-9_#./\-]*[A-Za-z0-9_#])?|[A-Za-z0-9_#]+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[*-]\s+|\n\s*\d+\.\s+")
-
-
-def tokens(text: str) -> set[str]:
-    """Words and cgroup names of a line: 'cpu1's byte stock caches /A/B.' -> cpu1, s,
-    byte, stock, caches, /A/B. 'cpu 1' counts as cpu1. A command quoted in backticks
-    (`move tA /`) names no figure, and a kind before a name ('memcg /A/B') names no
-    field: both are left out."""
-    text = re.sub(r"`[^`\n]*\s[^`\n]*`", " ", text)
-    text = re.sub(r"\b(?:memcg|objcg)\s+(?=/)", " ", text)
-    return set(_TOKEN.findall(re.sub(r"\bcpu (\d+)\b", r"cpu\1", text)))
-
-
-def names_of(field: str) -> set[str]:
-    """How a text names the figure's record."""
-    kind, name, fld = parse_ref(field)
-    if name is None:
-        return {kind, fld}
-    if kind == "cpu":
-        return {f"cpu{name}"}
-    if kind == "cache":
-        inside = re.search(r"\((/[^)]*)\)", name)
-        return {inside.group(1)} if inside else {name}
-    return {name}
-
-
-def value_words(value: Any) -> list[set[str]]:
-    """The words that state a value: each set must be met (a list needs every element)."""
-    if value is None:
-        return [{"NULL", "none"}]
-    if isinstance(value, bool):
-        return [{"true", "accounted"} if value else {"false", "unaccounted"}]
-    if isinstance(value, (list, tuple)):
-        return [{str(v)} for v in value] if value else [{"[]"}]
-    if isinstance(value, int):
-        return [{str(value), f"{value}B"}]
-    return [{str(value)}]
-
-
-def field_words(field: str) -> set[str]:
-    """The words that say which figure of the record a sentence is about (none for a
-    state, whose value names itself)."""
-    name = parse_ref(field)[2]
-    return FIELD_WORDS.get(name, {name, *name.split("_")})
-
-
-def states(text: str, field: str, value: Any) -> str | None:
-    """The first sentence (or line) of `text` that names the figure (its record, and
-    what of it) together with the value, or None."""
-    names, what, words = names_of(field), field_words(field), value_words(value)
-    kind, _, name = parse_ref(field)
-    other = NOT_ABOUT.get((kind, name), set())
-    for unit in _SENTENCE.split(text):
-        found = tokens(unit)
-        if found & other:
-            continue
-        if found & names and (not what or found & what) and all(found & w for w in words):
-            return " ".join(unit.split())
-    return None
-
-
 def _word_leaks(lesson: Lesson, replay: Replay, screen: Screen, window: Window) -> list[str]:
     out = []
     for place, text in _texts(lesson, replay, screen, window):
@@ -360,4 +278,4 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-__all__ = ["screen_problems", "states", "tokens"]
+__all__ = ["screen_problems"]
