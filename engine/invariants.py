@@ -313,6 +313,7 @@ def check_all(st: State) -> None:
     for memcg, pages in slab_state.charged_pages_by_memcg(st).items():  # v5.8 slab pages
         credit(memcg, pages)
     slab_state.check_slabs(st)
+    _check_slab_charges(st)
     _check_v1_and_pages(st, kmem_pages)
     listed: Counter[str] = Counter()
     for m in memcgs.values():
@@ -393,6 +394,20 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
     for x in st.objects.values():
         if x.get("type") == "pages":
             _check_page_object(st, x)
+
+
+def _check_slab_charges(st: State) -> None:
+    """A live slab object charged what obj_full_size() says when it was bound to an
+    objcg (SIZE in byte mode, s->size + 8 in slab mode), and nothing when unaccounted."""
+    slab_mode = st.sys["accounting"] == "slab"
+    for x in st.objects.values():
+        if x.get("type") == "pages" or st.sys["kernel"] == "5.8":
+            continue
+        size = x["size"]
+        want = (-(-size // 8) * 8 + 8 if slab_mode else size) if x["objcg"] is not None else 0
+        if x["charged"] != want:
+            _fail("I1 object charge", f"object {x['name']} ({size} bytes, objcg "
+                                      f"{x['objcg']}) records a charge of {x['charged']}, not {want}")
 
 
 def _check_page_object(st: State, x: dict[str, Any]) -> None:
