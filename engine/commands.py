@@ -15,6 +15,7 @@ from engine.kernel.memcg import GFP_MASKS, memory_max_write
 from engine.kernel.pages import LARGEST_ORDER, alloc_pages, free_pages
 from engine.kernel.objcg import obj_cgroup_uncharge
 from engine.kernel.refs import css_get, css_put, obj_cgroup_get, obj_cgroup_put
+from engine.kernel import slab_post
 from engine.kernel.slab import charge, forget_null, slab_alloc, slab_free
 from engine.kernel.hotplug import cpu_down, cpu_up
 from engine.kernel.v58 import slab_alloc_v58, slab_free_v58
@@ -327,6 +328,8 @@ def _alloc(k: Kernel, cmd: Command) -> Steps:
         _refuse_oopsing_walk(k, task)
     forget_null(k, obj)
     # v5.8's kmem_cache_alloc is its own kernel path, at the top of the trail
+    if k.has("slab_charge_post_alloc"):  # v6.10: allocated first, charged after
+        return slab_post.slab_alloc(k, obj, size, task, gfp)
     return (slab_alloc_v58 if k.v58 else slab_alloc)(k, obj, size, task, gfp)
 
 
@@ -526,7 +529,17 @@ def _uncharge(k: Kernel, cmd: Command) -> Steps:
     objcg = need_objcg(k, cmd.args[0])
     check_alloc_size(cmd.size, "uncharge: size", k.page_size)
     k.current_cpu = need_cpu(k, cmd)
+    if k.has("refill_obj_stock_allow_uncharge"):
+        return _uncharged(k, objcg, cmd.size)
     return obj_cgroup_uncharge(k, objcg, cmd.size)
+
+
+def _uncharged(k: Kernel, objcg: str, size: int) -> Steps:
+    """From v5.14 obj_cgroup_uncharge may end in obj_cgroup_uncharge_pages, whose css_put
+    comes after its last step: the command shows where it returns."""
+    ret = yield from obj_cgroup_uncharge(k, objcg, size)
+    yield ("uncharge.done", objcg, k.objcgs[objcg]["refcnt"])
+    return ret
 
 
 @handler("get")

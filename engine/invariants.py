@@ -221,9 +221,8 @@ def _check_descendant_counts(st: State, levels: list[list[Any]]) -> None:
 
 
 # -- at the end of each command -------------------------------------------------------
-# References held only inside a kernel function: the lookups' ("current"), the charge's
-# memcg pin ("charge", from v5.13 "pin"), and from v5.18 the objcg drain_obj_stock hands
-# back to its caller ("old:cpuN").
+# References held only inside a kernel function: the lookups' ("current") and the
+# charge's memcg pin ("charge", from v5.13 "pin").
 TRANSIENT = ("current", "charge", "pin")
 
 
@@ -240,7 +239,7 @@ def check_command_end(st: State, touched: Iterable[dict[str, Any]] | None) -> No
             if rec.get("inflight") or rec.get("kmem_inflight"):
                 _fail("I1/I5", f"{kind} {rec['name']} still has pages or bytes in hand")
             for holder in rec["holders"]:
-                if holder in TRANSIENT or holder.startswith("old:"):
+                if holder in TRANSIENT:
                     _fail("I6/I9", f"{kind} {rec['name']} keeps a transient '{holder}' reference")
         if kind == "memcg" and rec["state"] == "dying" and rec["kmem_state"] != "ONLINE":
             if rec["objcg"] is not None or rec["objcg_list"]:
@@ -314,6 +313,7 @@ def check_all(st: State) -> None:
     for memcg, pages in slab_state.charged_pages_by_memcg(st).items():  # v5.8 slab pages
         credit(memcg, pages)
     slab_state.check_slabs(st)
+    _check_slab_charges(st)
     _check_v1_and_pages(st, kmem_pages)
     listed: Counter[str] = Counter()
     for m in memcgs.values():
@@ -394,6 +394,20 @@ def _check_v1_and_pages(st: State, kmem_pages: Counter[str]) -> None:
     for x in st.objects.values():
         if x.get("type") == "pages":
             _check_page_object(st, x)
+
+
+def _check_slab_charges(st: State) -> None:
+    """A live slab object charged what obj_full_size() says when it was bound to an
+    objcg (SIZE in byte mode, s->size + 8 in slab mode), and nothing when unaccounted."""
+    slab_mode = st.sys["accounting"] == "slab"
+    for x in st.objects.values():
+        if x.get("type") == "pages" or st.sys["kernel"] == "5.8":
+            continue
+        size = x["size"]
+        want = (-(-size // 8) * 8 + 8 if slab_mode else size) if x["objcg"] is not None else 0
+        if x["charged"] != want:
+            _fail("I1 object charge", f"object {x['name']} ({size} bytes, objcg "
+                                      f"{x['objcg']}) records a charge of {x['charged']}, not {want}")
 
 
 def _check_page_object(st: State, x: dict[str, Any]) -> None:

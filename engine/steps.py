@@ -242,9 +242,9 @@ STEPS: dict[str, tuple[str, str]] = {
     "unhold.put": ("css_put({0}) by an external holder, refcnt {1}", "The external pin goes."),
     "get.get": ("obj_cgroup_get({0}) by an explicit holder, refcnt {1}", "An explicit objcg reference."),
     "write.einval": ("write: -EINVAL: {0}", "The kernel refuses the value; nothing changes."),
-    "write.erange": ("write: -ERANGE: {0}", "kstrtoull refuses a number above 2^64 - 1; nothing changes."),
     "free.null": ("kfree({0}): NULL, its allocation failed: nothing to free",
                   "kfree(NULL) and __free_pages of nothing are no-ops: the caller got no object."),
+    "write.erange": ("write: -ERANGE: {0}", "kstrtoull refuses a number above 2^64 - 1; nothing changes."),
     "drain.local": ("drain_local_stock on cpu{0}", "Flush both stocks of one CPU."),
 }
 

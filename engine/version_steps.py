@@ -50,23 +50,19 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "A killed objcg with no references hands its leftover whole pages back, from v5.11 through "
         "the page stock of the CPU that released it."),
     # -- 5.13 ------------------------------------------------------------------------
-    "get_mem_cgroup_from_objcg.got": (
+    "obj_cgroup_charge_pages.pin": (
         "kmem_pages_through_objcg", "e74d225910ec",
-        "get_mem_cgroup_from_objcg({0}): css_tryget({1}) succeeds, refcnt {2}",
-        "The memcg is pinned for the page charge or uncharge; a memcg being released would fail "
-        "the tryget and the objcg's memcg would be read again."),
-    "obj_cgroup_charge.pages_objcg": (
-        "kmem_pages_through_objcg", "e74d225910ec",
-        "obj_cgroup_charge({0}): stock can't serve; {1} bytes round up to {2} page(s): obj_cgroup_charge_pages",
-        "From v5.13 whole pages are charged through the objcg, the same way for slab objects and pages."),
+        "obj_cgroup_charge_pages({0}, {1} page(s)): get_mem_cgroup_from_objcg: css_tryget({2}) pins the memcg it points at now, refcnt {3}",
+        "From v5.13 whole pages, a slab object's or a kernel page's, are charged through the objcg; "
+        "the memcg is pinned around the charge (a memcg being released would fail the tryget)."),
+    "obj_cgroup_uncharge_pages.pin": (
+        "kmem_pages_through_objcg", "f1286fae5406",
+        "obj_cgroup_uncharge_pages({0}, {1} page(s)): css_tryget({2}), refcnt {3}; the pages go to cpu{4}'s page stock",
+        "The pages go back to the memcg the objcg points at now, through this CPU's page stock."),
     "obj_cgroup_charge.done_objcg": (
         "kmem_pages_through_objcg", "e74d225910ec",
         "obj_cgroup_charge({0}) returns {1}",
-        "obj_cgroup_charge_pages has already dropped its memcg pin."),
-    "obj_cgroup_charge_pages.done": (
-        "kmem_pages_through_objcg", "e74d225910ec",
-        "obj_cgroup_charge_pages({0}, {2}): returns {3}; css_put({1})",
-        "The memcg pin taken by get_mem_cgroup_from_objcg goes."),
+        "obj_cgroup_charge_pages has dropped its memcg pin (css_put) on its way out."),
     "obj_cgroup_charge_pages.kmem": (
         "kmem_pages_through_objcg", "f1286fae5406",
         "obj_cgroup_charge_pages: page_counter_try_charge({0}->kmem, {1}): ok, kmem usage now {2}",
@@ -79,14 +75,6 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "kmem_pages_through_objcg", "f1286fae5406",
         "obj_cgroup_charge_pages: __GFP_NOFAIL: page_counter_charge({0}->kmem, {1}) anyway, kmem usage now {2}",
         "Callers of NOFAIL allocations cannot handle failure, so kmem may exceed its limit."),
-    "obj_cgroup_uncharge_pages.refill": (
-        "kmem_pages_through_objcg", "f1286fae5406",
-        "obj_cgroup_uncharge_pages: {1} page(s) of {0} to cpu{2}'s page stock (refill_stock)",
-        "The pages wait in this CPU's page stock for the next charge of that memcg here."),
-    "obj_cgroup_uncharge_pages.done": (
-        "kmem_pages_through_objcg", "e74d225910ec",
-        "obj_cgroup_uncharge_pages({0}): css_put({1})",
-        "The memcg pin taken by get_mem_cgroup_from_objcg goes."),
     "drain_obj_stock.pages_objcg": (
         "kmem_pages_through_objcg", "e74d225910ec",
         "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to obj_cgroup_uncharge_pages, {4} bytes left",
@@ -157,6 +145,10 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "objcg_vmstat_stock", "",
         "mod_objcg_state: cpu{0} now caches {1}; nr_charged_bytes {2} moved into the stock",
         "As refill_obj_stock does on a switch: the central leftover joins this CPU's stock."),
+    "uncharge.done": (
+        "refill_obj_stock_allow_uncharge", "",
+        "obj_cgroup_uncharge({0}) returns; objcg refcnt {1}",
+        "Any whole pages went back through obj_cgroup_uncharge_pages, which unpinned its memcg last."),
     # -- 5.16 ------------------------------------------------------------------------
     "obj_cgroup_charge_pages.kmem_unlimited": (
         "kmem_limit_gone", "",
@@ -177,12 +169,8 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
         "From v5.18 the stock is cleared before its reference is put: a put (and a release) never runs under the stock lock."),
     "drain_obj_stock.pages_locked": (
         "drain_obj_stock_returns_old", "",
-        "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to __refill_stock (stock lock held), {4} bytes left",
+        "drain_obj_stock(cpu{0}): {2} bytes of {1} = {3} page(s) to __refill_stock of {5} (css_tryget; the stock lock is held), {4} bytes left",
         "Whole pages go to this CPU's page stock directly: the stock's lock is already held."),
-    "drain_obj_stock.refill_locked": (
-        "drain_obj_stock_returns_old", "",
-        "drain_obj_stock: {1} page(s) of {0} to cpu{2}'s page stock (__refill_stock)",
-        "The pages wait in this CPU's page stock for the next charge of that memcg here."),
     # -- 6.7 -------------------------------------------------------------------------
     "move.moved_objcg": (
         "task_objcg", "1aacbd354313",

@@ -149,3 +149,28 @@ def test_rcu_off_has_no_reproducer_scripts() -> None:
     assert main_race(str(CSS), 1, None, True, out, io.StringIO(), rcu=False) == 1
     doc = json.loads(out.getvalue())
     assert doc["rcu"] == "off" and all(o["script"] is None for o in doc["outcomes"])
+
+
+ROOT_CHARGE = RACES / "charge_through_root.objcg"
+
+
+def warnings(found: dict[str, object]) -> set[str]:
+    return {getattr(o, "key") for o in found.values() if getattr(o, "kind") == "warn"}
+
+
+def test_a_charge_through_an_objcg_reparented_to_the_root_warns_on_5_9() -> None:
+    """5.9: try_charge (2631-2644) skips the root, so the bytes the charge puts in the
+    stock are backed by no page; draining them uncharges the root (3113, 3019-3027)."""
+    assert "warn:WARNING in page_counter_cancel: / usage went negative (-1 pages)" in \
+        warnings(outcomes(ROOT_CHARGE, "5.9", bound=1))
+
+
+@pytest.mark.parametrize("kernel", ["5.14", "6.5", "6.14"])
+def test_c5c8b16b596e_charges_the_root_from_5_14(kernel: str) -> None:
+    """5.14 obj_cgroup_charge_pages (3009-3018) charges through try_charge_memcg, which
+    has no root check; switched off, the root's counter underflows again (from 5.13
+    page_counter_cancel clamps it to 0 and WARNs, 9317d0fffeb4). One preemption finds
+    it (0.2 s; at bound 2, 2,169 to 2,452 schedules, no release from 5.14 WARNs either)."""
+    assert warnings(outcomes(ROOT_CHARGE, kernel, bound=1)) == set()
+    reverted = warnings(outcomes(ROOT_CHARGE, kernel, bound=1, revert=("objcg_charges_root",)))
+    assert any("page_counter_cancel" in key for key in reverted), reverted

@@ -24,7 +24,8 @@ def drain_local_stock(k: Kernel, cpu: int) -> Steps:
         yield ("drain_local_stock.done", cpu)
     if k.fine:
         irq_on(k, depth)
-    yield from put_returned(k, old, cpu)  # v5.18: after the stock's lock
+    if old is not None:  # v5.18: after the stock's lock
+        yield from put_returned(k, old, cpu)
 
 
 @kfunc

@@ -26,7 +26,8 @@ def memcg_hotplug_cpu_dead(k: Kernel, cpu: int) -> Steps:
         yield ("memcg_hotplug_cpu_dead.leak", cpu, stock["cached_objcg"], stock["nr_bytes"])
     yield ("memcg_hotplug_cpu_dead.drain_stock", cpu, stock["cached"], stock["nr_pages"])
     yield from drain_stock(k, cpu)
-    yield from put_returned(k, old, cpu)  # 6.14 l.1921-1938: obj_cgroup_put(old) last
+    if old is not None:  # 6.14 l.1921-1938: obj_cgroup_put(old) last
+        yield from put_returned(k, old, cpu)
 
 
 @kfunc

@@ -33,10 +33,20 @@ def __memcg_kmem_uncharge(k: Kernel, memcg: str, nr_pages: int) -> Steps:
     """__memcg_kmem_uncharge() from v5.11 (mm/memcontrol.c 5.11.14 l.3109-3115): the v1
     kmem counter is uncharged at once, the memory pages go to this CPU's page stock
     (refill_stock). Takes pages the caller handed over (hand_over)."""
-    from engine.kernel.stock import refill_stock  # stock -> refs -> this module
-
     if k.v1:
         page_counter_uncharge(k, memcg, nr_pages, KMEM)
         audit.kmem_inflight(k, memcg, -nr_pages)
     yield ("__memcg_kmem_uncharge.refill", memcg, nr_pages, k.current_cpu)
-    yield from refill_stock(k, memcg, nr_pages)
+    yield from _stock().refill_stock(k, memcg, nr_pages)
+
+
+_STOCK: list = []
+
+
+def _stock():  # type: ignore[no-untyped-def]
+    """engine.kernel.stock, imported at first use (stock -> refs -> this module)."""
+    if not _STOCK:
+        from engine.kernel import stock
+
+        _STOCK.append(stock)
+    return _STOCK[0]

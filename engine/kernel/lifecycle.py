@@ -5,10 +5,11 @@ from __future__ import annotations
 from engine.kernel.base import ROOT, Kernel, Steps, kfunc
 from engine.kernel.drain import drain_all_stock
 from engine.kernel.locks import lock, lists_lock, unlock
-from engine.kernel.objcg import obj_cgroup_alloc, obj_cgroup_charge, obj_cgroup_uncharge
+from engine.kernel.objcg import obj_cgroup_alloc, obj_cgroup_uncharge
 from engine.kernel.refs import (
     css_get, css_put, drop_base, obj_cgroup_put, obj_cgroup_release, obj_cgroup_tryget,
 )
+from engine.kernel.slab import charge
 from engine.kernel.task_objcg import keep_orig_objcg, put_orig_objcg
 from engine.kernel.v58 import cache_ref_switched, memcg_deactivate_kmem_caches
 from engine.kernel.work import call_rcu, deferrable, queue_work
@@ -138,7 +139,7 @@ def mem_cgroup_alloc_percpu(k: Kernel, parent: str) -> Steps:
     for index, size in enumerate(sizes, start=1):
         obj_cgroup_tryget(k, objcg, "current")
         yield ("mem_cgroup_alloc.percpu", objcg, size, index, len(sizes))
-        if (yield from obj_cgroup_charge(k, objcg, "GFP_KERNEL", size)):
+        if (yield from charge(k)(k, objcg, "GFP_KERNEL", size)):  # v5.13: objcg_pages'
             yield from obj_cgroup_put(k, objcg, "current")
             for held, nbytes in reversed(done):  # __mem_cgroup_free of what was allocated
                 yield from obj_cgroup_uncharge(k, held, nbytes)
@@ -322,15 +323,21 @@ def memcg_reparent_objcgs(k: Kernel, memcg: str, parent: str) -> Steps:
         _move_objcg(k, child_objcg, memcg, parent)
         css_put(k, memcg, f"objcg:{child_objcg}")
         yield ("memcg_reparent_objcgs.inherited", child_objcg, memcg, parent)
-    # list_splice() onto the parent's head. The dying memcg's own head is not
-    # reinitialised in the kernel (harmless: nothing walks it again); shown empty.
-    st.set(parent_rec, "objcg_list", inherited + parent_rec["objcg_list"])
-    st.set(rec, "objcg_list", ())
-    for child_objcg in inherited:
-        st.set(k.objcgs[child_objcg], "listed", parent)
+    _splice(k, memcg, parent, inherited)
     unlock(k, guard)
     yield ("memcg_reparent_objcgs.splice", memcg, parent, len(inherited))
     yield from _kill_objcg(k, objcg)
+
+
+def _splice(k: Kernel, memcg: str, parent: str, moving: tuple[str, ...]) -> None:
+    """list_splice() of memcg's objcg_list onto the parent's head. The dying memcg's own
+    head is not reinitialised in the kernel (harmless: nothing walks it again); shown
+    empty."""
+    st, parent_rec = k.st, k.memcgs[parent]
+    st.set(parent_rec, "objcg_list", moving + parent_rec["objcg_list"])
+    st.set(k.memcgs[memcg], "objcg_list", ())
+    for each in moving:
+        st.set(k.objcgs[each], "listed", parent)
 
 
 def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str,
@@ -340,8 +347,7 @@ def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str,
     WRITE_ONCE(iter->memcg, parent), and the whole list is spliced onto the parent's head,
     all under the lists' lock. No css_get or css_put: objcgs no longer pin memcgs. (Its
     steps are memcg_reparent_objcgs'.)"""
-    st = k.st
-    rec, parent_rec = k.memcgs[memcg], k.memcgs[parent]
+    st, rec = k.st, k.memcgs[memcg]
     st.set(rec, "objcg_list", (objcg,) + rec["objcg_list"])
     st.set(k.objcgs[objcg], "listed", memcg)
     yield ("memcg_reparent_objcgs.list_add_own", objcg, memcg)
@@ -349,10 +355,7 @@ def _reparent_without_pins(k: Kernel, memcg: str, parent: str, objcg: str,
     for each in moving:
         _move_objcg(k, each, memcg, parent)
         yield ("memcg_reparent_objcgs.write_once", each, memcg, parent)
-    st.set(parent_rec, "objcg_list", moving + parent_rec["objcg_list"])
-    st.set(rec, "objcg_list", ())
-    for each in moving:
-        st.set(k.objcgs[each], "listed", parent)
+    _splice(k, memcg, parent, moving)
     unlock(k, guard)
     yield ("memcg_reparent_objcgs.splice_all", memcg, parent, len(moving))
 

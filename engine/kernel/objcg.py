@@ -65,13 +65,24 @@ def get_obj_cgroup_from_current(k: Kernel, task: Record) -> Steps:
     return None
 
 
+def pages_charged(k: Kernel, objcg: str, memcg: str, nr_pages: int, size: int) -> None:
+    """The pages a byte charge just charged are the objcg's: `size` bytes are live, the
+    tail is in hand (the books of engine.kernel.audit)."""
+    audit.inflight_pages(k, memcg, -nr_pages)
+    if k.v1:
+        audit.kmem_inflight(k, memcg, -nr_pages)
+    audit.objcg_pages(k, objcg, nr_pages)
+    rec = k.objcgs[objcg]
+    k.st.add(rec, "live", size)
+    k.st.add(rec, "inflight", nr_pages * k.page_size - size)
+
+
 @kfunc
 def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     """obj_cgroup_charge(): the byte stock, else whole pages with the tail to the stock."""
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
-    rec = k.objcgs[objcg]
     memcg = yield from _pin_memcg(k, objcg)
     nr_pages, rem = divmod(size, k.page_size)
     if rem:
@@ -86,13 +97,7 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
         )
     ret = yield from __memcg_kmem_charge(k, memcg, gfp, nr_pages)
     if ret == 0:
-        # The pages are now the objcg's; `size` bytes are live, the tail is in hand.
-        audit.inflight_pages(k, memcg, -nr_pages)
-        if k.v1:
-            audit.kmem_inflight(k, memcg, -nr_pages)
-        audit.objcg_pages(k, objcg, nr_pages)
-        k.st.add(rec, "live", size)
-        k.st.add(rec, "inflight", nr_pages * k.page_size - size)
+        pages_charged(k, objcg, memcg, nr_pages, size)
         yield ("obj_cgroup_charge.charged", objcg, nr_pages, size)
         if rem:
             yield from refill_obj_stock(k, objcg, k.page_size - rem)

@@ -22,6 +22,8 @@ from engine.kernel.kmem import hand_over
 from engine.kernel.kmem_v1 import memcg_kmem_charge_v1
 from engine.kernel.memcg import GFP_MASKS, try_charge, try_charge_memcg
 from engine.kernel.page_counter import KMEM, page_counter_uncharge
+from engine.kernel.objcg import pages_charged
+from engine.kernel.objstock import consume_obj_stock, refill_obj_stock
 from engine.kernel.refs import css_put, obj_cgroup_get, obj_cgroup_put
 from engine.kernel.slab import lookup_objcg
 from engine.kernel.stock import refill_stock
@@ -30,19 +32,21 @@ from engine.model import Record
 PIN = "pin"  # the css reference get_mem_cgroup_from_objcg hands its caller
 
 
-@kfunc
-def get_mem_cgroup_from_objcg(k: Kernel, objcg: str) -> Steps:
+def get_mem_cgroup_from_objcg(k: Kernel, objcg: str) -> str:
     """get_mem_cgroup_from_objcg(): css_tryget on the objcg's current memcg, re-reading
     objcg->memcg until it succeeds (a memcg whose count reached zero is being released;
-    reparenting has already moved the objcg). Sequentially the first try succeeds."""
+    reparenting has already moved the objcg). Sequentially the first try succeeds; the
+    caller's next step shows the pin."""
     memcg = k.objcgs[objcg]["memcg"]
     rec = k.memcgs[memcg]
     assert memcg == ROOT or rec["refcnt"] > 0, "an objcg points at a released memcg"
     if memcg != ROOT:
         k.st.hold(rec, PIN, +1)
-    yield ("get_mem_cgroup_from_objcg.got", objcg, memcg,
-           "not counted (root)" if memcg == ROOT else rec["refcnt"])
     return memcg
+
+
+def refcnt_of(k: Kernel, memcg: str) -> object:
+    return "not counted (root)" if memcg == ROOT else k.memcgs[memcg]["refcnt"]
 
 
 @kfunc
@@ -50,7 +54,8 @@ def obj_cgroup_charge_pages(k: Kernel, objcg: str, gfp: str, nr_pages: int) -> S
     """obj_cgroup_charge_pages(): pin the memcg, charge it (try_charge and, in v1, the
     kmem counter), unpin. From v5.14 (c5c8b16b596e) through try_charge_memcg, which has
     no root check: an objcg pointing at the root charges the root's counter."""
-    memcg = yield from get_mem_cgroup_from_objcg(k, objcg)
+    memcg = get_mem_cgroup_from_objcg(k, objcg)
+    yield ("obj_cgroup_charge_pages.pin", objcg, nr_pages, memcg, refcnt_of(k, memcg))
     if memcg == ROOT and not k.has("objcg_charges_root"):
         k.notes.append(
             f"objcg {objcg} points at the root: try_charge charges nothing there, yet the "
@@ -60,30 +65,29 @@ def obj_cgroup_charge_pages(k: Kernel, objcg: str, gfp: str, nr_pages: int) -> S
     if ret == 0 and k.v1:  # f1286fae5406 inlined __memcg_kmem_charge's v1 half here
         ret = yield from memcg_kmem_charge_v1(k, memcg, "nofail" in GFP_MASKS[gfp], nr_pages,
                                               "obj_cgroup_charge_pages")
-    css_put(k, memcg, PIN)
-    yield ("obj_cgroup_charge_pages.done", objcg, memcg, nr_pages, ret)
+    css_put(k, memcg, PIN)  # shown by the caller's next step
     return ret
 
 
-def uncharge_to_stock(k: Kernel, memcg: str, nr_pages: int, step: str) -> Steps:
+def uncharge_to_stock(k: Kernel, memcg: str, nr_pages: int) -> Steps:
     """The body __memcg_kmem_uncharge had in v5.11 and obj_cgroup_uncharge_pages has from
     v5.13 (f1286fae5406 inlined it): the v1 kmem counter at once, the memory pages to this
     CPU's page stock. Takes pages the caller handed over (kmem.hand_over)."""
     if k.v1:
         page_counter_uncharge(k, memcg, nr_pages, KMEM)
         audit.kmem_inflight(k, memcg, -nr_pages)
-    yield (step, memcg, nr_pages, k.current_cpu)
-    yield from refill_stock(k, memcg, nr_pages)
+    return refill_stock(k, memcg, nr_pages)
 
 
 @kfunc
 def obj_cgroup_uncharge_pages(k: Kernel, objcg: str, nr_pages: int) -> Steps:
     """obj_cgroup_uncharge_pages(): pin the objcg's memcg, v1 kmem uncharge, the pages to
     this CPU's page stock (refill_stock), unpin. Takes pages handed over by the caller."""
-    memcg = yield from get_mem_cgroup_from_objcg(k, objcg)
-    yield from uncharge_to_stock(k, memcg, nr_pages, "obj_cgroup_uncharge_pages.refill")
-    css_put(k, memcg, PIN)
-    yield ("obj_cgroup_uncharge_pages.done", objcg, memcg)
+    memcg = get_mem_cgroup_from_objcg(k, objcg)
+    yield ("obj_cgroup_uncharge_pages.pin", objcg, nr_pages, memcg, refcnt_of(k, memcg),
+           k.current_cpu)
+    yield from uncharge_to_stock(k, memcg, nr_pages)
+    css_put(k, memcg, PIN)  # shown by the caller's next step
 
 
 @kfunc
@@ -91,25 +95,15 @@ def obj_cgroup_charge(k: Kernel, objcg: str, gfp: str, size: int) -> Steps:
     """obj_cgroup_charge() from v5.13 (e74d225910ec; 5.14.2 l.3262-3304): the byte stock,
     else whole pages through obj_cgroup_charge_pages (which pins the memcg itself), and
     the tail to the byte stock (from v5.14 without ever uncharging, 5387c90490f7)."""
-    from engine.kernel.objstock import consume_obj_stock, refill_obj_stock  # it imports refs
-
     yield ("obj_cgroup_charge.call", objcg, size, k.current_cpu, gfp)
     if (yield from consume_obj_stock(k, objcg, size)):
         return 0
-    rec = k.objcgs[objcg]
     nr_pages, rem = divmod(size, k.page_size)
     if rem:
         nr_pages += 1
-    yield ("obj_cgroup_charge.pages_objcg", objcg, size, nr_pages)
     ret = yield from obj_cgroup_charge_pages(k, objcg, gfp, nr_pages)
     if ret == 0:
-        memcg = rec["memcg"]
-        audit.inflight_pages(k, memcg, -nr_pages)
-        if k.v1:
-            audit.kmem_inflight(k, memcg, -nr_pages)
-        audit.objcg_pages(k, objcg, nr_pages)
-        k.st.add(rec, "live", size)
-        k.st.add(rec, "inflight", nr_pages * k.page_size - size)
+        pages_charged(k, objcg, k.objcgs[objcg]["memcg"], nr_pages, size)
         yield ("obj_cgroup_charge.charged", objcg, nr_pages, size)
         if rem:
             yield from refill_obj_stock(k, objcg, k.page_size - rem, allow_uncharge=False)

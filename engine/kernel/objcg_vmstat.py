@@ -16,12 +16,12 @@ from engine.kernel.refs import obj_cgroup_get
 
 @kfunc
 def mod_objcg_state(k: Kernel, objcg: str) -> Steps:
-    """mod_objcg_state(): if this CPU's byte stock caches another objcg, drain it, take a
-    reference on this one and pull its nr_charged_bytes in (atomic_read ? xchg : 0)."""
+    """mod_objcg_state() when this CPU's byte stock caches another objcg: drain it, take
+    a reference on this one and pull its nr_charged_bytes in (atomic_read ? xchg : 0).
+    (With this objcg cached the delta only joins the cached ones: nothing the model
+    shows, and the caller does not call it.)"""
     st, cpu = k.st, k.current_cpu
-    stock = k.cpu(cpu)
-    if stock["cached_objcg"] == objcg:
-        return  # the delta joins the cached ones: nothing the model shows
+    stock = k.cpu(cpu)  # (the caller has seen it cache another objcg: a switch)
     yield ("mod_objcg_state.switch", cpu, stock["cached_objcg"], objcg)
     old = yield from drain_obj_stock(k, cpu)
     obj_cgroup_get(k, objcg, f"stock:cpu{cpu}")
@@ -31,4 +31,5 @@ def mod_objcg_state(k: Kernel, objcg: str) -> Steps:
     st.set(stock, "nr_bytes", leftover)
     st.set(stock, "cached_objcg", objcg)
     yield ("mod_objcg_state.cached", cpu, objcg, leftover)
-    yield from put_returned(k, old, cpu)  # v5.18: after the stock's lock
+    if old is not None:  # v5.18: after the stock's lock
+        yield from put_returned(k, old, cpu)

@@ -61,24 +61,33 @@ def drain_obj_stock(k: Kernel, cpu: int) -> Steps:
     st.set(stock, "cached_objcg", None)
     if k.has("drain_obj_stock_returns_old"):
         # v5.18 (567511462387): clear, and hand the reference to the caller, who puts it
-        # after leaving the stock's lock
-        st.hold(k.objcgs[old], f"stock:cpu{cpu}", -1)
-        st.hold(k.objcgs[old], returned_ref(cpu), +1)
+        # after leaving the stock's lock (until then the stock's reference is `dropping`)
+        st.set(stock, "dropping", old)
         yield ("drain_obj_stock.return_old", cpu, old)
         return old
     yield from obj_cgroup_put(k, old, f"stock:cpu{cpu}")
     return None
 
 
-def returned_ref(cpu: int) -> str:
-    """The holder of the reference drain_obj_stock hands back from v5.18."""
-    return f"old:cpu{cpu}"
+_LATER: list = []
 
 
-def put_returned(k: Kernel, old: str | None, cpu: int) -> Steps:
-    """The caller's `if (old) obj_cgroup_put(old)` after the stock's lock (v5.18)."""
-    if old is not None:
-        yield from obj_cgroup_put(k, old, returned_ref(cpu))
+def _v513():  # type: ignore[no-untyped-def]
+    """engine.kernel.objcg_pages, the v5.13 paths: imported at first use, since it imports
+    this module and memcg's drain_all_stock needs this one first."""
+    if not _LATER:
+        from engine.kernel import objcg_pages
+
+        _LATER.append(objcg_pages)
+    return _LATER[0]
+
+
+def put_returned(k: Kernel, old: str, cpu: int) -> Steps:
+    """The caller's `if (old) obj_cgroup_put(old)` after the stock's lock (v5.18): the
+    reference cpu's stock held, `dropping` since drain_obj_stock. The callers test `old`
+    themselves (a generator per refill costs)."""
+    k.st.set(k.cpu(cpu), "dropping", None)
+    return obj_cgroup_put(k, old, f"stock:cpu{cpu}")
 
 
 def drain_pages_to_stock(k: Kernel, cpu: int, old: str, nr_bytes: int) -> Steps:
@@ -95,24 +104,18 @@ def drain_pages_to_stock(k: Kernel, cpu: int, old: str, nr_bytes: int) -> Steps:
     st.set(stock, "nr_bytes", rem)
     if k.has("drain_obj_stock_returns_old"):
         # v5.18: the stock lock is held, so the pages go to __refill_stock directly
-        from engine.kernel.objcg_pages import PIN, get_mem_cgroup_from_objcg, uncharge_to_stock
-
-        yield ("drain_obj_stock.pages_locked", cpu, old, nr_bytes, nr_pages, rem)
-        memcg = yield from get_mem_cgroup_from_objcg(k, old)
-        yield from uncharge_to_stock(k, memcg, nr_pages, "drain_obj_stock.refill_locked")
-        css_put(k, memcg, PIN)
+        memcg = _v513().get_mem_cgroup_from_objcg(k, old)
+        yield ("drain_obj_stock.pages_locked", cpu, old, nr_bytes, nr_pages, rem, memcg)
+        yield from _v513().uncharge_to_stock(k, memcg, nr_pages)
+        css_put(k, memcg, _v513().PIN)
     elif k.has("kmem_pages_through_objcg"):
-        from engine.kernel.objcg_pages import obj_cgroup_uncharge_pages  # it imports us
-
         yield ("drain_obj_stock.pages_objcg", cpu, old, nr_bytes, nr_pages, rem)
-        yield from obj_cgroup_uncharge_pages(k, old, nr_pages)
+        yield from _v513().obj_cgroup_uncharge_pages(k, old, nr_pages)
     elif k.has("drain_obj_stock_memcg_tryget"):
-        from engine.kernel.objcg_pages import PIN, get_mem_cgroup_from_objcg
-
+        memcg = _v513().get_mem_cgroup_from_objcg(k, old)  # 9f38f03ae8d5: css_tryget first
         yield ("drain_obj_stock.pages", cpu, old, nr_bytes, nr_pages, memcg, rem)
-        memcg = yield from get_mem_cgroup_from_objcg(k, old)  # 9f38f03ae8d5
         yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
-        css_put(k, memcg, PIN)
+        css_put(k, memcg, _v513().PIN)
     else:
         yield ("drain_obj_stock.pages", cpu, old, nr_bytes, nr_pages, memcg, rem)
         yield from __memcg_kmem_uncharge(k, memcg, nr_pages)
@@ -128,11 +131,8 @@ def _drop_cached_objcg(k: Kernel, cpu: int, old: str) -> Steps:
     st, stock = k.st, k.cpu(cpu)
     st.set(stock, "dropping", old)
     if k.has("drain_obj_stock_returns_old"):
-        st.set(stock, "cached_objcg", None)
-        st.set(stock, "dropping", None)
-        st.hold(k.objcgs[old], f"stock:cpu{cpu}", -1)  # now the caller's, put after the
-        st.hold(k.objcgs[old], returned_ref(cpu), +1)  # stock's lock (put_returned)
-        yield ("drain_obj_stock.clear", cpu, old)
+        st.set(stock, "cached_objcg", None)  # the reference stays `dropping`: the
+        yield ("drain_obj_stock.clear", cpu, old)  # caller puts it after the stock's lock
         return old
     yield from obj_cgroup_put(k, old, f"stock:cpu{cpu}")
     st.set(stock, "cached_objcg", None)
@@ -143,7 +143,12 @@ def _drop_cached_objcg(k: Kernel, cpu: int, old: str) -> Steps:
 
 @kfunc
 def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool = True) -> Steps:
-    """refill_obj_stock(): put bytes in this CPU's byte stock; drain above PAGE_SIZE."""
+    """refill_obj_stock(): put bytes in this CPU's byte stock; drain above PAGE_SIZE.
+
+    From v5.14 (5387c90490f7; 5.14.2 l.3234-3260) over PAGE_SIZE the stock keeps caching
+    the objcg: an uncharge (allow_uncharge, or a switch) gives the whole pages back
+    through obj_cgroup_uncharge_pages once the stock is left, and keeps the rest; a
+    charge's tail stays whole."""
     st = k.st
     cpu = k.current_cpu
     stock = k.cpu(cpu)
@@ -166,46 +171,31 @@ def refill_obj_stock(k: Kernel, objcg: str, nr_bytes: int, allow_uncharge: bool 
             yield ("refill_obj_stock.read_xchg" if leftover else "refill_obj_stock.read_zero",
                    cpu, objcg, leftover)
     st.add(rec, "inflight", -nr_bytes)
-    st.set(stock, "nr_bytes", stock["nr_bytes"] + nr_bytes)
-    yield ("refill_obj_stock.added", cpu, objcg, nr_bytes, stock["nr_bytes"])
-    if trims:
-        yield from _trim_over_page(k, cpu, objcg, allow_uncharge, old, depth)
-        return
-    if stock["nr_bytes"] > k.page_size:  # strictly more: a whole page may stay parked
-        yield ("refill_obj_stock.over_page", cpu, stock["nr_bytes"], k.page_size)
+    total = stock["nr_bytes"] + nr_bytes
+    st.set(stock, "nr_bytes", total)
+    yield ("refill_obj_stock.added", cpu, objcg, nr_bytes, total)
+    ps, nr_pages, over = k.page_size, 0, None
+    if total <= ps:
+        pass
+    elif not trims:  # strictly more: a whole page may stay parked
+        yield ("refill_obj_stock.over_page", cpu, total, ps)
         over = yield from drain_obj_stock(k, cpu)
+    elif not allow_uncharge:
+        yield ("refill_obj_stock.keep_over_page", cpu, total, ps)
     else:
-        over = None
-    if k.fine:
-        irq_on(k, depth)
-    yield from put_returned(k, old, cpu)  # none before v5.18
-    yield from put_returned(k, over, cpu)
-
-
-def _trim_over_page(k: Kernel, cpu: int, objcg: str, allow_uncharge: bool,
-                    old: str | None, depth: int) -> Steps:
-    """refill_obj_stock() from v5.14 (5387c90490f7; 5.14.2 l.3234-3260): over PAGE_SIZE
-    the stock keeps caching the objcg; an uncharge (or a switch) gives the whole pages
-    back through obj_cgroup_uncharge_pages after the stock is left, and keeps the rest; a
-    charge's tail stays whole. (Its steps are refill_obj_stock's.)"""
-    from engine.kernel.objcg_pages import obj_cgroup_uncharge_pages  # it imports us
-
-    st, ps = k.st, k.page_size
-    stock, rec = k.cpu(cpu), k.objcgs[objcg]
-    nr_bytes, nr_pages = stock["nr_bytes"], 0
-    if nr_bytes > ps and not allow_uncharge:
-        yield ("refill_obj_stock.keep_over_page", cpu, nr_bytes, ps)
-    elif nr_bytes > ps:
-        nr_pages, rest = divmod(nr_bytes, ps)
+        nr_pages, rest = divmod(total, ps)
         audit.objcg_pages(k, objcg, -nr_pages)
         hand_over(k, rec["memcg"], nr_pages)
         st.set(stock, "nr_bytes", rest)
-        yield ("refill_obj_stock.trim", cpu, nr_bytes, nr_pages, rest)
+        yield ("refill_obj_stock.trim", cpu, total, nr_pages, rest)
     if k.fine:
-        irq_on(k, depth)  # put_obj_stock(): the stock is left
-    yield from put_returned(k, old, cpu)  # v5.18: after the lock, before the uncharge
+        irq_on(k, depth)  # the stock is left (put_obj_stock, from 5.18 the local_lock)
+    if old is not None:  # v5.18: the old objcg is put after the lock
+        yield from put_returned(k, old, cpu)
+    if over is not None:
+        yield from put_returned(k, over, cpu)
     if nr_pages:
-        yield from obj_cgroup_uncharge_pages(k, objcg, nr_pages)
+        yield from _v513().obj_cgroup_uncharge_pages(k, objcg, nr_pages)
 
 
 @kfunc

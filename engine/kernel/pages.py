@@ -47,9 +47,7 @@ def __memcg_kmem_charge_page(k: Kernel, obj: str, task: Record, gfp: str, order:
     """__memcg_kmem_charge_page(): charge the current memcg; on success the page keeps
     the css reference of get_mem_cgroup_from_current, else it is put."""
     if k.has("kmem_pages_through_objcg"):  # v5.13 (b4e0b68fbd9d): the page pins the objcg
-        from engine.kernel.objcg_pages import charge_page_objcg  # it imports memcg -> us
-
-        return (yield from charge_page_objcg(k, obj, task, gfp, order))
+        return (yield from objcg_pages.charge_page_objcg(k, obj, task, gfp, order))
     if memcg_kmem_bypass(task):
         yield ("memcg_kmem_bypass.bypass", task["name"])
         return 0
@@ -99,8 +97,6 @@ def free_pages(k: Kernel, obj: str) -> Steps:
     rec = k.st.objects[obj]
     memcg, nr_pages = rec["memcg"], 1 << rec["order"]
     if rec["objcg"] is not None:  # v5.13: page->memcg_data holds the objcg
-        from engine.kernel import objcg_pages
-
         yield ("free_pages.objcg", obj, rec["order"], nr_pages, rec["objcg"], k.current_cpu)
         yield from objcg_pages.__memcg_kmem_uncharge_page(k, obj, rec["objcg"], nr_pages)
         return
@@ -128,3 +124,6 @@ def __memcg_kmem_uncharge_page(k: Kernel, obj: str, memcg: str, nr_pages: int) -
     k.st.drop("objects", obj)  # page->mem_cgroup = NULL, and the block goes back
     css_put(k, memcg, f"page:{obj}")
     yield ("__memcg_kmem_uncharge_page.put", obj, memcg, k.memcgs[memcg]["refcnt"])
+
+
+from engine.kernel import objcg_pages  # noqa: E402  (v5.13's page path; it imports us)

@@ -58,19 +58,19 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
     """slab_pre_alloc_hook + memcg_slab_post_alloc_hook around one object allocation."""
     charged = obj_full_size(k, size)
     yield ("slab_alloc.call", obj, size, task["name"], k.current_cpu, charged)
-    if k.has("slab_charge_post_alloc"):
-        return (yield from _allocate_then_charge(k, obj, size, charged, task, gfp))
     ret = 0
     borrowed = k.has("task_objcg")  # v6.7: the task's objcg, no reference of our own
     if borrowed:
-        objcg = yield from lookup_objcg(k, task, borrowed)
+        objcg = yield from task_objcg.current_obj_cgroup(k, task)
     elif memcg_kmem_bypass(task):
         objcg = None
         yield ("memcg_kmem_bypass.bypass", task["name"])
     else:
         objcg = yield from get_obj_cgroup_from_current(k, task)
     if objcg is not None:
-        ret = yield from charge(k)(k, objcg, gfp, charged)
+        charge = objcg_pages.obj_cgroup_charge if k.has("kmem_pages_through_objcg") else \
+            obj_cgroup_charge  # from v5.13 through obj_cgroup_charge_pages
+        ret = yield from charge(k, objcg, gfp, charged)
         if ret:
             # v5.9: the charge failed, yet the object is allocated unaccounted.
             if not borrowed:
@@ -82,26 +82,11 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
                 returned_null(k, obj)
                 yield ("slab_pre_alloc_hook.fail", obj, ret)
                 return ret
-    # slab_alloc_node: one cache per size, shared by every memcg (v5.9). Without the
-    # slab trail its changes belong to the post-hook's step (the trail stays as it was).
-    cache = get_root_cache(k, size)
-    if k.trail_slab:
-        slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
-    else:
-        slab, slot = place(k, cache, obj)
-    _new_object(k, obj, size, charged, objcg, slab["name"], slot)
+    cache, slab = yield from allocate(k, obj, size, charged, objcg, gfp)
     if objcg is None:
         yield ("memcg_slab_post_alloc_hook.unaccounted", obj, ret)
         return ret
-    if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
-        yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
-               cache["per_slab"])
-    obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
-    yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
-    if k.has("objcg_vmstat_stock"):  # v5.14: the vmstat delta goes through the byte stock
-        from engine.kernel.objcg_vmstat import mod_objcg_state  # it imports objstock
-
-        yield from mod_objcg_state(k, objcg)
+    yield from bind(k, obj, objcg, cache, slab)
     if not borrowed:
         yield from obj_cgroup_put(k, objcg, "current")
     return 0
@@ -110,76 +95,55 @@ def slab_alloc(k: Kernel, obj: str, size: int, task: Record, gfp: str) -> Steps:
 def charge(k: Kernel) -> Callable[[Kernel, str, str, int], Steps]:
     """obj_cgroup_charge() as the running release has it: from v5.13 the one of
     engine.kernel.objcg_pages, through obj_cgroup_charge_pages."""
-    if k.has("kmem_pages_through_objcg"):
-        from engine.kernel import objcg_pages  # it imports us
-
-        return objcg_pages.obj_cgroup_charge
-    return obj_cgroup_charge
+    return objcg_pages.obj_cgroup_charge if k.has("kmem_pages_through_objcg") else obj_cgroup_charge
 
 
 def lookup_objcg(k: Kernel, task: Record, borrowed: bool) -> Steps:
     """The objcg an allocation charges: get_obj_cgroup_from_current (a reference the
     caller puts) after memcg_kmem_bypass, or from v6.7 current_obj_cgroup (borrowed)."""
     if borrowed:
-        from engine.kernel.task_objcg import current_obj_cgroup
-
-        return (yield from current_obj_cgroup(k, task))
+        return (yield from task_objcg.current_obj_cgroup(k, task))
     if memcg_kmem_bypass(task):
         yield ("memcg_kmem_bypass.bypass", task["name"])
         return None
     return (yield from get_obj_cgroup_from_current(k, task))
 
 
-def _allocate_then_charge(k: Kernel, obj: str, size: int, charged: int, task: Record,
-                          gfp: str) -> Steps:
-    """slab_alloc_node() from v6.10 (9f9796b413d3; 6.14 mm/slub.c l.2142-2163,
-    mm/memcontrol.c l.2957-3017): the object is allocated first; the post-alloc hook then
-    charges the task's objcg (no reference of its own, v6.7) and, if the charge fails,
-    frees the object again (memcg_alloc_abort_single) and returns NULL. (Its steps are
-    slab_alloc's.)"""
+def allocate(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
+             gfp: str) -> Steps:
+    """slab_alloc_node: one cache per size, shared by every memcg (v5.9); the object is
+    made (unaccounted while objcg is None). Without the slab trail its changes belong to
+    the caller's next step (the trail stays as it was). Returns (cache, slab)."""
     cache = get_root_cache(k, size)
     if k.trail_slab:
         slab, slot = yield from slab_alloc_node(k, cache, obj, gfp)
     else:
         slab, slot = place(k, cache, obj)
-    _new_object(k, obj, size, charged, None, slab["name"], slot)
-    borrowed = k.has("task_objcg")
-    objcg = yield from lookup_objcg(k, task, borrowed)
-    if objcg is None:
-        yield ("memcg_slab_post_alloc_hook.unaccounted", obj, 0)
-        return 0
-    ret = yield from charge(k)(k, objcg, gfp, charged)
-    rec = k.st.objects[obj]
-    if ret:
-        if not borrowed:
-            yield from obj_cgroup_put(k, objcg, "current")
-        k.st.drop("objects", obj)
-        returned_null(k, obj)
-        if k.trail_slab:
-            yield ("memcg_alloc_abort_single.free", obj, ret)
-            yield from slab_free_object(k, rec)
-        else:
-            free_quietly(k, rec)
-            yield ("memcg_alloc_abort_single.free", obj, ret)
-        return ret
+    new_object(k, obj, size, charged, objcg, slab["name"], slot)
+    return cache, slab
+
+
+def bind(k: Kernel, obj: str, objcg: str, cache: Record, slab: Record,
+         charged: int | None = None) -> Steps:
+    """memcg_slab_post_alloc_hook's binding: the slab's objcg vector (allocated at first
+    use), the object's slot takes a reference on the objcg, and from v5.14 the vmstat
+    delta goes through the byte stock, which it takes over. `charged`: an object made
+    before its charge (v6.10) records it here."""
     if alloc_page_obj_cgroups(k, slab) and k.trail_slab:
         yield ("memcg_alloc_page_obj_cgroups.alloc", slab["cache"], slab["index"],
                cache["per_slab"])
-    k.st.set(rec, "objcg", objcg)
-    k.st.set(rec, "accounted", True)
-    k.st.set(rec, "charged", charged)  # created unaccounted, charged 0, until now
-    obj_cgroup_get(k, objcg, f"obj:{obj}")  # slab_obj_exts(slab)[off].objcg
+    if charged is not None:
+        rec = k.st.objects[obj]
+        k.st.set(rec, "objcg", objcg)
+        k.st.set(rec, "accounted", True)
+        k.st.set(rec, "charged", charged)
+    obj_cgroup_get(k, objcg, f"obj:{obj}")  # stored in the page's objcg vector slot
     yield ("memcg_slab_post_alloc_hook.bind", obj, objcg)
-    if k.has("objcg_vmstat_stock"):
-        from engine.kernel.objcg_vmstat import mod_objcg_state
-
-        yield from mod_objcg_state(k, objcg)
-    if not borrowed:
-        yield from obj_cgroup_put(k, objcg, "current")
-    return 0
+    if k.has("objcg_vmstat_stock") and k.cpu(k.current_cpu)["cached_objcg"] != objcg:
+        yield from objcg_vmstat.mod_objcg_state(k, objcg)
 
 
-def _new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
+def new_object(k: Kernel, obj: str, size: int, charged: int, objcg: str | None,
                 slab: str, slot: int) -> None:
     k.st.new("objects", obj, {
         # an unaccounted object (bypassed, a root task, a failed charge) charged nothing
@@ -213,3 +177,7 @@ def slab_free(k: Kernel, obj: str) -> Steps:
     yield from obj_cgroup_put(k, objcg, f"obj:{obj}")
     if trail:
         yield from slab_free_object(k, rec)
+
+
+# the later releases' paths; they import this module
+from engine.kernel import objcg_pages, objcg_vmstat, task_objcg  # noqa: E402

@@ -34,9 +34,9 @@ SHOTS = (
                 "256-byte object behind: ten dead v5.8 clones with a page each, one shared v5.9 page.",
                 ("G",)),
     CompareShot("compare-step", "Both kernels inside the same alloc, stepping together: v5.8 "
-                "creates a clone and charges a whole slab page (≈ marks the model's "
-                "simplification), v5.9 charges bytes through the objcg.",
-                ("N",) * 17 + ("n",) * 5),
+                "charges a whole slab page to /C1 for its clone's first slab (≈ marks the "
+                "model's simplification), v5.9 takes the bytes from the objcg's byte stock.",
+                ("N",) * 15 + ("n",) * 8),
     CompareShot("compare-80x24", "The same comparison at 80x24.", ("G",), (80, 24)),
     CompareShot("compare-releases", "`compare tests/scenarios/worked_example.objcg --kernels "
                 "5.9,5.13,5.14,6.14` at the end: a column per release, a row per figure that "

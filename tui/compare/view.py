@@ -31,8 +31,7 @@ TITLES = {"5.8": "v5.8: a cache per memcg, pages charged",
           "5.14": "v5.14: objcgs pin no memcg; stock keeps the rest",
           "6.5": "v6.5: batch 64; no kmem limit; read once",
           "6.14": "v6.14: per-task objcg; hotplug drains"}
-LEGEND = (f"{SIMPLIFIED.strip()} the model simplifies: e.g. clones are created at once "
-          "(v5.8 uses a workqueue and charges nothing meanwhile)")
+LEGEND = f"{SIMPLIFIED.strip()} the model simplifies a step; its explanation below says how"
 LEGEND_LATER = (f"{SIMPLIFIED.strip()} the model simplifies a step · highlighted: differs "
                 "between the releases · w: the commit behind it")
 
