@@ -6,8 +6,8 @@ from itertools import groupby
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.fit import PAD, Field, field, fit
-from tui.present.style import DIM, bar, hidden, styled
+from tui.present.fit import PAD, Field, field, fit, name_field
+from tui.present.style import CHANGED, DIM, bar, hidden, styled
 from tui.world import Record, World
 
 
@@ -25,7 +25,7 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
         cpu = group[0]
         name = f"cpu{cpu['cpu']}"
         hide = hl.hides
-        page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD),
+        page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD, keep=True),
                 field(Text("pg " if one_line else "page ", DIM), Text("pg ", DIM)),
                 _named(_ptr(cpu["cached"]), label, hl.hit("cpu", name, "cached"), hide("cpu", name, "cached")),
                 field(hidden("   ") + Text(f"/{world.batch:<3}")) if hide("cpu", name, "nr_pages") else
@@ -70,7 +70,7 @@ def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
 
 def _empty_line(group: list[Record], world: World, width: int) -> Text:
     first, last = group[0]["cpu"], group[-1]["cpu"]
-    return fit([field(Text(f"cpu{first}-cpu{last}", "bold")),
+    return fit([field(Text(f"cpu{first}-cpu{last}", "bold"), keep=True),
                 field(Text(f"  page NULL 0/{world.batch}", DIM), Text(f" pg NULL 0/{world.batch}", DIM),
                       drop=2),
                 field(Text(", byte NULL 0B", DIM), Text(" B NULL 0B", DIM), drop=1),
@@ -80,7 +80,7 @@ def _empty_line(group: list[Record], world: World, width: int) -> Text:
 def _named(name: str, label: int, changed: bool, masked: bool = False) -> Field:
     if masked:  # '?' in the same room, so the row does not move when it is answered
         return field(hidden() + Text(" " * (label - 1)), hidden(), shrink=PAD)
-    return field(styled(f"{name:<{label}}", changed), styled(name, changed), shrink=PAD)
+    return name_field(name, CHANGED if changed else "", pad=label, keep=False)
 
 
 def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width: int) -> Text:
