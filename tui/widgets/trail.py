@@ -44,6 +44,10 @@ class Trail(RowList[TrailLine]):
             self._laid_out = None
         self._layout()
 
+    def command_key(self) -> object:
+        """Which command the trail shows (its steps, and the prediction's mask)."""
+        return self._span
+
     def full_height(self) -> int:
         """Screen lines of the whole command, run or not: the trail's need (stable all along
         a command, so panels do not move from one micro-step to the next)."""
@@ -98,12 +102,25 @@ class Trail(RowList[TrailLine]):
             last = current
             while last + 1 < len(self.rows) and not self.rows[last + 1].first:
                 last += 1
-            self.show_row(min(len(self.rows) - 1, last + (2 if self.show_future else 0)))
-            self.show_row(current)
+            self._scroll_to_current(current, min(len(self.rows) - 1, last + (2 if self.show_future else 0)))
         elif self.rows:  # nothing current: the last line that has run
             run = [i for i, line in enumerate(self.rows) if line.where != "future"]
             self.show_row(run[-1] if run else 0)
         self.redraw()  # the cursor moved to the new current line: repaint the lines that changed
+
+    def _scroll_to_current(self, first: int, last: int) -> None:
+        """Scroll so that the current entry's first line is on screen, never under a
+        'more' marker, with as much of the rest of the entry (`last`) as fits."""
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        more_below = any(line.where != "future" or self.show_future for line in self.rows[last + 1:])
+        lowest = first - height + (2 if height >= 2 else 1)  # the first line above the ▼ marker
+        highest = first - 1 if height >= 3 and first > 0 else first  # and below the ▲ one
+        top = last - height + (2 if more_below and height >= 2 else 1)  # the whole entry
+        top = max(lowest, min(highest, top))
+        self.scroll_to(y=max(0, min(top, len(self.rows) - height)), animate=False, force=True,
+                       immediate=True)
 
     def on_resize(self) -> None:
         super().on_resize()
