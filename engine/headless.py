@@ -15,9 +15,9 @@ import tempfile
 from typing import Any, TextIO
 
 from engine.kernel.base import call_stack
-from engine.machine import CommandRecord, Machine, Step
+from engine.calls import trace_lines
+from engine.machine import CommandRecord, Machine
 from engine.script import ScriptError, printable, script_lines
-from engine.steps import describe
 
 _quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what json.dump writes
 SPOOL_IN_MEMORY = 32 << 20  # characters of JSON results kept in memory before a temporary file
@@ -152,26 +152,26 @@ def _strings(items: list[str]) -> str:
 
 
 class _TextTrace:
-    """Readable trace: each command, the kernel functions it went through, what changed.
+    """Readable trace: each command, the kernel functions it went through (callers
+    before callees, engine.calls), what changed.
 
-    The machine reports each micro-step as it closes; the lines of the command running
+    The machine reports each micro-step as it closes; the steps of the command running
     now wait here until its result is known, then go out with it.
     """
 
     def __init__(self, out: TextIO, machine: Machine) -> None:
         self.out = out
-        self.lines: list[str] = []
+        self.steps: list[tuple[tuple[Any, ...], tuple[str, ...]]] = []
         machine.on_step = self.step
 
     def step(self, data: tuple[Any, ...], work: Any) -> None:
-        depth = Step(data, tuple(call_stack(work)), (), 0).depth
-        self.lines.append(f"        {'  ' * depth}{describe(data)}\n")
+        self.steps.append((data, tuple(call_stack(work))))
 
     def command(self, record: CommandRecord) -> None:
-        lines, self.lines = self.lines, []
+        steps, self.steps = self.steps, []
         w = self.out.write
         w(f"{record.command.line:>4}  {record.command.text}   -> ret {record.ret}\n")
-        w("".join(lines))
+        w("".join(f"        {'  ' * line.depth}{line.text}\n" for line in trace_lines(steps)))
         for warning in record.warnings:
             w(f"        ! {warning}\n")
         for note in record.notes:

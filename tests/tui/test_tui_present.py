@@ -418,3 +418,17 @@ def test_trail_shows_nothing_before_its_micro_step_has_run(default_session):
     future = present.trail_lines(entries, at, 80, future=True)
     assert len(future) > len(lines) and {line.where for line in future[len(lines):]} == {"future"}
     assert all(len(line.text) <= 78 for line in future)  # wrapped, not cut
+
+
+def test_a_trail_caller_line_names_the_callees_real_arguments(make_machine):
+    """alloc Y0 on cpu1 for /B: try_charge refills cpu1's page stock with /B's 31 spare
+    pages (a batch of 32 less the 1 charged; hand derivation), after draining /A's.
+    refill_stock's caller line, before drain_stock's, is refill_stock(/B, 31): the
+    arguments refill_stock got, not the /A that drain_stock drains."""
+    m = make_machine("config cpus=2\nmkdir A\nmkdir B\ntask tA A\ntask tB B\n"
+                     "alloc X0 4000 task=tA cpu=1\nalloc Y0 100 task=tB cpu=1\n")
+    rec = m.commands[-1]
+    texts = [e.text for e in present.trail_entries(m.steps, rec.first, rec.end)]
+    drain = next(i for i, text in enumerate(texts) if text.startswith("drain_stock(cpu1)"))
+    assert texts[drain - 1] == "refill_stock(/B, 31)"
+    assert "/A" in texts[drain] and not any(t.startswith("refill_stock(/A") for t in texts)
