@@ -98,4 +98,4 @@ def names_of(session: Session) -> Names:
                  tasks=tuple(t["name"] for t in world.tasks()),
                  objects=tuple(o["name"] for o in world.objects()),
                  objcgs=tuple(o["name"] for o in world.objcgs() if o["state"] != "released"),
-                 cpus=len(world.cpus()))
+                 cpus=len(world.cpus()), v1=world.v1, started=session.cursor > 0)
