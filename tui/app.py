@@ -26,7 +26,7 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
-from tui.themes import install as install_themes
+from tui.themes import install as install_themes, readable_variables
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -37,6 +37,7 @@ from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
+from tui.widgets.themed import ThemedText
 from tui.widgets.trail import Trail
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
             yield Trail(id="trail")
             yield Explanation(id="why")
         yield CommandLine(self._names, id="cmdline")
-        yield Static(id="message")
+        yield ThemedText(id="message")
         yield InvariantStatus(id="invariant")
         yield Footer()
 
@@ -199,6 +200,10 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         screen.dismiss()
         self.redraw(relayout=True)
         self._greet()
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, those the explorer's text uses made readable (tui.themes)."""
+        return readable_variables(self, super().get_css_variables())
 
     # -- who may use which key ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

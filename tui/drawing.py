@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from engine import CommandRecord
 from engine.steps import explain, function_of
@@ -24,6 +24,7 @@ from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
+from tui.widgets.themed import ThemedText
 from tui.widgets.trail import Trail
 from tui.widgets.layout import share_rows
 from tui.widgets.rowmemo import Change
@@ -82,7 +83,7 @@ class Drawing(_Base):
         self.screen.set_class(height < TINY_HEIGHT, "-tiny")
         self.query_one(Footer).compact = width < 100
         self.query_one(Explanation).delta_rows = 1 if height < COMPACT_HEIGHT else 2
-        message = self.query_one("#message", Static)
+        message = self.query_one("#message", ThemedText)
         message.display = height >= TINY_HEIGHT or bool(str(message.content))
 
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
@@ -186,8 +187,8 @@ class Drawing(_Base):
         `then` as soon as `until()` is true (checked at every redraw and play change), so
         it never stays on screen after it stopped being true."""
         line = Text(text, "bold red" if error else "") if isinstance(text, str) else text
-        message = self.query_one("#message", Static)
-        message.update(line)  # wraps (app.tcss): never cut
+        message = self.query_one("#message", ThemedText)
+        message.show(line)  # wraps (app.tcss): never cut
         message.display = bool(line.plain) or not self.screen.has_class("-tiny")  # a row, when tiny
         self._expiry = (until, Text(then) if isinstance(then, str) else then) if until else None
 

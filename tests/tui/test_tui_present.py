@@ -340,19 +340,19 @@ def test_selected_rows_and_colours_stay_readable_in_every_theme():
     themes.install(app, projector=False)
     for name in app.available_themes:
         app.theme = name
-        theme = app.current_theme
-        text = Color.parse(theme.foreground or ("#e0e0e0" if theme.dark else "#000000"))
+        found = themes.measured(app)
         for focused in (True, False):
             style = themes.cursor_style(app, focused)
-            if text.ansi is not None:  # the terminal's own colours: bold and underline/reverse
+            if found is None:  # the terminal's own colours: bold and underline/reverse
                 assert style.bold and (style.underline or style.reverse)
                 continue
-            cursor = style.bgcolor
-            rgb = Color(*cursor.get_truecolor())
-            assert themes.contrast(text, rgb) >= 4.5, (name, focused)
-    light = themes.recolor(present.trail_text("x", 0, "current"), "light")
+            text = Color.parse(found.css["foreground"])
+            assert themes.contrast(text, Color(*style.bgcolor.get_truecolor())) >= 4.5, (name, focused)
+    app.theme = "textual-light"
+    light = themes.recolor(present.trail_text("x", 0, "current"), themes.palette(app))
     assert all("yellow" not in str(span.style).replace("on #", "") for span in light.spans)
-    projector = themes.recolor(Text("faint", present.DIM), "projector")
+    app.theme = themes.PROJECTOR
+    projector = themes.recolor(Text("faint", present.DIM), themes.palette(app))
     assert "grey" not in str(projector.spans[0].style if projector.spans else projector.style)
 
 

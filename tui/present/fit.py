@@ -53,12 +53,10 @@ def name_field(name: str, style: str, *, before: Text | None = None, after: Text
     """`before` + `name` + `after`, the name shortened in the middle when room is short
     (padded to `pad` cells while there is room; `also`: longer renderings tried first)."""
     before = before if before is not None else Text()
-    plain = before + Text(name, style)
-    if after is not None:
-        plain.append_text(after)
+    plain = Text.assemble(before, (name, style), after or "")  # each piece in its own style
     variants = (*also, plain)
     if pad > len(name):
-        variants = (*also, plain + Text(" " * (pad - len(name))), plain)
+        variants = (*also, Text.assemble(plain, " " * (pad - len(name))), plain)
     fixed = plain.cell_len - len(name)
     return Field(variants, drop=drop, shrink=PAD if pad > len(name) else 0, keep=keep,
                  squeeze=squeezer(before, name, style, after),

@@ -50,20 +50,12 @@ def _middle(text: str, room: int) -> str:
     return text[:keep - tail] + ELLIPSIS + (text[len(text) - tail:] if tail else "")
 
 
-def name_text(name: str, room: int, style: str) -> Text:
-    return Text(short_name(name, room), style)
-
-
 def squeezer(before: Text, name: str, style: str, after: Text | None = None) -> Callable[[int], Text]:
     """A field's rendering in at most N cells: `before`, the name shortened, `after`."""
     fixed = before.cell_len + (after.cell_len if after is not None else 0)
 
     def render(width: int) -> Text:
-        text = before.copy()
-        text.append(short_name(name, width - fixed), style)
-        if after is not None:
-            text.append_text(after)
-        return text
+        return Text.assemble(before, (short_name(name, width - fixed), style), after or "")
 
     return render
 

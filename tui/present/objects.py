@@ -32,12 +32,12 @@ def object_text(world: World, name: str, hl: Highlight, width: int | None = None
         else:
             memcg, style = rec["memcg"], CHANGED if hl.hit("object", name, "memcg") else "magenta"
             fields.append(name_field(memcg, style, before=Text(" → ", DIM), drop=1, keep=False, also=(
-                Text(" → memcg ", DIM) + Text(memcg, style) + Text(" (css ref)", DIM),
-                Text(" → memcg ", DIM) + Text(memcg, style))))
+                Text.assemble((" → memcg ", DIM), (memcg, style), (" (css ref)", DIM)),
+                Text.assemble((" → memcg ", DIM), (memcg, style)))))
     elif rec["objcg"] is None:
         fields.append(field(Text("  unaccounted", DIM), Text(" unaccounted", DIM), drop=1))
     else:
         objcg, style = rec["objcg"], CHANGED if hl.hit("object", name, "objcg") else ""
         fields.append(name_field(objcg, style, before=Text(" → ", DIM), drop=1, keep=False,
-                                 also=(Text("  → objcg ", DIM) + Text(objcg, style),)))
+                                 also=(Text.assemble(("  → objcg ", DIM), (objcg, style)),)))
     return fit(fields, width)

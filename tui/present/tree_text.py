@@ -203,10 +203,10 @@ def memcg_head(prefix: str, name: str, style: str, fold: Text) -> Field:
             drawn = guides(prefix, per_level)
             room = width - len(drawn) - fold.cell_len
             if room >= min(len(name), NAME_FLOOR) or per_level == 0:
-                return Text(drawn, DIM) + Text(short_name(name, room), style) + fold
+                return Text.assemble((drawn, DIM), (short_name(name, room), style), fold)
         raise AssertionError("unreachable")
 
-    whole = Text(prefix, DIM) + Text(name, style) + fold
+    whole = Text.assemble((prefix, DIM), (name, style), fold)
     return Field((whole,), squeeze=render, keep=True,
                  floor=len(prefix) + min(len(name), NAME_FLOOR) + fold.cell_len,
                  least=len(guides(prefix, 0)) + min(len(name), NAME_LEAST) + fold.cell_len)

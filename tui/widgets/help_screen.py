@@ -5,7 +5,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from rich.text import Text
+
+from tui.widgets.themed import ThemedText
 
 HELP = """\
 [b]objcg-lab explorer[/b]: Linux v5.9 obj_cgroup (memcg slab accounting),
@@ -98,4 +100,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP)
+            yield ThemedText(Text.from_markup(HELP))
