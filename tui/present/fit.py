@@ -40,6 +40,7 @@ class Field:
     least: int = 0
     keep: bool = False
     first: bool = False  # squeezed before the names (a tree's guides)
+    group: int = 0  # fields that go together when one must (a label, its name, its figure)
 
 
 def field(*variants: Text | str, drop: int = 0, shrink: int = 0, quiet: bool = False,
@@ -89,7 +90,7 @@ class _Row:
         self.choice = [0] * len(fields)
         self.alive = [True] * len(fields)
         self.squeezed: list[Text | None] = [None] * len(fields)
-        self.dropped: list[int] = []  # in the order they went
+        self.dropped: list[list[int]] = []  # what went, in the order it went (a group at once)
 
     def rendering(self, i: int) -> Text:
         squeezed = self.squeezed[i]
@@ -155,15 +156,17 @@ class _Row:
         if best is None:
             return False
         self.alive[best] = False
-        self.dropped.append(best)
+        self.dropped.append([best])
         return True
 
     def restore(self, width: int) -> None:
         """A field dropped early may fit again once later ones went: back it comes."""
-        for i in reversed(self.dropped[:-1]):
-            self.alive[i] = True
+        for went in reversed(self.dropped[:-1]):
+            for i in went:
+                self.alive[i] = True
             if self.length() > width:
-                self.alive[i] = False
+                for i in went:
+                    self.alive[i] = False
         order = sorted(range(len(self.fields)), key=lambda i: self.fields[i].first)
         for i in order:  # names take back the room left, then the guides
             squeezed = self.squeezed[i]
@@ -180,7 +183,11 @@ class _Row:
         """Nothing else to give: the last field that is not the row's name goes."""
         for i in reversed(range(len(self.fields))):
             if self.alive[i] and not self.fields[i].keep:
-                self.alive[i] = False
-                self.dropped.append(i)
+                group = self.fields[i].group
+                went = [j for j, f in enumerate(self.fields)
+                        if self.alive[j] and (j == i or (group and f.group == group))]
+                for j in went:
+                    self.alive[j] = False
+                self.dropped.append(went)
                 return True
         return False

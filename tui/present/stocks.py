@@ -1,6 +1,7 @@
 """Per-CPU stocks: the page stock and the byte stock of every CPU."""
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 
 from rich.text import Text
@@ -45,6 +46,7 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
             page_bar = (0, world.batch, "")
         if hide("cpu", name, "nr_bytes"):
             byte_bar, over = (0, world.page_size, ""), []
+        page, byte = page[:1] + _grouped(page[1:], 1), _grouped(byte, 2)  # a stock whole, or not at all
         if one_line:
             lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
         else:
@@ -93,6 +95,10 @@ def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width
         if room >= 3:
             fields.append(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True))
     return fit(fields, width)
+
+
+def _grouped(fields: list[Field], group: int) -> list[Field]:
+    return [replace(f, group=group) for f in fields]
 
 
 def _ptr(name: str | None) -> str:
