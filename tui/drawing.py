@@ -28,7 +28,7 @@ from tui.widgets.themed import ThemedText
 from tui.widgets.trail import Trail
 from tui.widgets.layout import share_rows
 from tui.widgets.rowmemo import Change
-from tui.present import Highlight
+from tui.present import Highlight, Position
 from tui.world import World, changed, field_swings, records_touched
 
 if TYPE_CHECKING:
@@ -58,6 +58,9 @@ class Drawing(_Base):
     _expiry: tuple[Callable[[], bool], Text] | None = None  # when the message goes stale
     _drawn_at: tuple[object, int, object, object] | None = None  # see _change
     _serial = 0  # redraws so far
+    # B (and home) land at the start of a command: until the cursor moves, the header and
+    # the trail show that command, none of it run (step 0/N), not the one before it done
+    _ahead_at: int | None = None
 
     def on_resize(self, event: events.Resize) -> None:
         # This runs before App's own handler has taken the new size: self.size is still
@@ -85,6 +88,31 @@ class Drawing(_Base):
         self.query_one(Explanation).delta_rows = 1 if height < COMPACT_HEIGHT else 2
         message = self.query_one("#message", ThemedText)
         message.display = height >= TINY_HEIGHT or bool(str(message.content))
+
+    def stand_before_command(self) -> None:
+        """The cursor is at the start of the command after it (B, home): say so."""
+        self._ahead_at = self.session.cursor
+
+    def ahead(self) -> CommandRecord | None:
+        """The command the cursor stands before (its start reached by B or home), if so."""
+        s = self.session
+        if self._ahead_at != s.cursor:
+            self._ahead_at = None
+            return None
+        index = s.machine.command_index_at(s.cursor + 1) if not s.at_end else None
+        rec = s.record(index)
+        return rec if rec is not None and rec.first == s.cursor else None
+
+    def position(self) -> Position:
+        """Where the cursor is, as the header says it."""
+        s = self.session
+        rec = self.ahead()
+        if rec is None:
+            return s.position()
+        index = s.machine.commands.index(rec)
+        nxt = s.record(index + 1)
+        return replace(s.position(), command=index, step_in_command=0, steps_in_command=rec.end - rec.first,
+                       text=rec.command.text, ret=None, next_text=nxt.command.text if nxt else None)
 
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
         """Push the state at the cursor to every panel."""
@@ -146,7 +174,7 @@ class Drawing(_Base):
     def _draw_trail(self) -> None:
         s = self.session
         index = s.current()
-        rec = s.record(index if index is not None else 0)
+        rec = self.ahead() or s.record(index if index is not None else 0)
         trail, why = self.query_one(Trail), self.query_one(Explanation)
         trail.masked = self.masked
         if rec is None:
@@ -157,7 +185,7 @@ class Drawing(_Base):
         trail.show(s.machine.steps, rec.first, rec.end, s.cursor)
         why.hold((rec.first, rec.end, s.machine.steps[rec.first] if rec.end > rec.first else None,
                   self.masked), lambda: [self._said(rec, at) for at in range(rec.first + 1, rec.end + 1)])
-        if s.cursor == 0:
+        if s.cursor == rec.first:
             why.show(Said(why="Nothing applied yet: press n to apply the first micro-step."))
             return
         why.show(self._said(rec, s.cursor, s.world()))
@@ -201,5 +229,5 @@ class Drawing(_Base):
     def show_position(self, playing: bool, speed: float) -> None:
         tape = self.tape
         recording = tape.path.name if tape.recording and tape.path is not None else None
-        self.query_one(PositionBar).show(self.session.position(), playing, speed, recording,
+        self.query_one(PositionBar).show(self.position(), playing, speed, recording,
                                          branches=len(self.session.branches))

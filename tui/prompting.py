@@ -43,6 +43,11 @@ class Prompting(_Base):
         self.action_prompt("find ")
 
     def on_command_line_left(self) -> None:
+        """Esc: back to the panels, and the line empties (it is in the history: up brings
+        it back), so no text is left in the prompt row that Enter would not run."""
+        line = self.query_one(CommandLine)
+        line.remember(line.value.strip())
+        line.value = ""
         self.query_one(MemcgTree).focus()
 
     def on_command_line_completed(self, message: CommandLine.Completed) -> None:

@@ -470,7 +470,7 @@ def check_status(app: ExplorerApp, truth: Truth, lines: list[str], problems: Pro
 
 def check_header(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
     text = " ".join(lines)
-    pos = app.session.position()
+    pos = app.position()  # the session's, or the start of the command ahead (after B)
     for match in re.finditer(r"(?:command|cmd) (\d+)/(\d+)", text):
         if pos.command is None or (int(match.group(1)), int(match.group(2))) != (pos.command + 1, pos.commands):
             problems.add(text, f"header command {match.groups()}, engine {pos.command} of {pos.commands}")
@@ -499,7 +499,7 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
     where lines wrap (between words, before a '/')."""
     session = app.session
     index = session.current()
-    rec = session.record(index if index is not None else 0)
+    rec = app.ahead() or session.record(index if index is not None else 0)
     if rec is None:
         return
     full = [describe(session.machine.steps[i].data) for i in range(rec.first, rec.end)]
@@ -507,7 +507,7 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
         piece = line.strip().lstrip("▶▷·").strip()
         if not piece or piece.startswith(("▼", "▲")):
             continue
-        to_come = re.fullmatch(r"⋯ (\d+) more micro-steps? to come \(t shows them\)", piece)
+        to_come = re.fullmatch(r"⋯ (\d+) more (?:micro-steps? )?to come(?: \(t shows them\))?", piece)
         if to_come:  # the steps of the command not run yet, counted whole
             if int(to_come.group(1)) != rec.end - session.cursor:
                 problems.add(line, f"{rec.end - session.cursor} micro-steps to come")

@@ -10,12 +10,15 @@ import re
 from rich.text import Text
 
 _WORD = re.compile(r"\S+")
+ORPHAN = 10  # a last line shorter than this, or of one word, takes a word from the line before
 _PIECE = re.compile(r"/?[^/]+|/")  # a path's components, each with the '/' before it
 
 
-def break_lines(plain: str, width: int, indent: int = 0) -> list[tuple[int, int]]:
+def break_lines(plain: str, width: int, indent: int = 0, orphans: bool = True) -> list[tuple[int, int]]:
     """(start, end) of each line of `plain` wrapped to `width` cells; lines after the
-    first have `indent` cells less (the caller indents them)."""
+    first have `indent` cells less (the caller indents them). Without `orphans`, a last
+    line of one word or a few cells ('? help') takes the word before it along, where
+    that line keeps two."""
     width = max(1, width)
     lines: list[tuple[int, int]] = []
     start = end = None  # the line being filled: plain[start:end]
@@ -41,7 +44,21 @@ def break_lines(plain: str, width: int, indent: int = 0) -> list[tuple[int, int]
             start, end = p0, p1
     if start is not None:
         lines.append((start, end))  # type: ignore[arg-type]
+    if not orphans and len(lines) >= 2:
+        lines = _no_orphan(plain, lines, width - indent)
     return lines or [(0, 0)]
+
+
+def _no_orphan(plain: str, lines: list[tuple[int, int]], room: int) -> list[tuple[int, int]]:
+    (a0, a1), (b0, b1) = lines[-2], lines[-1]
+    last = plain[b0:b1].strip()
+    if " " in last and len(last) >= ORPHAN:
+        return lines  # the last line has words enough already
+    cut = plain.rfind(" ", a0, a1)
+    if cut <= a0 or " " not in plain[a0:cut].strip() or b1 - (cut + 1) > room:
+        return lines  # the line before would be left with one word, or it would not fit
+    head_end = len(plain[a0:cut].rstrip()) + a0
+    return lines[:-2] + [(a0, head_end), (cut + 1, b1)]
 
 
 def _pieces(plain: str, w0: int, w1: int, room: int) -> list[tuple[int, int]]:
@@ -67,10 +84,11 @@ def wrap_plain(plain: str, width: int, indent: str = "") -> list[str]:
             for n, (a, b) in enumerate(break_lines(plain, width, len(indent)))]
 
 
-def wrap_text(text: Text, width: int) -> list[Text]:
-    """Styled text wrapped the same way, each line keeping its spans' styles."""
+def wrap_text(text: Text, width: int, orphans: bool = True) -> list[Text]:
+    """Styled text wrapped the same way, each line keeping its spans' styles (prose:
+    `orphans` False, no last word alone on its line)."""
     out = []
-    for start, end in break_lines(text.plain, width):
+    for start, end in break_lines(text.plain, width, orphans=orphans):
         line = text[start:end]
         line.style = text.style
         out.append(line)

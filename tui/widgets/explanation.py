@@ -101,4 +101,5 @@ class Explanation(TextLines):
         return wrapped + [Text()] * max(0, self._floor[1] - len(wrapped))
 
     def _wrapped(self, said: Said, width: int) -> list[Text]:
-        return [part for line in said_lines(said, width, self.delta_rows) for part in wrap_text(line, width)]
+        return [part for line in said_lines(said, width, self.delta_rows)
+                for part in wrap_text(line, width, orphans=False)]

@@ -14,6 +14,7 @@ from rich.text import Text
 from engine import Step
 from tui import present
 from tui.present import Entry, TrailLine
+from tui.present.fit import field, fit
 from tui.widgets.rowlist import RowList
 
 
@@ -66,9 +67,9 @@ class Trail(RowList[TrailLine]):
         if line.where != "future" or self.show_future:
             return present.trail_line_text(line)
         if line is self._next:  # not run yet: nothing shown before it runs, but how much
-            n = self._to_come
-            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come (t shows them)",
-                        present.DIM)
+            n, steps = self._to_come, "micro-step" + ("s" if self._to_come > 1 else "")
+            return fit([field(f"  ⋯ {n} more {steps} to come", f"  ⋯ {n} more to come", style=present.DIM),
+                        field(" (t shows them)", drop=1, quiet=True, style=present.DIM)], self.row_width)
         return Text()
 
     def _marker(self, y: int, index: int) -> Text | None:
