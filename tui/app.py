@@ -32,6 +32,7 @@ from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
 from tui.widgets.explanation import Explanation
 from tui.widgets.header import PositionBar
+from tui.widgets.keybar import KeyBar
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
@@ -122,6 +123,11 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
 
     def compose(self) -> ComposeResult:
+        # The screen's classes and the size-dependent widgets as the size wants them from
+        # the start: each change after mounting restyles the whole screen (the first
+        # frame's largest cost, measured against a bare Textual app's).
+        width, height = self.size
+        self._screen_classes(self.size)
         yield PositionBar(id="position")
         yield ViolationBanner(id="banner")
         with Horizontal(id="main"):
@@ -129,14 +135,16 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
             with Vertical(id="right"):
                 yield CpuStocks(id="stocks")
                 yield ObjcgList(id="objcgs")
-                yield ObjectList(id="objects")
+                objects = ObjectList(id="objects")
+                objects.display = self._objects_shown(height)
+                yield objects
         with Vertical(id="trail-panel"):
             yield Trail(id="trail")
             yield Explanation(id="why")
         yield CommandLine(self._names, id="cmdline")
         yield ThemedText(id="message")
         yield InvariantStatus(id="invariant")
-        yield Footer()
+        yield KeyBar(compact=width < 100)
 
     def on_mount(self) -> None:
         titles = {"#tree": "memcg tree", "#stocks": "per-CPU stocks", "#objcgs": "objcgs",
@@ -147,6 +155,7 @@ class ExplorerApp(TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         if self.is_headless:
             self.query_one(CommandLine).cursor_blink = False
         self._place_objects()
+        self._laid_out_for = self.size
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
         if self.loader is not None:

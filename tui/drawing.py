@@ -62,9 +62,14 @@ class Drawing(_Base):
     # the trail show that command, none of it run (step 0/N), not the one before it done
     _ahead_at: int | None = None
 
+    _laid_out_for: Size | None = None  # the terminal size the panels were laid out for
+
     def on_resize(self, event: events.Resize) -> None:
         # This runs before App's own handler has taken the new size: self.size is still
         # the old one, and a layout made for it would be squeezed into the new one.
+        if event.size == self._laid_out_for:
+            return  # the start's own resize: already laid out for it
+        self._laid_out_for = event.size
         self._place_objects(event.size)
         share_rows(self, event.size.height)
         self.call_after_refresh(self._after_resize)
@@ -75,19 +80,25 @@ class Drawing(_Base):
 
     def _place_objects(self, size: Size | None = None) -> None:
         """The screen's look for its size: frames or rules, the objects panel, the key bar."""
-        width, height = size if size is not None else self.size
-        shown = self.objects_shown
-        if shown is None:
-            shown = height >= COMPACT_HEIGHT
+        size = size if size is not None else self.size
+        width, height = size
+        shown = self._objects_shown(height)
         self.query_one(ObjectList).display = shown
         self.query_one(ObjcgList).border_title = "objcgs" if shown else "objcgs (o: objects)"
-        self.screen.set_class(height < COMPACT_HEIGHT, "-compact")
-        self.screen.set_class(width < 100, "-narrow")
-        self.screen.set_class(height < TINY_HEIGHT, "-tiny")
+        self._screen_classes(size)
         self.query_one(Footer).compact = width < 100
         self.query_one(Explanation).delta_rows = 1 if height < COMPACT_HEIGHT else 2
         message = self.query_one("#message", ThemedText)
         message.display = height >= TINY_HEIGHT or bool(str(message.content))
+
+    def _objects_shown(self, height: int) -> bool:
+        return self.objects_shown if self.objects_shown is not None else height >= COMPACT_HEIGHT
+
+    def _screen_classes(self, size: Size) -> None:
+        width, height = size
+        self.screen.set_class(height < COMPACT_HEIGHT, "-compact")
+        self.screen.set_class(width < 100, "-narrow")
+        self.screen.set_class(height < TINY_HEIGHT, "-tiny")
 
     def stand_before_command(self) -> None:
         """The cursor is at the start of the command after it (B, home): say so."""
