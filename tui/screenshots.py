@@ -40,6 +40,9 @@ SHOTS = (
     Shot("command-error", "A bad command: a one-line error in place, nothing applied.",
          ("colon", *"free NOPE cpu=0", "enter")),
     Shot("help", "The ? screen.", ("question_mark",)),
+    *(Shot(f"systemd-{w}x{h}", f"A systemd-like tree at {w}x{h}, mid-rmdir: long names shortened "
+           "in the middle (/system.slice/…/x), every figure whole.", ("B",) + ("n",) * 8, (w, h),
+           script=scenarios.systemd_text(), at_end=True) for w, h in ((80, 24), (120, 40), (40, 12))),
     Shot("scale", "1,000 memcgs, 10,000 objcgs, 8 CPUs: folded tree, one line per CPU.",
          script="scale", at_end=True),
     Shot("reparent-travel", "objcg /A/B on its way up the tree to /A's objcg_list "

@@ -100,32 +100,7 @@ def long_names_script() -> str:
     return "\n".join(lines) + "\n"
 
 
-SYSTEMD = """\
-config cpus=4
-mkdir system.slice
-mkdir system.slice/nginx.service
-mkdir system.slice/systemd-journald.service
-mkdir user.slice
-mkdir user.slice/user-1000.slice
-mkdir user.slice/user-1000.slice/session-2.scope
-mkdir user.slice/user-1000.slice/user-runtime-dir.service
-mkdir user.slice/user-1000.slice/user-runtime-dir.service/app.slice
-mkdir user.slice/user-1000.slice/user-runtime-dir.service/app.slice/app-org.gnome.Terminal.slice
-mkdir user.slice/user-1000.slice/user-runtime-dir.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-1234.scope
-task nginx system.slice/nginx.service
-task journald system.slice/systemd-journald.service
-task bash user.slice/user-1000.slice/session-2.scope
-task vte user.slice/user-1000.slice/user-runtime-dir.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-1234.scope
-alloc N0 4000 task=nginx cpu=0
-alloc N1 700 task=nginx cpu=1
-alloc J0 300 task=journald cpu=2
-alloc S0 2000 task=bash cpu=3
-alloc V0 96 task=vte cpu=0
-alloc V1 5000 task=vte cpu=1
-free N1 cpu=2
-move nginx system.slice
-rmdir system.slice/nginx.service
-"""
+SYSTEMD = scenarios.systemd_text()
 
 
 # -- the truth: the engine's JSON document ----------------------------------------------------

@@ -22,6 +22,27 @@ from tui.widgets.trail import Trail
 SIZE = (120, 40)
 
 
+def loading_app(text: str, during, greeting: str) -> ExplorerApp:
+    """An explorer opening `text` behind the progress bar; `during()` runs in the loader."""
+    from engine import Machine
+    from tui.session import Session
+
+    def load(progress):
+        progress(1, 2)
+        during()
+        return Session.from_text(text, "<big>"), greeting
+
+    return ExplorerApp(Session(Machine(), "<big>"), loader=load)
+
+
+async def loaded(app: ExplorerApp, pilot) -> None:
+    """Until a big scenario's worker thread has handed its session over (bounded)."""
+    for _ in range(400):
+        if app.loader is None:
+            return
+        await pilot.pause(0.05)
+
+
 def message(app: ExplorerApp) -> str:
     return str(app.query_one("#message", Static).content)  # as said, before it is wrapped
 
@@ -441,25 +462,14 @@ async def test_messages_go_when_they_stop_being_true():
 
 
 async def test_a_big_scenario_opens_behind_a_progress_bar():
-    from engine import Machine
     from tui.loading import LoadingScreen
     from tui.scenarios import scale_script
-    from tui.session import Session
 
     text = scale_script(memcgs=20, objcgs=40, cpus=2)
     seen: list[int] = []
-
-    def load(progress):
-        progress(1, 2)
-        seen.append(1)
-        return Session.from_text(text, "<big>"), "loaded: hello"
-
-    app = ExplorerApp(Session(Machine(), "<big>"), loader=load)
+    app = loading_app(text, lambda: seen.append(1), "loaded: hello")
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(400):  # bounded wait for the worker thread
-            if app.loader is None:
-                break
-            await pilot.pause(0.05)
+        await loaded(app, pilot)
         assert seen and not isinstance(app.screen, LoadingScreen)
         assert len(app.session.machine.commands) == len(text.splitlines())
         assert "loaded: hello" in message(app)
@@ -570,20 +580,12 @@ async def test_keys_typed_while_a_big_scenario_loads_are_plainly_refused():
     the explorer opens."""
     import threading
 
-    from engine import Machine
     from tui.loading import LoadingScreen
     from tui.scenarios import scale_script
-    from tui.session import Session
 
     text = scale_script(memcgs=5, objcgs=10, cpus=2)
     go = threading.Event()
-
-    def load(progress):
-        progress(1, 2)
-        go.wait(10)
-        return Session.from_text(text, "<big>"), "loaded"
-
-    app = ExplorerApp(Session(Machine(), "<big>"), loader=load)
+    app = loading_app(text, lambda: go.wait(10), "loaded")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LoadingScreen)
@@ -591,10 +593,7 @@ async def test_keys_typed_while_a_big_scenario_loads_are_plainly_refused():
         await pilot.pause()
         assert "'n' not taken" in str(app.screen.query_one("#loading-keys").render())
         go.set()
-        for _ in range(400):
-            if app.loader is None:
-                break
-            await pilot.pause(0.05)
+        await loaded(app, pilot)
         assert app.session.cursor == app.session.total  # the 'n' did nothing
 
 

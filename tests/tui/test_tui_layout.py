@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tui import scenarios
+
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
@@ -62,22 +64,7 @@ async def test_at_80x24_with_objects_each_list_shows_rows_and_says_when_more_are
 
 
 # -- a resize, the current micro-step, the bottom block (issue 19, point 2) -------------------
-SYSTEMD = """\
-config cpus=4
-mkdir system.slice
-mkdir system.slice/nginx.service
-mkdir user.slice
-mkdir user.slice/user-1000.slice
-mkdir user.slice/user-1000.slice/session-2.scope
-task nginx system.slice/nginx.service
-task bash user.slice/user-1000.slice/session-2.scope
-alloc N0 4000 task=nginx cpu=0
-alloc N1 700 task=nginx cpu=1
-alloc S0 2000 task=bash cpu=3
-free N1 cpu=2
-move nginx system.slice
-rmdir system.slice/nginx.service
-"""
+SYSTEMD = scenarios.systemd_text()
 PANELS = ("#tree", "#stocks", "#objcgs", "#objects", "#trail", "#why")
 
 

@@ -162,6 +162,10 @@ class _Row:
     def restore(self, width: int) -> None:
         """A field dropped early may fit again once later ones went: back it comes."""
         for went in reversed(self.dropped[:-1]):
+            groups = {self.fields[i].group for i in went} - {0}
+            if any(not self.alive[j] and f.group in groups and j not in went
+                   for j, f in enumerate(self.fields)):
+                continue  # part of a group that went together: not without the rest
             for i in went:
                 self.alive[i] = True
             if self.length() > width:

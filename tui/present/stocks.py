@@ -46,11 +46,11 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
             page_bar = (0, world.batch, "")
         if hide("cpu", name, "nr_bytes"):
             byte_bar, over = (0, world.page_size, ""), []
-        page, byte = page[:1] + _grouped(page[1:], 1), _grouped(byte, 2)  # a stock whole, or not at all
+        page, byte = page[:1] + _grouped(page[1:], 1), _grouped(byte + over, 2)  # a stock whole, or not at all
         if one_line:
-            lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
+            lines.append(_with_bars([page, byte], [page_bar, byte_bar], width))
         else:
-            lines += [_with_bars([page], [page_bar], width), _with_bars([byte + over], [byte_bar], width)]
+            lines += [_with_bars([page], [page_bar], width), _with_bars([byte], [byte_bar], width)]
     return lines
 
 
@@ -92,8 +92,9 @@ def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width
     fields: list[Field] = []
     for part, (value, total, style) in zip(parts, bars):
         fields += part
-        if room >= 3:
-            fields.append(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True))
+        if room >= 3:  # a bar goes with its stock's figure (it draws the same figure)
+            fields.append(replace(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True),
+                                  group=part[-1].group))
     return fit(fields, width)
 
 

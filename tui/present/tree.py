@@ -119,5 +119,7 @@ def guides_field(prefix: str) -> Field:
                 return Text(drawn, DIM)
         raise AssertionError("unreachable")
 
-    return Field((Text(prefix, DIM),), keep=True, squeeze=render, floor=len(prefix) // 3,
+    # squeezed only when nothing else is left to give: rows whose guides differ in width
+    # would no longer line up with their memcg's
+    return Field((Text(prefix, DIM),), keep=True, squeeze=render, floor=len(prefix),
                  least=min(1, len(prefix)), first=True)

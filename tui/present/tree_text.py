@@ -197,12 +197,13 @@ def _objcg_figures(name: str, obj: w.Record, hl: Highlight) -> list[Field]:
 
 def memcg_head(prefix: str, name: str, style: str, fold: Text) -> Field:
     """A memcg row's start: the tree's guides, its name, '▸N' when folded. The name
-    shortens in the middle first; the guides of a deep row take fewer cells last."""
+    shortens in the middle first; the guides of a deep row take fewer cells only when
+    even its shortest name would not fit (they then no longer line up)."""
     def render(width: int) -> Text:
         for per_level in (3, 2, 1, 0):
             drawn = guides(prefix, per_level)
             room = width - len(drawn) - fold.cell_len
-            if room >= min(len(name), NAME_FLOOR) or per_level == 0:
+            if room >= min(len(name), NAME_LEAST) or per_level == 0:  # guides go last
                 return Text.assemble((drawn, DIM), (short_name(name, room), style), fold)
         raise AssertionError("unreachable")
 

@@ -76,8 +76,8 @@ class Trail(RowList[TrailLine]):
         """No 'N more below' over lines that have not run (they are blank)."""
         marker = super()._marker(y, index)
         if marker is not None and y > 0 and not self.show_future \
-                and all(line.where == "future" for line in self.rows[index:]):
-            return None
+                and all(line.where == "future" for line in self.rows[index + 1:]):
+            return None  # (the line it would cover is drawn: it has run, or it is blank)
         return marker
 
     def toggle_future(self) -> bool:
