@@ -74,7 +74,7 @@ def wrap_entries(entries: Sequence[Entry], width: int) -> list[tuple[Entry, list
     for entry in entries:
         indent = min(2 * entry.depth, max(0, width // 3))
         room = max(12, width - 2 - indent)
-        parts = wrap_plain(entry.text, room, "  ")
+        parts = wrap_plain(entry.text, room, "  ", orphans=False)  # never "refcnt now" / "2"
         out.append((entry, [" " * indent + part for part in parts]))
     return out
 

@@ -44,8 +44,10 @@ def break_lines(plain: str, width: int, indent: int = 0, orphans: bool = True) -
             start, end = p0, p1
     if start is not None:
         lines.append((start, end))  # type: ignore[arg-type]
-    if not orphans and len(lines) >= 2:
-        lines = _no_orphan(plain, lines, width - indent)
+    for _ in range(3 if not orphans and len(lines) >= 2 else 0):  # a word at a time
+        before, lines = lines, _no_orphan(plain, lines, width - indent)
+        if lines == before:
+            break
     return lines or [(0, 0)]
 
 
@@ -78,10 +80,10 @@ def _pieces(plain: str, w0: int, w1: int, room: int) -> list[tuple[int, int]]:
     return out
 
 
-def wrap_plain(plain: str, width: int, indent: str = "") -> list[str]:
+def wrap_plain(plain: str, width: int, indent: str = "", orphans: bool = True) -> list[str]:
     """`plain` wrapped to `width`, lines after the first indented by `indent`."""
     return [("" if n == 0 else indent) + plain[a:b]
-            for n, (a, b) in enumerate(break_lines(plain, width, len(indent)))]
+            for n, (a, b) in enumerate(break_lines(plain, width, len(indent), orphans))]
 
 
 def wrap_text(text: Text, width: int, orphans: bool = True) -> list[Text]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.widgets import Static
 
@@ -32,10 +34,26 @@ class ThemedText(Static):
 
     def render(self) -> Any:
         content = self._themed()
-        width = self.content_size.width
-        if not self.prose or width <= 0 or not isinstance(content, Text) or "\n" in content.plain:
+        if not self.prose or not isinstance(content, Text) or "\n" in content.plain:
             return super().render()
-        return Text("\n").join(wrap_text(content, width, orphans=False))
+        return Prose(content)
+
+
+class Prose:
+    """Text wrapped at the width it is drawn at, no last word alone on its line (as
+    text, `str()`, it is the text itself)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("\n").join(wrap_text(self.text, options.max_width, orphans=False))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, self.text.cell_len)
 
     def on_mount(self) -> None:
         self.update(self._themed())
