@@ -122,8 +122,9 @@ async def test_the_current_micro_step_is_always_in_the_trail(size):
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_bottom_block_keeps_its_rows_through_the_last_micro_step(size):
-    """From the first micro-step of a command to its last (where the engine's notes
-    appear), the trail panel, the explanation and the main area keep their rows."""
+    """From the first micro-step of a command to its last, where the engine's notes
+    appear and after its object appeared, the trail panel and the block under it (the
+    explanation, the message, the byte sum) keep their rows."""
     from tui.session import Session
     from tui.app import ExplorerApp
 
@@ -137,5 +138,7 @@ async def test_the_bottom_block_keeps_its_rows_through_the_last_micro_step(size)
         for _ in range(alloc.end - alloc.first):
             await pilot.press("n")
             await pilot.pause()
-            seen.add(tuple(app.query_one(s).region.height for s in ("#main", "#trail-panel", "#why", "#trail")))
+            seen.add(tuple(app.query_one(s).region.height
+                           for s in ("#main", "#trail-panel", "#trail", "#why", "#message", "#invariant")))
         assert len(seen) == 1, seen
+        assert "note: memcg OOM" in app.query_one("#why").plain  # the note is there, in those rows

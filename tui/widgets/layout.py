@@ -10,9 +10,12 @@ micro-step to the next.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
+
+from engine.model import NEW, entries
 
 from tui.widgets.explanation import Explanation
 from tui.widgets.memcg_tree import MemcgTree
@@ -55,12 +58,15 @@ def share_rows(app: App[int], height: int | None = None) -> None:
                 for w in holder.children if w.display and w.id not in ("main", "trail-panel"))
     room = max(0, total - fixed)
 
-    lists = [(objcgs, max(1, len(objcgs.rows)) + frame)]  # an empty list still says so
+    # the rows the rest of the command adds count now: an alloc's object, a mkdir's
+    # memcg does not push the trail panel down when it appears
+    coming = _to_come(trail)
+    lists = [(objcgs, max(1, len(objcgs.rows) + coming["objcg"]) + frame)]  # an empty list says so
     if objects.display:
-        lists.append((objects, max(1, len(objects.rows)) + frame))
+        lists.append((objects, max(1, len(objects.rows) + coming["object"]) + frame))
     stock_need = min(stocks.rows_needed(), STOCK_ROWS) + frame
     right_need = stock_need + sum(need for _, need in lists)
-    main_need = max(len(tree.rows) + frame, right_need)
+    main_need = max(len(tree.rows) + 2 * coming["memcg"] + frame, right_need)
     main_least = (frame + 1) * (1 + len(lists))  # a row for every panel of the right column
 
     trail_rows = trail.full_height()
@@ -70,13 +76,13 @@ def share_rows(app: App[int], height: int | None = None) -> None:
     trail_floor = min(trail_need, MIN_TRAIL + why_rows + trail_frame)
     main = min(main_need, max(room - trail_floor, room * 3 // 5))
     main = max(main_least, min(main, room - trail_least - why_rows))
-    # All along a command the trail panel keeps its rows (an object created, a ghost row
-    # added, changes only the main area's need): the story does not jump under the eye.
-    command = (trail.command_key(), total, frame, objects.display)
-    kept = getattr(app, "_trail_panel_rows", None)
+    # Within a command the main area does not shrink (the trail panel under it does not
+    # move when a row goes): the most it took at any of the command's steps shown so far.
+    command = (trail.steps_shown(), total, room, frame, objects.display)
+    kept = getattr(app, "_main_rows", None)
     if kept is not None and kept[0] == command:
-        main = max(main_least, room - kept[1])
-    app._trail_panel_rows = (command, room - main)  # type: ignore[attr-defined]
+        main = min(max(main, kept[1]), room - trail_least - why_rows)
+    app._main_rows = (command, main)  # type: ignore[attr-defined]
     _height(app.query_one("#main"), main)
     _height(app.query_one("#trail-panel"), None)  # the rest, whatever the message line takes
     _height(why, why_rows)
@@ -104,6 +110,16 @@ def share_rows(app: App[int], height: int | None = None) -> None:
     for (widget, _), rows in zip(lists[:-1], heights):
         _height(widget, rows)
     _height(lists[-1][0], None)
+
+
+def _to_come(trail: Trail) -> Counter[str]:
+    """Records of each kind the current command's steps not yet run create."""
+    made: Counter[str] = Counter()
+    for step in trail.steps_to_come():
+        for op, _a, _b, record, _d in entries(step.changes):
+            if op == NEW and isinstance(record, dict) and "kind" in record:
+                made[record["kind"]] += 1
+    return made
 
 
 def _height(widget: Widget, rows: int | None) -> None:

@@ -21,7 +21,7 @@ class ThemedText(Static):
     prose = True
 
     def __init__(self, content: Text | str = "", **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(content, **kwargs)  # type: ignore[arg-type]  # in the theme's colours once mounted
         self._raw = content
 
     def show(self, content: Text | str) -> None:

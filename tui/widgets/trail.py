@@ -45,8 +45,13 @@ class Trail(RowList[TrailLine]):
             self._laid_out = None
         self._layout()
 
-    def command_key(self) -> object:
-        """Which command the trail shows (its steps, and the prediction's mask)."""
+    def steps_to_come(self) -> Sequence[Step]:
+        """The current command's micro-steps not run yet."""
+        end = self._span[1] if self._span else self.at
+        return self.steps[self.at:end] if isinstance(end, int) else ()
+
+    def steps_shown(self) -> object:
+        """Which command's steps the trail shows (and the prediction's mask)."""
         return self._span
 
     def full_height(self) -> int:
