@@ -30,7 +30,7 @@ def state_json(st: State) -> dict[str, Any]:
         "objects": [_object(o, kinds) for o in st.in_order("objects")],
         "slab": slab_json(st),  # the slab pages of both kernels (engine.slab_state)
     }
-    if sysrec.get("work_seen"):  # deferred work, shown once a script uses it
+    if sysrec.get("work_seen") or sysrec["work"]:  # deferred work: once a script uses it, or pending
         doc["config"]["work"] = sysrec["work_mode"]
         doc["work"] = [describe_item(item) for item in sysrec["work"]]
     if sysrec.get("hotplug_seen"):

@@ -15,9 +15,9 @@ import tempfile
 from typing import Any, TextIO
 
 from engine.kernel.base import call_stack
-from engine.machine import CommandRecord, Machine, Step
+from engine.calls import trace_lines
+from engine.machine import CommandRecord, Machine
 from engine.script import ScriptError, printable, script_lines
-from engine.steps import describe
 
 _quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what json.dump writes
 SPOOL_IN_MEMORY = 32 << 20  # characters of JSON results kept in memory before a temporary file
@@ -188,23 +188,34 @@ def _strings(items: list[str]) -> str:
 
 
 class _TextTrace:
-    """Readable trace: each command, the kernel functions it went through, what changed.
+    """Readable trace: each command, the kernel functions it went through (callers
+    before callees, engine.calls), what changed.
 
-    The machine reports each micro-step as it closes; the lines of the command running
+    The machine reports each micro-step as it closes; the steps of the command running
     now wait here until its result is known, then go out with it.
     """
 
     def __init__(self, out: TextIO, machine: Machine) -> None:
         self.out = out
         self.machine = machine
-        self.lines: list[str] = []
+        self.steps: list[tuple[tuple[Any, ...], tuple[str, ...]]] = []
+        self.lanes: list[str | None] = []  # who took each step, inside `together`
         machine.on_step = self.step
 
     def step(self, data: tuple[Any, ...], work: Any) -> None:
-        depth = Step(data, tuple(call_stack(work)), (), 0).depth if work is not None else 0
-        lane = self.machine.kernel.lane
-        mark = f"[{lane:>3}] " if lane is not None else ""
-        self.lines.append(f"        {mark}{'  ' * depth}{describe(data)}\n")
+        self.steps.append((data, tuple(call_stack(work)) if work is not None else ()))
+        self.lanes.append(self.machine.kernel.lane)
+
+    def _trace(self, steps: list[tuple[tuple[Any, ...], tuple[str, ...]]],
+               lanes: list[str | None]) -> str:
+        """Callers before callees (engine.calls); inside a block each line says whose
+        thread took it ([  0], [ w1])."""
+        out = []
+        for line in trace_lines(steps):
+            lane = lanes[line.at]
+            mark = f"[{lane:>3}] " if lane is not None else ""
+            out.append(f"        {mark}{'  ' * line.depth}{line.text}\n")
+        return "".join(out)
 
     def oops(self, oops: Any) -> None:
         """The oops as the kernel prints it: the fault, then each thread's call stack."""
@@ -215,7 +226,8 @@ class _TextTrace:
             w(f"        Call trace of thread {thread}: {' <- '.join(reversed(stack)) or '-'}\n")
 
     def command(self, record: CommandRecord) -> None:
-        lines, self.lines = self.lines, []
+        steps, self.steps = self.steps, []
+        lanes, self.lanes = self.lanes, []
         w = self.out.write
         if record.parts:  # a together block: its lines, then the interleaved trail
             w(f"{record.command.line:>4}  {record.command.text}\n")
@@ -223,12 +235,12 @@ class _TextTrace:
                 ret = f"ret {part.ret}" if part.ret is not None else "did not return (oops)"
                 w(f"{part.command.line:>4}    [{part.command.cpu:>3}] {part.command.text}"
                   f"   -> {ret}\n")
-            w("".join(lines))
+            w(self._trace(steps, lanes))
             for part in record.parts:
                 self._said(part)
             return
         w(f"{record.command.line:>4}  {record.command.text}   -> ret {record.ret}\n")
-        w("".join(lines))
+        w(self._trace(steps, lanes))
         self._said(record)
 
     def _said(self, record: CommandRecord) -> None:

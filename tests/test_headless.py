@@ -87,3 +87,41 @@ def test_cli_run_check_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     checked = capsys.readouterr().out
     assert main(["run", str(script), "--json"]) == 0
     assert capsys.readouterr().out == checked and '"max": 0' in checked
+
+
+def _trace(path: Path) -> list[str]:
+    code, out, err = run(path, False, check=False)
+    assert code == 0, err
+    return out.splitlines()
+
+
+def _depth(line: str) -> int:
+    return (len(line) - len(line.lstrip(" ")) - 8) // 2  # 8: a step's indent at depth 0
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_the_text_trace_prints_callers_before_callees(path: Path) -> None:
+    """Every line of a command's trace is at most one call deeper than the line before
+    it: a function's callees come after a line of its own (memcg_reparent_objcgs runs
+    inside memcg_offline_kmem, inside mem_cgroup_css_offline, inside
+    css_killed_work_fn: each gets its line first)."""
+    before = None
+    for line in _trace(path):
+        if not line.startswith("        ") or line.lstrip().startswith(("!", "note:")):
+            before = None  # a command's own line: its steps start at depth 0
+            continue
+        depth = _depth(line)
+        assert depth <= (0 if before is None else before + 1), line
+        before = depth
+
+
+def test_caller_lines_name_the_callees_real_arguments() -> None:
+    """Y0 (100 bytes, /B on cpu1) charges a batch of 32 pages, keeps 1: refill_stock is
+    called with /B and 31 (hand derivation: MEMCG_CHARGE_BATCH 32 - 1), and drains
+    cpu1's stock of /A first. Its caller line names /B, 31, never the /A drained."""
+    lines = [line.strip() for line in _trace(Path(__file__).parent / "scenarios" / "worked_example.objcg")]
+    start = next(i for i, line in enumerate(lines) if line.startswith("33  alloc Y0"))
+    drain = next(i for i in range(start, len(lines)) if lines[i].startswith("drain_stock(cpu1)"))
+    assert lines[drain - 1] == "refill_stock(/B, 31)"
+    assert not any(line.startswith("refill_stock(/A") for line in lines[start:drain])
+    assert "__memcg_kmem_charge(/B, …)" in lines[start:drain]  # its memcg, handed on to try_charge

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input
 
 from tui.drawing import Drawing
 from tui.look_keys import LookKeys
@@ -26,13 +26,14 @@ from tui.prompting import Prompting
 from tui.record import Tape
 from tui.scenarios import opening
 from tui.session import Session
-from tui.themes import install as install_themes
+from tui.themes import install as install_themes, readable_variables
 from tui.thread_keys import THREAD_BINDINGS, ThreadKeys
 from tui.time_keys import TimeKeys
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
 from tui.widgets.explanation import Explanation
 from tui.widgets.header import PositionBar
+from tui.widgets.keybar import KeyBar
 from tui.widgets.lanes import LanesPanel
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
@@ -40,6 +41,7 @@ from tui.widgets.objcg_list import ObjcgList
 from tui.widgets.oops import OopsBox
 from tui.widgets.status import InvariantStatus
 from tui.widgets.stocks import CpuStocks
+from tui.widgets.themed import ThemedText
 from tui.widgets.trail import Trail
 
 if TYPE_CHECKING:
@@ -127,6 +129,11 @@ class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         self.tape.schedule = self.set_timer  # a dwelt pause is written when it is made
 
     def compose(self) -> ComposeResult:
+        # The screen's classes and the size-dependent widgets as the size wants them from
+        # the start: each change after mounting restyles the whole screen (the first
+        # frame's largest cost, measured against a bare Textual app's).
+        width, height = self.size
+        self._screen_classes(self.size)
         yield PositionBar(id="position")
         yield ViolationBanner(id="banner")
         with Horizontal(id="main"):
@@ -134,15 +141,17 @@ class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
             with Vertical(id="right"):
                 yield CpuStocks(id="stocks")
                 yield ObjcgList(id="objcgs")
-                yield ObjectList(id="objects")
+                objects = ObjectList(id="objects")
+                objects.display = self._objects_shown(height)
+                yield objects
         with Vertical(id="trail-panel"):
             yield LanesPanel(id="lanes")
             yield Trail(id="trail")
             yield Explanation(id="why")
         yield CommandLine(self._names, id="cmdline")
-        yield Static(id="message")
+        yield ThemedText(id="message")
         yield InvariantStatus(id="invariant")
-        yield Footer()
+        yield KeyBar(compact=width < 100)
         yield OopsBox(id="oops")
 
     def on_mount(self) -> None:
@@ -154,6 +163,7 @@ class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         if self.is_headless:
             self.query_one(CommandLine).cursor_blink = False
         self._place_objects()
+        self._laid_out_for = self.size
         self.redraw(relayout=True)
         self.query_one(MemcgTree).focus()
         if self.loader is not None:
@@ -207,6 +217,10 @@ class ExplorerApp(ThreadKeys, TimeKeys, LookKeys, Prompting, Drawing, App[int]):
         screen.dismiss()
         self.redraw(relayout=True)
         self._greet()
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, those the explorer's text uses made readable (tui.themes)."""
+        return readable_variables(self, super().get_css_variables())
 
     # -- who may use which key ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

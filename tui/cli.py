@@ -6,7 +6,12 @@ import os
 import sys
 
 
-def build_parser() -> argparse.ArgumentParser:
+LIGHT = ("run", "compare", "explore", "practice", "lesson")  # what the light parser knows
+
+
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without `full`, without the recording and serving
+    commands, whose modules the explorer's start need not import."""
     parser = argparse.ArgumentParser(
         prog="objcg-lab",
         description="See how Linux v5.9 charges sub-page kernel objects to memory cgroups.",
@@ -66,17 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: only P and pausing playback do)")
     explore.add_argument("--projector", action="store_true", default=argparse.SUPPRESS,
                          help=projector)
-    from tui.export.cli import add_parsers
+    if full:
+        from tui.export.cli import add_parsers
 
-    add_parsers(sub)
-    from engine.practice_cli import topics_help
-
+        add_parsers(sub)
     practice = sub.add_parser(
         "practice", help="generated problems with engine-computed answers (-c prints them)",
         description="Generated problems: a short script, then a question about the state it "
                     "leaves. Deterministic per seed. On a terminal without -c: the practice "
-                    "screen (score and streak). The script language: docs/script.md.",
-        epilog=f"topics: {topics_help()}")
+                    "screen (score and streak). The script language: docs/script.md.")
+    _topics_in_help(practice)
     practice.add_argument("--seed", type=int, default=0, help="which problems (default 0)")
     practice.add_argument("--topic", metavar="T", help="one topic (default: all, in course order)")
     practice.add_argument("-n", type=int, default=5, metavar="COUNT", help="problems to print (default 5)")
@@ -89,15 +93,34 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("args", nargs="*", metavar="check FILE | answers FILE | NAME | N")
     lesson.add_argument("--reset", action="store_true",
                         help="forget the learner's progress (of lesson NAME, or all)")
-    from tui.serve.cli import add_parser as add_serve
+    if full:
+        from tui.serve.cli import add_parser as add_serve
 
-    add_serve(sub)
+        add_serve(sub)
     return parser
 
 
+def _topics_in_help(practice: argparse.ArgumentParser) -> None:
+    """The practice topics in `practice --help`, read only when that help is printed: the
+    explorer, the default command, must not import the lessons to open (its first frame
+    is measured against a bare Textual app's)."""
+    plain = practice.format_help
+
+    def with_topics() -> str:
+        from engine.practice_cli import topics_help
+
+        practice.epilog = f"topics: {topics_help()}"
+        return plain()
+
+    practice.format_help = with_topics  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    command = next((a for a in args if not a.startswith("-")), None)
+    full = command not in (None, *LIGHT) or any(a in ("-h", "--help") for a in args)
     try:
-        return dispatch(build_parser().parse_args(argv))
+        return dispatch(build_parser(full).parse_args(args))
     except BrokenPipeError:  # e.g. `objcg-lab run FILE | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

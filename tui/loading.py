@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -33,7 +34,18 @@ class LoadingScreen(ModalScreen[None]):
         with Vertical():
             yield Label(f"loading {self.what}: running its commands…", id="loading-what")
             yield ProgressBar(total=None, show_eta=False, id="loading-bar")
+            yield Label("", id="loading-keys")
+
+    def on_key(self, event: events.Key) -> None:
+        """A key pressed before the panels are there: refused, and said so (nothing is
+        done behind the learner's back once it opens)."""
+        if event.key in ("ctrl+q", "ctrl+c"):
+            return
+        event.stop()
+        shown = event.character if event.character and event.character.isprintable() else event.key
+        self.query_one("#loading-keys", Label).update(
+            f"'{shown}' not taken: the explorer opens when the script has run (ctrl+q quits)")
 
     def advance(self, done: int, total: int) -> None:
         self.query_one(ProgressBar).update(total=total, progress=done)
-        self.query_one(Label).update(f"loading {self.what}: {done:,} / {total:,} lines run")
+        self.query_one("#loading-what", Label).update(f"loading {self.what}: {done:,} / {total:,} lines run")

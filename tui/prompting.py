@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import Input
 
 from engine import CommandRecord
 
+from tui import present
 from tui.record import Tape
 from tui.session import Session
 from tui.widgets.command_line import CommandLine
@@ -41,11 +43,26 @@ class Prompting(_Base):
         self.action_prompt("find ")
 
     def on_command_line_left(self) -> None:
+        """Esc: back to the panels, and the line empties (it is in the history: up brings
+        it back), so no text is left in the prompt row that Enter would not run."""
+        line = self.query_one(CommandLine)
+        line.remember(line.value.strip())
+        line.value = ""
         self.query_one(MemcgTree).focus()
 
     def on_command_line_completed(self, message: CommandLine.Completed) -> None:
-        found = message.candidates
-        self.say("no completion" if not found else "  ".join(found[:40]))
+        """The candidates, under the line, while it is the line they were found for."""
+        found, line = message.candidates, self.query_one(CommandLine)
+        if not found:
+            said = Text("no completion: nothing the machine would accept here", present.DIM)
+        else:
+            said = Text()
+            for i, word in enumerate(found[:40]):
+                said.append("  " if i else "")
+                said.append(word, "reverse" if i == message.chosen else "")
+            if len(found) > 1:
+                said.append("   (Tab again: the next one)", present.DIM)
+        self.say(said, until=lambda: line.value != message.line)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         line = event.value.strip()
@@ -94,6 +111,7 @@ class Prompting(_Base):
         """Find filters as you type (`/` opens the prompt with 'find ')."""
         if not isinstance(event.input, CommandLine):
             return
+        self.expire_message()  # a Tab's candidates go once the line changes
         words = event.value.split(maxsplit=1)
         if not words or words[0] != "find" or not event.value.startswith("find "):
             return

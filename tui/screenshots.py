@@ -50,6 +50,9 @@ SHOTS = (
     Shot("oops", "The obj_stock_flush_required race made by hand (0 seven times, 1 four "
          "times, 0): the kernel oops with both CPUs' call traces, at 80x24.",
          BY_HAND + ("0",) * 7 + ("1",) * 4 + ("0",), (80, 24), script=RACE_SETUP),
+    *(Shot(f"systemd-{w}x{h}", f"A systemd-like tree at {w}x{h}, mid-rmdir: long names shortened "
+           "in the middle (/system.slice/…/x), every figure whole.", ("B",) + ("n",) * 8, (w, h),
+           script=scenarios.systemd_text(), at_end=True) for w, h in ((80, 24), (120, 40), (40, 12))),
     Shot("scale", "1,000 memcgs, 10,000 objcgs, 8 CPUs: folded tree, one line per CPU.",
          script="scale", at_end=True),
     Shot("reparent-travel", "objcg /A/B on its way up the tree to /A's objcg_list "

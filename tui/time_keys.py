@@ -39,15 +39,25 @@ class TimeKeys(_Base):
                      else "at the start: nothing to undo")
 
     def action_command(self, delta: int, _src: str = "") -> None:
+        """N: to the end of the next command (the one under way, or the one ahead); B:
+        to the start of the previous one (the one under way, or the one just done)."""
         s = self.session
-        s.next_command() if delta > 0 else s.prev_command()
+        self.playing = False
+        if delta > 0:
+            s.next_command() if self.ahead() is None else s.goto(self.ahead().end)  # type: ignore[union-attr]
+        else:
+            s.prev_command()
         self.tape.moved(s)
+        if delta < 0:
+            self.stand_before_command()
         self.redraw(relayout=True, follow=True)
 
     def action_jump(self, where: str, _src: str = "") -> None:
         self.session.goto(0 if where == "start" else self.session.total)
         self.tape.moved(self.session)
         self.playing = False
+        if where == "start":
+            self.stand_before_command()
         self.redraw(relayout=True)
 
     def action_play(self, _src: str = "") -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from engine import CommandRecord, ScriptError
+from engine.script import GRAMMAR
 from tui import hand, present
 from tui.complete import UI_COMMANDS, Names
 from tui.session import COMMAND_LINE, LoadError, Session
@@ -34,6 +35,11 @@ def execute(session: Session, line: str) -> Outcome:
     try:
         done = session.submit(line)
     except ScriptError as err:  # the line is right there: its location would say nothing
+        if err.message.startswith("unknown command"):  # the explorer's own are commands too
+            known = ", ".join(sorted(GRAMMAR))
+            ours = ", ".join(sorted(UI_COMMANDS))
+            return _error(f"error: unknown command '{words[0]}' (script commands: {known}; "
+                          f"the explorer's: {ours})")
         return _error(f"error: {err.message}" if err.where == COMMAND_LINE else str(err))
     if done.record is None:
         if done.violation:
@@ -102,4 +108,5 @@ def names_of(session: Session) -> Names:
                  tasks=tuple(t["name"] for t in world.tasks()),
                  objects=tuple(o["name"] for o in world.objects()),
                  objcgs=tuple(o["name"] for o in world.objcgs() if o["state"] != "released"),
-                 cpus=len(world.cpus()), in_block=session.machine.block is not None)
+                 cpus=len(world.cpus()), in_block=session.machine.block is not None,
+                 v1=world.v1, started=session.cursor > 0)

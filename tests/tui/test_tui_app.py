@@ -22,8 +22,29 @@ from tui.widgets.trail import Trail
 SIZE = (120, 40)
 
 
+def loading_app(text: str, during, greeting: str) -> ExplorerApp:
+    """An explorer opening `text` behind the progress bar; `during()` runs in the loader."""
+    from engine import Machine
+    from tui.session import Session
+
+    def load(progress):
+        progress(1, 2)
+        during()
+        return Session.from_text(text, "<big>"), greeting
+
+    return ExplorerApp(Session(Machine(), "<big>"), loader=load)
+
+
+async def loaded(app: ExplorerApp, pilot) -> None:
+    """Until a big scenario's worker thread has handed its session over (bounded)."""
+    for _ in range(400):
+        if app.loader is None:
+            return
+        await pilot.pause(0.05)
+
+
 def message(app: ExplorerApp) -> str:
-    return str(app.query_one("#message", Static).render())
+    return str(app.query_one("#message", Static).content)  # as said, before it is wrapped
 
 
 async def test_micro_steps_forward_and_back(make_app):
@@ -441,27 +462,162 @@ async def test_messages_go_when_they_stop_being_true():
 
 
 async def test_a_big_scenario_opens_behind_a_progress_bar():
-    from engine import Machine
     from tui.loading import LoadingScreen
     from tui.scenarios import scale_script
-    from tui.session import Session
 
     text = scale_script(memcgs=20, objcgs=40, cpus=2)
     seen: list[int] = []
-
-    def load(progress):
-        progress(1, 2)
-        seen.append(1)
-        return Session.from_text(text, "<big>"), "loaded: hello"
-
-    app = ExplorerApp(Session(Machine(), "<big>"), loader=load)
+    app = loading_app(text, lambda: seen.append(1), "loaded: hello")
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(400):  # bounded wait for the worker thread
-            if app.loader is None:
-                break
-            await pilot.pause(0.05)
+        await loaded(app, pilot)
         assert seen and not isinstance(app.screen, LoadingScreen)
         assert len(app.session.machine.commands) == len(text.splitlines())
         assert "loaded: hello" in message(app)
         await pilot.press("b")
         assert app.session.cursor == app.session.total - 1
+
+
+# -- help and messages (issue 19, point 4) ---------------------------------------------------
+def _screen(app) -> list[str]:
+    return ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+
+
+def _header(app) -> str:
+    return app.query_one("#position").plain
+
+
+async def test_the_help_has_no_word_left_alone_at_any_width(make_app):
+    """The help is wrapped at the width it is shown at, entries with a hanging indent:
+    no line of it is re-wrapped by the screen, and no line holds one word alone."""
+    from rich.cells import cell_len
+
+    from tui.widgets.help_screen import HelpText
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.action_help()
+        for width in (40, 52, 64, 80, 100, 120):
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            await pilot.pause()
+            box = app.screen.query_one(HelpText)
+            region = box.content_region
+            assert all(cell_len(line) <= region.width for line in box.render().plain.split("\n")), width
+            help_screen = app.screen
+            lines = ["".join(s.text for s in strip) for strip in help_screen._compositor.render_strips()]
+            shown = [lines[y][region.x:region.right].strip() for y in range(region.y, min(region.bottom, len(lines)))]
+            alone = [line for line in shown if len(line.split()) == 1 and line.strip("─│╭╮╰╯▁▔")]
+            assert not alone, (width, alone)
+
+
+def test_every_mark_the_screen_draws_is_in_the_help():
+    """The words and glyphs a learner meets on screen, each explained in the help."""
+    from tui.widgets.help_screen import help_plain
+
+    said = help_plain()
+    for word in ("▸N", "{base +2}", "in flight", "ghost", "‖", "NULL", "left", "nr_charged_bytes",
+                 "dying-desc", "held by", "⇧▶", "↷", "↳", "◀ moved in", "⋯", "≈", "▼ N more below",
+                 "▲ N more above", "…", "Δ", ">PAGE", "cpu2-cpu3", "✓", "✗", "▕██▏", "● REC", "step 0/N",
+                 "1 other branch (y)", "max ∞", "ref -", "×3", "kfail", "K = KiB", "pg", "→ -ENOMEM"):
+        assert word in said, word
+
+
+async def test_every_glyph_on_screen_is_in_the_help(make_app):
+    """Walk scenarios through their marks; every glyph drawn (not letters, digits, ASCII
+    punctuation, frames or bars) appears in the help."""
+    from tui.app import ExplorerApp
+    from tui.session import Session
+    from tui.widgets.help_screen import help_plain
+
+    said = help_plain()
+    frames = {chr(c) for c in range(0x2500, 0x2580)} | set("▁▂▃▄▅▆▇█▉▊▋▌▍▎▏▐▕")
+    script = ("config cpus=4\nmkdir system.slice\nmkdir system.slice/a-very-long-service-name.service\n"
+              "write system.slice memory.max 8K\nmkdir B\nmkdir B/C\nmkdir B/D\ntask t system.slice/a-very-long-service-name.service\n"
+              "alloc X 4000 task=t cpu=0\nalloc Y 5000 task=t cpu=1 gfp=GFP_NOWAIT\nhold system.slice/a-very-long-service-name.service\n"
+              "move t /\nrmdir system.slice/a-very-long-service-name.service\n")
+    seen: set[str] = set()
+    for text, size, keys in ((script, (80, 24), ("B", "n", "n", "n", "n", "n", "n", "n", "G", "o")),
+                             (script, (120, 40), ("B", "n", "n", "n", "n", "n", "n", "t", "G", "N", "space"))):
+        app = ExplorerApp(Session.from_text(text, "<marks>"))
+        async with app.run_test(size=size) as pilot:
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+                for line in _screen(app):
+                    seen |= {ch for ch in line if ord(ch) > 127 and ch not in frames}
+    missing = sorted(ch for ch in seen if ch not in said)
+    assert not missing, missing
+
+
+async def test_unknown_command_lists_the_explorers_own_commands_too(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"frob", "enter")
+        await pilot.pause()
+        said = message(app)
+        assert "unknown command 'frob'" in said and "alloc" in said
+        assert all(word in said for word in ("save", "find", "branches", "undiscard", "help"))
+
+
+async def test_esc_leaves_no_stale_text_in_the_prompt_row(make_app):
+    """Esc leaves the command line empty (the placeholder shows), the line kept in the
+    history: what the row shows is never a line Enter would not run."""
+    from tui.widgets.command_line import ASLEEP, CommandLine
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.query_one(CommandLine)
+        await pilot.press("colon", *"alloc Q", "escape")
+        await pilot.pause()
+        assert line.value == "" and line.placeholder == ASLEEP
+        await pilot.press("colon", "up")
+        assert line.value == "alloc Q"
+
+
+async def test_keys_typed_while_a_big_scenario_loads_are_plainly_refused():
+    """The progress bar says which key was not taken, and nothing is done with it once
+    the explorer opens."""
+    import threading
+
+    from tui.loading import LoadingScreen
+    from tui.scenarios import scale_script
+
+    text = scale_script(memcgs=5, objcgs=10, cpus=2)
+    go = threading.Event()
+    app = loading_app(text, lambda: go.wait(10), "loaded")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert "'n' not taken" in str(app.screen.query_one("#loading-keys").render())
+        go.set()
+        await loaded(app, pilot)
+        assert app.session.cursor == app.session.total  # the 'n' did nothing
+
+
+async def test_n_and_b_go_as_the_readme_says(make_app):
+    """README: N to the end of the next command, B to the start of the previous; the
+    header says where in its own terms (a command's start is its step 0)."""
+    app = make_app()  # the built-in scenario, stopped before its last command (rmdir A/B)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = app.session.machine.commands
+        n = len(commands)
+
+        def steps(k: int) -> int:
+            return commands[k - 1].end - commands[k - 1].first
+
+        await pilot.press("B")
+        assert f"command {n - 1}/{n} · step 0/{steps(n - 1)} " in _header(app)
+        await pilot.press("B")
+        assert f"command {n - 2}/{n} · step 0/{steps(n - 2)} " in _header(app)
+        await pilot.press("N")
+        assert f"command {n - 2}/{n} · step {steps(n - 2)}/{steps(n - 2)} " in _header(app)
+        await pilot.press("N", "N")
+        assert f"command {n}/{n} · step {steps(n)}/{steps(n)} " in _header(app)
+        await pilot.press("B")
+        assert f"command {n}/{n} · step 0/{steps(n)} " in _header(app)
+        assert "Nothing applied yet" in app.query_one("#why").plain
+        await pilot.press("n")
+        assert f"command {n}/{n} · step 1/{steps(n)} " in _header(app)

@@ -340,19 +340,19 @@ def test_selected_rows_and_colours_stay_readable_in_every_theme():
     themes.install(app, projector=False)
     for name in app.available_themes:
         app.theme = name
-        theme = app.current_theme
-        text = Color.parse(theme.foreground or ("#e0e0e0" if theme.dark else "#000000"))
+        found = themes.measured(app)
         for focused in (True, False):
             style = themes.cursor_style(app, focused)
-            if text.ansi is not None:  # the terminal's own colours: bold and underline/reverse
+            if found is None:  # the terminal's own colours: bold and underline/reverse
                 assert style.bold and (style.underline or style.reverse)
                 continue
-            cursor = style.bgcolor
-            rgb = Color(*cursor.get_truecolor())
-            assert themes.contrast(text, rgb) >= 4.5, (name, focused)
-    light = themes.recolor(present.trail_text("x", 0, "current"), "light")
+            text = Color.parse(found.css["foreground"])
+            assert themes.contrast(text, Color(*style.bgcolor.get_truecolor())) >= 4.5, (name, focused)
+    app.theme = "textual-light"
+    light = themes.recolor(present.trail_text("x", 0, "current"), themes.palette(app))
     assert all("yellow" not in str(span.style).replace("on #", "") for span in light.spans)
-    projector = themes.recolor(Text("faint", present.DIM), "projector")
+    app.theme = themes.PROJECTOR
+    projector = themes.recolor(Text("faint", present.DIM), themes.palette(app))
     assert "grey" not in str(projector.spans[0].style if projector.spans else projector.style)
 
 
@@ -421,3 +421,17 @@ def test_trail_shows_nothing_before_its_micro_step_has_run(default_session):
     future = present.trail_lines(entries, at, 80, future=True)
     assert len(future) > len(lines) and {line.where for line in future[len(lines):]} == {"future"}
     assert all(len(line.text) <= 78 for line in future)  # wrapped, not cut
+
+
+def test_a_trail_caller_line_names_the_callees_real_arguments(make_machine):
+    """alloc Y0 on cpu1 for /B: try_charge refills cpu1's page stock with /B's 31 spare
+    pages (a batch of 32 less the 1 charged; hand derivation), after draining /A's.
+    refill_stock's caller line, before drain_stock's, is refill_stock(/B, 31): the
+    arguments refill_stock got, not the /A that drain_stock drains."""
+    m = make_machine("config cpus=2\nmkdir A\nmkdir B\ntask tA A\ntask tB B\n"
+                     "alloc X0 4000 task=tA cpu=1\nalloc Y0 100 task=tB cpu=1\n")
+    rec = m.commands[-1]
+    texts = [e.text for e in present.trail_entries(m.steps, rec.first, rec.end)]
+    drain = next(i for i, text in enumerate(texts) if text.startswith("drain_stock(cpu1)"))
+    assert texts[drain - 1] == "refill_stock(/B, 31)"
+    assert "/A" in texts[drain] and not any(t.startswith("refill_stock(/A") for t in texts)

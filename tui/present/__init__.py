@@ -13,7 +13,7 @@ in the "changed" style wherever it shows.
 """
 from __future__ import annotations
 
-from tui.present.delta import delta_parts, delta_text
+from tui.present.delta import delta_line, delta_parts, delta_text
 from tui.present.header import Position, header_text
 from tui.present.highlight import NO_HIGHLIGHT, Highlight, hides_step, structural
 from tui.present.objcg import objcg_label_width, objcg_rows, objcg_text, pointer_kind
@@ -31,7 +31,7 @@ from tui.present.warn import kernel_warning, warn_function
 
 __all__ = [
     "HIDDEN_LINE", "MASK", "MASKED", "hides_step",
-    "delta_parts", "delta_text", "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
+    "delta_line", "delta_parts", "delta_text", "CHANGED", "DIM", "ERRNO", "GHOST", "LIST_PREVIEW", "NO_HIGHLIGHT", "OWN", "PARENT", "SELECTED",
     "STATE_STYLE", "SWING", "Highlight", "Position", "Row", "RowKind", "TreeOptions", "Where", "bar",
     "conservation", "conservation_text", "errno_name", "header_text", "Entry", "TrailLine",
     "call_line", "trail_entries", "trail_line_text", "trail_lines", "wrap_entries", "place_lines",

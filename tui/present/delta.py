@@ -4,9 +4,13 @@
 place what the highlighted figures all over the screen did."""
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
 from rich.text import Text
+
+from tui.present.names import NAME_FLOOR, short_name
+from tui.present.wrap import break_lines
 
 from tui.present.highlight import Highlight
 from tui.present.style import DIM
@@ -28,8 +32,11 @@ NAMES = {
 PREFIX = {"memcg": "", "objcg": "objcg ", "cpu": "", "object": "", "task": "task "}
 
 
-def delta_parts(hl: Highlight, world: World | None = None) -> list[str]:
-    """'NAME field old→new' for each field the step wrote, in a stable order."""
+def delta_parts(hl: Highlight, world: World | None = None,
+                exists: Callable[[str, str], bool] | None = None) -> list[str]:
+    """'NAME field old→new' for each field the step wrote, in a stable order; with
+    `world` (or `exists`, which says whether a record is there), the records the step
+    created (+) or freed (-)."""
     parts = []
     for kind, name, fld in sorted(hl.changed):
         if fld == "*":
@@ -42,11 +49,13 @@ def delta_parts(hl: Highlight, world: World | None = None) -> list[str]:
         if old == new:
             continue
         parts.append(f"{PREFIX.get(kind, '')}{name} {label} {_change(fld, old, new)}")
-    if world is not None:  # records the step created (+) or freed (-)
+    if world is not None and exists is None:
         tables = {"memcg": world.memcg, "objcg": world.objcg, "object": world.object}
+        exists = lambda kind, name: tables[kind](name) is not None  # noqa: E731
+    if exists is not None:
         for kind, name in sorted({(k, n) for k, n, f in hl.changed if f == "*"}):
-            if kind in tables:
-                parts.append(f"{'+' if tables[kind](name) is not None else '-'}{kind} {name}")
+            if kind in ("memcg", "objcg", "object"):
+                parts.append(f"{'+' if exists(kind, name) else '-'}{kind} {name}")
     return parts
 
 
@@ -65,6 +74,33 @@ def _show(value: Any) -> str:
     if value is None:
         return "NULL"
     return str(value)
+
+
+def delta_line(parts: list[str], width: int, rows: int) -> Text:
+    """The Δ line in at most `rows` rows of `width` cells: long names shortened in the
+    middle, and the changes that do not fit counted at its end ('+3 more'); each one is
+    highlighted where it shows anyway."""
+    room = max(NAME_FLOOR, width // 3)
+    parts = [_PATH.sub(lambda m: short_name(m.group(0), room), part) for part in parts]
+    for shown in range(len(parts), 0, -1):
+        text = _assemble(parts[:shown], len(parts) - shown)
+        if shown == 1 or len(break_lines(text.plain, width)) <= rows:
+            return text
+    return _assemble(parts, 0)
+
+
+def _assemble(parts: list[str], more: int) -> Text:
+    text = Text.assemble(("Δ ", "bold magenta"))
+    for i, part in enumerate(parts):
+        if i:
+            text.append("; ", DIM)
+        text.append(part)
+    if more:
+        text.append(f"; +{more} more", DIM)
+    return text
+
+
+_PATH = re.compile(r"/[\w.#-]*(?:/[\w.#-]+)*")
 
 
 def delta_text(hl: Highlight, world: World | None = None) -> Text | None:

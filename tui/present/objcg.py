@@ -7,8 +7,8 @@ from rich.text import Text
 
 from tui import world as w
 from tui.present.highlight import Highlight
-from tui.present.fit import PAD, field, fit
-from tui.present.style import (DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, charged_label,
+from tui.present.fit import field, fit, name_field
+from tui.present.style import (CHANGED, DIM, GHOST, OWN, PARENT, STATE_STYLE, SWING, charged_label,
                                holders_text, styled, hidden)
 from tui.world import Record, World
 
@@ -41,21 +41,22 @@ def objcg_text(world: World, name: str, hl: Highlight, label: int = 8, width: in
         return Text(f"{name}: gone", DIM)
     state = rec["state"]
     ghost = state == "released"
-    fields = [field(styled(name.ljust(label), hl.hit("objcg", name, "*"), GHOST if ghost else "bold"),
-                    styled(name, hl.hit("objcg", name, "*"), GHOST if ghost else "bold"), shrink=PAD)]
+    fields = [name_field(name, CHANGED if hl.hit("objcg", name, "*") else (GHOST if ghost else "bold"),
+                         pad=label)]
     swing = hl.swing("objcg", name, "memcg")
     hide = hl.hides
     if hide("objcg", name, "memcg"):
         fields.append(field(Text(" ─▶ ", DIM) + hidden()))
     elif swing is not None:
-        fields.append(field(Text.assemble((" ↷ ", SWING), (str(swing[0]), "strike " + DIM),
-                                          (" → ", SWING), (str(swing[1]), SWING))))
+        fields.append(name_field(str(swing[0]), "strike " + DIM, before=Text(" ↷ ", SWING), keep=False))
+        fields.append(name_field(str(swing[1]), SWING, before=Text(" → ", SWING), keep=False))
     elif pointer_kind(rec) == "own":
-        arrow = Text.assemble((" ─▶ ", OWN), (rec["memcg"], OWN))
-        fields.append(field(arrow + Text(" (own)", DIM), arrow))
+        fields.append(name_field(rec["memcg"], OWN, before=Text(" ─▶ ", OWN), keep=False,
+                                 also=(Text.assemble((" ─▶ ", OWN), (rec["memcg"], OWN), (" (own)", DIM)),)))
     else:
-        arrow = Text.assemble((" ⇧▶ ", PARENT), (rec["memcg"], "bold " + PARENT))
-        fields.append(field(arrow + Text(" (parent)", PARENT), arrow))
+        fields.append(name_field(rec["memcg"], "bold " + PARENT, before=Text(" ⇧▶ ", PARENT), keep=False,
+                                 also=(Text.assemble((" ⇧▶ ", PARENT), (rec["memcg"], "bold " + PARENT),
+                                                     (" (parent)", PARENT)),)))
     if hide("objcg", name, "state"):
         fields.append(field(hidden(" ")))
     else:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.present.highlight import Highlight
-from tui.present.fit import PAD, field, fit
-from tui.present.style import DIM, GHOST, hidden, styled
+from tui.present.fit import field, fit, name_field
+from tui.present.style import CHANGED, DIM, GHOST, hidden
 from tui import world as w
 from tui.world import World
 
@@ -21,26 +21,28 @@ def object_text(world: World, name: str, hl: Highlight, width: int | None = None
     rec = world.object(name)
     if rec is None:
         return Text(f"{name}: freed", GHOST)
-    fields = [field(styled(f"{name:<8}", hl.hit("object", name, "*"), "bold"),
-                    styled(name, hl.hit("object", name, "*"), "bold"), shrink=PAD),
+    fields = [name_field(name, CHANGED if hl.hit("object", name, "*") else "bold", pad=8),
               field(f"{rec['size']:>7} B", f" {rec['size']} B")]
     if hl.hides("object", name, "objcg", "accounted", "memcg"):
         fields.append(field(Text("  → ", DIM) + hidden()))
     elif w.object_kind(rec) == "pages":  # a page block: it pins its memcg's css (no objcg)
         fields.append(field(Text(f"  pages o{rec['order']}", DIM)))
         if rec["memcg"] is None and rec["objcg"] is not None:  # from v5.13 it pins its objcg
-            objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))
-            fields.append(field(Text(" → objcg ", DIM) + objcg + Text(" (ref)", DIM),
-                                Text(" → ", DIM) + objcg, drop=1))
+            objcg, style = rec["objcg"], CHANGED if hl.hit("object", name, "objcg") else "cyan"
+            fields.append(name_field(objcg, style, before=Text(" → ", DIM), drop=1, keep=False, also=(
+                Text.assemble((" → objcg ", DIM), (objcg, style), (" (ref)", DIM)),
+                Text.assemble((" → objcg ", DIM), (objcg, style)))))
         elif rec["memcg"] is None:
             fields.append(field(Text(" unaccounted", DIM), drop=1))
         else:
-            memcg = styled(rec["memcg"], hl.hit("object", name, "memcg"), "magenta")
-            fields.append(field(Text(" → memcg ", DIM) + memcg + Text(" (css ref)", DIM),
-                                Text(" → memcg ", DIM) + memcg, Text(" → ", DIM) + memcg, drop=1))
+            memcg, style = rec["memcg"], CHANGED if hl.hit("object", name, "memcg") else "magenta"
+            fields.append(name_field(memcg, style, before=Text(" → ", DIM), drop=1, keep=False, also=(
+                Text.assemble((" → memcg ", DIM), (memcg, style), (" (css ref)", DIM)),
+                Text.assemble((" → memcg ", DIM), (memcg, style)))))
     elif rec["objcg"] is None:
         fields.append(field(Text("  unaccounted", DIM), Text(" unaccounted", DIM), drop=1))
     else:
-        objcg = styled(rec["objcg"], hl.hit("object", name, "objcg"))
-        fields.append(field(Text("  → objcg ", DIM) + objcg, Text(" → ", DIM) + objcg, drop=1))
+        objcg, style = rec["objcg"], CHANGED if hl.hit("object", name, "objcg") else ""
+        fields.append(name_field(objcg, style, before=Text(" → ", DIM), drop=1, keep=False,
+                                 also=(Text.assemble(("  → objcg ", DIM), (objcg, style)),)))
     return fit(fields, width)

@@ -5,7 +5,7 @@ from rich.text import Text
 
 from engine.conservation import Conservation, byte_conservation
 
-from tui.present.fit import Field, field, fit
+from tui.present.fit import Field, field, fit, name_field
 from tui.present.style import DIM
 from tui.world import World
 
@@ -30,19 +30,21 @@ def conservation_text(c: Conservation | None, width: int | None = None, masked: 
         return fit(released_fields(c), width)
     ok = c.holds
     charged = c.pages * c.page_size
-    fields = [field(Text("✓ " if ok else "✗ ", "bold green" if ok else "bold white on red")),
-              field(Text(f"objcg {c.objcg}: ", "bold"), Text(f"{c.objcg}: ", "bold")),
-              field(f"{c.pages} pg × {c.page_size} = "),
+    # the sum's terms never drop (keep): a row too narrow for them goes on two lines
+    fields = [field(Text("✓ " if ok else "✗ ", "bold green" if ok else "bold white on red"), keep=True),
+              name_field(c.objcg, "bold", after=Text(": ", "bold"), also=(Text(f"objcg {c.objcg}: ", "bold"),)),
+              field(f"{c.pages} pg × {c.page_size} = ", keep=True),
               field(f"{charged} = ", drop=8, quiet=True),
-              field(Text.assemble((f"{c.live} live", LIVE), " + ")),
+              field(Text.assemble((f"{c.live} live", LIVE), " + "), keep=True),
               field(Text.assemble((f"{c.stocks} in stocks", STOCKS), " + "),
-                    Text.assemble((f"{c.stocks} stocks", STOCKS), " + ")),
-              field(Text(f"{c.leftover} nr_charged_bytes", LEFTOVER), Text(f"{c.leftover} left", LEFTOVER))]
+                    Text.assemble((f"{c.stocks} stocks", STOCKS), " + "), keep=True),
+              field(Text(f"{c.leftover} nr_charged_bytes", LEFTOVER), Text(f"{c.leftover} left", LEFTOVER),
+                    keep=True)]
     if c.inflight:
-        fields.append(field(Text(f" + {c.inflight} in flight", "yellow")))
+        fields.append(field(Text(f" + {c.inflight} in flight", "yellow"), keep=True))
     if not ok:
         total = c.live + c.stocks + c.leftover + c.inflight
-        fields.append(field(Text(f"  (off by {charged - total})", "bold red")))
+        fields.append(field(Text(f"  (off by {charged - total})", "bold red"), keep=True))
     plain = fit(fields, None).cell_len
     room = (width - plain - 4) if width is not None else 0  # 4: the gap and the bar's ends
     if ok and charged and room >= 8:

@@ -1,14 +1,15 @@
 """Per-CPU stocks: the page stock and the byte stock of every CPU."""
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 
 from rich.text import Text
 
 from tui.present import work
 from tui.present.highlight import Highlight
-from tui.present.fit import PAD, Field, field, fit
-from tui.present.style import DIM, bar, hidden, styled
+from tui.present.fit import PAD, Field, field, fit, name_field
+from tui.present.style import CHANGED, DIM, bar, hidden, styled
 from tui.world import Record, World
 
 
@@ -26,7 +27,7 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
         cpu = group[0]
         name = f"cpu{cpu['cpu']}"
         hide = hl.hides
-        page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD),
+        page = [field(Text(f"{name:<5}", "bold"), Text(f"{name} ", "bold"), shrink=PAD, keep=True),
                 field(Text("pg " if one_line else "page ", DIM), Text("pg ", DIM)),
                 _named(_ptr(cpu["cached"]), label, hl.hit("cpu", name, "cached"), hide("cpu", name, "cached")),
                 field(hidden("   ") + Text(f"/{world.batch:<3}")) if hide("cpu", name, "nr_pages") else
@@ -48,10 +49,11 @@ def stock_lines(world: World, hl: Highlight, width: int, one_line: bool = False)
             page_bar = (0, world.batch, "")
         if hide("cpu", name, "nr_bytes"):
             byte_bar, over = (0, world.page_size, ""), []
+        page, byte = page[:1] + _grouped(page[1:], 1), _grouped(byte + over, 2)  # a stock whole, or not at all
         if one_line:
-            lines.append(_with_bars([page, byte + over], [page_bar, byte_bar], width))
+            lines.append(_with_bars([page, byte], [page_bar, byte_bar], width))
         else:
-            lines += [_with_bars([page], [page_bar], width), _with_bars([byte + over], [byte_bar], width)]
+            lines += [_with_bars([page], [page_bar], width), _with_bars([byte], [byte_bar], width)]
         if not cpu.get("online", True):
             lines[-1 if one_line else -2:] = map(work.offline_line, lines[-1 if one_line else -2:])
     return lines + work.work_lines(world.work(), width)  # deferred work waiting to run
@@ -76,7 +78,7 @@ def _groups(cpus: list[Record], hl: Highlight) -> list[list[Record]]:
 
 def _empty_line(group: list[Record], world: World, width: int) -> Text:
     first, last = group[0]["cpu"], group[-1]["cpu"]
-    return fit([field(Text(f"cpu{first}-cpu{last}", "bold")),
+    return fit([field(Text(f"cpu{first}-cpu{last}", "bold"), keep=True),
                 field(Text(f"  page NULL 0/{world.batch}", DIM), Text(f" pg NULL 0/{world.batch}", DIM),
                       drop=2),
                 field(Text(", byte NULL 0B", DIM), Text(" B NULL 0B", DIM), drop=1),
@@ -86,7 +88,7 @@ def _empty_line(group: list[Record], world: World, width: int) -> Text:
 def _named(name: str, label: int, changed: bool, masked: bool = False) -> Field:
     if masked:  # '?' in the same room, so the row does not move when it is answered
         return field(hidden() + Text(" " * (label - 1)), hidden(), shrink=PAD)
-    return field(styled(f"{name:<{label}}", changed), styled(name, changed), shrink=PAD)
+    return name_field(name, CHANGED if changed else "", pad=label, keep=False)
 
 
 def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width: int) -> Text:
@@ -96,9 +98,14 @@ def _with_bars(parts: list[list[Field]], bars: list[tuple[int, int, str]], width
     fields: list[Field] = []
     for part, (value, total, style) in zip(parts, bars):
         fields += part
-        if room >= 3:
-            fields.append(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True))
+        if room >= 3:  # a bar goes with its stock's figure (it draws the same figure)
+            fields.append(replace(field(Text(" ") + Text(bar(value, total, room), style), drop=9, quiet=True),
+                                  group=part[-1].group))
     return fit(fields, width)
+
+
+def _grouped(fields: list[Field], group: int) -> list[Field]:
+    return [replace(f, group=group) for f in fields]
 
 
 def _ptr(name: str | None) -> str:

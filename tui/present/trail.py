@@ -8,37 +8,21 @@ and long entries wrap instead of being cut.
 """
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Sequence
+from typing import Any, Literal, Sequence
 
 from rich.text import Text
 
 from engine.diff import changed_fields
-from engine.steps import describe, function_of
+from engine.calls import Line, trace_lines
 from tui.present.highlight import hides_step
 from tui.present.style import DIM
+from tui.present.wrap import wrap_plain
 
 Where = Literal["past", "current", "future"]
 HIDDEN_LINE = "? (this micro-step changes what the prediction asks: hidden until you answer)"
 
-# kernel functions whose one argument is the memcg: their caller line shows it whole
-ONE_ARGUMENT = frozenset({"cgroup_destroy_locked", "kill_css", "css_killed_work_fn",
-                          "mem_cgroup_css_offline", "memcg_offline_kmem", "cgroup_mkdir"})
-
-
-# the simulator's entry points, by the kernel function they stand for
-KERNEL_NAME = {"slab_alloc": "kmem_cache_alloc", "slab_free": "kmem_cache_free"}
-
-
-class Entry(NamedTuple):
-    """One trail entry: a micro-step (`step` is its index) or a caller line (`step` None,
-    shown from the micro-step `at` on)."""
-
-    step: int | None
-    at: int
-    depth: int
-    text: str
+Entry = Line  # one trail entry: a micro-step (`step` its index) or a caller line (`step` None)
 
 
 @dataclass(frozen=True)
@@ -53,36 +37,28 @@ class TrailLine:
 
 def trail_entries(steps: Sequence[Any], first: int, end: int,
                   masked: frozenset[tuple[str, str, str]] = frozenset()) -> list[Entry]:
-    """Entries for steps[first:end], caller lines included. A micro-step that changed a
-    `masked` figure (a pending prediction's) reads HIDDEN_LINE instead of its text."""
-    out: list[Entry] = []
-    before: tuple[str, ...] = ()
-    for index in range(first, end):
-        step = steps[index]
-        stack = step.stack
-        same = 0
-        while same < min(len(stack), len(before)) and stack[same] == before[same]:
-            same += 1
-        own = function_of(step.data[0])
-        for depth in range(same, len(stack)):
-            if depth == len(stack) - 1 and stack[depth] == own:
-                break  # the step's own line names its function
-            out.append(Entry(None, index, depth, call_line(stack[depth], step.data)))
-        hidden = masked and hides_step(masked, changed_fields(step.changes))
-        out.append(Entry(index, index, step.depth, HIDDEN_LINE if hidden else describe(step.data)))
-        before = stack
-    return out
+    """Entries for steps[first:end], caller lines included (engine.calls). A micro-step
+    that changed a `masked` figure (a pending prediction's) reads HIDDEN_LINE instead."""
+    entries = trace_lines(_DataAndStack(steps), first, end)
+    if not masked:
+        return entries
+    return [entry._replace(text=HIDDEN_LINE) if entry.step is not None
+            and hides_step(masked, changed_fields(steps[entry.step].changes)) else entry
+            for entry in entries]
 
 
-def call_line(function: str, data: tuple[Any, ...]) -> str:
-    """'memcg_offline_kmem(/A/B)': the caller, with the memcg or objcg it works on."""
-    function = KERNEL_NAME.get(function, function)
-    subject = next((a for a in data[1:] if isinstance(a, str) and a.startswith("/")), None)
-    if subject is None:
-        return f"{function}(…)"
-    if function == "percpu_ref_switch_to_atomic_rcu":  # an RCU callback: its argument is the rcu_head
-        return f"{function}(rcu of {subject})"
-    return f"{function}({subject})" if function in ONE_ARGUMENT else f"{function}({subject}, …)"
+class _DataAndStack:
+    """Steps seen as the (data, stack) pairs engine.calls reads, without copying them."""
+
+    def __init__(self, steps: Sequence[Any]) -> None:
+        self.steps = steps
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, index: int) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        step = self.steps[index]
+        return step.data, step.stack
 
 
 def trail_lines(entries: Sequence[Entry], at: int, width: int, future: bool = False) -> list[TrailLine]:
@@ -98,8 +74,7 @@ def wrap_entries(entries: Sequence[Entry], width: int) -> list[tuple[Entry, list
     for entry in entries:
         indent = min(2 * entry.depth, max(0, width // 3))
         room = max(12, width - 2 - indent)
-        parts = textwrap.wrap(entry.text, room, subsequent_indent="  ", break_long_words=False,
-                              break_on_hyphens=False) or [""]
+        parts = wrap_plain(entry.text, room, "  ", orphans=False)  # never "refcnt now" / "2"
         out.append((entry, [" " * indent + part for part in parts]))
     return out
 

@@ -9,10 +9,10 @@ from typing import Sequence
 
 from rich.text import Text
 
-from tui.present.fit import field, fit
+from tui.present.fit import fit, name_field
 from tui.present.highlight import Highlight
-from tui.present.style import DIM, SWING
-from tui.present.tree import Row
+from tui.present.style import SWING
+from tui.present.tree import Row, guides_field
 
 FRAMES = 4  # frames of one journey, the last one being the row at its destination
 
@@ -65,6 +65,6 @@ def _find(keys: list[tuple[str, str, str | None]], *wanted: tuple[str, str, str 
 
 def travel_text(row: Row, width: int | None = None) -> Text:
     """The travelling row: the objcg on its way to the parent's list."""
-    head = Text.assemble((row.prefix, DIM), ("  ⇧ ", SWING), (str(row.objcg), SWING))
-    return fit([field(head), field(Text(f" → {row.memcg}'s objcg_list", SWING),
-                                   Text(f" → {row.memcg}", SWING), drop=1)], width)
+    return fit([guides_field(row.prefix), name_field(str(row.objcg), SWING, before=Text("  ⇧ ", SWING)),
+                name_field(row.memcg, SWING, before=Text(" → ", SWING), keep=False, drop=1,
+                           also=(Text(f" → {row.memcg}'s objcg_list", SWING),))], width)

@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal, NamedTuple, Sequence
 
+from rich.text import Text
+
 from tui import world as w
+from tui.present.fit import Field
+from tui.present.names import guides
+from tui.present.style import DIM
 from tui.world import ROOT, World
 
 LIST_PREVIEW = 3
@@ -103,3 +108,18 @@ def tree_label_width(rows: Sequence[Row], cap: int = 22) -> int:
     """Column for the figures after memcg names, from the visible rows."""
     widths = [len(r.prefix) + len(r.memcg) for r in rows if r.kind == "memcg"]
     return min(cap, max(widths, default=1)) + 1
+
+
+def guides_field(prefix: str) -> Field:
+    """The guides before an objcg or list row, fewer cells a level when room is short."""
+    def render(width: int) -> Text:
+        for per_level in (3, 2, 1, 0):
+            drawn = guides(prefix, per_level)
+            if len(drawn) <= width or per_level == 0:
+                return Text(drawn, DIM)
+        raise AssertionError("unreachable")
+
+    # squeezed only when nothing else is left to give: rows whose guides differ in width
+    # would no longer line up with their memcg's
+    return Field((Text(prefix, DIM),), keep=True, squeeze=render, floor=len(prefix),
+                 least=min(1, len(prefix)), first=True)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui import world as w
-from tui.present.fit import PAD, Field, field, fit
+from tui.present.fit import PAD, Field, field, fit, name_field
 from tui.present.highlight import Highlight
-from tui.present.style import (COUNT, DIM, GHOST, PARENT, STATE_STYLE, SWING, charged_label,
+from tui.present.names import NAME_FLOOR, NAME_LEAST, guides, short_name
+from tui.present.style import (CHANGED, COUNT, DIM, GHOST, PARENT, STATE_STYLE, SWING, charged_label,
                                hidden, holders_text, kib, styled)
 from tui.present.travel import travel_text
-from tui.present.tree import LIST_PREVIEW, Row, TreeOptions, _ancestors, _shown, is_collapsed
+from tui.present.tree import LIST_PREVIEW, Row, TreeOptions, _ancestors, _shown, guides_field, is_collapsed
 from tui.world import World
 
 
@@ -23,7 +24,7 @@ def tree_row_text(world: World, row: Row, hl: Highlight, opts: TreeOptions,
         return fit(_memcg_fields(world, row, hl, opts, label), width)
     if row.kind == "travel":
         return travel_text(row, width)
-    head = field(Text(row.prefix, DIM))
+    head = guides_field(row.prefix)
     if row.kind == "objcg":
         return fit([head, *_objcg_fields(world, row, hl)], width)
     if row.kind == "item":
@@ -46,12 +47,10 @@ def _memcg_fields(world: World, row: Row, hl: Highlight, opts: TreeOptions,
     hide = hl.hides
     state_hidden = hide("memcg", name, "state")
     name_style = GHOST if ghost else ("bold" if state == "online" or state_hidden else "bold " + STATE_STYLE["dying"])
-    head = Text.assemble((row.prefix, DIM))
-    head.append_text(styled(name, hl.hit("memcg", name, "*"), name_style))
-    if folded:
-        head.append(f" ▸{len(kids)}", "cyan")
-    pad = max(1, label - head.cell_len)
-    fields = [field(head), Field((Text(" " * pad), Text(" ")), shrink=PAD)]
+    head = memcg_head(row.prefix, name, CHANGED if hl.hit("memcg", name, "*") else name_style,
+                      Text(f" ▸{len(kids)}", "cyan") if folded else Text())
+    pad = max(1, label - head.variants[0].cell_len)
+    fields = [head, Field((Text(" " * pad), Text(" ")), shrink=PAD)]
     usage = rec["usage"]
     if hide("memcg", name, "usage"):  # a masked figure never drops: its '?' says it is asked
         fields.append(field(hidden("  ") + Text(" pg")))
@@ -131,18 +130,19 @@ def _kmem_fields(rec: w.Record, hl: Highlight) -> list[Field]:
 def _objcg_fields(world: World, row: Row, hl: Highlight) -> list[Field]:
     rec = world.memcg(row.memcg)
     assert rec is not None
-    fields = [field(Text("objcg ", DIM), Text("objcg ", DIM))]
+    fields = [field(Text("objcg ", DIM), keep=True)]
     swing = hl.swing("memcg", row.memcg, "objcg")
     changed = hl.hit("memcg", row.memcg, "objcg")
     if hl.hides("memcg", row.memcg, "objcg"):
         fields.append(field(hidden()))
     elif row.objcg is None:
-        fields.append(field(styled("NULL", changed, DIM)))
+        fields.append(field(styled("NULL", changed, DIM), keep=True))
         if swing and swing[0]:
-            fields.append(field(styled(f" (was {swing[0]})", changed, DIM), drop=4))
+            fields.append(name_field(swing[0], CHANGED if changed else DIM, before=Text(" (was ", DIM),
+                                     after=Text(")", DIM), drop=4, keep=False))
     else:
         obj = world.objcg(row.objcg)
-        fields.append(field(styled(row.objcg, changed, "bold")))
+        fields.append(name_field(row.objcg, CHANGED if changed else "bold"))
         if obj is not None:
             fields += _objcg_figures(row.objcg, obj, hl)
     entries = w.objcg_list(rec)
@@ -161,13 +161,14 @@ def _item_fields(world: World, row: Row, hl: Highlight) -> list[Field]:
     moved = listed is not None and row.objcg in listed[1] and row.objcg not in (listed[0] or ())
     if hl.hides("objcg", row.objcg, "memcg"):  # where it is listed says where it points
         return [field(Text.assemble(("  ↳ ", PARENT)) + hidden() + Text(" (hidden)"))]
-    fields = [field(Text.assemble(("  ↳ ", PARENT)) + styled(row.objcg, moved, "bold"))]
+    fields = [name_field(row.objcg, CHANGED if moved else "bold", before=Text("  ↳ ", PARENT))]
     if obj is None:
         return fields
     fields += _objcg_figures(row.objcg, obj, hl)[:1]
     if obj["memcg"] != row.memcg:  # mid-reparent: it points up before the list is spliced
         swinging = hl.swing("objcg", row.objcg, "memcg") is not None
-        fields.append(field(Text(f" ⇧▶ {obj['memcg']}", SWING if swinging else PARENT), drop=2))
+        fields.append(name_field(obj["memcg"], SWING if swinging else PARENT,
+                                 before=Text(" ⇧▶ ", SWING if swinging else PARENT), drop=2, keep=False))
     fields += _objcg_figures(row.objcg, obj, hl)[1:]
     left = obj["nr_charged_bytes"]
     changed = hl.hit("objcg", row.objcg, "nr_charged_bytes")
@@ -192,3 +193,22 @@ def _objcg_figures(name: str, obj: w.Record, hl: Highlight) -> list[Field]:
     else:
         ref = field(styled(f" ref {obj['refcnt']}", hl.hit("objcg", name, "refcnt", "holders")), drop=2)
     return [state, ref]
+
+
+def memcg_head(prefix: str, name: str, style: str, fold: Text) -> Field:
+    """A memcg row's start: the tree's guides, its name, '▸N' when folded. The name
+    shortens in the middle first; the guides of a deep row take fewer cells only when
+    even its shortest name would not fit (they then no longer line up)."""
+    def render(width: int) -> Text:
+        for per_level in (3, 2, 1, 0):
+            drawn = guides(prefix, per_level)
+            room = width - len(drawn) - fold.cell_len
+            if room >= min(len(name), NAME_LEAST) or per_level == 0:  # guides go last
+                return Text.assemble((drawn, DIM), (short_name(name, room), style), fold)
+        raise AssertionError("unreachable")
+
+    whole = Text.assemble((prefix, DIM), (name, style), fold)
+    return Field((whole,), squeeze=render, keep=True,
+                 floor=len(prefix) + min(len(name), NAME_FLOOR) + fold.cell_len,
+                 least=len(guides(prefix, 0)) + min(len(name), NAME_LEAST) + fold.cell_len)
+

@@ -15,6 +15,12 @@ def default_text() -> str:
     return resources.files(__package__).joinpath("default.objcg").read_text(encoding="utf-8")
 
 
+def systemd_text() -> str:
+    """A systemd-like tree (system.slice, user.slice/user-1000.slice/session-2.scope...),
+    ending in an rmdir: the names a real machine has."""
+    return resources.files(__package__).joinpath("systemd.objcg").read_text(encoding="utf-8")
+
+
 def scale_script(memcgs: int = 1000, objcgs: int = 10000, cpus: int = 8, tops: int = 10) -> str:
     """`memcgs` live cgroups (`tops` top-level ones with children) and `objcgs` objcgs:
     each memcg's own, plus killed ones kept alive by an object after their short-lived

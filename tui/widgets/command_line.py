@@ -2,6 +2,7 @@
 Up/down walk the history, Tab completes (commands, paths, tasks, objects, objcgs)."""
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Callable
 
 from textual import events
@@ -52,11 +53,14 @@ class CommandLine(Input):
              "down": ("action_history", (1,))}
 
     class Completed(Message):
-        """Tab found several candidates (or none): the app lists them."""
+        """Tab found several candidates (or none): the app lists them, `chosen` (Tab
+        again goes round them) marked, for as long as the line stays `line`."""
 
-        def __init__(self, candidates: list[str]) -> None:
+        def __init__(self, candidates: list[str], line: str, chosen: int | None = None) -> None:
             super().__init__()
             self.candidates = candidates
+            self.line = line
+            self.chosen = chosen
 
     class Left(Message):
         """The learner pressed Esc."""
@@ -67,6 +71,9 @@ class CommandLine(Input):
         self._names = names
         self.history: list[str] = []
         self._at = 0
+        # after a Tab with several candidates: (the line before the word, the candidates,
+        # the one shown, the line as Tab left it); Tab again at that line shows the next
+        self._round: tuple[str, list[str], int, str] | None = None
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":  # likewise: submit what is typed so far
@@ -117,11 +124,28 @@ class CommandLine(Input):
     def action_complete(self) -> None:
         from tui.complete import complete
 
+        if self._round is not None and self._round[3] == self.value:  # Tab again: the next one
+            base, found, shown, _ = self._round
+            shown = (shown + 1) % len(found)
+            self._set(base + found[shown])
+            self._round = (base, found, shown, self.value)
+            self.post_message(self.Completed(found, self.value, shown))
+            return
         new, found = complete(self.value, self._names())
-        self.value = new
-        self.cursor_position = len(new)
-        if len(found) != 1:
-            self.post_message(self.Completed(found))
+        self._set(new)
+        self._round = None
+        if len(found) > 1:
+            common = os.path.commonprefix(found)
+            base = new[:len(new) - len(common)]
+            shown = found.index(common) if common in found else -1
+            self._round = (base, found, shown, new)
+            self.post_message(self.Completed(found, new, shown if shown >= 0 else None))
+        elif not found:
+            self.post_message(self.Completed(found, new))
+
+    def _set(self, value: str) -> None:
+        self.value = value
+        self.cursor_position = len(value)
 
     def action_leave(self) -> None:
         self.post_message(self.Left())

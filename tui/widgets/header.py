@@ -12,7 +12,7 @@ class PositionBar(TextLines):
     """One line, rebuilt at every step."""
 
     DEFAULT_CSS = """
-    PositionBar { height: 1; background: $panel; }
+    PositionBar { height: 1; background: $panel; color: $objcg-on-panel; }
     """
 
     _shown: tuple[Position, bool, float, str | None] | None = None

@@ -3,15 +3,19 @@
 The memcg tree and the right column (stocks, objcgs, objects) get the rows their
 content needs, the kernel trail what the current command needs; rows left over go to
 the trail, then to the objcgs and objects. When there is not enough, every panel keeps
-a few rows (its "more below" marker says what is hidden) and the rest is shared in
-proportion to need. Heights only change when a need changes, so the screen does not
-jump from one micro-step to the next.
+at least a row (its "more below" marker says what is hidden), the trail at least its
+current micro-step and a line either side, and the rest is shared in proportion to
+need. Heights only change when a need changes, so the screen does not jump from one
+micro-step to the next.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
+
+from engine.model import NEW, entries
 
 from tui.widgets.explanation import Explanation
 from tui.widgets.memcg_tree import MemcgTree
@@ -24,16 +28,23 @@ if TYPE_CHECKING:
     from textual.app import App
 
 MIN_LIST = 4  # rows of content a list keeps at least: a row, the cursor's neighbours, a marker
-MIN_TRAIL = 6
+MIN_TRAIL = 6  # the trail's rows before the main area takes more than 3/5 of the room
+LEAST_TRAIL = 3  # ... and always: the current micro-step, a line above, a marker below
+STOCK_ROWS = 10  # the stocks' rows at most (8 CPUs, or 4 on two lines each, and a marker)
+WHY_ROWS = 8  # the explanation's rows at most (a WARN, 4 lines, stays whole)
 
 
-def share_rows(app: App[int]) -> None:
-    """Set the heights of the main area, its right column's lists and the trail panel."""
+def share_rows(app: App[int], height: int | None = None) -> None:
+    """Set the heights of the main area, its right column's panels and the trail panel
+    (`height`: the screen's, when it is known before the app's own size is)."""
     screen = app.screen
     tree = app.query_one(MemcgTree)
     stocks, objcgs, objects = app.query_one(CpuStocks), app.query_one(ObjcgList), app.query_one(ObjectList)
     trail, why = app.query_one(Trail), app.query_one(Explanation)
     frame = 1 if screen.has_class("-compact") else 2  # a border top only, or a round frame
+    trail_frame, tiny = frame, screen.has_class("-tiny")
+    if tiny:
+        frame = 0  # no rules between the main area's panels
     # one row each for the header, the command line, the message, the sum and the footer
     # (their sizes are not known before the first layout), more if the message wraps
     # The panels' container: the screen in the explorer, the pane beside the lesson's
@@ -42,25 +53,44 @@ def share_rows(app: App[int]) -> None:
     if holder is not None and holder.id == "explorer-pane" and holder.size.height:
         total = holder.size.height
     else:
-        holder, total = screen, app.size.height
+        holder, total = screen, height if height is not None else app.size.height
     fixed = sum(max(1, w.outer_size.height) if w.id != "banner" else w.outer_size.height
                 for w in holder.children if w.display and w.id not in ("main", "trail-panel"))
     room = max(0, total - fixed)
-    why_rows = max(1, min(why.rows, 8))
-    trail_need = trail.full_height() + why_rows + frame
-    stock_rows = stocks.rows_needed() + frame
-    lists = [(objcgs, len(objcgs.rows) + frame)]
-    if objects.display:
-        lists.append((objects, len(objects.rows) + frame))
-    right_need = stock_rows + sum(need for _, need in lists)
-    main_need = max(len(tree.rows) + frame, right_need)
 
-    trail_floor = min(trail_need, MIN_TRAIL + why_rows + frame)
+    # the rows the rest of the command adds count now: an alloc's object, a mkdir's
+    # memcg does not push the trail panel down when it appears
+    coming = _to_come(trail)
+    lists = [(objcgs, max(1, len(objcgs.rows) + coming["objcg"]) + frame)]  # an empty list says so
+    if objects.display:
+        lists.append((objects, max(1, len(objects.rows) + coming["object"]) + frame))
+    stock_need = min(stocks.rows_needed(), STOCK_ROWS) + frame
+    right_need = stock_need + sum(need for _, need in lists)
+    main_need = max(len(tree.rows) + 2 * coming["memcg"] + frame, right_need)
+    main_least = (frame + 1) * (1 + len(lists))  # a row for every panel of the right column
+
+    trail_rows = trail.full_height()
+    trail_least = trail_frame + min(trail_rows, 2 if tiny else LEAST_TRAIL)
+    why_rows = max(1, min(why.rows, WHY_ROWS, room - main_least - trail_least))
+    trail_need = trail_rows + why_rows + trail_frame
+    trail_floor = min(trail_need, MIN_TRAIL + why_rows + trail_frame)
     main = min(main_need, max(room - trail_floor, room * 3 // 5))
+    main = max(main_least, min(main, room - trail_least - why_rows))
+    # Within a command the main area does not shrink (the trail panel under it does not
+    # move when a row goes): the most it took at any of the command's steps shown so far.
+    command = (trail.steps_shown(), total, room, frame, objects.display)
+    kept = getattr(app, "_main_rows", None)
+    if kept is not None and kept[0] == command:
+        main = min(max(main, kept[1]), room - trail_least - why_rows)
+    app._main_rows = (command, main)  # type: ignore[attr-defined]
     _height(app.query_one("#main"), main)
     _height(app.query_one("#trail-panel"), None)  # the rest, whatever the message line takes
+    _height(why, why_rows)
 
-    # the right column: stocks as they need, the lists share the rest
+    # the right column: stocks as they need (a row each at least for the lists), the
+    # lists share the rest
+    stock_rows = max(frame + 1, min(stock_need, main - len(lists) * (frame + 1)))
+    _height(stocks, stock_rows)
     left = max(0, main - stock_rows)
     wants = [need for _, need in lists]
     floors = [min(need, MIN_LIST + frame) for need in wants]
@@ -68,8 +98,8 @@ def share_rows(app: App[int]) -> None:
         heights = wants[:]
         heights[-1] += left - sum(wants)  # spare rows: the last list (objects, or objcgs)
     else:
-        if sum(floors) > left:  # not even the floors fit: two rows each (a row and a marker)
-            floors = [min(need, max(frame + 2, left // len(lists))) for need in wants]
+        if sum(floors) > left:  # not even the floors fit: as many rows each as there are
+            floors = [max(frame + 1, min(need, left // len(lists))) for need in wants]
         heights = floors[:]
         spare = max(0, left - sum(floors))
         extra = [need - floor for need, floor in zip(wants, floors)]
@@ -77,9 +107,19 @@ def share_rows(app: App[int]) -> None:
         for i, more in enumerate(extra):
             heights[i] += min(more, spare * more // total)
         heights[0] += max(0, left - sum(heights))
-    for (widget, _), height in zip(lists[:-1], heights):
-        _height(widget, height)
+    for (widget, _), rows in zip(lists[:-1], heights):
+        _height(widget, rows)
     _height(lists[-1][0], None)
+
+
+def _to_come(trail: Trail) -> Counter[str]:
+    """Records of each kind the current command's steps not yet run create."""
+    made: Counter[str] = Counter()
+    for step in trail.steps_to_come():
+        for op, _a, _b, record, _d in entries(step.changes):
+            if op == NEW and isinstance(record, dict) and "kind" in record:
+                made[record["kind"]] += 1
+    return made
 
 
 def _height(widget: Widget, rows: int | None) -> None:

@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.themed import ThemedText
+
 if TYPE_CHECKING:
     from engine.pins import Pins
 
@@ -67,5 +69,5 @@ class PinsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(pins_text(self.answer), id="pins")
+            yield ThemedText(pins_text(self.answer), id="pins")
             yield Static("escape, q or p closes", classes="pins-footer")

@@ -42,6 +42,7 @@ class TextLines(Widget):
 
     _lines: list[Text] = []
     _width = -1  # the width the lines were made for
+    MORE = "▼ {n} more below"  # the last row, when the layout leaves fewer rows than lines
 
     def make_lines(self, width: int) -> list[Text]:
         raise NotImplementedError
@@ -61,6 +62,9 @@ class TextLines(Widget):
         for y, (new, was) in enumerate(zip(self._lines, old)):
             if look(new) != look(was):
                 self.refresh(Region(0, y, max(1, width), 1))
+        height = self.content_size.height
+        if 0 < height < len(self._lines):  # the marker's row counts what it hides
+            self.refresh(Region(0, height - 1, max(1, width), 1))
 
     def on_resize(self) -> None:
         self.update_lines()  # fitted to the width: fit again
@@ -74,12 +78,25 @@ class TextLines(Widget):
             return len(self.make_lines(width))
         return len(self._lines)
 
+    def hidden_lines(self) -> int:
+        """Lines with something on them that the layout left no row for (the marker's
+        row included)."""
+        height = self.content_size.height
+        if not 0 < height < len(self._lines):
+            return 0
+        return sum(1 for line in self._lines[height - 1:] if line.plain.strip())
+
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         base = self.rich_style
         if y >= len(self._lines):
             return Strip.blank(width, base)
-        text = recolor(self._lines[y], palette(self.app)).copy()  # not the line itself:
+        hidden = self.hidden_lines()
+        line = self._lines[y]
+        if hidden and y == self.content_size.height - 1:  # whole lines or none, and said so
+            said = self.MORE.format(n=hidden)
+            line = Text(said if len(said) <= width else f"▼ {hidden} more", "bold")
+        text = recolor(line, palette(self.app)).copy()  # not the line itself:
         text.no_wrap = True  # a Text that will not wrap would be cut the next time it is wrapped
         text.end = ""
         return text_strip(text, self.app.console).crop_extend(0, width, None).apply_style(base)

@@ -14,6 +14,7 @@ from rich.text import Text
 from engine import Step
 from tui import present
 from tui.present import Entry, TrailLine, lanes
+from tui.present.fit import field, fit
 from tui.widgets.rowlist import RowList
 
 
@@ -46,6 +47,15 @@ class Trail(RowList[TrailLine]):
             self._lanes = any(steps[i].lane for i in range(first, end))  # CPUs at once
         self._layout()
 
+    def steps_to_come(self) -> Sequence[Step]:
+        """The current command's micro-steps not run yet."""
+        end = self._span[1] if self._span else self.at
+        return self.steps[self.at:end] if isinstance(end, int) else ()
+
+    def steps_shown(self) -> object:
+        """Which command's steps the trail shows (and the prediction's mask)."""
+        return self._span
+
     def full_height(self) -> int:
         """Screen lines of the whole command, run or not: the trail's need (stable all along
         a command, so panels do not move from one micro-step to the next)."""
@@ -70,17 +80,19 @@ class Trail(RowList[TrailLine]):
             lane = self.steps[entry.at if entry.step is None else entry.step].lane
             return lanes.with_gutter(text, lane, line.first)
         if line is self._next:  # not run yet: nothing shown before it runs, but how much
-            n = self._to_come
-            key = " (t shows them)" if getattr(self.app, "controls", True) else ""
-            return Text(f"  ⋯ {n} more micro-step{'s' if n > 1 else ''} to come{key}", present.DIM)
+            n, steps = self._to_come, "micro-step" + ("s" if self._to_come > 1 else "")
+            keys = [field(" (t shows them)", drop=1, quiet=True, style=present.DIM)] \
+                if getattr(self.app, "controls", True) else []
+            return fit([field(f"  ⋯ {n} more {steps} to come", f"  ⋯ {n} more to come",
+                              style=present.DIM)] + keys, self.row_width)
         return Text()
 
     def _marker(self, y: int, index: int) -> Text | None:
         """No 'N more below' over lines that have not run (they are blank)."""
         marker = super()._marker(y, index)
         if marker is not None and y > 0 and not self.show_future \
-                and all(line.where == "future" for line in self.rows[index:]):
-            return None
+                and all(line.where == "future" for line in self.rows[index + 1:]):
+            return None  # (the line it would cover is drawn: it has run, or it is blank)
         return marker
 
     def toggle_future(self) -> bool:
@@ -106,12 +118,25 @@ class Trail(RowList[TrailLine]):
             last = current
             while last + 1 < len(self.rows) and not self.rows[last + 1].first:
                 last += 1
-            self.show_row(min(len(self.rows) - 1, last + (2 if self.show_future else 0)))
-            self.show_row(current)
+            self._scroll_to_current(current, min(len(self.rows) - 1, last + (2 if self.show_future else 0)))
         elif self.rows:  # nothing current: the last line that has run
             run = [i for i, line in enumerate(self.rows) if line.where != "future"]
             self.show_row(run[-1] if run else 0)
         self.redraw()  # the cursor moved to the new current line: repaint the lines that changed
+
+    def _scroll_to_current(self, first: int, last: int) -> None:
+        """Scroll so that the current entry's first line is on screen, never under a
+        'more' marker, with as much of the rest of the entry (`last`) as fits."""
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        more_below = any(line.where != "future" or self.show_future for line in self.rows[last + 1:])
+        lowest = first - height + (2 if height >= 2 else 1)  # the first line above the ▼ marker
+        highest = first - 1 if height >= 3 and first > 0 else first  # and below the ▲ one
+        top = last - height + (2 if more_below and height >= 2 else 1)  # the whole entry
+        top = max(lowest, min(highest, top))
+        self.scroll_to(y=max(0, min(top, len(self.rows) - height)), animate=False, force=True,
+                       immediate=True)
 
     def on_resize(self) -> None:
         super().on_resize()
