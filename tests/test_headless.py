@@ -2,7 +2,9 @@
 is written command by command; the JSON is exactly what json.dump(indent=1) writes."""
 from __future__ import annotations
 
+
 import io
+import re
 import json
 from pathlib import Path
 from typing import Any
@@ -96,7 +98,10 @@ def _trace(path: Path) -> list[str]:
 
 
 def _depth(line: str) -> int:
-    return (len(line) - len(line.lstrip(" ")) - 8) // 2  # 8: a step's indent at depth 0
+    """A step's depth from its indent (8 at depth 0), after the lane mark of a kworker's
+    or a together thread's step ([ w0], [  1]), which comes first."""
+    line = re.sub(r"^( {8})\[ *w?\d+\] ", r"\1", line)
+    return (len(line) - len(line.lstrip(" ")) - 8) // 2
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])

@@ -74,7 +74,9 @@ def test_what_the_machine_refuses_is_not_offered():
     assert "/" not in candidates("write ", STARTED)[1]  # "the root cgroup has no memory.max"
     assert "/" not in candidates("hold ", STARTED)[1]  # "the root css is not reference counted"
     assert complete("mkdir A", STARTED) == ("mkdir A/", ["A/", "A/B/"])  # a new child, not -EEXIST
-    assert complete("config kernel=5.", NAMES)[1] == ["kernel=5.9", "kernel=5.8"]
+    # every modelled release that starts 5. (engine.kernel.versions.KERNELS, in order)
+    assert complete("config kernel=5.", NAMES)[1] == ["kernel=5.8", "kernel=5.9", "kernel=5.10",
+                                                      "kernel=5.11", "kernel=5.13", "kernel=5.14"]
 
 
 def _message(app) -> str:
