@@ -82,7 +82,7 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
              "lists the candidates under the line; Tab again goes round them. A new command "
              "plays from its first micro-step."),
         ("", "Deferred work and CPUs: config work=manual (before any other command), then "
-             "run_work [cpu=N] and rcu_sync run what is queued; cpu_down N, cpu_up N. A "
+             "run_work \\[cpu=N] and rcu_sync run what is queued; cpu_down N, cpu_up N. A "
              "block: together, then lines that each say their CPU (write A memory.max 0 "
              "cpu=0, drain cpu=1), then end: you choose which CPU takes each step."),
     ]),
