@@ -1,6 +1,6 @@
 """Mutation check: small wrong changes to the engine and the screen that a test must catch.
 
-Run: python3 benchmarks/mutants.py [--list] [--only TEXT] [--no-baseline] [--keep]
+Run: python3 benchmarks/mutants.py [--list] [--only TEXT] [--tests FILE...] [--no-baseline]
 
 Each mutant replaces one exact piece of source (it must occur exactly once, or the
 mutant is reported stale: mend it after the code moved) in a temporary copy of the
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # screen tier (figures read back from the panels).
 ENGINE = ("tests/test_golden.py", "tests/test_engine.py", "tests/test_invariant_checks.py",
           "tests/test_v1_pages.py", "tests/test_properties.py",
-          "tests/test_properties_slab.py")
+          "tests/test_properties_stateful.py", "tests/test_properties_slab.py")
 SCREEN = ("tests/tui/test_figures_by_hand.py",
           "tests/tui/test_tui_present.py")
 BRIDGE = ("tests/test_export_textual_bridge.py",)
@@ -91,6 +91,8 @@ MUTANTS = [
            'stock["nr_pages"] < nr_pages:', 'stock["nr_pages"] <= nr_pages:', ENGINE),
     Mutant("drain_stock keeps its css reference", "engine/kernel/stock.py",
            '    css_put(k, old, f"stock:cpu{cpu}")\n', "", ENGINE),
+    Mutant("the fast mode forgets the dying count of the ancestors", "engine/kernel/base.py",
+           "                if key2:\n                    rec[key2] += delta2\n", "", ENGINE),
     # -- a memcg's end -----------------------------------------------------------------------------
     Mutant("reparenting forgets the parent's css_get", "engine/kernel/lifecycle.py",
            '    css_get(k, parent, f"objcg:{objcg}")\n', "", ENGINE),
@@ -116,7 +118,8 @@ def copy_tree(into: Path) -> Path:
 
 def run_tests(tree: Path, tests: tuple[str, ...]) -> tuple[bool, str, float]:
     """(passed, the first failure's name or the tail of the output, seconds)."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1",
+           "OBJCG_LAB_HYPOTHESIS": "mutants"}  # tests/conftest.py: no shrinking
     start = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
@@ -136,9 +139,13 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the mutants whose name contains TEXT")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the run of each selection on the unchanged tree")
+    parser.add_argument("--tests", nargs="+", metavar="FILE",
+                        help="run these tests for every mutant instead of its own selection")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
     args = parser.parse_args()
     chosen = [m for m in MUTANTS if args.only.lower() in m.name.lower()]
+    if args.tests:
+        chosen = [replace(m, tests=tuple(args.tests)) for m in chosen]
     if args.list:
         for m in chosen:
             print(f"{m.path:32} {m.name}")
