@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ("tests/test_golden.py", "tests/test_engine.py", "tests/test_invariant_checks.py",
           "tests/test_v1_pages.py", "tests/test_properties.py",
           "tests/test_properties_stateful.py", "tests/test_properties_slab.py")
-SCREEN = ("tests/tui/test_figures_by_hand.py",
+SCREEN = ("tests/tui/test_figures_by_hand.py", "tests/tui/test_panel_figures.py",
           "tests/tui/test_tui_present.py")
 BRIDGE = ("tests/test_export_textual_bridge.py",)
 
@@ -64,6 +64,21 @@ MUTANTS = [
     Mutant("settle swallows a failed handler", "tui/export/textual_bridge.py",
            "            if app._exception is not None:  # a handler failed: say what, not \"did"
            " not settle\"\n                raise app._exception\n", "", BRIDGE),
+    # -- more figures on the panels ------------------------------------------------------------
+    Mutant("the byte stock shows the page stock's owner", "tui/present/stocks.py",
+           '_named(_ptr(cpu["cached_objcg"])', '_named(_ptr(cpu["cached"])', SCREEN),
+    Mutant("an object's size counts the objcg pointer", "tui/present/objects.py",
+           "field(f\"{rec['size']:>7} B\"", "field(f\"{rec['size'] + 8:>7} B\"", SCREEN),
+    Mutant("the byte sum's live bytes are the stocked ones", "tui/present/status.py",
+           'Text.assemble((f"{c.live} live", LIVE)', 'Text.assemble((f"{c.stocks} live", LIVE)',
+           SCREEN),
+    Mutant("the tree counts live descendants as dying", "tui/present/tree_text.py",
+           'dying = rec["nr_dying_descendants"]', 'dying = rec["nr_descendants"]', SCREEN),
+    Mutant("the Δ line swaps old and new", "tui/present/delta.py",
+           "_change(fld, old, new)", "_change(fld, new, old)", SCREEN),
+    Mutant("the objcg panel's nr_charged_bytes are its live bytes", "tui/present/objcg.py",
+           'styled(f" {lab} {left}", changed, "cyan" if left else DIM)',
+           'styled(f" {lab} {rec[\'live\']}", changed, "cyan" if left else DIM)', SCREEN),
     # -- the byte stock ------------------------------------------------------------------------
     Mutant("refill_obj_stock drains at exactly PAGE_SIZE", "engine/kernel/objstock.py",
            'if stock["nr_bytes"] > k.page_size:', 'if stock["nr_bytes"] >= k.page_size:', ENGINE),

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import unicodedata
+import weakref
 from typing import Callable
 
 import pytest
+from textual import events
+from textual.app import App
 
 from engine import Machine
 from tui import scenarios
@@ -77,6 +81,49 @@ def settled(*keys: str) -> Callable[..., object]:
         await Painter(pilot.app).settle()  # type: ignore[attr-defined]
 
     return run
+
+
+_PAINTERS: "weakref.WeakKeyDictionary[App[object], object]" = weakref.WeakKeyDictionary()
+
+
+def painter(app: App[object]):  # type: ignore[no-untyped-def]
+    """The app's one Painter (tui.export.textual_bridge): it settles the app and reads
+    the screen. One per app: each Painter hooks the app's display."""
+    from tui.export.textual_bridge import Painter
+
+    if app not in _PAINTERS:
+        _PAINTERS[app] = Painter(app)
+    return _PAINTERS[app]
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event Pilot.press sends for `key` (a key name or one character)."""
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def press(app: App[object], *keys: str) -> None:
+    """Press keys as Pilot.press does, each handled before the next, but settled by
+    watching the app's message queues instead of sleeping until the process looks idle
+    (Pilot waits at least 40 ms of wall clock per key)."""
+    settle = painter(app).settle
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+        await settle()
+
+
+async def type_text(app: App[object], text: str) -> None:
+    """Type `text` one character at a time."""
+    await press(app, *text)
 
 
 @pytest.hookimpl(tryfirst=True)
