@@ -25,7 +25,7 @@ class Tiny(App[None]):
 def test_settle_paints_a_change_and_lines_match_the_public_screenshot() -> None:
     async def run() -> None:
         app = Tiny()
-        async with app.run_test(size=(40, 5)) as pilot:
+        async with app.run_test(size=(40, 5)):
             owners = {"Screen": app.screen, "App": app}
             for owner, name in PRIVATE:
                 assert hasattr(owners[owner], name), f"{MEND}: {owner}.{name} is gone"

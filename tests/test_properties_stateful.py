@@ -42,7 +42,7 @@ LIMITS = ["4K", "16K", "64K", "256K", "max"]
 MODES = {
     "v2": [f"config cpus={CPUS}"],
     "v2 slab": [f"config cpus={CPUS} accounting=slab"],
-    "v2 16K pages": [f"config cpus=2 page_size=16384"],
+    "v2 16K pages": ["config cpus=2 page_size=16384"],
     "v1 hierarchy": [f"config cpus={CPUS} cgroup=v1", "write / memory.use_hierarchy 1"],
     "v1 flat": [f"config cpus={CPUS} cgroup=v1"],
     "5.8": [f"config cpus={CPUS} kernel=5.8"],

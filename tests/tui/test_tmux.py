@@ -87,7 +87,7 @@ def _save(term: Terminal, path: Path) -> str:
     """Save the session from the prompt and return the file's text."""
     term.type(f"save {path}")
     term.keys("Enter")
-    term.wait_for(lambda s: f"saved" in s and path.exists(), f"'save {path}'")
+    term.wait_for(lambda s: "saved" in s and path.exists(), f"'save {path}'")
     return path.read_text(encoding="utf-8")
 
 
