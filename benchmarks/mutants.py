@@ -34,6 +34,8 @@ ENGINE = ("tests/test_golden.py", "tests/test_engine.py", "tests/test_invariant_
 SCREEN = ("tests/tui/test_figures_by_hand.py", "tests/tui/test_panel_figures.py",
           "tests/tui/test_tui_present.py")
 BRIDGE = ("tests/test_export_textual_bridge.py",)
+ROWS = ("tests/tui/test_row_memo.py",)
+GUARD = ("tests/test_engine.py",)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ MUTANTS = [
     Mutant("the objcg panel's nr_charged_bytes are its live bytes", "tui/present/objcg.py",
            'styled(f" {lab} {left}", changed, "cyan" if left else DIM)',
            'styled(f" {lab} {rec[\'live\']}", changed, "cyan" if left else DIM)', SCREEN),
+    Mutant("kept rows survive a step that touched what they read", "tui/widgets/rowmemo.py",
+           "kept = {key: value for key, value in kept.items() if not value[1] & change.touched}",
+           "kept = dict(kept)", ROWS),
+    Mutant("the engine imports rich where it is used", "engine/pins.py",
+           "from __future__ import annotations\n",
+           "from __future__ import annotations\n\n\ndef _styled() -> None:\n    import rich\n",
+           GUARD),
     # -- the byte stock ------------------------------------------------------------------------
     Mutant("refill_obj_stock drains at exactly PAGE_SIZE", "engine/kernel/objstock.py",
            'if stock["nr_bytes"] > k.page_size:', 'if stock["nr_bytes"] >= k.page_size:', ENGINE),

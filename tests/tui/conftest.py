@@ -122,8 +122,11 @@ async def press(app: App[object], *keys: str) -> None:
 
 
 async def type_text(app: App[object], text: str) -> None:
-    """Type `text` one character at a time."""
-    await press(app, *text)
+    """Put `text` into the focused input as a terminal's paste does (one event). Typing
+    it key by key is tested once, through Pilot, in test_lesson_player.py; the command
+    line's keys (history, completion) in test_tui_app.py."""
+    app.post_message(events.Paste(text))
+    await painter(app).settle()
 
 
 @pytest.hookimpl(tryfirst=True)
