@@ -377,22 +377,18 @@ def check_objects(lines: list[str], now: dict[str, Any], where: str, problems: l
         size = row.need(r"(\d+) B", "size")
         if size:
             row.check(f"object {x['name']} size", int(size.group(1)), x["size"])
-        if x["kind"] == "pages":
+        key = "objcg"  # what it is charged through: a slab object's objcg
+        if x["kind"] == "pages":  # a page block pins its memcg
+            key = "memcg"
             order = row.need(r"pages o(\d+)", "page order")
             if order:
                 row.check(f"object {x['name']} order", int(order.group(1)), x["order"])
-            if x["memcg"] is None:
-                row.take("unaccounted")
-            else:
-                memcg = row.take(rf"→ (?:memcg )?({NAME})(?: \(css ref\))?")
-                if memcg:
-                    row.check(f"object {x['name']} memcg", memcg.group(1), x["memcg"])
-        elif x["objcg"] is None:
+        if x[key] is None:
             row.take("unaccounted")
         else:
-            objcg = row.take(rf"→ (?:objcg )?({NAME})")
-            if objcg:
-                row.check(f"object {x['name']} objcg", objcg.group(1), x["objcg"])
+            target = row.take(rf"→ (?:{key} )?({NAME})(?: \(css ref\))?")
+            if target:
+                row.check(f"object {x['name']} {key}", target.group(1), x[key])
         row.done()
 
 
