@@ -78,7 +78,6 @@ def test_the_end_shows_the_saving_and_highlights_what_differs() -> None:
         app = _app()
         async with app.run_test(size=(120, 40)):
             await press(app, "G")
-            await painter(app).settle()
             summary = _plain(app, "#summary")
             assert "v5.9 uses 1 slab pages where v5.8 uses 3" in summary
             caches = _plain(app, "#side-58 .caches")

@@ -149,7 +149,6 @@ async def play_to_end(app: LessonApp) -> None:
                 assert not app.masked
             await type_text(app, typed(key[index]))
             await press(app, "enter")
-            await settle(app)
             assert app.answered, f"step {index + 1} not answered"
             assert not app.masked and not any(MASK in line for line in screen_lines(app)
                                               if "?" not in str(key[index]))
@@ -160,11 +159,9 @@ async def play_to_end(app: LessonApp) -> None:
                     await press(app, "colon")
                     await type_text(app, line.strip())
                     await press(app, "enter")
-                    await settle(app)
             assert app.reached, (player.lesson.id, index, status(app))
             assert "Goal reached" in status(app)
         await press(app, "right_square_bracket")
-        await settle(app)
         assert player.index == index + 1, (player.lesson.id, index, str(app.query_one("#message").render()))
 
 
@@ -222,7 +219,6 @@ async def test_an_empty_answer_is_refused_in_place(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
     async with app.run_test(size=WIDE):
         await press(app, "right_square_bracket", "enter")
-        await settle(app)
         assert "type a value first" in status(app)
         assert not app.answered
         await type_text(app, "32")
@@ -257,7 +253,6 @@ async def test_goal_shows_the_differing_field_hints_and_solution(progress_file: 
         await press(app, "colon")
         await type_text(app, "alloc X3 100 task=tA cpu=0")
         await press(app, "enter")
-        await settle(app)
         assert "expected 0, engine has 3696" in status(app)  # checked at once, not after the replay
         assert not app.reached
         await press(app, "escape", "h")  # the prompt stays open after Enter: leave it
@@ -266,7 +261,6 @@ async def test_goal_shows_the_differing_field_hints_and_solution(progress_file: 
         await press(app, "h", "h")
         assert "no more hints" in str(app.query_one("#message").render())
         await press(app, "s")
-        await settle(app)
         assert app.reached and "Goal reached" in status(app) and "by the solution" in status(app)
         assert "✓ cpu 0 nr_bytes = 0" in status(app)
         # the solution replays from the goal's start, ready to be watched with n / space
@@ -288,7 +282,6 @@ async def test_goal_reached_by_typing_and_lesson_words(progress_file: str) -> No
         await press(app, "colon")
         await type_text(app, "alloc X3 3796 task=tA cpu=0")
         await press(app, "enter")
-        await settle(app)
         assert app.reached and "by you" in status(app)
         await press(app, "colon")
         await type_text(app, "next")
@@ -303,7 +296,6 @@ async def test_a_bad_command_in_a_goal_is_one_red_line(progress_file: str) -> No
         await press(app, "colon")
         await type_text(app, "alloc X3 lots")
         await press(app, "enter")
-        await settle(app)
         message = str(app.query_one("#message").render())
         assert "error" in message and "\n" not in message.strip()
         assert not app.reached and app.is_running
@@ -421,7 +413,6 @@ async def test_the_list_shows_progress_and_selecting_plays(progress_file: str) -
         assert "not started" in str(options.get_option_at_index(0).prompt)
         assert json.load(open(progress_file))["lessons"] == {}
         await press(app, "down", "enter")
-        await settle(app)
         assert not isinstance(app.screen, LessonList)
         assert app.player is not None and app.player.lesson.id == "02-byte-stock"
         assert "Lesson 2 · step 1/8" in str(app.query_one("#lesson-head", Static).render())

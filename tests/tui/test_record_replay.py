@@ -50,7 +50,6 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
         app.playing = False
         session.goto(session.machine.commands[-1].first)
         await press(app, "n", "n", "space", "space")  # two steps in, play, pause again
-        await painter(app).settle()
         paused_at = session.cursor
         assert not app.playing and 21 < paused_at < session.total
         await press(app, "end")
@@ -67,7 +66,6 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
         await press(app, "end")
         text_while_recording = path.read_text()
         await press(app, "R")  # stop
-        await painter(app).settle()
         assert not tape.recording
         assert "recording stopped" in str(app.query_one("#message").render())
     text = path.read_text()
@@ -225,11 +223,9 @@ async def test_recording_refuses_an_existing_file(tmp_path: Path) -> None:
     app = ExplorerApp(session)
     async with app.run_test(size=(120, 40)):
         await press(app, "R")
-        await painter(app).settle()
         field = app.screen.query_one("#prompt-input")
         field.value = str(precious)  # type: ignore[attr-defined]
         await press(app, "enter")
-        await painter(app).settle()
         assert "already exists; not overwriting" in str(app.query_one("#message").render())
         assert not app.tape.recording
     assert precious.read_text() == "my notes\n"
