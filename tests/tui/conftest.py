@@ -1,11 +1,12 @@
-"""Shared fixtures: machines and explorers on small scripted scenarios."""
+"""Shared fixtures: machines and explorers on small scripted scenarios, and keys pressed
+the way Pilot presses them but settled without its wall-clock sleeps."""
 from __future__ import annotations
 
 import asyncio
 import inspect
 import unicodedata
 import weakref
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 from textual import events
@@ -15,6 +16,9 @@ from engine import Machine
 from tui import scenarios
 from tui.app import ExplorerApp, opening
 from tui.session import Session
+
+if TYPE_CHECKING:
+    from tui.export.textual_bridge import Painter
 
 # A chain of two removals: /A/B/C's objcg is inherited by /A/B, then both move to /A.
 REPARENT = """\
@@ -74,19 +78,17 @@ def settled(*keys: str) -> Callable[..., object]:
     """A snapshot's run_before: press `keys`, then let the app handle every message and
     do its pending layout and repaint (Pilot.pause waits for the update timer by the
     wall clock; on a loaded machine a snapshot could catch a layout not yet done)."""
-    from tui.export.textual_bridge import Painter
-
     async def run(pilot: object) -> None:
         await pilot.press(*keys)  # type: ignore[attr-defined]
-        await Painter(pilot.app).settle()  # type: ignore[attr-defined]
+        await painter(pilot.app).settle()  # type: ignore[attr-defined]
 
     return run
 
 
-_PAINTERS: "weakref.WeakKeyDictionary[App[object], object]" = weakref.WeakKeyDictionary()
+_PAINTERS: weakref.WeakKeyDictionary[App[object], Painter] = weakref.WeakKeyDictionary()
 
 
-def painter(app: App[object]):  # type: ignore[no-untyped-def]
+def painter(app: App[object]) -> Painter:
     """The app's one Painter (tui.export.textual_bridge): it settles the app and reads
     the screen. One per app: each Painter hooks the app's display."""
     from tui.export.textual_bridge import Painter
