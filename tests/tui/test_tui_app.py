@@ -107,6 +107,17 @@ async def test_play_stops_at_the_end(make_app):
         assert not app.playing and "end of history" in message(app)
 
 
+async def test_a_play_tick_after_quitting_at_the_end_is_harmless(make_app):
+    """The play timer can tick once more while the app quits: at the end of history that
+    tick stopped play and redrew the position bar, which was gone (NoMatches at exit)."""
+    app = make_app(at="end")
+    async with app.run_test(size=SIZE):
+        pass
+    app.set_reactive(type(app).playing, True)  # it was playing (no watcher: nothing to draw)
+    app._tick()
+    assert app.playing  # nothing happened
+
+
 async def test_step_keys_win_over_a_focused_panel(make_app):
     app = make_app()
     async with app.run_test(size=SIZE):
