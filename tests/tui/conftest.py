@@ -116,6 +116,7 @@ async def press(app: App[object], *keys: str) -> None:
     watching the app's message queues instead of sleeping until the process looks idle
     (Pilot waits at least 40 ms of wall clock per key)."""
     settle = painter(app).settle
+    await settle()  # what the test did just before (a focus() is a callback) comes first
     for key in keys:
         event = key_event(key)
         event.set_sender(app)
@@ -127,8 +128,37 @@ async def type_text(app: App[object], text: str) -> None:
     """Put `text` into the focused input as a terminal's paste does (one event). Typing
     it key by key is tested once, through Pilot, in test_lesson_player.py; the command
     line's keys (history, completion) in test_tui_app.py."""
+    await painter(app).settle()
     app.post_message(events.Paste(text))
     await painter(app).settle()
+
+
+@pytest.fixture(autouse=True)
+def pilot_without_sleeps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot.press and Pilot.pause() settle the app by its message queues (press() above)
+    instead of sleeping until the process looks idle, for every Pilot-driven test here,
+    snapshots included; a pause for a given time still sleeps it. A test marked
+    `real_pilot` keeps Pilot's own key path and waits."""
+    if request.node.get_closest_marker("real_pilot"):
+        return
+    from textual.pilot import Pilot
+
+    sleep_for = Pilot.pause
+
+    async def fast_press(pilot: Pilot[object], *keys: str) -> None:
+        for key in keys:
+            if key.startswith("wait:"):
+                await sleep_for(pilot, float(key[5:]) / 1000)
+            else:
+                await press(pilot.app, key)
+
+    async def fast_pause(pilot: Pilot[object], delay: float | None = None) -> None:
+        if delay is not None:
+            await sleep_for(pilot, delay)
+        await painter(pilot.app).settle()
+
+    monkeypatch.setattr(Pilot, "press", fast_press)
+    monkeypatch.setattr(Pilot, "pause", fast_pause)
 
 
 @pytest.hookimpl(tryfirst=True)

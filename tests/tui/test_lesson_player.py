@@ -193,6 +193,7 @@ def test_every_lesson_plays_to_the_end(snap_compare: Any, path: str, progress_fi
 
 
 # -- predictions -------------------------------------------------------------------------------
+@pytest.mark.real_pilot
 async def test_a_wrong_prediction_shows_the_engine_value_and_the_explanation(progress_file: str) -> None:
     """Driven by Pilot itself, key by key through the app's driver (the other tests post
     the same key events and settle without Pilot's sleeps)."""

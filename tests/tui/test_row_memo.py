@@ -95,8 +95,11 @@ async def test_a_branch_switch_one_micro_step_back_redraws_what_it_changed(make_
         async with app.run_test(size=(120, 40)):
             await press(app, *["n"] * steps)
             await type_line(app, "task tZ A")
+            app.playing = False  # stepped, not played: the same wherever the timer got
+            await press(app, "n")  # the typed command's one micro-step, drawn (or already)
             before = app.session.cursor
-            await press(app, "y")
+            assert before == app.session.total
+            await press(app, "y")  # to the fork: one micro-step back, on the old timeline
             back_by_one += app.session.cursor == before - 1
             check(app, f"a branch switch after {steps} steps")
             await press(app, "n", "b", "y")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from engine.invariants import InvariantViolation
 from textual.command import CommandPalette
 from textual.widgets import Static
@@ -195,6 +197,7 @@ async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
         # and the app quits while "drain cpu=0" is still playing: no error at exit
 
 
+@pytest.mark.real_pilot
 async def test_history_and_completion(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
