@@ -153,8 +153,8 @@ class Lab(RuleBasedStateMachine):
     def remove(self, where: str) -> None:
         """Remove a cgroup and its live descendants, deepest first, each once its tasks
         have moved to the root."""
-        for path in sorted((p for p in self.live_paths() if p == where or p.startswith(where + "/")),
-                           key=lambda p: -p.count("/")):
+        subtree = [p for p in self.live_paths() if p == where or p.startswith(where + "/")]
+        for path in sorted(subtree, key=lambda p: -p.count("/")):
             memcg = self.state.paths["/" + path]["memcg"]
             for task in sorted(t["name"] for t in self.state.tasks.values() if t["memcg"] == memcg):
                 self.run(f"move {task} /")
