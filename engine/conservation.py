@@ -1,4 +1,4 @@
-"""Byte conservation (spec §10 I1) of one objcg, as the terms of its sum: what the
+"""Byte conservation (invariant I1, engine/invariants.py) of one objcg, as the terms of its sum: what the
 invariant checks and what the explorer's status line shows, computed in one place."""
 from __future__ import annotations
 

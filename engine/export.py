@@ -1,4 +1,4 @@
-"""The JSON state document of script-and-state.md, built from the live state."""
+"""The JSON state document (docs/state.md), built from the live state."""
 from __future__ import annotations
 
 from typing import Any
@@ -92,7 +92,7 @@ def _objcg(o: dict[str, Any]) -> dict[str, Any]:
         "name": o["name"], "memcg": o["memcg"], "state": o["state"],
         "refcnt": o["refcnt"], "nr_charged_bytes": o["nr_charged_bytes"],
         "holders": dict(sorted(o["holders"].items())),
-        # not kernel fields: the simulator's books behind byte conservation (spec I1)
+        # not kernel fields: the simulator's books behind byte conservation (invariant I1)
         "audit": {"charged_pages": o["pages"], "live_bytes": o["live"],
                   "in_hand_bytes": o["inflight"]},
     }

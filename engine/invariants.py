@@ -1,5 +1,32 @@
-"""The invariants of spec §10, checked incrementally after every micro-step and in full
+"""The simulator's invariants, checked incrementally after every micro-step and in full
 on demand. A violation is an engine bug: it raises InvariantViolation, loudly.
+
+- I1 byte conservation: for each objcg, pages charged for it x PAGE_SIZE = its live
+  bytes + bytes in the CPUs' byte stocks caching it + nr_charged_bytes + bytes in hand
+  inside a kernel function.
+- I2 stock bounds: between commands a byte stock holds at most PAGE_SIZE bytes and a
+  page stock at most the batch; neither holds anything without its cached pointer, and
+  no FLUSHING_CACHED_CHARGE flag stays set.
+- I3 nr_charged_bytes is never negative.
+- I4 counter links: a memcg's counters charge its parent's exactly when the parent had
+  use_hierarchy when it was created (always in v2).
+- I5 usage decomposition: an online memcg's usage is the pages in page stocks caching
+  memcgs it covers, the pages of objcgs pointing into them, page objects charged there
+  and pages in hand.
+- I6 objcg references: refcnt is the sum of the named holders: the base reference
+  while active (or its kill not yet seen), one per byte stock caching it, one per live
+  object charged through it, and explicit gets; a released objcg has none.
+- I7 attachment: memcg->objcg points back at the memcg and is active; an online v5.9
+  memcg has one; a killed objcg is on the objcg_list of the memcg it points at.
+- I8 once offline, a dying memcg owns no objcg (objcg NULL, objcg_list empty).
+- I9 css references: refcnt is the sum of the holders (base and the online ID pin while
+  online, page stocks, killed objcgs on its list, children, tasks, page objects,
+  external holds); a memcg is freed exactly when its count reached 0 after rmdir.
+- I10 nr_descendants and nr_dying_descendants count the live and dying memcgs below,
+  and move by exactly one per mkdir, rmdir and free.
+- I13 the root has no objcg, and its counters are charged only through its children.
+- I14 and I15 (cgroup v1's kmem counter, page objects pinning their memcg): see
+  `_check_v1_and_pages`.
 
 Incremental checks look only at the records a micro-step changed (its undo entries),
 which keeps them cheap enough to run after every step; `check_all` recomputes
@@ -19,7 +46,7 @@ from engine.model import HOLD, NEW, SET, State
 
 
 class InvariantViolation(AssertionError):
-    """The simulated state broke an invariant of spec §10: an engine bug."""
+    """The simulated state broke an invariant (listed above): an engine bug."""
 
 
 def _fail(rule: str, text: str) -> None:
@@ -257,7 +284,7 @@ def _drain_queued(st: State, cpu: int) -> bool:
 
 # -- everything, from scratch -----------------------------------------------------------
 def check_all(st: State) -> None:
-    """Recompute every invariant of spec §10 from the whole state."""
+    """Recompute every invariant from the whole state."""
     memcgs, objcgs, cpus = st.memcgs, st.objcgs, st.cpus
     orig = state_has(st.sys, "memcg_pins_orig_objcg")
     for c in cpus.values():

@@ -566,10 +566,6 @@ class Machine:
         self.kernel.read_config()
         return step
 
-    def peek(self) -> Step | None:
-        """The micro-step `step()` would apply next."""
-        return self.steps[self.cursor] if self.cursor < len(self.steps) else None
-
     def goto(self, target: int) -> None:
         """Move the cursor to any point of history (0 .. len(steps))."""
         if not self.history:

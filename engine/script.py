@@ -329,12 +329,6 @@ def kstrtoull(word: str) -> tuple[int, int]:
     return 0, value
 
 
-def is_size(word: str) -> bool:
-    """Whether memparse() would read all of word as a size (digits, optional K, M or G)."""
-    match = _BYTES.fullmatch(word)
-    return match is not None and not match.group(1)
-
-
 def kmalloc_max_size(page_size: int) -> int:
     """KMALLOC_MAX_SIZE (SLUB): the largest block kmalloc can return, 2^(MAX_ORDER-1) pages."""
     return page_size << (KERNEL_MAX_ORDER - 1)

@@ -12,6 +12,7 @@ import pytest
 
 from engine.machine import Machine
 from engine.recording import load
+from tests.conftest import chromium_env
 from tests.test_export_svg_render import decode_png
 from tests.test_recording_export import RECORDING, run
 from tui.export.screen import Screen
@@ -53,7 +54,8 @@ def test_the_page_steps_through_the_recording_offline(tmp_path: Path,
     total = len(expected) - 1
     requests: list[str] = []
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"],
+                                    env=chromium_env(tmp_path))
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         page.on("request", lambda request: requests.append(request.url))
         errors: list[str] = []

@@ -15,6 +15,7 @@ import pytest
 from rich.segment import Segment
 from rich.style import Style
 
+from tests.conftest import chromium_env
 from tests.test_recording_export import RECORDING, run
 from tui.export import svgdraw
 
@@ -85,7 +86,7 @@ def chromium(svg: str, tmp: Path) -> np.ndarray:
     height = int(svg.split('height="')[1].split('"')[0])
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=["--no-sandbox"])
+                                    args=["--no-sandbox"], env=chromium_env(tmp))
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(page_file.as_uri())
         png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.recording import load
-from tests.tui.test_record_replay import SCRIPT, Clock, chapter, keys
+from tests.tui.conftest import painter, press
+from tests.tui.test_record_replay import SCRIPT, Clock, chapter
 from tui.app import ExplorerApp
 from tui.record import Tape
 from tui.session import Session
@@ -80,26 +81,24 @@ def test_in_the_explorer_p_marks_and_a_chapter_after_a_typed_command_lands_at_it
     async def go() -> None:
         app = ExplorerApp(session, tape=tape)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await pilot.press("home", "n", "n", "P")
-            await pilot.pause()
+            await painter(app).settle()
+            await press(app, "home", "n", "n", "P")
             assert "#@ pause" in path.read_text()  # written at once
-            await pilot.press("end", "colon", *keys("alloc X1 96 task=t cpu=1"), "enter",
-                              "escape")  # the command line stays open after a command: leave it
-            await pilot.pause()
+            await press(app, "end", "colon", *"alloc X1 96 task=t cpu=1", "enter",
+                        "escape")  # the command line stays open after a command: leave it
             assert app.playing  # the typed command plays from its start
-            await pilot.press("escape")  # the prompt stays open after Enter: leave it first
-            await chapter(pilot, "Second object")
-            await pilot.pause()
+            await press(app, "escape")  # the prompt stays open after Enter: leave it first
+            await chapter(app, "Second object")
             end = session.machine.commands[-1].end
             assert [m.cursor for m in tape.chapters()] == [end]
+            # the command palette searches in a worker: Pilot, with its waits
             await pilot.press("ctrl+p")
             await pilot.pause()
-            await pilot.press(*keys("Set recording title"))
+            await pilot.press(*"Set recording title")
             await pilot.pause(0.3)
             await pilot.press("enter")
             await pilot.pause(0.3)
-            await pilot.press(*keys("Objects"), "enter")
+            await pilot.press(*"Objects", "enter")
             await pilot.pause()
 
     asyncio.run(go())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,16 @@ from hypothesis import strategies as st
 from engine.headless import main_run
 from engine.script import GRAMMAR
 
-SCRIPT = Path(tempfile.mkdtemp(prefix="objcg-fuzz-")) / "fuzz.objcg"
+SCRIPT = Path("fuzz.objcg")  # the script file every test writes: in pytest's tmp (below)
 ERROR_LINE = re.compile(r"(?P<file>.+?):(?P<line>[0-9]+): error: (?P<what>.+)")
 FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def script_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    global SCRIPT
+    SCRIPT = tmp_path_factory.mktemp("fuzz") / "fuzz.objcg"
 
 
 def run_bytes(data: bytes, as_json: bool = False, check: bool = False) -> tuple[int, str, str]:

@@ -14,10 +14,10 @@ lines the engine ignores:
 
 An expectation applies to the state right after the nearest command above it. Anything
 after the JSON value that starts with `#` is a comment. Every scenario runs with history
-and invariant checks on, and ends with a full `check_all` of spec §10.
+and invariant checks on, and ends with a full `check_all` of the invariants (engine/invariants.py).
 
 A scenario whose expectation the engine is known to get wrong (after re-derivation from
-the spec and the v5.9 source) is listed in XFAIL with the reason; it must keep failing
+the v5.9 source) is listed in XFAIL with the reason; it must keep failing
 (strict), so a fix in the engine shows up as an XPASS to be cleaned up here.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Property-based tests: random command sequences keep every spec §10 invariant after
+"""Property-based tests: random command sequences keep every invariant after
 every micro-step (the engine checks those itself and raises), the full from-scratch
 check after every command, and history replays bit for bit."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Property-based tests of the slab pages under both kernels: random scripts keep every
-invariant (v5.8: usage = page stocks + pages of slabs charged to the memcg, spec §8.1 and
-§10 I5), the slab structure checks after every command, and history replays bit for bit.
+invariant (v5.8: usage = page stocks + pages of slabs charged to the memcg and
+invariant I5), the slab structure checks after every command, and history replays bit for bit.
 Sizes are small so that objects share slabs and cgroups come and go around them."""
 from __future__ import annotations
 

@@ -90,7 +90,9 @@ def test_exports_are_byte_identical_run_to_run(recording: Path, tmp_path: Path,
         assert run(capsys, "export", "cast", str(recording), "-o", str(tmp_path / f"{name}.cast"))[0] == 0
         assert run(capsys, "export", "handout", str(recording), "-o", str(tmp_path / name))[0] == 0
     assert (tmp_path / "one.cast").read_bytes() == (tmp_path / "two.cast").read_bytes()
-    for file in sorted((tmp_path / "one").iterdir()):
+    files = sorted((tmp_path / "one").iterdir())
+    assert "handout.md" in [f.name for f in files] and any(f.suffix == ".svg" for f in files)
+    for file in files:
         assert file.read_bytes() == (tmp_path / "two" / file.name).read_bytes(), file.name
 
 

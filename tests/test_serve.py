@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import chromium_env
 from tui.outfiles import CONFINE_ENV, OutputError, write_file
 from tui.serve import probe
 from tui.serve.cli import host_warning, port_problem
@@ -119,12 +120,13 @@ def test_bad_file_stops_before_serving(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"],
+                                              env=chromium_env(tmp_path_factory.mktemp("chromium")))
         yield chromium
         chromium.close()
 

@@ -2,9 +2,10 @@
 
 Everything drawn comes from `tui.present`; every move through the engine's timeline
 goes through `tui.session`. What lives here is view state only (selection, find, zoom,
-folding, play/pause and speed), as architecture.md asks. The actions live in mixins by
-responsibility: tui.drawing (panels), tui.time_keys (moving through time), tui.look_keys
-(looking around), tui.prompting (the command line); tui.launch starts the app.
+folding, play/pause and speed): the engine never learns what is on screen. The actions
+live in mixins by responsibility: tui.drawing (panels), tui.time_keys (moving through
+time), tui.look_keys (looking around), tui.prompting (the command line); tui.launch
+starts the app.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Any, Callable, Protocol
 
 from rich.text import Text
 
+from engine.machine import CommandRecord
 from tui.record import Tape
 from tui.session import Session
 
@@ -18,6 +19,7 @@ class Explorer(Protocol):
     tape: Tape
     playing: bool
     speed: float
+    _played: CommandRecord | None  # the command typed last, while it plays (tui.prompting)
 
     def say(self, text: str | Text, error: bool = False) -> None: ...
 

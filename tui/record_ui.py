@@ -79,7 +79,9 @@ def ask_chapter(app: Explorer) -> None:
         app.playing = False
         index = app.session.current()
         record = app.session.record(index) if index is not None else None
-        if record is not None and record.first < app.session.cursor < record.end:
+        if app._played is not None and app.session.cursor == app._played.first:
+            record = app._played  # typed, its play not yet past its first micro-step
+        if record is not None and record.first <= app.session.cursor < record.end:
             app.session.goto(record.end)
             app.redraw(relayout=True, follow=True)
     here = app.tape.chapter_at(app.session.cursor)

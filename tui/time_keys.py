@@ -98,10 +98,10 @@ class TimeKeys(_Base):
         self.show_position(self.playing, speed)
 
     def _tick(self) -> None:
+        if not self.query(MemcgTree):  # quitting while playing: the panels are gone
+            return
         if self.session.at_end:
             self.playing = False
-            return
-        if not self.query(MemcgTree):  # quitting while playing: the panels are gone
             return
         self.action_micro(1)
         said = self.tape.arrival(self.session.cursor)  # a chapter or a recorded pause

@@ -1,7 +1,7 @@
 """Book-keeping that is not kernel state: who a charged page or byte belongs to.
 
-The kernel keeps only the counters. To check spec §10 after every micro-step (I1 byte
-conservation, I5 usage decomposition) the simulator also tracks, per objcg, the pages
+The kernel keeps only the counters. To check the invariants after every micro-step (I1
+byte conservation, I5 usage decomposition: engine/invariants.py) the simulator also tracks, per objcg, the pages
 charged on its behalf (P), its live bytes (L) and bytes "in hand" inside a function
 call, and per memcg the pages that try_charge has charged but not yet handed to a stock
 or an objcg. `expected` on each memcg is the running sum of those terms over the memcgs

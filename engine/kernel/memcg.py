@@ -48,7 +48,7 @@ def try_charge(k: Kernel, memcg: str, gfp: str, nr_pages: int, root_check: bool 
     Without `root_check` it is v5.14's try_charge_memcg (below)."""
     if memcg == ROOT and root_check:
         # Nothing is charged, yet the caller will account the pages as its own:
-        # the audit calls them "unbacked" so the books still balance (spec I5, I13).
+        # the audit calls them "unbacked" so the books still balance (invariants I5, I13).
         audit.inflight_pages(k, ROOT, nr_pages)
         k.st.add(k.memcgs[ROOT], "unbacked", nr_pages)
         audit.attribute(k, ROOT, -nr_pages)

@@ -2,8 +2,8 @@
 objcg's release.
 
 The kernel keeps only a count. The simulator also names each holder ("base", "online",
-"stock:cpu0", "obj:X0", ...) so the screen can say who pins what, and so that spec
-§10 I6 and I9 can be checked holder by holder.
+"stock:cpu0", "obj:X0", ...) so the screen can say who pins what, and so that the
+reference invariants (I6, I9 in engine/invariants.py) can be checked holder by holder.
 """
 from __future__ import annotations
 

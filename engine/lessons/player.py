@@ -198,10 +198,6 @@ class Player:
         step = self.step
         return [step.hints[i].text for i in self.given] if isinstance(step, Goal) else []
 
-    @property
-    def hints_shown(self) -> int:
-        return len(self.given)
-
     def show_solution(self) -> GoalStatus:
         """Reset to the state before the goal and play its solution."""
         step = self.step

@@ -1,16 +1,24 @@
-"""Shared fixtures: machines and explorers on small scripted scenarios."""
+"""Shared fixtures: machines and explorers on small scripted scenarios, and keys pressed
+the way Pilot presses them but settled without its wall-clock sleeps."""
 from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Callable
+import unicodedata
+import weakref
+from typing import TYPE_CHECKING, Callable
 
 import pytest
+from textual import events
+from textual.app import App
 
 from engine import Machine
 from tui import scenarios
 from tui.app import ExplorerApp, opening
 from tui.session import Session
+
+if TYPE_CHECKING:
+    from tui.export.textual_bridge import Painter
 
 # A chain of two removals: /A/B/C's objcg is inherited by /A/B, then both move to /A.
 REPARENT = """\
@@ -70,13 +78,87 @@ def settled(*keys: str) -> Callable[..., object]:
     """A snapshot's run_before: press `keys`, then let the app handle every message and
     do its pending layout and repaint (Pilot.pause waits for the update timer by the
     wall clock; on a loaded machine a snapshot could catch a layout not yet done)."""
-    from tui.export.textual_bridge import Painter
-
     async def run(pilot: object) -> None:
         await pilot.press(*keys)  # type: ignore[attr-defined]
-        await Painter(pilot.app).settle()  # type: ignore[attr-defined]
+        await painter(pilot.app).settle()  # type: ignore[attr-defined]
 
     return run
+
+
+_PAINTERS: weakref.WeakKeyDictionary[App[object], Painter] = weakref.WeakKeyDictionary()
+
+
+def painter(app: App[object]) -> Painter:
+    """The app's one Painter (tui.export.textual_bridge): it settles the app and reads
+    the screen. One per app: each Painter hooks the app's display."""
+    from tui.export.textual_bridge import Painter
+
+    if app not in _PAINTERS:
+        _PAINTERS[app] = Painter(app)
+    return _PAINTERS[app]
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event Pilot.press sends for `key` (a key name or one character)."""
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def press(app: App[object], *keys: str) -> None:
+    """Press keys as Pilot.press does, each handled before the next, but settled by
+    watching the app's message queues instead of sleeping until the process looks idle
+    (Pilot waits at least 40 ms of wall clock per key)."""
+    settle = painter(app).settle
+    await settle()  # what the test did just before (a focus() is a callback) comes first
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+        await settle()
+
+
+async def type_text(app: App[object], text: str) -> None:
+    """Put `text` into the focused input as a terminal's paste does (one event). Typing
+    it key by key is tested once, through Pilot, in test_lesson_player.py; the command
+    line's keys (history, completion) in test_tui_app.py."""
+    await painter(app).settle()
+    app.post_message(events.Paste(text))
+    await painter(app).settle()
+
+
+@pytest.fixture(autouse=True)
+def pilot_without_sleeps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot.press and Pilot.pause() settle the app by its message queues (press() above)
+    instead of sleeping until the process looks idle, for every Pilot-driven test here,
+    snapshots included; a pause for a given time still sleeps it. A test marked
+    `real_pilot` keeps Pilot's own key path and waits."""
+    if request.node.get_closest_marker("real_pilot"):
+        return
+    from textual.pilot import Pilot
+
+    sleep_for = Pilot.pause
+
+    async def fast_press(pilot: Pilot[object], *keys: str) -> None:
+        for key in keys:
+            if key.startswith("wait:"):
+                await sleep_for(pilot, float(key[5:]) / 1000)
+            else:
+                await press(pilot.app, key)
+
+    async def fast_pause(pilot: Pilot[object], delay: float | None = None) -> None:
+        if delay is not None:
+            await sleep_for(pilot, delay)
+        await painter(pilot.app).settle()
+
+    monkeypatch.setattr(Pilot, "press", fast_press)
+    monkeypatch.setattr(Pilot, "pause", fast_pause)
 
 
 @pytest.hookimpl(tryfirst=True)

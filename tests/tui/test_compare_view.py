@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.text import Text
 
 from engine.compare import run_both
+from tests.tui.conftest import painter, press
 from tui.compare import view
 from tui.compare.app import CompareApp, main_compare_tui
 
@@ -52,30 +53,30 @@ def _plain(app: CompareApp, selector: str) -> str:
 def test_opens_at_the_start_and_steps_both_kernels_together() -> None:
     async def go() -> None:
         app = _app()
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
+        async with app.run_test(size=(120, 40)):
+            await painter(app).settle()
             assert app.cmd == -1
             assert "start" in _plain(app, "#header")
-            await pilot.press("N", "N", "N")  # config, mkdir C0, task t0 C0: both at the end
+            await press(app, "N", "N", "N")  # config, mkdir C0, task t0 C0: both at the end
             assert app.cmd == 2
             old, new = (app.sides[k].machine for k in ("5.8", "5.9"))
             assert old.cursor == old.commands[2].end and new.cursor == new.commands[2].end
-            await pilot.press("n")  # into alloc o0: one micro-step on each side
+            await press(app, "n")  # into alloc o0: one micro-step on each side
             assert app.cmd == 3
             assert old.cursor == old.commands[3].first + 1
             assert new.cursor == new.commands[3].first + 1
             # keep stepping: the side with fewer steps waits at its command's end
             for _ in range(40):
-                await pilot.press("n")
+                await press(app, "n")
                 if app.cmd > 3:
                     break
             assert app.cmd == 4  # both finished alloc o0 before `exit t0` began
-            await pilot.press("b")  # back to the start of `exit t0` (its only step undone)
+            await press(app, "b")  # back to the start of `exit t0` (its only step undone)
             assert app.cmd == 4 and old.cursor == old.commands[4].first
-            await pilot.press("b")  # into alloc o0 again: one step before its end, each side
+            await press(app, "b")  # into alloc o0 again: one step before its end, each side
             assert app.cmd == 3
             assert old.cursor == old.commands[3].end - 1 and new.cursor == new.commands[3].end - 1
-            await pilot.press("B")
+            await press(app, "B")
             assert old.cursor == old.commands[3].first and new.cursor == new.commands[3].first
     asyncio.run(go())
 
@@ -83,15 +84,14 @@ def test_opens_at_the_start_and_steps_both_kernels_together() -> None:
 def test_the_end_shows_the_saving_and_highlights_what_differs() -> None:
     async def go() -> None:
         app = _app()
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("G")
-            await pilot.pause()
+        async with app.run_test(size=(120, 40)):
+            await press(app, "G")
             summary = _plain(app, "#summary")
             assert "v5.9 uses 1 slab pages where v5.8 uses 3" in summary
             caches = _plain(app, "#side-58 .caches")
             assert caches.count("dead") == 3 and "size-256(/C2) dead → /" in caches
             assert "■■■" in _plain(app, "#side-59 .caches")  # three objects share one slab
-            await pilot.press("g")
+            await press(app, "g")
             assert app.cmd == -1 and "before the first command" in _plain(app, "#side-59 .trail")
     asyncio.run(go())
 
@@ -117,8 +117,8 @@ def test_simplified_steps_are_marked() -> None:
 def test_at_80x24_the_view_is_compact() -> None:
     async def go() -> None:
         app = _app(at_end=True)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+        async with app.run_test(size=(80, 24)):
+            await painter(app).settle()
             assert app.screen.has_class("-compact")
             assert "v5.9 uses 1 slab pages" in _plain(app, "#summary")
     asyncio.run(go())

@@ -21,6 +21,7 @@ from engine.lessons.check import read_field
 from engine.fields import parse_ref
 from engine.lessons.mask import SHOWN, mask_for, with_relatives
 from engine.lessons.model import WIDGETS
+from tests.tui.conftest import painter, press, type_text
 from tui import present
 from tui.present import MASK
 from tui.lesson import texts
@@ -63,16 +64,16 @@ def value(app: LessonApp, ref: str) -> Any:
     return found
 
 
+async def settle(app: LessonApp) -> None:
+    await painter(app).settle()
+
+
 def status(app: LessonApp) -> str:
     return str(app.query_one("#lesson-status", Static).render())
 
 
 def narration_markdown(app: LessonApp, which: str = "#lesson-text") -> str:
     return app.query_one(which, Markdown).source
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
 
 
 def screen_lines(app: LessonApp) -> list[str]:
@@ -132,7 +133,7 @@ def assert_masked(app: LessonApp, step: Predict) -> None:
     assert before == after, (step.field, [(a, b) for a, b in zip(before, after) if a != b])
 
 
-async def play_to_end(pilot: Any, app: LessonApp) -> None:
+async def play_to_end(app: LessonApp) -> None:
     """Play the open lesson like a learner who knows the answer key; at every
     prediction about the state on screen, check that its answer is masked."""
     player = app.player
@@ -146,9 +147,8 @@ async def play_to_end(pilot: Any, app: LessonApp) -> None:
                 assert_masked(app, step)
             else:  # only what the lesson hides until a later prediction asks it
                 assert app.masked == with_relatives(player.masks(), player.state())
-            await type_text(pilot, typed(key[index]))
-            await pilot.press("enter")
-            await pilot.pause()
+            await type_text(app, typed(key[index]))
+            await press(app, "enter")
             assert app.answered, f"step {index + 1} not answered"
             assert app.masked == with_relatives(player.masks(answered=True), player.state())
             assert app.masked or not any(MASK in line for line in screen_lines(app)
@@ -157,14 +157,12 @@ async def play_to_end(pilot: Any, app: LessonApp) -> None:
         elif isinstance(step, Goal):
             for _, line in step.solution.lines:
                 if line.strip() and not line.strip().startswith("#"):
-                    await pilot.press("colon")
-                    await type_text(pilot, line.strip())
-                    await pilot.press("enter")
-                    await pilot.pause()
+                    await press(app, "colon")
+                    await type_text(app, line.strip())
+                    await press(app, "enter")
             assert app.reached, (player.lesson.id, index, status(app))
             assert "Goal reached" in status(app)
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await press(app, "right_square_bracket")
         assert player.index == index + 1, (player.lesson.id, index, str(app.query_one("#message").render()))
 
 
@@ -181,9 +179,9 @@ def test_every_lesson_plays_to_the_end(snap_compare: Any, path: str, progress_fi
     seen: list[str] = []
 
     async def run(pilot: Any) -> None:
-        await pilot.pause()
-        await play_to_end(pilot, app)
-        await pilot.pause()
+        await settle(app)
+        await play_to_end(app)
+        await settle(app)
         seen.append(narration_markdown(app))
 
     assert snap_compare(app, run_before=run, terminal_size=WIDE)
@@ -196,12 +194,15 @@ def test_every_lesson_plays_to_the_end(snap_compare: Any, path: str, progress_fi
 
 
 # -- predictions -------------------------------------------------------------------------------
+@pytest.mark.real_pilot
 async def test_a_wrong_prediction_shows_the_engine_value_and_the_explanation(progress_file: str) -> None:
+    """Driven by Pilot itself, key by key through the app's driver (the other tests post
+    the same key events and settle without Pilot's sleeps)."""
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("right_square_bracket")
         assert isinstance(app.focused, type(app.query_one(Narration).answer))  # typed in place
-        await type_text(pilot, "31")
+        await pilot.press("3", "1")
         await pilot.press("enter")
         await pilot.pause()
         text = status(app)
@@ -218,28 +219,27 @@ async def test_a_wrong_prediction_shows_the_engine_value_and_the_explanation(pro
 
 async def test_an_empty_answer_is_refused_in_place(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("right_square_bracket", "enter")
-        await pilot.pause()
+    async with app.run_test(size=WIDE):
+        await press(app, "right_square_bracket", "enter")
         assert "type a value first" in status(app)
         assert not app.answered
-        await type_text(pilot, "32")
-        await pilot.press("enter")
+        await type_text(app, "32")
+        await press(app, "enter")
         assert app.answered and "Right" in status(app)
 
 
 async def test_next_on_an_unanswered_prediction_warns_then_skips(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("right_square_bracket", "right_square_bracket")  # ] from the answer too
+    async with app.run_test(size=WIDE):
+        await press(app, "right_square_bracket", "right_square_bracket")  # ] from the answer too
         assert app.player is not None and app.player.index == 1
         assert "press ] again to skip" in str(app.query_one("#message").render())
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert app.player.index == 2
         # skipped, so not done; but the state is the lesson's own (the command ran)
         assert json.load(open(progress_file))["lessons"]["02-byte-stock"]["done"] == [0]
         assert value(app, "cpu 0 nr_bytes") == 3996
-        await pilot.press("left_square_bracket")
+        await press(app, "left_square_bracket")
         assert app.player.index == 1 and value(app, "memcg /A usage") == 0
 
 
@@ -247,61 +247,57 @@ async def test_next_on_an_unanswered_prediction_warns_then_skips(progress_file: 
 async def test_goal_shows_the_differing_field_hints_and_solution(progress_file: str) -> None:
     path = os.path.join(ROOT, "lessons", "02-byte-stock.toml")
     app = LessonApp(path, progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE):
         assert app.player is not None
         app.enter(6)  # the goal: empty cpu0's byte stock exactly
-        await pilot.pause()
+        await settle(app)
         assert "✗ cpu 0 nr_bytes: expected 0, engine has 3796" in status(app)
-        await pilot.press("colon")
-        await type_text(pilot, "alloc X3 100 task=tA cpu=0")
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(app, "colon")
+        await type_text(app, "alloc X3 100 task=tA cpu=0")
+        await press(app, "enter")
         assert "expected 0, engine has 3696" in status(app)  # checked at once, not after the replay
         assert not app.reached
-        await pilot.press("escape", "h")  # the prompt stays open after Enter: leave it
+        await press(app, "escape", "h")  # the prompt stays open after Enter: leave it
         assert "Hint 1" in narration_markdown(app, "#lesson-more")
         assert "(none for now)" in status(app)  # the one hint for a stock partly used
-        await pilot.press("h", "h")
+        await press(app, "h", "h")
         assert "no more hints" in str(app.query_one("#message").render())
-        await pilot.press("s")
-        await pilot.pause()
+        await press(app, "s")
         assert app.reached and "Goal reached" in status(app) and "by the solution" in status(app)
         assert "✓ cpu 0 nr_bytes = 0" in status(app)
         # the solution replays from the goal's start, ready to be watched with n / space
         assert app.session.cursor < app.session.total
-        await pilot.press("G")
+        await press(app, "G")
         assert value(app, "cpu 0 nr_bytes") == 0
         assert value(app, "object X3 size") == 3796  # the learner's X3 (100 bytes) is gone
 
 
 async def test_goal_reached_by_typing_and_lesson_words(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE):
         app.enter(6)
-        await pilot.pause()
-        await pilot.press("colon")
-        await type_text(pilot, "hint")
-        await pilot.press("enter")
+        await settle(app)
+        await press(app, "colon")
+        await type_text(app, "hint")
+        await press(app, "enter")
         assert "Hint 1" in narration_markdown(app, "#lesson-more")
-        await pilot.press("colon")
-        await type_text(pilot, "alloc X3 3796 task=tA cpu=0")
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(app, "colon")
+        await type_text(app, "alloc X3 3796 task=tA cpu=0")
+        await press(app, "enter")
         assert app.reached and "by you" in status(app)
-        await pilot.press("colon")
-        await type_text(pilot, "next")
-        await pilot.press("enter")
+        await press(app, "colon")
+        await type_text(app, "next")
+        await press(app, "enter")
         assert app.player is not None and app.player.index == 7
 
 
 async def test_a_bad_command_in_a_goal_is_one_red_line(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE):
         app.enter(6)
-        await pilot.press("colon")
-        await type_text(pilot, "alloc X3 lots")
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(app, "colon")
+        await type_text(app, "alloc X3 lots")
+        await press(app, "enter")
         message = str(app.query_one("#message").content)  # as said (the screen wraps it)
         assert "error" in message and "\n" not in message.strip()
         assert not app.reached and app.is_running
@@ -334,19 +330,19 @@ async def test_a_stepped_run_starts_at_its_first_micro_step(tmp_path: Any, progr
     path = tmp_path / "stepped.toml"
     path.write_text(STEPPED)
     app = LessonApp(str(path), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=WIDE):
+        await settle(app)
         s = app.session
         first = s.machine.commands[-1].first
         assert s.cursor == first and s.total > first + 3
         assert value(app, "cpu 0 nr_bytes") == 0
-        await pilot.press("n")
+        await press(app, "n")
         assert s.cursor == first + 1
-        await pilot.press("N")
+        await press(app, "N")
         assert s.cursor == s.total and value(app, "cpu 0 nr_bytes") == 3996
         assert "n next micro-step" in status(app)
         assert app.query_one("#trail-panel").has_class("-pointed")
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         text = narration_markdown(app)
         assert "`cpu 0 nr_bytes` = **3996**" in text
         assert "| t | /A | none | true |" in text  # tasks: no explorer panel, so listed here
@@ -360,11 +356,11 @@ def test_every_widget_name_maps_to_an_explorer_panel() -> None:
 
 async def test_the_pointed_panel_is_highlighted_alone(progress_file: str) -> None:
     app = LessonApp(os.path.join(ROOT, "lessons", "02-byte-stock.toml"), progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=WIDE):
+        await settle(app)
         pointed = [w.id for w in app.query(".-pointed")]
         assert pointed == ["stocks"]  # step 1: widget = "stocks"
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert [w.id for w in app.query(".-pointed")] == ["tree"]  # predicts memcg /A usage
         app.enter(6)
         assert [w.id for w in app.query(".-pointed")] == ["cmdline"]  # a goal
@@ -377,20 +373,20 @@ async def test_a_malformed_lesson_shows_its_problems_and_the_app_keeps_running(
     problems = check_file(path).problems
     assert problems
     app = LessonApp(path, progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=WIDE):
+        await settle(app)
         shown = status(app)
         for problem in problems:
             assert f"{problem.file}:{problem.line}:" in shown and problem.message in shown
         assert app.player is None
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert "no lesson open" in str(app.query_one("#message").render())
-        await pilot.press("colon")
-        await type_text(pilot, "mkdir Z")
-        await pilot.press("enter")
-        await pilot.press("escape", "G")  # leave the prompt; jump to the typed command's end
+        await press(app, "colon")
+        await type_text(app, "mkdir Z")
+        await press(app, "enter")
+        await press(app, "escape", "G")  # leave the prompt; jump to the typed command's end
         assert value(app, "memcg /Z state") == "online"  # the explorer still works
-        await pilot.press("l")
+        await press(app, "l")
         assert isinstance(app.screen, LessonList)
 
 
@@ -408,18 +404,17 @@ async def test_the_list_shows_progress_and_selecting_plays(progress_file: str) -
         json.dump({"version": 1, "lessons": {"01-why-objcg": {"done": [0, 1], "completed": False}}},
                   handle)
     app = LessonApp(None, progress_path=progress_file)
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=WIDE):
+        await settle(app)
         assert isinstance(app.screen, LessonList)
         options = app.screen.query_one("#lessons")
         first = str(options.get_option_at_index(0).prompt)
         assert first.startswith(" 1. 2/") and "Why obj_cgroup exists" in first
         assert "not started" in str(options.get_option_at_index(1).prompt)
-        await pilot.press("r")  # reset the highlighted lesson (1)
+        await press(app, "r")  # reset the highlighted lesson (1)
         assert "not started" in str(options.get_option_at_index(0).prompt)
         assert json.load(open(progress_file))["lessons"] == {}
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await press(app, "down", "enter")
         assert not isinstance(app.screen, LessonList)
         assert app.player is not None and app.player.lesson.id == "02-byte-stock"
         assert "Lesson 2 · step 1/8" in str(app.query_one("#lesson-head", Static).render())

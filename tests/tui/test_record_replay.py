@@ -1,13 +1,13 @@
-"""Record a session through Pilot, replay it, and compare every state; replay's chapter
+"""Record a session driven by keys, replay it, and compare every state; replay's chapter
 keys and play stopping at marks; recording never overwrites a file."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from engine.recording import load
+from tests.tui.conftest import painter, press
 from tui.app import ExplorerApp
 from tui.launch import main_explore
 from tui.export.source import SourceError, read, session_of
@@ -26,20 +26,12 @@ class Clock:
         return self.now
 
 
-def keys(text: str) -> list[str]:
-    return ["space" if ch == " " else ch for ch in text]
+async def type_line(app: ExplorerApp, line: str) -> None:
+    await press(app, "colon", *line, "enter", "escape")  # the prompt stays: leave it
 
 
-async def type_line(pilot: Any, line: str) -> None:
-    await pilot.press("colon", *keys(line), "enter", "escape")  # the prompt stays: leave it
-    await pilot.pause()
-
-
-async def chapter(pilot: Any, title: str) -> None:
-    await pilot.press("c")
-    await pilot.pause()
-    await pilot.press(*keys(title), "enter")
-    await pilot.pause()
+async def chapter(app: ExplorerApp, title: str) -> None:
+    await press(app, "c", *title, "enter")
 
 
 async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) -> None:
@@ -49,33 +41,31 @@ async def test_a_recorded_session_replays_to_identical_states(tmp_path: Path) ->
     tape = Tape(clock=clock, dwell=DWELL)  # the teacher asked for dwelt pauses
     tape.start(str(path), session)
     app = ExplorerApp(session, tape=tape)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await chapter(pilot, "The setup")  # at the end of the script
-        await type_line(pilot, "alloc X1 96 task=t cpu=1")
+    async with app.run_test(size=(120, 40)):
+        await painter(app).settle()
+        await chapter(app, "The setup")  # at the end of the script
+        await type_line(app, "alloc X1 96 task=t cpu=1")
         # stop the typed command's playback and go to its start (however far the play
         # timer got on a busy machine)
         app.playing = False
         session.goto(session.machine.commands[-1].first)
-        await pilot.press("n", "n", "space", "space")  # two steps in, play, pause again
-        await pilot.pause()
+        await press(app, "n", "n", "space", "space")  # two steps in, play, pause again
         paused_at = session.cursor
         assert not app.playing and 21 < paused_at < session.total
-        await pilot.press("end")
-        await chapter(pilot, "Two objects")
-        await type_line(pilot, "free X0 cpu=1")
-        await pilot.press("end", "b", "b")
+        await press(app, "end")
+        await chapter(app, "Two objects")
+        await type_line(app, "free X0 cpu=1")
+        await press(app, "end", "b", "b")
         clock.now += DWELL + 1  # the teacher looks at this point for a while
         dwelt_at = session.cursor
-        await type_line(pilot, "move t /")  # typed in the past: replaces nothing after 'free'
-        await pilot.press("end")
-        await chapter(pilot, "Moved out")
-        await chapter(pilot, "A note for it.")  # same point: a note for that chapter
-        await type_line(pilot, "rmdir A")
-        await pilot.press("end")
+        await type_line(app, "move t /")  # typed in the past: replaces nothing after 'free'
+        await press(app, "end")
+        await chapter(app, "Moved out")
+        await chapter(app, "A note for it.")  # same point: a note for that chapter
+        await type_line(app, "rmdir A")
+        await press(app, "end")
         text_while_recording = path.read_text()
-        await pilot.press("R")  # stop
-        await pilot.pause()
+        await press(app, "R")  # stop
         assert not tape.recording
         assert "recording stopped" in str(app.query_one("#message").render())
     text = path.read_text()
@@ -105,13 +95,13 @@ async def test_typing_in_the_past_keeps_the_old_future_and_its_marks(tmp_path: P
     tape = Tape()
     tape.start(str(path), session)
     app = ExplorerApp(session, tape=tape)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await type_line(pilot, "mkdir B")
-        await pilot.press("end")
-        await chapter(pilot, "After B")
-        await pilot.press("B", "B", "B")  # back into the alloc
-        await type_line(pilot, "mkdir C")  # a new branch: 'mkdir B' and its chapter are kept
-        await pilot.press("end")
+    async with app.run_test(size=(120, 40)):
+        await type_line(app, "mkdir B")
+        await press(app, "end")
+        await chapter(app, "After B")
+        await press(app, "B", "B", "B")  # back into the alloc
+        await type_line(app, "mkdir C")  # a new branch: 'mkdir B' and its chapter are kept
+        await press(app, "end")
         text = path.read_text()
         assert "#@ branch\n#@ | task t A\n#@ | alloc X0 4000 task=t cpu=0\n#@ | mkdir B\n" \
                "#@ | #@ chapter After B\nmkdir C\n" in text
@@ -119,8 +109,8 @@ async def test_typing_in_the_past_keeps_the_old_future_and_its_marks(tmp_path: P
         assert loaded.problem is None
         assert [c.command.text for c in loaded.machine.commands][-1] == "mkdir C"
         assert loaded.chapters() == [] and [b.lines[-1] for b in loaded.branches] == ["mkdir B"]
-        await pilot.press("y")  # back to the old future: its chapter comes back too
-        await pilot.press("end")
+        await press(app, "y")  # back to the old future: its chapter comes back too
+        await press(app, "end")
         assert [c.command.text for c in session.machine.commands][-2:] == [
             "alloc X0 4000 task=t cpu=0", "mkdir B"]
         assert [m.title for m in tape.chapters()] == ["After B"]
@@ -135,13 +125,13 @@ async def test_discarding_a_branch_is_explicit_and_undoable(tmp_path: Path) -> N
     tape = Tape()
     tape.start(str(path), session)
     app = ExplorerApp(session, tape=tape)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("B")
-        await type_line(pilot, "mkdir C")
+    async with app.run_test(size=(120, 40)):
+        await press(app, "B")
+        await type_line(app, "mkdir C")
         assert "#@ | alloc X0 4000 task=t cpu=0" in path.read_text()
-        await type_line(pilot, "discard 1")
+        await type_line(app, "discard 1")
         assert "#@ branch" not in path.read_text() and not session.branches
-        await type_line(pilot, "undiscard")
+        await type_line(app, "undiscard")
         assert "#@ | alloc X0 4000 task=t cpu=0" in path.read_text()
 
 
@@ -192,17 +182,17 @@ def test_chapters_are_numbered_in_timeline_order() -> None:
 async def test_replay_jumps_between_chapters(tmp_path: Path) -> None:
     app, tape = _replay_app(tmp_path)
     first, second = tape.chapters()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         message = lambda: str(app.query_one("#message").render())  # noqa: E731
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert app.session.cursor == first.cursor and "chapter 1/2: First" in message()
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert app.session.cursor == second.cursor and "chapter 2/2: Second" in message()
-        await pilot.press("right_square_bracket")
+        await press(app, "right_square_bracket")
         assert app.session.cursor == second.cursor and "no later chapter" in message()
-        await pilot.press("left_square_bracket")
+        await press(app, "left_square_bracket")
         assert app.session.cursor == first.cursor
-        await pilot.press("left_square_bracket")
+        await press(app, "left_square_bracket")
         assert "no earlier chapter" in message()
 
 
@@ -231,13 +221,11 @@ async def test_recording_refuses_an_existing_file(tmp_path: Path) -> None:
     precious.write_text("my notes\n")
     session = Session.from_text(SCRIPT, "<test>")
     app = ExplorerApp(session)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("R")
-        await pilot.pause()
+    async with app.run_test(size=(120, 40)):
+        await press(app, "R")
         field = app.screen.query_one("#prompt-input")
         field.value = str(precious)  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(app, "enter")
         assert "already exists; not overwriting" in str(app.query_one("#message").render())
         assert not app.tape.recording
     assert precious.read_text() == "my notes\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from tests.tui.test_record_replay import type_line
+from tests.tui.conftest import painter, press, type_text
 from tui import present
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
@@ -49,8 +49,14 @@ def stale_stocks(stocks: CpuStocks) -> list[str]:
     return [] if kept == [look(line) for line in fresh] else [f"stocks: {stocks.plain!r}"]
 
 
-async def check(app, pilot, what: str) -> None:
-    await pilot.pause()
+async def type_line(app, line: str) -> None:
+    """A command at the prompt, which stays open after Enter: leave it."""
+    await press(app, "colon")
+    await type_text(app, line)
+    await press(app, "enter", "escape")
+
+
+def check(app, what: str) -> None:
     problems = stale_stocks(app.query_one(CpuStocks))
     for panel in (app.query_one(MemcgTree), app.query_one(ObjcgList), app.query_one(ObjectList)):
         problems += stale_rows(panel)
@@ -63,19 +69,20 @@ async def test_kept_rows_match_a_fresh_drawing_on_a_random_walk(make_app, repare
     async with app.run_test(size=(120, 40)) as pilot:
         for n in range(160):
             key = rng.choice(KEYS)
-            await pilot.press(key)
-            await check(app, pilot, f"key {n} ({key})")
+            await press(app, key)
+            check(app, f"key {n} ({key})")
             if n == 60:  # back into the past, then a command typed there: a new branch
-                await pilot.press("home", "N", "N", "N")
-                await type_line(pilot, "mkdir Q")
+                await press(app, "home", "N", "N", "N")
+                await type_line(app, "mkdir Q")
                 assert app.session.branches, "the typed command made no branch"
-                await check(app, pilot, "a command typed in the past")
+                check(app, "a command typed in the past")
             if n == 100:
-                await pilot.press("y")  # back to the old future
-                await check(app, pilot, "a branch switch")
+                await press(app, "y")  # back to the old future
+                check(app, "a branch switch")
             if n == 130:
                 await pilot.resize_terminal(100, 30)
-                await check(app, pilot, "a resize")
+                await painter(app).settle()
+                check(app, "a resize")
 
 
 async def test_a_branch_switch_one_micro_step_back_redraws_what_it_changed(make_app, reparent_script):
@@ -85,15 +92,16 @@ async def test_a_branch_switch_one_micro_step_back_redraws_what_it_changed(make_
     back_by_one = 0
     for steps in (2, 5, 8, 11):
         app = make_app(reparent_script, at="start")
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press(*["n"] * steps)
-            await type_line(pilot, "task tZ A")
-            await pilot.pause()
+        async with app.run_test(size=(120, 40)):
+            await press(app, *["n"] * steps)
+            await type_line(app, "task tZ A")
+            app.playing = False  # stepped, not played: the same wherever the timer got
+            await press(app, "n")  # the typed command's one micro-step, drawn (or already)
             before = app.session.cursor
-            await pilot.press("y")
-            await pilot.pause()
+            assert before == app.session.total
+            await press(app, "y")  # to the fork: one micro-step back, on the old timeline
             back_by_one += app.session.cursor == before - 1
-            await check(app, pilot, f"a branch switch after {steps} steps")
-            await pilot.press("n", "b", "y")
-            await check(app, pilot, f"and back, after {steps} steps")
+            check(app, f"a branch switch after {steps} steps")
+            await press(app, "n", "b", "y")
+            check(app, f"and back, after {steps} steps")
     assert back_by_one, "no switch moved the cursor back by one micro-step: the case is not tested"

@@ -1,7 +1,7 @@
 """The explorer in a real terminal, driven as a person types: tmux send-keys, then
 capture-pane polled (with a generous bounded wait) until the screen shows the result.
 
-Each test runs its own tmux server on a private socket (-L) and kills it at the end.
+Each test runs its own tmux server on a socket in its tmp_path (-S) and kills it at the end.
 Skipped cleanly where tmux is not installed.
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -29,8 +28,8 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Terminal:
     """One tmux server and session running a command at 120x40."""
 
-    def __init__(self, command: list[str], cwd: Path) -> None:
-        self.tmux = ["tmux", "-L", f"objcg-test-{uuid.uuid4().hex[:12]}"]
+    def __init__(self, command: list[str], cwd: Path, socket: Path) -> None:
+        self.tmux = ["tmux", "-S", str(socket)]
         env = dict(os.environ, TERM="xterm-256color")
         shell = " ".join(_quote(a) for a in command)
         subprocess.run([*self.tmux, "-f", "/dev/null", "new-session", "-d", "-x", "120",
@@ -70,11 +69,12 @@ def _quote(text: str) -> str:
 
 
 @pytest.fixture
-def terminal() -> Iterator[Callable[..., Terminal]]:
+def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
     opened: list[Terminal] = []
 
     def start(*args: str, cwd: Path = ROOT) -> Terminal:
-        term = Terminal([sys.executable, "-m", "tui.cli", *args], cwd)
+        socket = tmp_path / f"tmux-{len(opened)}"
+        term = Terminal([sys.executable, "-m", "tui.cli", *args], cwd, socket)
         opened.append(term)
         term.wait_for(lambda s: "kernel trail" in s and "? help" in s, "the explorer")
         return term
@@ -88,7 +88,7 @@ def _save(term: Terminal, path: Path) -> str:
     """Save the session from the prompt and return the file's text."""
     term.type(f"save {path}")
     term.keys("Enter")
-    term.wait_for(lambda s: f"saved" in s and path.exists(), f"'save {path}'")
+    term.wait_for(lambda s: "saved" in s and path.exists(), f"'save {path}'")
     return path.read_text(encoding="utf-8")
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from engine.invariants import InvariantViolation
 from textual.command import CommandPalette
 from textual.widgets import Static
 
+from tests.tui.conftest import painter, press
 from tui.app import ExplorerApp
 from tui.widgets.banner import ViolationBanner
 from tui.widgets.command_line import CommandLine
@@ -43,17 +46,21 @@ async def loaded(app: ExplorerApp, pilot) -> None:
         await pilot.pause(0.05)
 
 
+async def settle(app: ExplorerApp) -> None:
+    await painter(app).settle()
+
+
 def message(app: ExplorerApp) -> str:
     return str(app.query_one("#message", Static).content)  # as said, before it is wrapped
 
 
 async def test_micro_steps_forward_and_back(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         start = app.session.cursor
-        await pilot.press("n", "n", "n")
+        await press(app, "n", "n", "n")
         assert app.session.cursor == start + 3
-        await pilot.press("b")
+        await press(app, "b")
         assert app.session.cursor == start + 2
         trail = app.query_one(Trail)
         assert trail.cursor == 1  # the current step (second of rmdir) is highlighted
@@ -61,28 +68,28 @@ async def test_micro_steps_forward_and_back(make_app):
 
 async def test_command_forward_and_back(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         session = app.session
         rec = session.machine.commands[-1]
         assert session.cursor == rec.first  # the built-in scenario opens before its rmdir
-        await pilot.press("N")
+        await press(app, "N")
         assert session.cursor == rec.end
-        await pilot.press("B")
+        await press(app, "B")
         assert session.cursor == rec.first
-        await pilot.press("B")
+        await press(app, "B")
         assert session.cursor == session.machine.commands[-2].first
 
 
 async def test_start_and_end(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("home")
+    async with app.run_test(size=SIZE):
+        await press(app, "home")
         assert app.session.cursor == 0
-        await pilot.press("end")
+        await press(app, "end")
         assert app.session.at_end
-        await pilot.press("g")
+        await press(app, "g")
         assert app.session.cursor == 0
-        await pilot.press("G")
+        await press(app, "G")
         assert app.session.at_end
 
 
@@ -123,38 +130,49 @@ async def test_play_stops_at_the_end(make_app):
         assert not app.playing and "end of history" in message(app)
 
 
+async def test_a_play_tick_after_quitting_at_the_end_is_harmless(make_app):
+    """The play timer can tick once more while the app quits: at the end of history that
+    tick stopped play and redrew the position bar, which was gone (NoMatches at exit)."""
+    app = make_app(at="end")
+    async with app.run_test(size=SIZE):
+        pass
+    app.set_reactive(type(app).playing, True)  # it was playing (no watcher: nothing to draw)
+    app._tick()
+    assert app.playing  # nothing happened
+
+
 async def test_step_keys_win_over_a_focused_panel(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         for panel in (ObjcgList, Trail, MemcgTree):
             app.query_one(panel).focus()
             before = app.session.cursor
-            await pilot.press("n")
+            await press(app, "n")
             assert app.session.cursor == before + 1, panel
 
 
 async def test_letters_type_in_the_command_line_but_f_keys_step(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon")
+    async with app.run_test(size=SIZE):
+        await press(app, "colon")
         assert isinstance(app.focused, CommandLine)
         before = app.session.cursor
-        await pilot.press("n", "b", "space")
+        await press(app, "n", "b", "space")
         assert app.query_one(CommandLine).value == "nb "
         assert app.session.cursor == before
-        await pilot.press("f7", "f7")
+        await press(app, "f7", "f7")
         assert app.session.cursor == before + 2
-        await pilot.press("f6")
+        await press(app, "f6")
         assert app.session.cursor == before + 1
-        await pilot.press("f8")
+        await press(app, "f8")
         assert app.session.at_end
-        await pilot.press("f5")
+        await press(app, "f5")
         assert app.session.cursor == app.session.machine.commands[-1].first
-        await pilot.press("f9")
+        await press(app, "f9")
         assert app.playing
-        await pilot.press("f9")
+        await press(app, "f9")
         assert not app.playing
-        await pilot.press("escape")
+        await press(app, "escape")
         assert isinstance(app.focused, MemcgTree)
 
 
@@ -181,9 +199,9 @@ async def test_a_typed_command_runs_and_plays(make_app):
 
 async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         before = (app.session.cursor, app.session.total, app.session.machine.snapshot())
-        await pilot.press("colon", *"free NOPE cpu=0", "enter")
+        await press(app, "colon", *"free NOPE cpu=0", "enter")
         text = message(app)
         assert text.startswith("error: ") and "NOPE" in text and "\n" not in text
         assert (app.session.cursor, app.session.total, app.session.machine.snapshot()) == before
@@ -191,15 +209,16 @@ async def test_a_bad_command_shows_one_line_and_changes_nothing(make_app):
         assert isinstance(app.focused, CommandLine)
         selection = app.query_one(CommandLine).selection  # selected: typing replaces it
         assert (min(selection), max(selection)) == (0, len("free NOPE cpu=0"))
-        await pilot.press(*"frob", "enter")
+        await press(app, *"frob", "enter")
         assert "unknown command 'frob'" in message(app)
-        await pilot.press("escape", "colon", *"drain cpu=0", "enter")  # ':' starts afresh
+        await press(app, "escape", "colon", *"drain cpu=0", "enter")  # ':' starts afresh
         assert "drain cpu=0 → 0" in message(app)
-        await pilot.press("colon", "up", "up")  # the refused line is in the history
+        await press(app, "colon", "up", "up")  # the refused line is in the history
         assert app.query_one(CommandLine).value == "frob"
         # and the app quits while "drain cpu=0" is still playing: no error at exit
 
 
+@pytest.mark.real_pilot
 async def test_history_and_completion(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -219,47 +238,47 @@ async def test_history_and_completion(make_app):
 async def test_save_find_and_help_at_the_command_line(make_app, tmp_path):
     app = make_app()
     path = tmp_path / "mine.objcg"
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon", *f"save {path}", "enter")
+    async with app.run_test(size=SIZE):
+        await press(app, "colon", *f"save {path}", "enter")
         lines = path.read_text().splitlines()
         assert len([line for line in lines if not line.startswith("#")]) == 13  # the commands
         assert lines[0] == "# objcg-lab recording v1" and lines[-1] == "#@ end"
         assert "saved 13 commands" in message(app)
-        await pilot.press("colon", *"save", "enter")
+        await press(app, "colon", *"save", "enter")
         assert "usage: save FILE" in message(app)
-        await pilot.press("escape", "slash")
+        await press(app, "escape", "slash")
         assert app.query_one(CommandLine).value == "find "
-        await pilot.press("Y")
+        await press(app, "Y")
         assert app.find_text == "Y"  # filters as you type
         assert app.query_one(ObjectList).rows == ["Y0", "Y1"]
-        await pilot.press("1")
+        await press(app, "1")
         assert app.query_one(ObjectList).rows == ["Y1"]
         # Y1 is shown with its objcg, the memcg that objcg points at, and its ancestors
         assert app.query_one(ObjcgList).rows == ["/A/B"]
         assert [r.memcg for r in app.query_one(MemcgTree).rows if r.kind == "memcg"] == [
             "/", "/A", "/A/B"]
         assert "1 match" in message(app)
-        await pilot.press("enter")
+        await press(app, "enter")
         assert app.find_text == "Y1" and app.query_one(CommandLine).value == ""
-        await pilot.press(*"find NOPE")
+        await press(app, *"find NOPE")
         assert "no match" in message(app) and app.query_one(ObjectList).rows == []
-        await pilot.press("ctrl+u", *"find Y1", "enter")
-        await pilot.press("escape", "escape")  # leave the prompt, then clear the filter
+        await press(app, "ctrl+u", *"find Y1", "enter")
+        await press(app, "escape", "escape")  # leave the prompt, then clear the filter
         assert app.find_text == ""
-        await pilot.press("colon", *"help", "enter")
+        await press(app, "colon", *"help", "enter")
         assert isinstance(app.screen, HelpScreen)
 
 
 async def test_help_screen_opens_and_closes_and_blocks_step_keys(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
+    async with app.run_test(size=SIZE):
+        await press(app, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         before = app.session.cursor
-        await pilot.press("n", "q")  # q closes help, it does not quit
+        await press(app, "n", "q")  # q closes help, it does not quit
         assert app.session.cursor == before
         assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("question_mark", "escape")
+        await press(app, "question_mark", "escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
@@ -278,58 +297,68 @@ async def test_command_palette_runs_explorer_commands(make_app):
 
 async def test_objects_zoom_fold_and_clear(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         objects = app.query_one(ObjectList)
         assert objects.display  # 40 rows: room for it
-        await pilot.press("o")
+        await press(app, "o")
         assert not objects.display
-        await pilot.press("o")
+        await press(app, "o")
         assert objects.display
         tree = app.query_one(MemcgTree)
         tree.focus()
         assert tree.select_key(("memcg", "/A", None))
-        await pilot.press("z")
+        await press(app, "z")
         assert app.tree_options.zoom == "/A" and tree.rows[0].memcg == "/A"
-        await pilot.press("z")
+        await press(app, "z")
         assert app.tree_options.zoom is None
         assert tree.select_key(("memcg", "/A", None))
         count = len(tree.rows)
-        await pilot.press("enter")  # fold /A's children
+        await press(app, "enter")  # fold /A's children
         assert len(tree.rows) < count
-        await pilot.press("enter")
+        await press(app, "enter")
         assert len(tree.rows) == count
-        await pilot.press("z", "escape")
+        await press(app, "z", "escape")
         assert app.tree_options.zoom is None
 
 
 async def test_tab_moves_focus_and_q_quits(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.focused, MemcgTree)
-        await pilot.press("tab")
-        assert not isinstance(app.focused, MemcgTree)
-        await pilot.press("down", "up", "pagedown", "pageup", "j", "k")
-        await pilot.press("q")
-    assert app.return_code == 0
+    async with app.run_test(size=SIZE):
+        tree = app.focused
+        assert isinstance(tree, MemcgTree) and tree.cursor == 0 and len(tree.rows) > 4
+        cursor = app.session.cursor
+        moves = [("down", 1), ("j", 2), ("up", 1), ("k", 0), ("pagedown", len(tree.rows) - 1),
+                 ("pageup", 0)]
+        for key, row in moves:  # a list's own keys move its selection, not the history
+            await press(app, key)
+            assert tree.cursor == row, (key, tree.cursor)
+        assert app.session.cursor == cursor
+        await press(app, "tab")
+        objcgs = app.focused
+        assert isinstance(objcgs, ObjcgList) and objcgs.cursor == 0
+        await press(app, "j")
+        assert objcgs.cursor == 1 and tree.cursor == 0
+        await press(app, "q")
+    assert app.return_code == 0 and not app.is_running
 
 
 async def test_selection_drives_the_conservation_sum(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"n" * 7)  # offline (after the RCU callback): objcg /A/B moves, the sum follows
+    async with app.run_test(size=SIZE):
+        await press(app, *"n" * 7)  # offline (after the RCU callback): objcg /A/B moves, the sum follows
         status = app.query_one(InvariantStatus).plain
         assert status.startswith("✓ objcg /A/B:")
         objcgs = app.query_one(ObjcgList)
         objcgs.focus()
-        await pilot.press("down", "up")  # the learner picks /A: it stays picked
-        await pilot.press("n", "n")
+        await press(app, "down", "up")  # the learner picks /A: it stays picked
+        await press(app, "n", "n")
         status = app.query_one(InvariantStatus).plain
         assert status.startswith("✓ objcg /A:") and "nr_charged_bytes" in status
 
 
 async def test_invariant_violation_shows_a_banner_and_the_app_goes_on(make_app, monkeypatch):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         banner = app.query_one(ViolationBanner)
         assert not banner.has_class("-shown")
 
@@ -337,11 +366,11 @@ async def test_invariant_violation_shows_a_banner_and_the_app_goes_on(make_app, 
             raise InvariantViolation("I1: byte conservation broken for /A")
 
         monkeypatch.setattr(app.session.machine, "run_line", broken)
-        await pilot.press("colon", *"drain cpu=0", "enter")
+        await press(app, "colon", *"drain cpu=0", "enter")
         assert banner.has_class("-shown")
         assert "I1: byte conservation broken" in str(banner.render())
         before = app.session.cursor
-        await pilot.press("escape", "b")
+        await press(app, "escape", "b")
         assert app.session.cursor == before - 1  # still usable
 
 
@@ -362,12 +391,12 @@ async def test_kernel_warn_is_shown_as_dmesg_prints_it(make_app):
 
 async def test_small_terminal_hides_objects_until_asked(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         assert not app.query_one(ObjectList).display
         assert app.screen.has_class("-compact")
-        await pilot.press("o")
+        await press(app, "o")
         assert app.query_one(ObjectList).display
-        await pilot.press("n", "N")
+        await press(app, "n", "N")
         assert app.session.at_end
 
 
@@ -375,7 +404,7 @@ async def test_a_big_tree_starts_folded_and_steps(make_app):
     from tui.scenarios import scale_script
 
     app = make_app(scale_script(memcgs=120, objcgs=600, cpus=8, tops=4), at="end")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         tree = app.query_one(MemcgTree)
         assert app.tree_options.auto_collapse
         shown = [r.memcg for r in tree.rows if r.kind == "memcg"]
@@ -383,7 +412,7 @@ async def test_a_big_tree_starts_folded_and_steps(make_app):
         # the last command removed a cgroup below /T3: that branch is open, the rest folded
         assert "/T3/C0" in shown
         assert len(app.query_one(ObjcgList).rows) == 600
-        await pilot.press("B", "n", "n", "n", "n", "b")
+        await press(app, "B", "n", "n", "n", "n", "b")
         assert app.session.cursor == app.session.machine.commands[-1].first + 3
         # the rmdir's memcg, folded two levels down, is opened for the learner
         removed = app.session.machine.commands[-1].command.args[0]
@@ -415,10 +444,10 @@ async def test_keys_typed_in_a_burst_complete_in_order(make_app):
 
 async def test_stepping_past_either_end_says_so(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("end", "n")
+    async with app.run_test(size=SIZE):
+        await press(app, "end", "n")
         assert "end of history" in message(app)
-        await pilot.press("home", "b")
+        await press(app, "home", "b")
         assert app.session.cursor == 0 and "at the start" in message(app)
 
 
@@ -434,10 +463,10 @@ async def test_clicking_a_row_selects_it(make_app):
 
 async def test_ctrl_q_quits_even_from_the_command_line(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon", "q")
+    async with app.run_test(size=SIZE):
+        await press(app, "colon", "q")
         assert app.query_one(CommandLine).value == "q" and app.is_running
-        await pilot.press("ctrl+q")
+        await press(app, "ctrl+q")
     assert app.return_code == 0
 
 
@@ -448,15 +477,15 @@ async def test_messages_go_when_they_stop_being_true():
     session = Session.from_text(scenarios.default_text(), scenarios.DEFAULT_NAME)
     rmdir = session.machine.commands[-1]
     app = ExplorerApp(session, start_at=rmdir.first, greeting="stopped before its last command")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
+    async with app.run_test(size=SIZE):
+        await press(app, "n")
         assert "stopped before" in message(app)  # still true: the rmdir is being stepped
-        await pilot.press("N")  # the rmdir has run
+        await press(app, "N")  # the rmdir has run
         assert "stopped before" not in message(app)
-        await pilot.press("B", "colon", *"drain cpu=0", "enter")
+        await press(app, "B", "colon", *"drain cpu=0", "enter")
         assert "playing its" in message(app) or not app.playing
         app.playing = False  # paused (or play already over: the same either way)
-        await pilot.pause()
+        await settle(app)
         assert "playing its" not in message(app) and "drain cpu=0 → 0" in message(app)
         assert "a new branch" in message(app)
 

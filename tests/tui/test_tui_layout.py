@@ -9,6 +9,7 @@ import pytest
 
 from tui import scenarios
 
+from tests.tui.conftest import press
 from tui.widgets.memcg_tree import MemcgTree
 from tui.widgets.object_list import ObjectList
 from tui.widgets.objcg_list import ObjcgList
@@ -21,9 +22,8 @@ def _visible(widget) -> int:
 
 async def test_at_120x40_every_object_is_shown_and_the_trail_gets_the_rest(make_app):
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("N")  # the whole rmdir A/B
-        await pilot.pause()
+    async with app.run_test(size=(120, 40)):
+        await press(app, "N")  # the whole rmdir A/B
         objects, trail = app.query_one(ObjectList), app.query_one(Trail)
         assert _visible(objects) >= len(objects.rows) == 4  # Y1, a holder of /A/B, included
         assert _visible(app.query_one(MemcgTree)) >= len(app.query_one(MemcgTree).rows)
@@ -37,9 +37,8 @@ async def test_at_120x40_every_object_is_shown_and_the_trail_gets_the_rest(make_
 
 async def test_at_200x60_the_spare_rows_go_to_the_trail_not_above_it(make_app):
     app = make_app()
-    async with app.run_test(size=(200, 60)) as pilot:
-        await pilot.press("N")
-        await pilot.pause()
+    async with app.run_test(size=(200, 60)):
+        await press(app, "N")
         tree = app.query_one(MemcgTree)
         main = app.query_one("#main").outer_size.height
         right = sum(app.query_one(s).outer_size.height for s in ("#stocks", "#objcgs", "#objects"))
@@ -50,9 +49,8 @@ async def test_at_200x60_the_spare_rows_go_to_the_trail_not_above_it(make_app):
 
 async def test_at_80x24_with_objects_each_list_shows_rows_and_says_when_more_are_below(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n", "n", "n", "n", "n", "o")
-        await pilot.pause()
+    async with app.run_test(size=(80, 24)):
+        await press(app, "n", "n", "n", "n", "n", "o")
         lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
         for panel in (app.query_one(ObjcgList), app.query_one(ObjectList)):
             region = panel.scrollable_content_region

@@ -395,14 +395,16 @@ def test_trail_puts_callers_before_callees_at_the_real_depth(default_session):
 
 
 def test_no_trail_line_goes_deeper_than_one_level_below_its_caller():
-    import glob
+    from pathlib import Path
 
     from engine import Machine
 
-    for path in sorted(glob.glob("tests/scenarios/*.objcg")):
+    paths = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.objcg"))
+    assert len(paths) > 20, "the golden scenarios are not where this test looks"
+    for path in paths:
         m = Machine()
-        for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
-            m.run_line(line, path, number)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m.run_line(line, path.name, number)
         for rec in m.commands:
             depth = -1
             for entry in present.trail_entries(m.steps, rec.first, rec.end):

@@ -11,7 +11,7 @@ from tui.world import World
 
 
 def conservation(world: World, objcg: str) -> Conservation | None:
-    """Byte conservation (spec I1) for one objcg: pages × PAGE_SIZE = live + stocks + leftover."""
+    """Byte conservation (invariant I1) for one objcg: pages × PAGE_SIZE = live + stocks + leftover."""
     return byte_conservation(world.state, objcg)
 
 
