@@ -57,7 +57,8 @@ def test_a_dwelt_pause_is_written_when_the_threshold_passes(tmp_path: Path) -> N
 def test_pause_key_title_rename_and_delete_are_written_at_once(tmp_path: Path) -> None:
     session, tape, path = recorder(tmp_path)
     session.goto(5)
-    assert "pause at micro-step 5" in tape.add_pause(session)
+    # in the header's terms: 5 micro-steps applied = config (1), mkdir (3), task t A (1)
+    assert "pause at command 3/4, step 1/1" in tape.add_pause(session)
     assert "already marked" in tape.add_pause(session)
     session.goto(2)
     tape.add_chapter(session, "Setup")

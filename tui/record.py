@@ -143,7 +143,7 @@ class Tape:
         self.marks.append(Mark(cursor, "chapter", text))
         number = self.chapter_at(cursor)
         where = f"chapter {number[0] if number else '?'}/{len(self.chapters())} '{text}' " \
-                f"at micro-step {cursor}"
+                f"at {session.position().where()}"
         return self._saved(session, where)
 
     def moved(self, session: Session) -> None:
@@ -170,9 +170,9 @@ class Tape:
         if not self.recording:
             return "not recording: R records the session, then P marks pauses"
         if session.cursor in self.stops():
-            return f"micro-step {session.cursor} is already marked"
+            return f"{session.position().where()} is already marked"
         self._add_pause(session.cursor)
-        return self._saved(session, f"pause at micro-step {session.cursor}")
+        return self._saved(session, f"pause at {session.position().where()}")
 
     def _settle(self, session: Session) -> None:
         if self._pending is not None and self.recording and self.dwell is not None:

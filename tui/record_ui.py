@@ -86,7 +86,7 @@ def ask_chapter(app: Explorer) -> None:
             app.redraw(relayout=True, follow=True)
     here = app.tape.chapter_at(app.session.cursor)
     question = (f"A note for chapter '{here[1].title}':" if here
-                else f"Title of a chapter starting here (micro-step {app.session.cursor}):")
+                else f"Title of a chapter starting here ({app.position().where()}):")
     app.push_screen(Prompt(question, placeholder="e.g. The race in obj_cgroup_release"), given)
 
 

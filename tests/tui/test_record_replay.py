@@ -265,3 +265,26 @@ def test_replay_of_a_broken_recording_shows_its_valid_part(tmp_path: Path) -> No
     assert [c.command.text for c in loaded.machine.commands] == ["mkdir A"]
     line = greeting(str(path), 1, 0, loaded.problem)
     assert line.startswith(f"{path}:3: error: unknown command") and "showing the 1 commands" in line
+
+
+async def test_the_chapter_dialog_names_the_place_as_the_header_does(tmp_path: Path) -> None:
+    """The chapter title prompt says where the chapter starts in the header's words
+    (command N/M, step K/L), never the global micro-step count the header never shows."""
+    from textual.widgets import Label
+
+    from tui.record_ui import Prompt
+
+    session = Session.from_text(SCRIPT, "<test>")
+    # config (1), mkdir A (3), task t A (1), then the first of the alloc's 16 micro-steps
+    # (4000 B on an empty stock: the page charge, stock refill and object steps; the
+    # header is the reference here, the dialog must say the same)
+    session.goto(6)
+    app = ExplorerApp(session)
+    async with app.run_test(size=(120, 40)):
+        await press(app, "c")
+        assert isinstance(app.screen, Prompt)
+        question = str(app.screen.query_one(Label).content)
+        assert "(command 4/4, step 1/16)" in question, question
+        assert "micro-step" not in question
+        header = " ".join(line.plain for line in app.query_one("PositionBar").make_lines(120))
+        assert "command 4/4" in header and "step 1/16" in header, header

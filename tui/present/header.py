@@ -22,6 +22,13 @@ class Position:
     next_text: str | None  # the command after the current one, when at its end
     kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
 
+    def where(self) -> str:
+        """The cursor as the header counts it: "command 3/7, step 5/9", or "the start"."""
+        if self.command is None:
+            return "the start"
+        return (f"command {self.command + 1}/{self.commands}, "
+                f"step {self.step_in_command}/{self.steps_in_command}")
+
 
 def header_text(pos: Position, playing: bool | None, speed: float, recording: str | None = None,
                 width: int | None = None, mark: Text | None = None) -> Text:
