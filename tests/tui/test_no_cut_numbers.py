@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from engine.calls import trace_lines
 from engine.headless import main_run
 from engine.steps import describe
 from tui import scenarios
@@ -372,6 +373,7 @@ def check_stocks(truth: Truth, lines: list[str], problems: Problems) -> None:
         if row.startswith("▼"):  # CPUs the layout left no row for
             if re.fullmatch(r"▼ \d+ more below", row) is None:
                 problems.add(line, "a cut 'more' marker")
+            continue
         if line.startswith(" ") and not row.startswith(("page", "byte", "B ", "pg")):
             continue  # a queued call's wrapped part: read with its line
         if "◷" in row:  # deferred work waiting (tui.present.work): a queued call, whole
@@ -532,7 +534,12 @@ def check_trail(app: ExplorerApp, lines: list[str], problems: Problems) -> None:
     rec = app.ahead() or session.record(index if index is not None else 0)
     if rec is None:
         return
-    full = [describe(session.machine.steps[i].data) for i in range(rec.first, rec.end)]
+    steps = session.machine.steps
+    full = [describe(steps[i].data) for i in range(rec.first, rec.end)]
+    # the caller lines the trail draws above their callees' steps, as engine.calls makes
+    # them (they wrap like any line: a deep path breaks before one of its '/')
+    full += [line.text for line in trace_lines([(steps[i].data, steps[i].stack) for i in range(len(steps))],
+                                               rec.first, rec.end) if line.step is None]
     for line in lines:
         piece = re.sub(r"^\s*(w?\d{1,2})?│", "", line)  # the lane gutter (tui.present.lanes)
         piece = piece.strip().lstrip("▶▷·").strip()
