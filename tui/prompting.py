@@ -91,7 +91,7 @@ class Prompting(_Base):
         if outcome.record is not None:
             self.session.goto(outcome.record.first)
             self._played = outcome.record
-            self.playing = True
+            self.playing = outcome.play
         elif outcome.moved:
             self.playing = False
         self.redraw(relayout=True, follow=outcome.moved)

@@ -26,6 +26,7 @@ class Outcome:
     moved: bool = False  # the timeline changed under the cursor (a branch switched to)
     settled: Text | None = None  # the message once the command's play is over
     leave: bool = False  # the keys go back to the panels (a block's thread keys)
+    play: bool = True  # play `record` from its start; False: it waits for the learner's keys
 
 
 def execute(session: Session, line: str) -> Outcome:
@@ -48,7 +49,7 @@ def execute(session: Session, line: str) -> Outcome:
     rec = done.record
     if hand.is_live(session.machine, rec):  # a block typed here waits for the learner
         note = Text(hand.begun_note(session))
-        return Outcome(True, note, record=rec, settled=note, leave=True)
+        return Outcome(True, note, record=rec, settled=note, leave=True, play=False)
     result = Text.assemble((f"{rec.command.text} → {present.errno_name(rec.ret)}",
                             "green" if rec.ret == 0 else "bold red"))
     if done.forked is not None:

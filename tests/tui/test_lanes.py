@@ -253,6 +253,7 @@ async def test_the_race_by_hand_with_the_keys_the_footer_shows(make_app):
         keys = footer_keys(app)
         assert keys.get("0") == "cpu0" and keys.get("1") == "cpu1" and "2" not in keys
         assert "play" not in keys.values()  # nothing to play while the block waits
+        assert not app.playing  # and the header says "paused", not "▶ playing"
         for key in RACE[:-1]:
             await pilot.press(key)
         await pilot.pause()
@@ -363,7 +364,8 @@ def test_the_race_by_hand_in_a_real_terminal(tmp_path):
     script.write_text(PRELUDE, encoding="utf-8")
     import sys
 
-    term = Terminal([sys.executable, "-m", "tui.cli", "explore", str(script)], ROOT)
+    term = Terminal([sys.executable, "-m", "tui.cli", "explore", str(script)], ROOT,
+                    tmp_path / "tmux.sock")
     try:
         term.wait_for(lambda s: "kernel trail" in s and "? help" in s, "the explorer")
         term.keys(":")

@@ -16,13 +16,18 @@ def test_opening_view(snap_compare, make_app):
     assert snap_compare(make_app(), run_before=settled(), terminal_size=WIDE)
 
 
+# rmdir A/B's micro-steps 1-7: rmdir, destroy, kill_css (offline waits for an RCU grace
+# period), the grace period queues css_killed_work_fn, which runs offline: /A/B->objcg =
+# NULL, then the objcg's memcg pointer swings to /A and it joins /A's list (step 7)
+TO_THE_SWING = ("n",) * 7
+
+
 def test_mid_reparent_pointer_swing(snap_compare, make_app):
-    # rmdir A/B: destroy, kill_css, detach, then the active objcg moves to /A's list
-    assert snap_compare(make_app(), run_before=settled("n", "n", "n", "n"), terminal_size=WIDE)
+    assert snap_compare(make_app(), run_before=settled(*TO_THE_SWING), terminal_size=WIDE)
 
 
 def test_mid_reparent_at_80x24(snap_compare, make_app):
-    assert snap_compare(make_app(), run_before=settled("n", "n", "n", "n"), terminal_size=SMALL)
+    assert snap_compare(make_app(), run_before=settled(*TO_THE_SWING), terminal_size=SMALL)
 
 
 def test_after_rmdir_the_freed_memcg_is_a_ghost(snap_compare, make_app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 from engine.lessons import load_lesson, progress
 from engine.lessons.course import Entry, entries
 from engine.lessons.model import Problem
+from tui.present.wrap import wrap_text
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,31 @@ def row_text(item: Listed, data: dict[str, Any]) -> Text:
     state = progress.summary(data, item.entry.id, item.steps)
     style = "green" if state == "done" else ("grey58" if state == "not started" else "yellow")
     return Text.assemble(f"{item.entry.number:>2}. ", (f"{state:<12}", style), (item.entry.title, "bold"))
+
+
+class Row:
+    """A lesson's row: number and progress, then its title; a long title wraps under
+    itself (not under the number) and never leaves one word alone on its last line."""
+
+    def __init__(self, text: Text, title_at: int) -> None:
+        self.text, self.title_at = text, title_at
+
+    def __str__(self) -> str:
+        return self.text.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        head, title = self.text[:self.title_at], self.text[self.title_at:]
+        room = max(12, options.max_width - self.title_at)
+        lines = [Text.assemble(head if n == 0 else " " * self.title_at, line)
+                 for n, line in enumerate(wrap_text(title, room, orphans=False))]
+        yield Text("\n").join(lines)
+
+
+def row(item: Listed, data: dict[str, Any]) -> Row:
+    return Row(row_text(item, data), TITLE_AT)
+
+
+TITLE_AT = len(" 1. ") + 12  # the number, then the progress column
 
 
 class LessonList(ModalScreen[str | None]):
@@ -80,7 +107,7 @@ class LessonList(ModalScreen[str | None]):
         data = progress.load(self.progress_path)
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(row_text(item, data), id=item.entry.path) for item in self.items])
+        options.add_options([Option(row(item, data), id=item.entry.path) for item in self.items])
         if self.items:
             options.highlighted = highlighted or 0
         options.focus()
