@@ -321,9 +321,30 @@ def check_stocks(lines: list[str], now: dict[str, Any], where: str, problems: li
     batch, page_size = now["config"]["charge_batch"], now["config"]["page_size"]
     seen: set[int] = set()
     cpu: dict[str, Any] | None = None
+    work = list(now.get("work", []))  # queued items (the key only when some are), in queue order: drawn in that order under the CPUs
+    shown_work = 0
     for line in lines:
         row = Row(re.sub(r"[█▏▎▍▌▋▊▉]+", " ", line), where, problems)  # the bars
         if not row.rest:
+            continue
+        queued = row.take(r"(?:RCU cpu(\d+)|cpu(\d+) kworker) ◷")
+        if queued:  # deferred work: an RCU callback or a kworker's item, not yet run
+            if shown_work >= len(work):
+                row.fail(f"more queued items drawn than the engine's {len(work)}")
+                continue
+            item = work[shown_work]
+            shown_work += 1
+            kind, on = ("rcu", queued.group(1)) if queued.group(1) else ("work", queued.group(2))
+            row.check("queued item's kind and CPU", (kind, int(on)), (item["kind"], item["cpu"]))
+            call = row.rest.strip()
+            if not (call.startswith(item["fn"]) and call.endswith(")")
+                    and all(str(arg) in call for arg in item["args"])):
+                row.fail(f"queued call {call!r} is not {item['fn']}{tuple(item['args'])}")
+            continue
+        more = row.take(r"◷ … and (\d+) more queued")
+        if more:
+            row.check("queued items counted", shown_work + int(more.group(1)), len(work))
+            shown_work = len(work)
             continue
         group = row.take(r"cpu(\d+)-cpu(\d+)")
         if group:
@@ -361,6 +382,8 @@ def check_stocks(lines: list[str], now: dict[str, Any], where: str, problems: li
         row.done()
     if lines and seen != set(cpus):
         problems.append(f"{where}: CPUs drawn {sorted(seen)}, the engine has {sorted(cpus)}")
+    if lines and shown_work != len(work) and not any("more below" in line for line in lines):
+        problems.append(f"{where}: {shown_work} queued item(s) drawn, the engine has {len(work)}")
 
 
 def check_objects(lines: list[str], now: dict[str, Any], where: str, problems: list[str]) -> None:
@@ -392,11 +415,39 @@ def check_objects(lines: list[str], now: dict[str, Any], where: str, problems: l
         row.done()
 
 
+def check_released(row: Row, mark: str, name: str, now: dict[str, Any]) -> None:
+    """A released objcg: obj_cgroup_release (5.9) uncharged nr_charged_bytes >> PAGE_SHIFT
+    whole pages and WARNs when bytes under a page remain; nothing else is summed."""
+    o = next((o for o in now["objcgs"] if o["name"] == name), None)
+    if o is None:
+        row.fail(f"objcg {name} is not in the engine's state")
+        return
+    row.check(f"{name} state", o["state"], "released")
+    left, page_size = o["nr_charged_bytes"], now["config"]["page_size"]
+    if row.take(r"nothing was left in nr_charged_bytes|nothing left"):
+        row.check(f"{name} nr_charged_bytes", left, 0)
+    elif whole := row.take(r"its (\d+) leftover bytes were (\d+) whole page\(s\), uncharged by "
+                           r"obj_cgroup_release|(\d+) whole page\(s\) uncharged"):
+        if whole.group(1):
+            row.check(f"{name} nr_charged_bytes", int(whole.group(1)), left)
+        pages = int(whole.group(2) or whole.group(3))
+        row.check(f"{name} whole pages", (pages, left % page_size), (left // page_size, 0))
+    elif row.take(rf"(?:nr_charged_bytes )?{left} (?:B, not whole pages|is not a whole number of pages)"):
+        row.check(f"{name} a WARN", left % page_size != 0, True)
+        row.rest = ""  # (what stays charged: the conservation tests check it)
+    row.check(f"{name} verdict", mark, "✓" if left % page_size == 0 else "✗")
+    row.done()
+
+
 def check_byte_sum(text: str, now: dict[str, Any], where: str, problems: list[str]) -> None:
     row = Row(re.sub(r"▕[█ ]*▏", " ", text), where, problems)
     if not row.rest or row.take("bytes: select an objcg to see its sum"):
         return
     mark = row.need("✓|✗", "verdict")
+    released = row.take(rf"(?:objcg )?({NAME}) released:")
+    if released and mark:
+        check_released(row, mark.group(0), released.group(1), now)
+        return
     name = row.need(rf"(?:objcg )?({NAME}):", "objcg")
     if name is None or mark is None:
         return

@@ -168,7 +168,8 @@ def _busy(pump: Any) -> bool:
     if not hasattr(pump, "_export_handling"):
         _count_handling(pump)
     return bool(pump._export_handling or not pump._message_queue.empty()
-                or pump._pending_message is not None or pump._next_callbacks)
+                or pump._pending_message is not None or pump._next_callbacks
+                or getattr(pump, "background_busy", bool)())  # e.g. a Markdown update
 
 
 def _count_handling(pump: Any) -> None:

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.await_complete import AwaitComplete
 from textual.widgets import Input, Markdown, Static
 
 
@@ -41,6 +42,10 @@ class Narration(VerticalScroll):
                                 display: none; }
     """
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._updates: list[AwaitComplete] = []  # Markdown updates not done yet
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self.show_more()
@@ -70,7 +75,7 @@ class Narration(VerticalScroll):
 
     def show(self, head: Text, markdown: str, status: Text | str = "", asking: bool = False) -> None:
         self.query_one("#lesson-head", Static).update(head)
-        self.query_one("#lesson-text", Markdown).update(markdown)
+        self._updating(self.query_one("#lesson-text", Markdown).update(markdown))
         self.set_status(status)
         answer = self.query_one(AnswerInput)
         answer.display = asking
@@ -84,8 +89,16 @@ class Narration(VerticalScroll):
         self.query_one("#lesson-status", Static).update(status)
         more_md = self.query_one("#lesson-more", Markdown)
         more_md.display = bool(more)
-        more_md.update(more)
+        self._updating(more_md.update(more))
         self.call_after_refresh(self.show_more)
+
+    def _updating(self, update: AwaitComplete) -> None:
+        self._updates = [u for u in self._updates if not u.is_done] + [update]
+
+    def background_busy(self) -> bool:
+        """A Markdown update still parsing (in a thread) or mounting its blocks: what a
+        settle (tui.export.textual_bridge) must wait for before the text is laid out."""
+        return any(not u.is_done for u in self._updates)
 
     def show_status(self) -> None:
         """Scroll so that the step's live part is in view (a small terminal's answer)."""
