@@ -31,7 +31,9 @@ class Shot:
     travel_frame: int | None = None  # freeze the reparented objcg on its way up (travel.py)
 
 
-REPARENT = ("n",) * 5  # rmdir A/B: objcg /A/B just moved to /A's objcg_list
+# rmdir A/B's 7th micro-step: offline (css_killed_work_fn, after kill_css's RCU grace
+# period) has cleared /A/B->objcg, and objcg /A/B just moved to /A's objcg_list
+REPARENT = ("n",) * 7
 RACE_SETUP = "config cpus=2\nmkdir A\ntask tA A\nalloc X 100 task=tA cpu=1\n"
 BY_HAND = ("colon", *"together", "enter", *"write A memory.max 0 cpu=0", "enter",
            *"drain cpu=1", "enter", *"end", "enter")  # typed: the threads wait for keys
@@ -39,7 +41,7 @@ THEMES = (("dark", "textual-dark"), ("light", "textual-light"), ("projector", "p
 
 
 SHOTS = (
-    Shot("small-terminal", "The same reparenting step at 80x24.", ("n",) * 5, (80, 24)),
+    Shot("small-terminal", "The same reparenting step at 80x24.", REPARENT, (80, 24)),
     Shot("command-error", "A bad command: a one-line error in place, nothing applied.",
          ("colon", *"free NOPE cpu=0", "enter")),
     Shot("help", "The ? screen.", ("question_mark",)),
