@@ -14,7 +14,7 @@ from typing import Any, Literal, Sequence
 from rich.text import Text
 
 from engine.diff import changed_fields
-from engine.calls import Line, call_line, trace_lines  # call_line: re-exported
+from engine.calls import Line, call_line, trace_lines  # noqa: F401 (call_line: re-exported)
 from tui.present.highlight import hides_step
 from tui.present.style import DIM
 from tui.present.wrap import wrap_plain
