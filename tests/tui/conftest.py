@@ -124,6 +124,16 @@ async def press(app: App[object], *keys: str) -> None:
         await settle()
 
 
+async def fresh_layout(app: App[object]) -> None:
+    """Lay the screen out from the state at the cursor alone. Within a command the main
+    area keeps the most rows any of its steps drawn so far took (tui.widgets.layout), and
+    which steps a typed command's play drew depends on the play timer (wall clock): a
+    snapshot taken after play forgets that memory first, so it shows one picture."""
+    app._main_rows = None  # type: ignore[attr-defined]
+    app.redraw(relayout=True)  # type: ignore[attr-defined]
+    await painter(app).settle()
+
+
 async def type_text(app: App[object], text: str) -> None:
     """Put `text` into the focused input as a terminal's paste does (one event). Typing
     it key by key is tested once, through Pilot, in test_lesson_player.py; the command

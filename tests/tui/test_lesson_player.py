@@ -21,7 +21,7 @@ from engine.lessons.check import read_field
 from engine.fields import parse_ref
 from engine.lessons.mask import SHOWN, mask_for, with_relatives
 from engine.lessons.model import WIDGETS
-from tests.tui.conftest import painter, press, type_text
+from tests.tui.conftest import fresh_layout, painter, press, type_text
 from tui import present
 from tui.present import MASK
 from tui.lesson import texts
@@ -181,7 +181,7 @@ def test_every_lesson_plays_to_the_end(snap_compare: Any, path: str, progress_fi
     async def run(pilot: Any) -> None:
         await settle(app)
         await play_to_end(app)
-        await settle(app)
+        await fresh_layout(app)
         seen.append(narration_markdown(app))
 
     assert snap_compare(app, run_before=run, terminal_size=WIDE)
