@@ -4,6 +4,8 @@ stepping back from it, deferred work under the stocks, offline CPUs, and the sch
 kept in scripts and recordings."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
@@ -372,7 +374,9 @@ def test_the_race_by_hand_in_a_real_terminal(tmp_path):
         for line in BLOCK:
             term.type(line.strip())
             term.keys("Enter")
-        term.wait_for(lambda s: " 0 cpu0 " in s.splitlines()[-1], "the thread keys in the footer")
+        # the footer (the last non-blank row; its gaps may be no-break spaces)
+        term.wait_for(lambda s: re.search(r"\s0\s+cpu0\s", [r for r in s.splitlines() if r.strip()][-1]),
+                      "the thread keys in the footer")
         for n, key in enumerate(RACE, start=1):
             term.keys(key)
             term.wait_for(lambda s, n=n: f"step {n}/{n}" in s, f"micro-step {n} of the block")
