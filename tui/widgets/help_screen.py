@@ -59,7 +59,8 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         ("", "Stepped back into a block, n replays what happened; a thread's key makes the "
              "block run again from there (what came after is kept as a branch: y). The "
              "trail's gutter names who took each step ([cyan]0[/] cpu0, [magenta]1[/] cpu1, "
-             "w1 its kworker); above it each thread's place, and a shared value it has read "
+             "w1 what runs later on cpu1: its kworker's items, and the RCU callbacks it queued, "
+             "which the kernel runs in softirq); above it each thread's place, and a shared value it has read "
              "but not used yet (another CPU can change it in between). Pending work (a "
              "kworker's, an RCU callback's) waits under the stocks with ◷; an offline CPU is "
              "greyed. A kernel oops is shown as the kernel prints it: nothing more runs "
@@ -130,7 +131,8 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         ("≈", "a step the model simplifies (said how in its line)"),
         ("command 3/13 · step 2/7", "the header: the command the cursor is in and its "
                                     "micro-steps applied; → 0 or → -ENOMEM: what it returned; "
-                                    "next: the command after it; v5.9 or v5.8: the kernel"),
+                                    "next: the command after it; v5.9 (or another release "
+                                    "from v5.8 to v6.14, config kernel=): the kernel modelled"),
         ("1 other branch (y)", "futures kept by typing a command in the past"),
         ("✓ objcg /A: ...", "the byte sum of the selected objcg: pages × PAGE_SIZE = live + in "
                             "stocks + nr_charged_bytes, and a bar ▕██▏ of the three; + N in "
