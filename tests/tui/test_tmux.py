@@ -30,14 +30,29 @@ class Terminal:
 
     def __init__(self, command: list[str], cwd: Path, socket: Path) -> None:
         self.tmux = ["tmux", "-S", str(socket)]
-        env = dict(os.environ, TERM="xterm-256color")
+        # no COLUMNS/LINES from the test runner (pytest-xdist's workers have them): the
+        # app would believe them over the pane and draw 80x24 in a 120x40 window
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        env["TERM"] = "xterm-256color"
         shell = " ".join(_quote(a) for a in command)
         subprocess.run([*self.tmux, "-f", "/dev/null", "new-session", "-d", "-x", "120",
-                        "-y", "40", f"cd {_quote(str(cwd))} && {shell}; sleep 600"],
-                       check=True, env=env)
-        # the size asked for, whatever the server's default-size (it can win on some hosts)
-        subprocess.run([*self.tmux, "resize-window", "-x", "120", "-y", "40"],
-                       capture_output=True)
+                        "-y", "40", "sleep 600"], check=True, env=env)
+        # the size asked for, whatever the server's default-size (it can win on some hosts,
+        # and did under two test processes at once: the app then drew 80x24 in a 120x40
+        # pane): set it until tmux says it holds, and only then start the command
+        deadline = time.monotonic() + WAIT
+        while self.size() != "120x40" and time.monotonic() < deadline:
+            subprocess.run([*self.tmux, "set-option", "-g", "window-size", "manual"],
+                           capture_output=True)
+            subprocess.run([*self.tmux, "resize-window", "-x", "120", "-y", "40"],
+                           capture_output=True)
+            time.sleep(0.05)
+        subprocess.run([*self.tmux, "respawn-pane", "-k",
+                        f"cd {_quote(str(cwd))} && {shell}; sleep 600"], check=True, env=env)
+
+    def size(self) -> str:
+        return subprocess.run([*self.tmux, "display-message", "-p", "#{window_width}x#{window_height}"],
+                              capture_output=True, text=True).stdout.strip()
 
     def screen(self) -> str:
         return subprocess.run([*self.tmux, "capture-pane", "-p"], capture_output=True,
