@@ -218,3 +218,22 @@ def test_tab_completes_every_release() -> None:
     from tui.complete import Names, candidates
 
     assert candidates("config kernel=", Names())[1] == [f"kernel={k}" for k in KERNELS]
+
+
+def test_kernel_functions_ask_the_table_never_a_release_number() -> None:
+    """engine/kernel/ names no release but 5.8 (a different design, engine.kernel.v58)
+    outside versions.py, and reads the configured release only in base.py (which turns it
+    into k.changes): a kernel function asks k.has(change), so reverting one works."""
+    import re
+
+    release = re.compile(r"[\"'](5\.(9|1[0-9])|6\.[0-9]+)[\"']")
+    found = []
+    for path in sorted((ROOT / "engine" / "kernel").glob("*.py")):
+        if path.name == "versions.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if release.search(code) or ('["kernel"]' in code or 'get("kernel"' in code) \
+                    and path.name != "base.py":
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
