@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 from rich.text import Text
 
 from engine.machine import CommandRecord
+from tui.present.header import Position
 from tui.record import Tape
 from tui.session import Session
 
@@ -22,6 +23,8 @@ class Explorer(Protocol):
     _played: CommandRecord | None  # the command typed last, while it plays (tui.prompting)
 
     def say(self, text: str | Text, error: bool = False) -> None: ...
+
+    def position(self) -> Position: ...  # where the cursor is, as the header says it
 
     def redraw(self, relayout: bool = False, follow: bool = False) -> None: ...
 

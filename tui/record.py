@@ -129,8 +129,10 @@ class Tape:
         return ""
 
     # -- marking -----------------------------------------------------------------------
-    def add_chapter(self, session: Session, text: str) -> str:
-        """A chapter at the cursor; at a point that already has one, a note for it."""
+    def add_chapter(self, session: Session, text: str, where: str | None = None) -> str:
+        """A chapter at the cursor; at a point that already has one, a note for it.
+        `where`: the point as the header says it (the explorer's own position: standing
+        before a command reads "command 4/4, step 0/16"), else the session's."""
         text = " ".join(text.split())
         if not text:
             return "no chapter: the title was empty"
@@ -142,9 +144,9 @@ class Tape:
                 return self._saved(session, f"note added to chapter '{mark.title}'")
         self.marks.append(Mark(cursor, "chapter", text))
         number = self.chapter_at(cursor)
-        where = f"chapter {number[0] if number else '?'}/{len(self.chapters())} '{text}' " \
-                f"at {session.position().where()}"
-        return self._saved(session, where)
+        said = f"chapter {number[0] if number else '?'}/{len(self.chapters())} '{text}' " \
+               f"at {where or session.position().where()}"
+        return self._saved(session, said)
 
     def moved(self, session: Session) -> None:
         """The teacher stepped or jumped: a pause there if they stay `dwell` seconds."""
@@ -164,15 +166,16 @@ class Tape:
             self._add_pause(session.cursor)
         self.sync(session)
 
-    def add_pause(self, session: Session) -> str:
-        """The pause key: replay's play will stop here."""
+    def add_pause(self, session: Session, where: str | None = None) -> str:
+        """The pause key: replay's play will stop here (`where`: as in add_chapter)."""
         self._pending = None
         if not self.recording:
             return "not recording: R records the session, then P marks pauses"
+        where = where or session.position().where()
         if session.cursor in self.stops():
-            return f"{session.position().where()} is already marked"
+            return f"{where} is already marked"
         self._add_pause(session.cursor)
-        return self._saved(session, f"pause at {session.position().where()}")
+        return self._saved(session, f"pause at {where}")
 
     def _settle(self, session: Session) -> None:
         if self._pending is not None and self.recording and self.dwell is not None:

@@ -72,14 +72,15 @@ def toggle_recording(app: Explorer) -> None:
 def ask_chapter(app: Explorer) -> None:
     def given(text: str | None) -> None:
         if text:
-            app.say(app.tape.add_chapter(app.session, text))
+            app.say(app.tape.add_chapter(app.session, text, app.position().where()))
             app.redraw()
 
-    if app.playing:  # a command just typed is playing: its chapter goes at its end
+    if app.playing:  # while playing (a typed command or history): at the end of the command under way
         app.playing = False
         index = app.session.current()
         record = app.session.record(index) if index is not None else None
-        if app._played is not None and app.session.cursor == app._played.first:
+        if (app._played is not None and app.session.cursor == app._played.first
+                and any(r is app._played for r in app.session.machine.commands)):
             record = app._played  # typed, its play not yet past its first micro-step
         if record is not None and record.first <= app.session.cursor < record.end:
             app.session.goto(record.end)
@@ -108,7 +109,7 @@ def jump_chapter(app: Explorer, delta: int) -> None:
 
 def mark_pause(app: Explorer) -> None:
     app.playing = False
-    app.say(app.tape.add_pause(app.session))
+    app.say(app.tape.add_pause(app.session, app.position().where()))
 
 
 def ask_title(app: Explorer) -> None:

@@ -432,7 +432,7 @@ def check_released(row: Row, mark: str, name: str, now: dict[str, Any]) -> None:
             row.check(f"{name} nr_charged_bytes", int(whole.group(1)), left)
         pages = int(whole.group(2) or whole.group(3))
         row.check(f"{name} whole pages", (pages, left % page_size), (left // page_size, 0))
-    elif row.take(rf"(?:nr_charged_bytes )?{left} (?:B, not whole pages|is not a whole number of pages)"):
+    elif row.take(rf"(?:nr_charged_bytes )?{left} (?:B, not whole pages|is not a whole number of pages):"):
         row.check(f"{name} a WARN", left % page_size != 0, True)
         row.rest = ""  # (what stays charged: the conservation tests check it)
     row.check(f"{name} verdict", mark, "✓" if left % page_size == 0 else "✗")
@@ -610,3 +610,25 @@ async def test_every_figure_on_the_panels_is_the_engines(scenario: str, size: tu
             steps += 1
         assert steps > 20  # the walk went through the scenario's last commands
     assert not problems, f"{len(problems)} wrong figure(s):\n" + "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("leftover, pages, mark", [(8192, 2, "✓"), (100, 0, "✗"), (4196, 1, "✗")])
+@pytest.mark.parametrize("width", [200, 60])
+def test_a_released_objcgs_line_is_read_in_every_form(leftover: int, pages: int, mark: str,
+                                                      width: int) -> None:
+    """The released line in its three forms (nothing left is walked above): whole pages
+    uncharged by obj_cgroup_release, or the WARN (bytes not a whole number of pages), long
+    and short; read back against the state, and a wrong figure in it is caught."""
+    from engine.conservation import Conservation
+    from tui.present.status import conservation_text
+
+    c = Conservation("/A", pages, 4096, 0, 0, leftover, 0, released=True)
+    now = {"objcgs": [{"name": "/A", "state": "released", "nr_charged_bytes": leftover}],
+           "config": {"page_size": 4096}}
+    text = " ".join(conservation_text(c, width).plain.split())  # as the panel test reads rows
+    problems: list[str] = []
+    check_byte_sum(text, now, "released", problems)
+    assert not problems and text.startswith(mark), (text, problems)
+    wrong = {**now, "objcgs": [{**now["objcgs"][0], "nr_charged_bytes": leftover + 4096}]}
+    check_byte_sum(text, wrong, "released", problems)
+    assert problems, text

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.recording import load
-from tests.tui.conftest import painter, press
+from tests.tui.conftest import painter, press, type_text
 from tui.app import ExplorerApp
 from tui.launch import main_explore
 from tui.export.source import SourceError, read, session_of
@@ -268,23 +268,32 @@ def test_replay_of_a_broken_recording_shows_its_valid_part(tmp_path: Path) -> No
 
 
 async def test_the_chapter_dialog_names_the_place_as_the_header_does(tmp_path: Path) -> None:
-    """The chapter title prompt says where the chapter starts in the header's words
-    (command N/M, step K/L), never the global micro-step count the header never shows."""
+    """The chapter prompt and what recording says after it name the place in the header's
+    words (command N/M, step K/L), never a global micro-step count; also standing before
+    a command (after B), where the header says step 0 of the next command."""
     from textual.widgets import Label
 
     from tui.record_ui import Prompt
 
     session = Session.from_text(SCRIPT, "<test>")
+    tape = Tape()
+    tape.start(str(tmp_path / "r.objcg"), session)
     # config (1), mkdir A (3), task t A (1), then the first of the alloc's 16 micro-steps
     # (4000 B on an empty stock: the page charge, stock refill and object steps; the
     # header is the reference here, the dialog must say the same)
     session.goto(6)
-    app = ExplorerApp(session)
+    app = ExplorerApp(session, tape=tape)
     async with app.run_test(size=(120, 40)):
-        await press(app, "c")
-        assert isinstance(app.screen, Prompt)
-        question = str(app.screen.query_one(Label).content)
-        assert "(command 4/4, step 1/16)" in question, question
-        assert "micro-step" not in question
-        header = " ".join(line.plain for line in app.query_one("PositionBar").make_lines(120))
-        assert "command 4/4" in header and "step 1/16" in header, header
+        for keys, place in ((("c",), "command 4/4, step 1/16"), (("B", "c"), "command 4/4, step 0/16")):
+            await press(app, *keys)
+            header = " ".join(line.plain for line in app.query_one("PositionBar").make_lines(120))
+            assert place.replace(",", " ·") in header, header
+            assert isinstance(app.screen, Prompt)
+            question = str(app.screen.query_one(Label).content)
+            assert f"({place})" in question and "micro-step" not in question, question
+            await type_text(app, "Here")
+            await press(app, "enter")
+            said = str(app.query_one("#message").content)
+            assert f"'Here' at {place}" in said or "note added" in said, said
+        await press(app, "P")  # a chapter there stops replay already: said in the same words
+        assert str(app.query_one("#message").content) == "command 4/4, step 0/16 is already marked"

@@ -47,6 +47,7 @@ class Terminal:
             subprocess.run([*self.tmux, "resize-window", "-x", "120", "-y", "40"],
                            capture_output=True)
             time.sleep(0.05)
+        assert self.size() == "120x40", f"tmux keeps its window at {self.size()}, not 120x40"
         subprocess.run([*self.tmux, "respawn-pane", "-k",
                         f"cd {_quote(str(cwd))} && {shell}; sleep 600"], check=True, env=env)
 

@@ -167,9 +167,10 @@ def _busy(pump: Any) -> bool:
     as taken: its queue is then empty but its pending message or callbacks are not.)"""
     if not hasattr(pump, "_export_handling"):
         _count_handling(pump)
+    background = getattr(pump, "background_busy", None)  # e.g. a Markdown update (narration)
     return bool(pump._export_handling or not pump._message_queue.empty()
                 or pump._pending_message is not None or pump._next_callbacks
-                or getattr(pump, "background_busy", bool)())  # e.g. a Markdown update
+                or (background is not None and background()))
 
 
 def _count_handling(pump: Any) -> None:

@@ -36,35 +36,30 @@ def course(directory: str | None = None) -> tuple[list[Listed], list[Problem]]:
     return out, problems
 
 
-def row_text(item: Listed, data: dict[str, Any]) -> Text:
+def row_parts(item: Listed, data: dict[str, Any]) -> tuple[Text, Text]:
+    """A lesson's number and progress, and its title."""
     state = progress.summary(data, item.entry.id, item.steps)
     style = "green" if state == "done" else ("grey58" if state == "not started" else "yellow")
-    return Text.assemble(f"{item.entry.number:>2}. ", (f"{state:<12}", style), (item.entry.title, "bold"))
+    return (Text.assemble(f"{item.entry.number:>2}. ", (f"{state:<12}", style), " "),
+            Text(item.entry.title, "bold"))
 
 
 class Row:
     """A lesson's row: number and progress, then its title; a long title wraps under
     itself (not under the number) and never leaves one word alone on its last line."""
 
-    def __init__(self, text: Text, title_at: int) -> None:
-        self.text, self.title_at = text, title_at
+    def __init__(self, head: Text, title: Text) -> None:
+        self.head, self.title = head, title
 
     def __str__(self) -> str:
-        return self.text.plain
+        return self.head.plain + self.title.plain
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        head, title = self.text[:self.title_at], self.text[self.title_at:]
-        room = max(12, options.max_width - self.title_at)
-        lines = [Text.assemble(head if n == 0 else " " * self.title_at, line)
-                 for n, line in enumerate(wrap_text(title, room, orphans=False))]
+        indent = self.head.cell_len
+        room = max(12, options.max_width - indent)
+        lines = [Text.assemble(self.head if n == 0 else " " * indent, line)
+                 for n, line in enumerate(wrap_text(self.title, room, orphans=False))]
         yield Text("\n").join(lines)
-
-
-def row(item: Listed, data: dict[str, Any]) -> Row:
-    return Row(row_text(item, data), TITLE_AT)
-
-
-TITLE_AT = len(" 1. ") + 12  # the number, then the progress column
 
 
 class LessonList(ModalScreen[str | None]):
@@ -107,7 +102,8 @@ class LessonList(ModalScreen[str | None]):
         data = progress.load(self.progress_path)
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(row(item, data), id=item.entry.path) for item in self.items])
+        options.add_options([Option(Row(*row_parts(item, data)), id=item.entry.path)
+                             for item in self.items])
         if self.items:
             options.highlighted = highlighted or 0
         options.focus()

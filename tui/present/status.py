@@ -5,8 +5,9 @@ from rich.text import Text
 
 from engine.conservation import Conservation, byte_conservation
 
-from tui.present.fit import Field, field, fit, name_field
+from tui.present.fit import MORE, Field, field, fit, name_field
 from tui.present.style import DIM
+from tui.present.wrap import wrap_text
 from tui.world import World
 
 
@@ -27,7 +28,14 @@ def conservation_text(c: Conservation | None, width: int | None = None, masked: 
     if c is None:
         return Text("bytes: select an objcg to see its sum", DIM)
     if c.released:
-        return fit(released_fields(c), width)
+        fields = released_fields(c)
+        line = fit(fields, width)
+        if width is None or line.cell_len <= width and not line.plain.endswith(MORE):
+            return line
+        # too narrow for how it ended: that goes under the name, wrapped, never dropped
+        verdict, head, how = fields
+        return Text("\n").join([fit([verdict, head], width),
+                                *wrap_text(how.variants[-1], width, orphans=False)])
     ok = c.holds
     charged = c.pages * c.page_size
     # the sum's terms never drop (keep): a row too narrow for them goes on two lines

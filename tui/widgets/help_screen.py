@@ -131,8 +131,9 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         ("≈", "a step the model simplifies (said how in its line)"),
         ("command 3/13 · step 2/7", "the header: the command the cursor is in and its "
                                     "micro-steps applied; → 0 or → -ENOMEM: what it returned; "
-                                    "next: the command after it; v5.9 (or another release "
-                                    "from v5.8 to v6.14, config kernel=): the kernel modelled"),
+                                    "next: the command after it; v5.9: the kernel modelled (config "
+                                    "kernel= picks one of eight releases from v5.8 to v6.14; Tab "
+                                    "completes them)"),
         ("1 other branch (y)", "futures kept by typing a command in the past"),
         ("✓ objcg /A: ...", "the byte sum of the selected objcg: pages × PAGE_SIZE = live + in "
                             "stocks + nr_charged_bytes, and a bar ▕██▏ of the three; + N in "

@@ -97,7 +97,11 @@ class Narration(VerticalScroll):
 
     def background_busy(self) -> bool:
         """A Markdown update still parsing (in a thread) or mounting its blocks: what a
-        settle (tui.export.textual_bridge) must wait for before the text is laid out."""
+        settle (tui.export.textual_bridge) must wait for before the text is laid out. An
+        update that failed says so here rather than leave the old text on screen."""
+        for update in self._updates:
+            if update.is_done and update.exception is not None:
+                raise update.exception
         return any(not u.is_done for u in self._updates)
 
     def show_status(self) -> None:
