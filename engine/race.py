@@ -437,7 +437,7 @@ def _text(report: Report, text: str, script: Script, kernel: str | None, out: Te
             if callers:
                 w(f" (called from {' <- '.join(reversed(callers))})")
         if o["in_order"]:
-            w(": the threads in order end here")
+            w(": the same end as the threads run in order")
         w("\n")
         if o["message"]:
             w(f"   {o['message']}\n")

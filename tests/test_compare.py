@@ -49,6 +49,8 @@ def test_a_config_kernel_line_is_ignored_with_a_note(tmp_path: Path) -> None:
     assert doc["5.8"]["state"]["config"]["kernel"] == "5.8"
     assert any("ignored" in n for n in doc["5.8"]["results"][0]["notes"])
     assert doc["5.9"]["results"][0]["notes"] == []
+    said = cli("compare", str(script)).stdout  # the text report says it too
+    assert "note: the script's kernel=5.9 is ignored: each column runs it under its own release" in said
 
 
 def test_errors_are_one_line_and_status_2(tmp_path: Path) -> None:

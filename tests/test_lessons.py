@@ -475,3 +475,25 @@ def test_an_explain_step_can_restart_on_another_kernel() -> None:
     assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["pages"] == 0
     player.goto(len(lesson.steps))
     assert player.state()["config"]["kernel"] == "5.9" and player.state()["slab"]["objects"] == 0
+
+
+@pytest.mark.parametrize("kernel, oopses", [("5.9", True), ("6.5", False)])
+def test_lesson_17s_fix_goal_runs_the_schedule_that_crashed_v59(kernel: str, oopses: bool) -> None:
+    """Lesson 17's last goal shows 6.5's fix with the very schedule that oopses on 5.9:
+    v5.9's obj_stock_flush_required tests cpu1's cached_objcg at thread 0's seventh step
+    and reads it again at its eighth; 6.5 (3b8abb323953) reads it once at the seventh.
+    So with cpu1's four drain steps in between, 5.9 dereferences NULL and 6.5 uses /A."""
+    from engine import Machine
+
+    lesson, problems = load_lesson(os.path.join(ROOT, "lessons", "17-the-bug-in-this-commit.toml"))
+    assert lesson is not None, problems
+    last_goal = [s for s in lesson.steps if isinstance(s, Goal)][-1]
+    restart = [s.restart for s in lesson.steps if getattr(s, "restart", None)][-1].text
+    script = restart.replace("kernel=6.5", f"kernel={kernel}") + "\n" + last_goal.solution.text
+    m = Machine()
+    for number, line in enumerate(script.splitlines(), 1):
+        m.run_line(line, "<lesson 17>", number)
+    assert (m.oops is not None) is oopses
+    reads = [s.data for s in m.steps if s.data[0] == "obj_stock_flush_required.read_once"]
+    if kernel == "6.5":
+        assert [r[1:] for r in reads] == [(0, None), (1, "/A")]

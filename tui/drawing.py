@@ -125,7 +125,7 @@ class Drawing(_Base):
         index = s.machine.commands.index(rec)
         nxt = s.record(index + 1)
         return replace(s.position(), command=index, step_in_command=0, steps_in_command=rec.end - rec.first,
-                       text=rec.command.text, ret=None, next_text=nxt.command.text if nxt else None)
+                       text=rec.command.text, ret=None, oops=False, next_text=nxt.command.text if nxt else None)
 
     def redraw(self, relayout: bool = False, follow: bool = False) -> None:
         """Push the state at the cursor to every panel."""

@@ -57,7 +57,7 @@ class ThreadRow:
     label: str
     steps: int  # micro-steps it has taken before the cursor
     place: str | None  # where its last step left it: "in obj_stock_flush_required",
-    # "line 2 returned 0", "drain_local_stock done" (a kworker's item)
+    # "drain cpu=1 returned 0", "drain_local_stock done" (a kworker's item)
     read: str | None  # a shared value its last step read and it has not used yet
     state: str  # "next" (n takes it), "ready", "finished", a wait, or "" (not known)
 
@@ -152,8 +152,8 @@ def thread_rows(session: Session, view: BlockView) -> list[ThreadRow]:
 def place_of(step: Step) -> str:
     """Where a thread's last step left it, in the words of the trail."""
     data = step.data
-    if data[0] == "line.return":  # its line has returned (engine.threads)
-        return f"line {data[1]} returned {data[3]}"
+    if data[0] == "line.return":  # its line has returned (engine.threads): named by its
+        return f"{data[2]} returned {data[3]}"  # text (a number would be the file's line)
     if data[0] == "work.done":  # a kworker's item is done
         return f"{data[2]} done"
     return f"in {function_of(data[0])}"

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 from engine.recording import COMMENT, Branch, BranchMark, Loaded, Mark, render
 from tui.outfiles import OutputError, confined, in_own_folder, write_file
 from tui.session import Session, Span
+from tui.plural import counted
 
 DWELL = 2.0  # a suggested --dwell: seconds at a stepped-to point that make it a pause
 DEFAULT_NAME = "objcg-recording.objcg"
@@ -243,8 +244,8 @@ class Tape:
         path, self.path = self.path, None
         n = len(session.branches)
         branches = f", {n} branch{'es' if n > 1 else ''}" if n else ""
-        return in_own_folder(f"recording stopped: {path} has {len(session.machine.commands)} "
-                             f"commands and {len(self.chapters())} chapters{branches}; "
+        return in_own_folder(f"recording stopped: {path} has {counted(len(session.machine.commands), 'command')} "
+                             f"and {counted(len(self.chapters()), 'chapter')}{branches}; "
                              f"objcg-lab replay {path}")
 
     def sync(self, session: Session) -> str | None:
@@ -311,6 +312,6 @@ def recording_greeting(path: str, session: Session, tape: Tape, problem: str | N
         return f"{problem} — showing the {len(session.machine.commands)} commands before it"
     branches = len(session.branches)
     more = f", {branches} other branch{'es' if branches > 1 else ''} (y)" if branches else ""
-    return (f"{path}: a recording, {len(session.machine.commands)} commands, "
-            f"{len(tape.chapters())} chapters{more}; ] and [ jump between chapters, "
+    return (f"{path}: a recording, {counted(len(session.machine.commands), 'command')}, "
+            f"{counted(len(tape.chapters()), 'chapter')}{more}; ] and [ jump between chapters, "
             "home goes back to the start.  ? help")

@@ -10,13 +10,14 @@ import sys
 from tui.app import ExplorerApp
 from tui.export.source import SourceError, read, session_of
 from tui.record import Tape
+from tui.plural import counted
 
 
 def greeting(path: str, commands: int, chapters: int, problem: str | None) -> str:
     if problem:
         return f"{problem} — showing the {commands} commands before it"
     keys = "] next chapter, [ previous, " if chapters else ""
-    return (f"{path}: {commands} commands, {chapters} chapters: {keys}space plays to the next "
+    return (f"{path}: {counted(commands, 'command')}, {counted(chapters, 'chapter')}: {keys}space plays to the next "
             "mark, n/b step.  ? help")
 
 

@@ -185,7 +185,7 @@ class Session:
                             nxt.command.text if nxt else None, kernel)
         return Position(index, len(self.machine.commands), self.cursor - rec.first,
                         rec.end - rec.first, rec.command.text, rec.ret,
-                        nxt.command.text if nxt else None, kernel)
+                        nxt.command.text if nxt else None, kernel, oops=rec.oops is not None)
 
     def highlight(self) -> Highlight:
         """What the micro-step just applied changed."""

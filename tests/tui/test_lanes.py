@@ -140,7 +140,9 @@ def test_n_takes_the_next_in_order_and_N_the_rest():
     assert [p.command.text for p in m.commands[-1].parts] == ["write A memory.max 0 cpu=0",
                                                              "drain cpu=1"]
     places = [row.place for row in hand.thread_rows(session, hand.block_at(session))]
-    assert places == ["line 2 returned 0", "line 3 returned 0"]  # the block's 2nd, 3rd lines
+    # each thread's last line, by its text: a number would count the file's lines (a
+    # lesson's block sits at line 133 of its TOML) where the trail counts the block's
+    assert places == ["write A memory.max 0 cpu=0 returned 0", "drain cpu=1 returned 0"]
 
 
 def test_a_wrong_thread_is_one_line_and_changes_nothing():
@@ -402,3 +404,15 @@ def test_a_block_as_written_is_saved_as_written_and_read_back_as_one_command():
     loaded = load(text, "<saved>", Machine)
     assert loaded.problem is None and loaded.lines[-2:] == [written, "mkdir B"]
     assert len(loaded.lines) == len(loaded.machine.commands)
+
+
+def test_the_header_says_an_oopsed_block_never_returned():
+    """run says the block 'did not return (oops)': the header must not say '→ 0'."""
+    from tui.present.header import header_text
+
+    session = Session.from_text(PRELUDE + "together schedule=0*7,1*4\n  write A memory.max 0 cpu=0\n"
+                                "  drain cpu=1\nend\n", "<test>")
+    assert session.machine.oops is not None
+    session.goto(session.total)
+    header = header_text(session.position(), False, 4.0, width=120).plain
+    assert "→ oops" in header and "→ 0" not in header, header

@@ -285,10 +285,13 @@ async def test_goal_reached_by_typing_and_lesson_words(progress_file: str) -> No
         await type_text(app, "alloc X3 3796 task=tA cpu=0")
         await press(app, "enter")
         assert app.reached and "by you" in status(app)
+        assert "goal reached" in str(app.query_one("#message").content)
         await press(app, "colon")
         await type_text(app, "next")
         await press(app, "enter")
         assert app.player is not None and app.player.index == 7
+        # the next step does not open with the last one's "★ goal reached: ] next step"
+        assert "goal reached" not in str(app.query_one("#message").content)
 
 
 async def test_a_bad_command_in_a_goal_is_one_red_line(progress_file: str) -> None:

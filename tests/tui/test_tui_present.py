@@ -437,3 +437,15 @@ def test_a_trail_caller_line_names_the_callees_real_arguments(make_machine):
     drain = next(i for i, text in enumerate(texts) if text.startswith("drain_stock(cpu1)"))
     assert texts[drain - 1] == "refill_stock(/B, 31)"
     assert "/A" in texts[drain] and not any(t.startswith("refill_stock(/A") for t in texts)
+
+
+def test_the_header_keeps_another_release_at_every_width() -> None:
+    """Under `config kernel=5.13` the release is what the screen is about (lesson 18 runs
+    beside its narration): the title and the command text go first, never the release."""
+    from tui.present.header import Position, header_text
+
+    pos = Position(4, 7, 8, 8, "alloc Y0 100 task=tB cpu=1", 0, None, kernel="5.13")
+    for width in (120, 70, 50, 40, 30):
+        assert "v5.13" in header_text(pos, False, 4.0, width=width).plain, width
+    default = Position(4, 7, 8, 8, "alloc Y0 100 task=tB cpu=1", 0, None)
+    assert "v5.9" in header_text(default, False, 4.0, width=120).plain

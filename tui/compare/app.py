@@ -225,16 +225,18 @@ class CompareApp(App[int]):
             pairs = list(zip(self.kernels, self.kernels[1:]))
         text = Text.assemble((figure + ":", "bold"), " at the end of this command, ")
         text.append(" · ".join(f"v{k} {show(ends[k].get(figure))}" for k in self.kernels))
-        said = False
-        for before, after in pairs:
-            if ends[before].get(figure) == ends[after].get(figure):
-                continue
-            said = True
+        differ = [(b, a) for b, a in pairs if ends[b].get(figure) != ends[a].get(figure)]
+        if not differ and len(pairs) == 1:  # this cell as its left neighbour: where it changes
+            before, after = pairs[0]
+            text.append(f"\nv{after} has the same value as v{before}", view.DIM)
+            differ = [(b, a) for b, a in zip(self.kernels, self.kernels[1:])
+                      if ends[b].get(figure) != ends[a].get(figure)]
+        for before, after in differ:
             text.append(f"\n{before} → {after}: ", "bold magenta")
             text.append(self.attribution.why(figure, before, after, self.cmd).text())
-        if not said:
-            text.append("\nthe same there: it differs only while the releases are at "
-                        "different micro-steps", view.DIM)
+        if not differ:
+            text.append("\nthe same in every release at the end of this command: it differs "
+                        "only while the releases are at different micro-steps", view.DIM)
         self._say(text)
 
     def _say(self, text: Text) -> None:

@@ -19,6 +19,7 @@ from tui.export.chapters import Chapter
 from tui.export.svg import Picture
 from tui.present.style import errno_name
 from tui.present.warn import kernel_warning
+from tui.plural import counted
 
 FIGURES = {  # kind -> (key, fields shown, unit note)
     "memcgs": ("name", ("state", "usage", "max", "css_refs", "nr_dying_descendants")),
@@ -146,8 +147,8 @@ def markdown(loaded: Loaded, where: str, pictures: list[Picture], *, title: str 
     lines += [f"{text(note)}\n" for note in loaded.intro]
     chapters = [p.chapter for p in pictures if p.chapter is not None]
     link = f"[{text(name)}]({quote(name)})"
-    lines += [f"Recorded with objcg-lab: {len(machine.commands)} commands, {total} "
-              f"micro-steps, {len(chapters)} chapters. The recording is {link}: replay it "
+    lines += [f"Recorded with objcg-lab: {counted(len(machine.commands), 'command')}, "
+              f"{counted(total, 'micro-step')}, {counted(len(chapters), 'chapter')}. The recording is {link}: replay it "
               f"with {code(f'objcg-lab replay {name}')}, or run it headless with "
               f"{code(f'objcg-lab run {name}')}.", ""]
     if chapters and start < chapters[0].start:

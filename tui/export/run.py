@@ -19,6 +19,7 @@ from tui.export.screen import Options, parse_size
 from tui.export.source import SourceError, read
 from tui.export.staging import staged
 from tui.outfiles import OutputError, refuse_bad_name
+from tui.plural import counted
 
 
 GIF_FONTS = "DejaVu Sans Mono,Liberation Mono,JetBrains Mono,Menlo,Consolas"
@@ -119,7 +120,7 @@ def export_handout(path: str, out: Path, options: Options, force: bool, title: s
         (work / "handout.md").write_text(
             handout.markdown(loaded, path, pictures, title=title, recording_name=name, png=png,
                              start=start), encoding="utf-8")
-    return f"{out / 'handout.md'}: {len(pictures)} chapters, {len(pictures)} pictures"
+    return f"{out / 'handout.md'}: {counted(len(pictures), 'chapter')}, {counted(len(pictures), 'picture')}"
 
 
 def find_agg() -> str | None:
@@ -193,7 +194,7 @@ def export_html(path: str, out: Path, options: Options, force: bool, title: str 
         (work / "frames.js").write_text(html.frames_js(data), encoding="utf-8")
         (work / Path(path).name).write_bytes(Path(path).read_bytes())
     return (f"{out / 'index.html'}: {len(data['frames']) + 1} frames, "
-            f"{len(data['chapters'])} chapters; open it in a browser, offline")
+            f"{counted(len(data['chapters']), 'chapter')}; open it in a browser, offline")
 
 
 def main_export(args: argparse.Namespace) -> int:

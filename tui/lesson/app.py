@@ -220,6 +220,7 @@ class LessonApp(ExplorerApp):
             if player.index == 0:
                 self.say("this is the lesson's first step")
                 return
+            self.say("")  # what the step left behind ("right", "★ goal reached") goes with it
             self.enter(player.index - 1)
             return
         if player.at_end:
@@ -235,6 +236,7 @@ class LessonApp(ExplorerApp):
             return
         if not isinstance(step, (Predict, Goal)):
             self._mark(player.index)
+        self.say("")  # what the step left behind ("right", "★ goal reached") goes with it
         if isinstance(step, Goal) and self.solved_by == "by you":
             self._leave_goal()
             return

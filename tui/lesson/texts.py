@@ -157,7 +157,8 @@ def goal_status(checks: Sequence[FieldCheck], hints: Sequence[str], left: int,
         text.append("\n★ Goal reached", "bold green")
         text.append(f" ({solved_by})" if solved_by else "", DIM)
         text.append(" · ] next step\n", DIM)
-    keys = "\nh hint" + (f" ({left} left)" if left else " (none for now)") if has_hints else "\n(no hints)"
+    keys = "\nh hint" + (f" ({left} for where you are now)" if left else " (none for now)") \
+        if has_hints else "\n(no hints)"
     text.append(keys + " · s show solution · r start over · : type a command", DIM)
     return text
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from engine.kernel.versions import DEFAULT_KERNEL
 from tui.present.fit import field, fit
 from tui.present.style import DIM, errno_name
 
@@ -21,6 +22,7 @@ class Position:
     ret: int | None
     next_text: str | None  # the command after the current one, when at its end
     kernel: str = "5.9"  # `config kernel=5.8` shows v5.8
+    oops: bool = False  # the command never returned: the kernel oopsed in it
 
     def where(self) -> str:
         """The cursor as the header counts it: "command 3/7, step 5/9", or "the start"."""
@@ -41,8 +43,10 @@ def header_text(pos: Position, playing: bool | None, speed: float, recording: st
     if recording is not None:
         fields.append(field(Text(f" ● REC {recording} ", "bold white on red"),
                             Text(" ● REC ", "bold white on red")))
-    fields.append(field(Text(f" v{pos.kernel} ", DIM if pos.kernel == "5.9" else "bold magenta"),
-                        Text(" ", DIM)))
+    if pos.kernel == DEFAULT_KERNEL:
+        fields.append(field(Text(f" v{pos.kernel} ", DIM), Text(" ", DIM)))
+    else:  # another release: what the screen is about, it stays when the title goes
+        fields.append(field(Text(f" v{pos.kernel} ", "bold magenta"), keep=True))
     if pos.command is None:
         fields.append(field(Text("· start ", "bold")))
         fields.append(field(Text(f"· {pos.commands} command(s) ahead", "bold"),
@@ -52,7 +56,10 @@ def header_text(pos: Position, playing: bool | None, speed: float, recording: st
                             Text(f"· cmd {pos.command + 1}/{pos.commands} ", "bold")))
         fields.append(field(f"· step {pos.step_in_command}/{pos.steps_in_command} "))
         fields.append(field(Text(f"· {pos.text}", "bold cyan"), drop=5))
-        if pos.ret is not None and pos.step_in_command == pos.steps_in_command:
+        if pos.oops and pos.step_in_command == pos.steps_in_command:
+            fields.append(field(Text(" → oops (never returned)", "bold red"), Text(" → oops", "bold red"),
+                                drop=4))
+        elif pos.ret is not None and pos.step_in_command == pos.steps_in_command:
             fields.append(field(Text(f" → {errno_name(pos.ret)}", "green" if pos.ret == 0 else "bold red"),
                                 drop=4))
     if pos.next_text is not None and (pos.command is None
