@@ -416,3 +416,14 @@ def test_the_header_says_an_oopsed_block_never_returned():
     session.goto(session.total)
     header = header_text(session.position(), False, 4.0, width=120).plain
     assert "→ oops" in header and "→ 0" not in header, header
+
+
+def test_a_queued_call_too_long_for_its_row_goes_under_it_not_away():
+    """At the width of the lesson player's stocks panel a queued RCU callback's call does
+    not fit beside 'RCU cpu0 ◷': it goes on the rows under it, whole, never dropped."""
+    from tui.present.work import work_lines
+
+    item = (1, "rcu", 0, "percpu_ref_switch_to_atomic_rcu", ("objcg", "/A"), (), None)
+    for width in (60, 40):
+        text = " ".join(" ".join(line.plain for line in work_lines([item], width)).split())
+        assert text == "RCU cpu0 ◷ percpu_ref_switch_to_atomic_rcu(objcg /A)", (width, text)

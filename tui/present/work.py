@@ -48,7 +48,7 @@ def work_lines(items: Sequence[Sequence[Any]], width: int) -> list[Text]:
                         Text(f"w{cpu} ", lane_style(f"w{cpu}")))
         call = item_call(item)
         line = fit([who, field(Text(f"{PENDING} ")), field(Text(call))], width)
-        if line.cell_len <= width:
+        if line.cell_len <= width and call in line.plain:  # (fit may have dropped the call)
             out.append(line)
             continue
         head = fit([who, field(Text(f"{PENDING}"))], width)  # too long: the call under it,
