@@ -144,3 +144,22 @@ async def test_the_bottom_block_keeps_its_rows_through_the_last_micro_step(size)
                            for s in ("#main", "#trail-panel", "#trail", "#why", "#message", "#invariant")))
         assert len(seen) == 1, seen
         assert "note: memcg OOM" in app.query_one("#why").plain  # the note is there, in those rows
+
+
+async def test_queued_work_rows_do_not_hold_the_main_area_after_the_work_ran(make_app):
+    """At 80x24 kill_css's RCU callback waits under the stocks at rmdir's steps 3-4 and
+    takes rows there; once it has run, stepping on to the swing (step 7) gives the same
+    main area as arriving there afresh: the trail gets its rows back, the tree no blank
+    ones (the within-command memory counts records' rows, not queued work's)."""
+    from tests.tui.conftest import fresh_layout
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        main = app.query_one("#main")
+        await press(app, *"nnn")
+        during = main.outer_size.height
+        assert app.session.world().work(), "the RCU callback should be queued at step 3"
+        await press(app, *"nnnn")
+        stepped = main.outer_size.height
+        await fresh_layout(app)
+        assert stepped == main.outer_size.height < during

@@ -64,25 +64,34 @@ def share_rows(app: App[int], height: int | None = None) -> None:
     lists = [(objcgs, max(1, len(objcgs.rows) + coming["objcg"]) + frame)]  # an empty list says so
     if objects.display:
         lists.append((objects, max(1, len(objects.rows) + coming["object"]) + frame))
-    stock_need = min(stocks.rows_needed(), STOCK_ROWS) + frame
-    right_need = stock_need + sum(need for _, need in lists)
-    main_need = max(len(tree.rows) + 2 * coming["memcg"] + frame, right_need)
+    stock_rows_needed = stocks.rows_needed()
+    stock_need = min(stock_rows_needed, STOCK_ROWS) + frame
     main_least = (frame + 1) * (1 + len(lists))  # a row for every panel of the right column
+    tree_need = len(tree.rows) + 2 * coming["memcg"] + frame
 
     trail_rows = trail.full_height()
     trail_least = trail_frame + min(trail_rows, 2 if tiny else LEAST_TRAIL)
     why_rows = max(1, min(why.rows, WHY_ROWS, room - main_least - trail_least))
     trail_need = trail_rows + why_rows + trail_frame
     trail_floor = min(trail_need, MIN_TRAIL + why_rows + trail_frame)
-    main = min(main_need, max(room - trail_floor, room * 3 // 5))
-    main = max(main_least, min(main, room - trail_least - why_rows))
+
+    def main_for(stock_need: int) -> int:
+        main_need = max(tree_need, stock_need + sum(need for _, need in lists))
+        main = min(main_need, max(room - trail_floor, room * 3 // 5))
+        return max(main_least, min(main, room - trail_least - why_rows))
+
+    main = main_for(stock_need)
     # Within a command the main area does not shrink (the trail panel under it does not
-    # move when a row goes): the most it took at any of the command's steps shown so far.
+    # move when a row goes): the most it took at any of the command's steps shown so far,
+    # not counting the rows of deferred work listed under the stocks, which come and go
+    # with the work (remembered, they left the tree blank rows for the rest of a command).
+    steady = main_for(min(stock_rows_needed - stocks.work_rows(), STOCK_ROWS) + frame)
     command = (trail.steps_shown(), total, room, frame, objects.display)
     kept = getattr(app, "_main_rows", None)
     if kept is not None and kept[0] == command:
         main = min(max(main, kept[1]), room - trail_least - why_rows)
-    app._main_rows = (command, main)  # type: ignore[attr-defined]
+        steady = max(steady, kept[1])
+    app._main_rows = (command, steady)  # type: ignore[attr-defined]
     _height(app.query_one("#main"), main)
     _height(app.query_one("#trail-panel"), None)  # the rest, whatever the message line takes
     _height(why, why_rows)

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from tui import present
 from tui.present import Highlight
+from tui.present.work import work_lines
 from tui.widgets.rowmemo import NO_CHANGE_KNOWN, Change, RowMemo
 from tui.widgets.textlines import TextLines
 from tui.world import World
@@ -37,6 +38,12 @@ class CpuStocks(TextLines):
     def rows_needed(self) -> int:
         width = self.content_size.width
         return len(self._lines) if width == self._width else len(self.make_lines(width))
+
+    def work_rows(self) -> int:
+        """Of rows_needed(), those of the deferred work listed under the CPUs."""
+        if self.world is None:
+            return 0
+        return len(work_lines(self.world.work(), max(20, self.content_size.width)))
 
     @property
     def one_line(self) -> bool:
