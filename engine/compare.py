@@ -327,9 +327,10 @@ def text_report(sides: dict[str, Side], out: TextIO, attribution: Attribution | 
         w("≈ slab figures follow the model's layout: an empty slab is freed at once (SLUB "
           "keeps up to min_partial, at least 5, on an active cache)\n")
     first = next(iter(sides.values()))
-    for note in sorted({n.split(" ignored:")[0] for side in sides.values() for r in side.records
-                        for n in r.notes if " ignored: compare runs this script" in n}):
-        w(f"note: the script's {note} is ignored: each column runs it under its own release\n")
+    asked = [r.command.opts["kernel"] for r in first.records
+             if r.command.name == "config" and "kernel" in r.command.opts]
+    for kernel in asked:  # (--json has choose_kernel's note per release)
+        w(f"note: the script's kernel={kernel} is ignored: each column runs it under its own release\n")
     n = len(first.records)
     w(f"{n} commands; * marks a figure that differs between releases\n")
     if len(kernels) > 2 or "5.8" not in sides or "5.9" not in sides:

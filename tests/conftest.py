@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,15 @@ def chromium_env(tmp: Path) -> dict[str, str]:
     """The environment of a Chromium a test launches: its config directory (the crash
     reporter writes there even with a temporary profile) under `tmp`, not ~/.config."""
     return {**os.environ, "XDG_CONFIG_HOME": str(tmp / "chromium-config")}
+
+
+def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)

@@ -11,31 +11,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import chromium_env
+from tests.conftest import chromium_env, wait_until
 from tui.outfiles import CONFINE_ENV, OutputError, write_file
 from tui.serve import probe
 from tui.serve.cli import host_warning, port_problem
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
-    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 # -- without a browser -------------------------------------------------------------------------

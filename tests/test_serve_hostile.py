@@ -14,7 +14,6 @@ import socket
 import stat
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,22 +22,11 @@ import pytest
 
 aiohttp = pytest.importorskip("aiohttp")
 
+from tests.conftest import wait_until  # noqa: E402
 from tui.serve import probe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024  # probe.rss_kib counts KiB
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
-    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def alive(pid: int) -> bool:

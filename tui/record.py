@@ -243,7 +243,7 @@ class Tape:
         self.sync(session)
         path, self.path = self.path, None
         n = len(session.branches)
-        branches = f", {n} branch{'es' if n > 1 else ''}" if n else ""
+        branches = f", {counted(n, 'branch', 'branches')}" if n else ""
         return in_own_folder(f"recording stopped: {path} has {counted(len(session.machine.commands), 'command')} "
                              f"and {counted(len(self.chapters()), 'chapter')}{branches}; "
                              f"objcg-lab replay {path}")
@@ -311,7 +311,7 @@ def recording_greeting(path: str, session: Session, tape: Tape, problem: str | N
     if problem:
         return f"{problem} — showing the {len(session.machine.commands)} commands before it"
     branches = len(session.branches)
-    more = f", {branches} other branch{'es' if branches > 1 else ''} (y)" if branches else ""
+    more = f", {counted(branches, 'other branch', 'other branches')} (y)" if branches else ""
     return (f"{path}: a recording, {counted(len(session.machine.commands), 'command')}, "
             f"{counted(len(tape.chapters()), 'chapter')}{more}; ] and [ jump between chapters, "
             "home goes back to the start.  ? help")

@@ -129,7 +129,9 @@ async def fresh_layout(app: App[object]) -> None:
     area keeps the most rows any of its steps drawn so far took (tui.widgets.layout), and
     which steps a typed command's play drew depends on the play timer (wall clock): a
     snapshot taken after play forgets that memory first, so it shows one picture."""
-    app._main_rows = None  # type: ignore[attr-defined]
+    from tui.widgets.layout import forget_kept_rows
+
+    forget_kept_rows(app)  # type: ignore[arg-type]
     app.redraw(relayout=True)  # type: ignore[attr-defined]
     await painter(app).settle()
 

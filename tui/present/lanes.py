@@ -10,6 +10,7 @@ from rich.text import Text
 
 from tui.present.fit import PAD, field, fit
 from tui.present.style import DIM
+from tui.plural import counted
 
 if TYPE_CHECKING:
     from tui.hand import ThreadRow
@@ -64,7 +65,7 @@ def thread_lines(rows: Sequence[ThreadRow], width: int) -> list[Text]:
             fields += [field(Text.assemble("read ", (row.read, "bold underline"))),
                        field(Text(" (not used yet)", "italic"), drop=2, quiet=True),
                        field(" · ", drop=4, quiet=True)]
-        fields.append(field(f"{row.steps} step{'s' if row.steps != 1 else ''}", drop=4, quiet=True))
+        fields.append(field(counted(row.steps, "step"), drop=4, quiet=True))
         if row.place:
             fields.append(field(f", {row.place}", drop=3, quiet=True))
         line = fit(fields, room)

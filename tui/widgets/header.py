@@ -6,6 +6,7 @@ from rich.text import Text
 from tui import present
 from tui.present import Position
 from tui.widgets.textlines import TextLines
+from tui.plural import counted
 
 
 class PositionBar(TextLines):
@@ -33,5 +34,5 @@ class PositionBar(TextLines):
             return [present.header_text(position, None, speed, recording, width=width)]
         if self._branches:  # other futures kept: said early in the line, where it is never cut
             n = self._branches
-            mark = Text(f" {n} other branch{'es' if n > 1 else ''} (y) ", "bold black on yellow")
+            mark = Text(f" {counted(n, 'other branch', 'other branches')} (y) ", "bold black on yellow")
         return [present.header_text(*self._shown, width=width, mark=mark)]

@@ -121,6 +121,12 @@ def share_rows(app: App[int], height: int | None = None) -> None:
     _height(lists[-1][0], None)
 
 
+def forget_kept_rows(app: App[int]) -> None:
+    """Drop the main area's memory of the current command's taller steps: the next
+    share_rows lays the screen out from the state at the cursor alone."""
+    app._main_rows = None  # type: ignore[attr-defined]
+
+
 def _to_come(trail: Trail) -> Counter[str]:
     """Records of each kind the current command's steps not yet run create."""
     made: Counter[str] = Counter()
